@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README and .ci/run call it: installs what the tests
+# need when missing (slapd, chromium, PostgreSQL), starts PostgreSQL, runs every
+# suite on SQLite and PostgreSQL, and ends with a plain "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+
+missing=()
+[ -x /usr/sbin/slapd ] || missing+=(slapd ldap-utils)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} (Debian packages the tests use)"
+  as_root apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || echo "warning: could not install ${missing[*]}"
+fi
+
+if [ -z "${DIRSYNC_TEST_PG_URL:-}" ] && command -v pg_ctlcluster >/dev/null; then
+  version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  as_root pg_ctlcluster "$version" main start 2>/dev/null || true
+  for _ in $(seq 1 30); do
+    as_root su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
+    sleep 1
+  done
+  as_root su postgres -c "psql -qtAc \"do \\\$\\\$ begin if not exists (select from pg_roles where rolname='dirsync_test') then create role dirsync_test login createdb password 'dirsync_test'; end if; end \\\$\\\$\"" >/dev/null 2>&1 \
+    && export DIRSYNC_TEST_PG_URL="postgres://dirsync_test:dirsync_test@127.0.0.1:5432/postgres"
+fi
+if [ -z "${DIRSYNC_TEST_PG_URL:-}" ]; then
+  echo "warning: PostgreSQL is not available; the suites run on SQLite only"
+fi
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+[ ! -f web/package.json ] || [ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund)
+
+mkdir -p .tmp
+status=0
+npx tsc -p tsconfig.check.json || { echo "typecheck failed"; status=1; }
+npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || status=1
+node scripts/test-summary.mjs .tmp/vitest.json || status=1
+exit $status

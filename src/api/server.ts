@@ -1,0 +1,85 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createAjv } from '../lib/schema.js';
+import type { Logger } from 'pino';
+import { errorHandler } from './error-handler.js';
+import { createAuthHook, createFailureLimiter } from './auth.js';
+import { createHttpMetrics } from './metrics.js';
+import type { Services } from '../services.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { directoriesRoutes } from './routes/directories.routes.js';
+import { tokensRoutes } from './routes/tokens.routes.js';
+import { tenantsRoutes } from './routes/tenants.routes.js';
+
+export interface ServerOptions {
+  logger: Logger;
+  /** Bytes; bodies above get 413. */
+  bodyLimit?: number;
+  authFailures?: { maxFailures: number; windowMs: number };
+}
+
+export type Server = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function buildServer(services: Services, options: ServerOptions): Promise<Server> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Server;
+
+  // Bodies are validated strictly (a "389" is not a port); query strings and path
+  // parameters are text by nature and are coerced.
+  const bodyAjv = createAjv(false);
+  const paramsAjv = createAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema),
+  );
+
+  app.decorateRequest('auth', null);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
+  });
+
+  const metrics = createHttpMetrics(services.metricsRegistry);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+
+  app.addHook('onRequest', createAuthHook({
+    tokens: services.tokens,
+    tenants: services.tenants,
+    limiter: createFailureLimiter(options.authFailures ?? { maxFailures: 20, windowMs: 60_000 }),
+  }));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'dirsync API', version: '1', description: 'Directory sync: directories, jobs, users, groups, events.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  await app.register(healthRoutes(services));
+  await app.register(
+    async (api) => {
+      await api.register(directoriesRoutes(services));
+      await api.register(tokensRoutes(services));
+      await api.register(tenantsRoutes(services));
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}
+

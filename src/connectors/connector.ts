@@ -1,0 +1,148 @@
+/**
+ * The contract every identity source implements (LDAP, Active Directory, Entra ID,
+ * Google Workspace, Okta). Connectors know nothing of the store: they read the source
+ * and hand the sync engine normalised records in pages. The engine knows nothing of
+ * the source protocol.
+ *
+ * Glossary
+ * - full read: every in-scope object is listed; absence of a known object means it
+ *   was deleted or moved out of scope.
+ * - delta read: only objects changed since `cursor`, plus explicit deletions.
+ * - cursor: an opaque string the connector returns after a complete read and gets
+ *   back on the next run (a Graph deltaLink, an LDAP sync cookie, a timestamp …).
+ */
+
+export const connectorErrorKinds = [
+  'network',
+  'tls',
+  'auth',
+  'permission',
+  'invalid_base_dn',
+  'invalid_filter',
+  'rate_limited',
+  'timeout',
+  'invalid_response',
+  'size_limit',
+  'cancelled',
+] as const;
+export type ConnectorErrorKind = (typeof connectorErrorKinds)[number];
+
+/** Kinds worth retrying: the same request may succeed later. */
+const transientKinds: ReadonlySet<ConnectorErrorKind> = new Set([
+  'network',
+  'rate_limited',
+  'timeout',
+]);
+
+export class ConnectorError extends Error {
+  readonly kind: ConnectorErrorKind;
+  /** Server-requested wait (Retry-After), when the source gave one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    kind: ConnectorErrorKind,
+    message: string,
+    options: { cause?: unknown; retryAfterMs?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ConnectorError';
+    this.kind = kind;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  get transient(): boolean {
+    return transientKinds.has(this.kind);
+  }
+}
+
+/** How a group names one of its members. The engine resolves the reference. */
+export interface MemberRef {
+  /** `dn`: an LDAP distinguished name; `externalId`: the source id; `username`: posixGroup memberUid. */
+  by: 'dn' | 'externalId' | 'username';
+  value: string;
+  /** When the source says what the member is; LDAP DNs may be either. */
+  type?: 'user' | 'group';
+}
+
+/**
+ * A user as the source describes it, after the directory's attribute mapping.
+ * The required fields (username, firstName, lastName, email) may be missing here:
+ * the engine rejects such a record with a per-record error.
+ */
+export interface SourceUser {
+  externalId: string;
+  /** Distinguished name (LDAP/AD), used to resolve group members and shown in errors. */
+  dn?: string;
+  username?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  displayName?: string;
+  /** false when the source says the account is disabled/suspended. */
+  enabled: boolean;
+  /** Custom attributes added by `attributeMapping`, by target name. */
+  custom?: Record<string, string | string[] | null>;
+  /** Groups the source lists on the user (AD memberOf), as references. */
+  memberOf?: MemberRef[];
+}
+
+export interface SourceGroup {
+  externalId: string;
+  dn?: string;
+  name: string;
+  description?: string;
+  /** The complete list of direct members (full reads, and delta reads that list all). */
+  members?: MemberRef[];
+  /** Delta reads of sources that report member changes only (Graph `members@delta`). */
+  memberChanges?: { added: MemberRef[]; removed: MemberRef[] };
+}
+
+export interface DeletedRef {
+  type: 'user' | 'group';
+  externalId: string;
+}
+
+export interface ReadOptions {
+  /** Cursor returned by the previous complete read, or null for a full read. */
+  cursor: string | null;
+  signal: AbortSignal;
+}
+
+/**
+ * One read of the source. Iterate `users()` to the end, then `groups()`, then
+ * `deleted()` (delta reads only); `nextCursor()` is valid after all three.
+ * Any failure throws a ConnectorError out of the iterator: the read is then partial
+ * and the engine must not act on absences.
+ */
+export interface SourceRead {
+  readonly mode: 'full' | 'delta';
+  users(): AsyncIterable<SourceUser[]>;
+  groups(): AsyncIterable<SourceGroup[]>;
+  deleted(): AsyncIterable<DeletedRef[]>;
+  nextCursor(): string | null;
+}
+
+export interface TestResult {
+  usersFound: number;
+  groupsFound: number;
+}
+
+export interface ConnectorCapabilities {
+  /** The source can report changes since a cursor. */
+  incremental: boolean;
+  /** A delta read reports deletions itself (else a periodic full read catches them). */
+  deltaReportsDeletions: boolean;
+}
+
+export interface Connector {
+  readonly capabilities: ConnectorCapabilities;
+  /** Binds/authenticates and counts users and groups in scope. Throws ConnectorError. */
+  test(signal: AbortSignal): Promise<TestResult>;
+  /** Starts a read. A null cursor, or one the source no longer accepts, gives a full read. */
+  read(options: ReadOptions): Promise<SourceRead>;
+  close(): Promise<void>;
+}
+
+/** Helper for connectors whose delta reads never report deletions separately. */
+export async function* noDeletions(): AsyncIterable<DeletedRef[]> {}

@@ -1,0 +1,447 @@
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  ConnectorError,
+  type Connector,
+  type DeletedRef,
+  type MemberRef,
+  type ReadOptions,
+  type SourceGroup,
+  type SourceRead,
+  type SourceUser,
+} from '../connector.js';
+import type { CloudConnectorDeps } from '../http/http-client.js';
+import { decodeJson, tryDecodeJson } from '../http/json.js';
+import type { EntraSecrets, EntraSettings } from './graph-config.js';
+import { createGraphClient, DeltaTokenExpired, type GraphClient } from './graph-client.js';
+import {
+  entraMapping,
+  entraMemberRef,
+  entraUserSelect,
+  GraphGroupSchema,
+  graphDeltaPageSchema,
+  GraphUserSchema,
+  mapEntraGroup,
+  mapEntraUser,
+  type GraphGroup,
+  type GraphUser,
+} from './graph-mapping.js';
+
+/**
+ * Entra ID through Microsoft Graph delta queries.
+ *
+ * - Full read (cursor null, or a delta token Graph no longer accepts):
+ *   `/users/delta?$select=…` and `/groups/delta?$select=displayName,description,members`
+ *   followed through every `@odata.nextLink`; the final `@odata.deltaLink` of each is
+ *   the next cursor. `members@delta` then lists every member (a large group's list may
+ *   be spread over several pages, so groups are merged before they are handed out).
+ * - Delta read: the two deltaLinks. Graph returns changed users with *at least* the
+ *   changed properties, so a user missing any selected property is fetched again by
+ *   id (JSON batches of 20); `@removed` → deleted(); `members@delta` → memberChanges.
+ */
+
+/** Graph's JSON batching limit (requests per `$batch`). */
+const BATCH_SIZE = 20;
+const GROUP_CHUNK = 100;
+const USER_PERMISSION = 'User.Read.All';
+const GROUP_PERMISSION = 'GroupMember.Read.All';
+
+const CursorSchema = Type.Object({
+  v: Type.Literal(1),
+  users: Type.String({ minLength: 1 }),
+  groups: Type.String({ minLength: 1 }),
+});
+type Cursor = Static<typeof CursorSchema>;
+
+const UserPageSchema = graphDeltaPageSchema(GraphUserSchema);
+const GroupPageSchema = graphDeltaPageSchema(GraphGroupSchema);
+type UserPage = Static<typeof UserPageSchema>;
+type GroupPage = Static<typeof GroupPageSchema>;
+
+const BatchResponseSchema = Type.Object({
+  responses: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      status: Type.Number(),
+      headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+      body: Type.Optional(Type.Unknown()),
+    }),
+  ),
+});
+
+export function createEntraConnector(
+  settings: EntraSettings,
+  secrets: EntraSecrets,
+  deps: CloudConnectorDeps = {},
+): Connector {
+  const graph = createGraphClient(settings, secrets, deps);
+  const mapping = entraMapping(settings.attributeMapping);
+  const userSelect = entraUserSelect(mapping);
+
+  return {
+    capabilities: { incremental: true, deltaReportsDeletions: true },
+
+    async test(signal) {
+      const usersFound = await count(graph, 'users', USER_PERMISSION, signal);
+      const groupsFound = await count(graph, 'groups', GROUP_PERMISSION, signal);
+      return { usersFound, groupsFound };
+    },
+
+    async read(options: ReadOptions): Promise<SourceRead> {
+      const cursor = parseCursor(options.cursor, graph);
+      const fullUsersUrl = graph.url(`users/delta?$select=${userSelect.join(',')}`);
+      const fullGroupsUrl = graph.url('groups/delta?$select=displayName,description,members');
+      let mode: 'full' | 'delta' = 'full';
+      let firstUsers: UserPage | undefined;
+      let firstGroups: GroupPage | undefined;
+      if (cursor) {
+        // Try both delta tokens before promising a delta read: if either has expired
+        // the read is full, and the engine must know that before it iterates.
+        try {
+          firstUsers = await fetchPage(
+            graph,
+            cursor.users,
+            UserPageSchema,
+            USER_PERMISSION,
+            options.signal,
+            true,
+          );
+          firstGroups = await fetchPage(
+            graph,
+            cursor.groups,
+            GroupPageSchema,
+            GROUP_PERMISSION,
+            options.signal,
+            true,
+          );
+          mode = 'delta';
+        } catch (err) {
+          if (!(err instanceof DeltaTokenExpired)) throw err;
+          firstUsers = undefined;
+          firstGroups = undefined;
+        }
+      }
+      return new EntraRead(graph, mapping, userSelect, mode, options.signal, {
+        usersUrl: mode === 'delta' && cursor ? cursor.users : fullUsersUrl,
+        groupsUrl: mode === 'delta' && cursor ? cursor.groups : fullGroupsUrl,
+        firstUsers,
+        firstGroups,
+      });
+    },
+
+    async close() {},
+  };
+}
+
+class EntraRead implements SourceRead {
+  private deltaLinks: { users?: string; groups?: string } = {};
+  private readonly deletedRefs: DeletedRef[] = [];
+
+  constructor(
+    private readonly graph: GraphClient,
+    private readonly mapping: Record<string, string>,
+    private readonly userSelect: string[],
+    readonly mode: 'full' | 'delta',
+    private readonly signal: AbortSignal,
+    private readonly start: {
+      usersUrl: string;
+      groupsUrl: string;
+      firstUsers?: UserPage;
+      firstGroups?: GroupPage;
+    },
+  ) {}
+
+  async *users(): AsyncIterable<SourceUser[]> {
+    const pages = walk(
+      this.graph,
+      this.start.usersUrl,
+      this.start.firstUsers,
+      UserPageSchema,
+      USER_PERMISSION,
+      this.signal,
+    );
+    for await (const page of pages) {
+      if ('deltaLink' in page) {
+        this.deltaLinks.users = page.deltaLink;
+        continue;
+      }
+      const complete: GraphUser[] = [];
+      const partial: string[] = [];
+      for (const item of page.items) {
+        if (item['@removed']) {
+          if (this.mode === 'delta') this.deletedRefs.push({ type: 'user', externalId: item.id });
+        } else if (this.mode === 'delta' && !hasAll(item, this.userSelect)) {
+          partial.push(item.id);
+        } else {
+          complete.push(item);
+        }
+      }
+      const fetched = await fetchByIds(
+        this.graph,
+        partial,
+        (id) => `/users/${encodeURIComponent(id)}?$select=${this.userSelect.join(',')}`,
+        GraphUserSchema,
+        USER_PERMISSION,
+        this.signal,
+      );
+      const batch = [...complete, ...fetched].map((u) => mapEntraUser(u, this.mapping));
+      if (batch.length > 0) yield batch;
+    }
+  }
+
+  async *groups(): AsyncIterable<SourceGroup[]> {
+    // A group may appear on several pages (members split across responses): merge by id.
+    const merged = new Map<string, MergedGroup>();
+    const pages = walk(
+      this.graph,
+      this.start.groupsUrl,
+      this.start.firstGroups,
+      GroupPageSchema,
+      GROUP_PERMISSION,
+      this.signal,
+    );
+    for await (const page of pages) {
+      if ('deltaLink' in page) {
+        this.deltaLinks.groups = page.deltaLink;
+        continue;
+      }
+      for (const item of page.items) {
+        if (item['@removed']) {
+          merged.delete(item.id);
+          if (this.mode === 'delta') this.deletedRefs.push({ type: 'group', externalId: item.id });
+          continue;
+        }
+        mergeGroup(merged, item);
+      }
+    }
+    const nameless = [...merged.values()].filter((g) => typeof g.group.displayName !== 'string');
+    const refetched = await fetchByIds(
+      this.graph,
+      nameless.map((g) => g.group.id),
+      (id) => `/groups/${encodeURIComponent(id)}?$select=id,displayName,description`,
+      GraphGroupSchema,
+      GROUP_PERMISSION,
+      this.signal,
+    );
+    for (const fresh of refetched) {
+      const entry = merged.get(fresh.id);
+      if (entry)
+        entry.group = {
+          ...entry.group,
+          displayName: fresh.displayName,
+          description: fresh.description,
+        };
+    }
+    let chunk: SourceGroup[] = [];
+    for (const { group, added, removed, touchedMembers } of merged.values()) {
+      // Still nameless: deleted between the delta and the lookup; the next delta reports it.
+      if (typeof group.displayName !== 'string') continue;
+      const named = { ...group, displayName: group.displayName };
+      const membership =
+        this.mode === 'full'
+          ? { members: [...added.values()] }
+          : touchedMembers
+            ? { added: [...added.values()], removed: [...removed.values()] }
+            : undefined;
+      chunk.push(mapEntraGroup(named, membership));
+      if (chunk.length >= GROUP_CHUNK) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  async *deleted(): AsyncIterable<DeletedRef[]> {
+    if (this.deletedRefs.length > 0) yield [...this.deletedRefs];
+  }
+
+  nextCursor(): string | null {
+    const { users, groups } = this.deltaLinks;
+    if (!users || !groups) return null;
+    const cursor: Cursor = { v: 1, users, groups };
+    return JSON.stringify(cursor);
+  }
+}
+
+interface MergedGroup {
+  group: GraphGroup;
+  added: Map<string, MemberRef>;
+  removed: Map<string, MemberRef>;
+  touchedMembers: boolean;
+}
+
+function mergeGroup(merged: Map<string, MergedGroup>, item: GraphGroup): void {
+  let entry = merged.get(item.id);
+  if (!entry) {
+    entry = { group: { id: item.id }, added: new Map(), removed: new Map(), touchedMembers: false };
+    merged.set(item.id, entry);
+  }
+  if (item.displayName !== undefined) entry.group.displayName = item.displayName;
+  if (item.description !== undefined) entry.group.description = item.description;
+  for (const member of item['members@delta'] ?? []) {
+    entry.touchedMembers = true;
+    const ref = entraMemberRef(member);
+    if (!ref) continue;
+    if (member['@removed']) {
+      entry.added.delete(ref.value);
+      entry.removed.set(ref.value, ref);
+    } else {
+      entry.removed.delete(ref.value);
+      entry.added.set(ref.value, ref);
+    }
+  }
+}
+
+function hasAll(item: GraphUser, props: string[]): boolean {
+  return props.every((p) => p in item);
+}
+
+type WalkStep<T> = { items: T[] } | { deltaLink: string };
+
+/** Follows nextLinks from `url` (or from an already fetched first page) to the deltaLink. */
+async function* walk<T extends typeof UserPageSchema | typeof GroupPageSchema>(
+  graph: GraphClient,
+  url: string,
+  first: Static<T> | undefined,
+  schema: T,
+  permission: string,
+  signal: AbortSignal,
+): AsyncIterable<WalkStep<Static<T>['value'][number]>> {
+  let page = first ?? (await fetchPage(graph, url, schema, permission, signal, false));
+  for (;;) {
+    yield { items: page.value };
+    const next = page['@odata.nextLink'];
+    const delta = page['@odata.deltaLink'];
+    if (next) {
+      page = await fetchPage(graph, next, schema, permission, signal, false);
+    } else if (delta) {
+      yield { deltaLink: delta };
+      return;
+    } else {
+      throw new ConnectorError(
+        'invalid_response',
+        'a Graph delta page had neither @odata.nextLink nor @odata.deltaLink',
+      );
+    }
+  }
+}
+
+async function fetchPage<T extends typeof UserPageSchema | typeof GroupPageSchema>(
+  graph: GraphClient,
+  url: string,
+  schema: T,
+  permission: string,
+  signal: AbortSignal,
+  allowResync: boolean,
+): Promise<Static<T>> {
+  if (!graph.owns(url)) {
+    throw new ConnectorError(
+      'invalid_response',
+      `Graph returned a link outside the configured baseUrl: ${url}`,
+    );
+  }
+  const res = await graph.request(url, signal, { permission, allowResync });
+  return decodeJson(schema, res.text, 'Graph delta page');
+}
+
+/**
+ * Fetches objects by id through JSON batching, 20 per `$batch`. Objects gone in the
+ * meantime (404) are skipped: the next delta round reports their removal. Throttled
+ * sub-requests are retried after the longest Retry-After they name, a few times.
+ */
+async function fetchByIds<T extends typeof GraphUserSchema | typeof GraphGroupSchema>(
+  graph: GraphClient,
+  ids: string[],
+  pathOf: (id: string) => string,
+  schema: T,
+  permission: string,
+  signal: AbortSignal,
+): Promise<Static<T>[]> {
+  const out: Static<T>[] = [];
+  for (let i = 0; i < ids.length; i += BATCH_SIZE) {
+    let pending = ids.slice(i, i + BATCH_SIZE);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const body = JSON.stringify({
+        requests: pending.map((id, n) => ({ id: String(n), method: 'GET', url: pathOf(id) })),
+      });
+      const res = await graph.request(graph.url('$batch'), signal, {
+        method: 'POST',
+        body,
+        permission,
+      });
+      const batch = decodeJson(BatchResponseSchema, res.text, 'Graph $batch');
+      const retry: string[] = [];
+      let waitMs = 0;
+      for (const sub of batch.responses) {
+        const id = pending[Number(sub.id)];
+        if (id === undefined) continue;
+        if (sub.status === 200) {
+          const item = tryDecodeJson(schema, JSON.stringify(sub.body ?? null));
+          if (!item)
+            throw new ConnectorError('invalid_response', `Graph $batch: unexpected body for ${id}`);
+          out.push(item);
+        } else if (sub.status === 404) {
+          continue;
+        } else if (sub.status === 429 || sub.status === 503) {
+          retry.push(id);
+          const seconds = Number(headerOf(sub.headers, 'retry-after') ?? '1');
+          waitMs = Math.max(waitMs, (Number.isFinite(seconds) ? seconds : 1) * 1000);
+        } else if (sub.status === 403) {
+          throw new ConnectorError(
+            'permission',
+            `the app registration lacks the Microsoft Graph application permission ${permission}`,
+          );
+        } else {
+          throw new ConnectorError(
+            'invalid_response',
+            `Graph $batch: HTTP ${sub.status} for ${id}`,
+          );
+        }
+      }
+      if (retry.length > 0 && attempt >= 4) {
+        throw new ConnectorError(
+          'rate_limited',
+          'Microsoft Graph kept throttling batched lookups',
+          { retryAfterMs: waitMs },
+        );
+      }
+      if (retry.length > 0) await graph.sleep(waitMs, signal);
+      pending = retry;
+    }
+  }
+  return out;
+}
+
+function headerOf(headers: Record<string, string> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+async function count(
+  graph: GraphClient,
+  what: 'users' | 'groups',
+  permission: string,
+  signal: AbortSignal,
+): Promise<number> {
+  const res = await graph.request(graph.url(`${what}/$count`), signal, {
+    permission,
+    headers: { ConsistencyLevel: 'eventual', accept: 'text/plain' },
+  });
+  const n = Number(res.text.replace(/^\uFEFF/, '').trim());
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ConnectorError(
+      'invalid_response',
+      `Graph /${what}/$count answered ${JSON.stringify(res.text.slice(0, 40))}`,
+    );
+  }
+  return n;
+}
+
+function parseCursor(cursor: string | null, graph: GraphClient): Cursor | undefined {
+  if (!cursor) return undefined;
+  const parsed = tryDecodeJson(CursorSchema, cursor);
+  // A cursor from another Graph endpoint (baseUrl changed) is not followed with our token.
+  if (!parsed || !graph.owns(parsed.users) || !graph.owns(parsed.groups)) return undefined;
+  return parsed;
+}

@@ -1,0 +1,81 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * Connection and scope settings of an `ldap` or `active_directory` directory, as the
+ * directories API accepts them (SPEC §2). Defaults are applied by `ldapDefaults`.
+ * Secrets (bindPassword) are kept apart in `LdapSecrets`.
+ */
+export const LdapSettingsSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 255, description: 'Host name or IP address' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, description: '389, or 636 with useTLS' }),
+    useTLS: Type.Boolean({ description: 'ldaps:// (TLS from the first byte)' }),
+    startTLS: Type.Boolean({ description: 'Upgrade a plain connection with StartTLS' }),
+    caCertificate: Type.Optional(Type.String({ description: 'PEM CA certificate(s) to trust' })),
+    tlsRejectUnauthorized: Type.Boolean({ description: 'Verify the server certificate' }),
+    bindDN: Type.String({ description: 'Service account DN; empty for an anonymous bind' }),
+    baseDN: Type.String({ minLength: 1 }),
+    userBaseDNs: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 50 })),
+    groupBaseDNs: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 50 })),
+    userSearchFilter: Type.String({ minLength: 1 }),
+    groupSearchFilter: Type.String({ minLength: 1 }),
+    exclusionFilter: Type.Optional(Type.String()),
+    /** target field (username, firstName, …, or a custom name) → source attribute */
+    attributeMapping: Type.Record(Type.String(), Type.String()),
+    nestedGroups: Type.Boolean(),
+    /**
+     * Generic LDAP: attribute whose presence/value marks a disabled account
+     * (for example `nsAccountLock` on 389-ds, `pwdAccountLockedTime` on OpenLDAP ppolicy).
+     */
+    disabledAttribute: Type.Optional(Type.String()),
+    /** Values of disabledAttribute that mean disabled; empty means "present = disabled". */
+    disabledValues: Type.Optional(Type.Array(Type.String())),
+    /** Per-search time limit in seconds, sent to the server and enforced locally. */
+    timeLimitSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    /** Paged results page size. */
+    pageSize: Type.Integer({ minimum: 1, maximum: 5000 }),
+  },
+  { additionalProperties: false },
+);
+export type LdapSettings = Static<typeof LdapSettingsSchema>;
+
+export interface LdapSecrets {
+  bindPassword?: string;
+}
+
+export type LdapFlavor = 'ldap' | 'active_directory';
+
+export const DEFAULT_AD_GROUP_FILTER = '(objectClass=group)';
+export const DEFAULT_LDAP_GROUP_FILTER =
+  '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))';
+
+/** SPEC §3 default attribute mappings (target → source attribute). */
+export function defaultAttributeMapping(flavor: LdapFlavor): Record<string, string> {
+  return {
+    username: flavor === 'active_directory' ? 'sAMAccountName' : 'uid',
+    firstName: 'givenName',
+    lastName: 'sn',
+    email: 'mail',
+    phone: 'telephoneNumber',
+    displayName: 'displayName',
+    externalId: flavor === 'active_directory' ? 'objectGUID' : 'entryUUID',
+  };
+}
+
+/** Defaults of SPEC §2 for the fields a create body may omit. */
+export function ldapDefaults(flavor: LdapFlavor, useTLS: boolean) {
+  return {
+    port: useTLS ? 636 : 389,
+    useTLS,
+    startTLS: false,
+    tlsRejectUnauthorized: true,
+    bindDN: '',
+    userSearchFilter: '(objectClass=person)',
+    groupSearchFilter:
+      flavor === 'active_directory' ? DEFAULT_AD_GROUP_FILTER : DEFAULT_LDAP_GROUP_FILTER,
+    attributeMapping: {},
+    nestedGroups: flavor === 'active_directory',
+    timeLimitSeconds: 120,
+    pageSize: 1000,
+  } satisfies Partial<LdapSettings>;
+}

@@ -1,0 +1,701 @@
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+
+import { Client, FilterParser, ResultCodeError, type Control } from 'ldapts';
+
+import {
+  ConnectorError,
+  noDeletions,
+  type Connector,
+  type ConnectorCapabilities,
+  type DeletedRef,
+  type ReadOptions,
+  type SourceGroup,
+  type SourceRead,
+  type SourceUser,
+  type TestResult,
+} from '../connector.js';
+import type { LdapFlavor, LdapSecrets, LdapSettings } from './ldap-config.js';
+import { ShowDeletedControl, SyncRequestControl } from './ldap-controls.js';
+import {
+  parseLdapCursor,
+  serializeLdapCursor,
+  toGeneralizedTime,
+  type LdapCursor,
+} from './ldap-cursor.js';
+import { LdapResultCode, toConnectorError, type LdapErrorContext } from './ldap-errors.js';
+import {
+  binaryAttributes,
+  effectiveMapping,
+  groupAttributes,
+  guidToString,
+  mapGroup,
+  mapUser,
+  normalizeDn,
+  rawValues,
+  stringValues,
+  userAttributes,
+  type EffectiveMapping,
+  type LdapEntry,
+} from './ldap-mapping.js';
+import { readRangedAttribute } from './ldap-range.js';
+import { LdapWireConnection, type WireSearchEvent } from './ldap-wire.js';
+
+export interface LdapConnectorOptions {
+  /**
+   * Most changed entries an RFC 4533 delta may hold in memory (deltas are collected
+   * before the read starts, so the read can still turn into a full one). Above it the
+   * read is full. Default 10 000.
+   */
+  deltaChangeLimit?: number;
+  /** modifyTimestamp deltas start this long before the previous read began. Default 5 min. */
+  clockSkewMs?: number;
+  /** Connect timeout. Default 10 s. */
+  connectTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/** Result codes of a sync probe that mean "no usable content sync here": fall back. */
+const syncUnsupportedCodes: ReadonlySet<number> = new Set([
+  LdapResultCode.protocolError,
+  LdapResultCode.unavailableCriticalExtension,
+  LdapResultCode.insufficientAccessRights,
+  LdapResultCode.unwillingToPerform,
+]);
+
+/** AD's well-known GUID of the Deleted Objects container (MS-ADTS 6.1.1.4). */
+const DELETED_OBJECTS_WKGUID = '18E2EA80684F11D2B9AA00C04F79F805';
+
+interface Session {
+  client: Client;
+  close(): Promise<void>;
+}
+
+interface SearchScope {
+  baseDN: string;
+  filter: string;
+}
+
+type Kind = 'user' | 'group';
+
+/** An RFC 4533 delta collected before the read starts. */
+interface SyncDelta {
+  users: LdapEntry[];
+  groups: LdapEntry[];
+  deleted: DeletedRef[];
+}
+
+/**
+ * A Connector for generic LDAP (OpenLDAP, 389-ds …) and Active Directory.
+ *
+ * Full reads stream paged searches (settings.pageSize) over every user/group base DN.
+ * Incremental reads, chosen per server at run time and recorded in the cursor
+ * (see ldap-cursor.ts): RFC 4533 refreshOnly content sync when the server has syncprov,
+ * else `modifyTimestamp>=` (no deletions); AD uses uSNChanged plus tombstones.
+ * Every failure is thrown as a ConnectorError (see ldap-errors.ts); a read that fails
+ * midway throws out of its iterator and never looks complete.
+ */
+export function createLdapConnector(
+  flavor: LdapFlavor,
+  settings: LdapSettings,
+  secrets: LdapSecrets,
+  options: LdapConnectorOptions = {},
+): Connector {
+  const mapping = effectiveMapping(flavor, settings);
+  const now = options.now ?? (() => new Date());
+  const clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
+  const deltaChangeLimit = options.deltaChangeLimit ?? 10_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  // Local guard over the server's own time limit (sent with every search).
+  const operationTimeoutMs = (settings.timeLimitSeconds + 15) * 1000;
+  const url = `${settings.useTLS ? 'ldaps' : 'ldap'}://${isIP(settings.host) === 6 ? `[${settings.host}]` : settings.host}:${settings.port}`;
+  const userBases = distinct(settings.userBaseDNs?.length ? settings.userBaseDNs : [settings.baseDN]);
+  const groupBases = distinct(settings.groupBaseDNs?.length ? settings.groupBaseDNs : [settings.baseDN]);
+  const openClients = new Set<{ close(): Promise<void> | void }>();
+  let lastCursorReportsDeletions = false;
+
+  const tlsOptions: ConnectionOptions = {
+    ca: settings.caCertificate ? [settings.caCertificate] : undefined,
+    rejectUnauthorized: settings.tlsRejectUnauthorized,
+    // SNI must not carry an IP address; identity checks use `host` either way.
+    servername: isIP(settings.host) ? undefined : settings.host,
+    host: settings.host,
+  };
+
+  const ctx = (operation: LdapErrorContext['operation'], extra: Partial<LdapErrorContext> = {}): LdapErrorContext => ({
+    operation,
+    url,
+    bindDN: settings.bindDN || undefined,
+    flavor,
+    ...extra,
+  });
+
+  function filters(): { users: string; groups: string } {
+    const user = checkFilter(settings.userSearchFilter, 'userSearchFilter');
+    const group = checkFilter(settings.groupSearchFilter, 'groupSearchFilter');
+    const exclusion = settings.exclusionFilter?.trim()
+      ? checkFilter(settings.exclusionFilter, 'exclusionFilter')
+      : undefined;
+    return { users: exclusion ? `(&${user}(!${exclusion}))` : user, groups: group };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Connections
+
+  /** A bound ldapts client; `close()` is idempotent and also runs on abort. */
+  async function connect(signal: AbortSignal): Promise<Session> {
+    throwIfAborted(signal);
+    const client = new Client({
+      url,
+      timeout: operationTimeoutMs,
+      connectTimeout: connectTimeoutMs,
+      // ldapts connects with TLS whenever tlsOptions are set, so only for ldaps://.
+      tlsOptions: settings.useTLS ? tlsOptions : undefined,
+    });
+    let closed = false;
+    const session: Session = {
+      client,
+      async close() {
+        if (closed) return;
+        closed = true;
+        signal.removeEventListener('abort', onAbort);
+        openClients.delete(session);
+        await client.unbind().catch(() => undefined);
+      },
+    };
+    const onAbort = (): void => void session.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    openClients.add(session);
+    try {
+      if (settings.startTLS && !settings.useTLS) {
+        try {
+          await client.startTLS({ ...tlsOptions });
+        } catch (error) {
+          throw toConnectorError(error, { ...ctx('starttls'), signal });
+        }
+      }
+      if (settings.bindDN) {
+        try {
+          await client.bind(settings.bindDN, secrets.bindPassword ?? '');
+        } catch (error) {
+          throw toConnectorError(error, { ...ctx('bind'), signal });
+        }
+      }
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+    return session;
+  }
+
+  async function connectWire(signal: AbortSignal): Promise<{ wire: LdapWireConnection; close(): void }> {
+    throwIfAborted(signal);
+    let wire: LdapWireConnection;
+    try {
+      wire = await LdapWireConnection.open({
+        host: settings.host,
+        port: settings.port,
+        secure: settings.useTLS,
+        startTLS: settings.startTLS,
+        tlsOptions,
+        connectTimeoutMs,
+        operationTimeoutMs,
+        signal,
+      });
+    } catch (error) {
+      throw toConnectorError(error, { ...ctx('connect'), signal });
+    }
+    const session = { close: () => wire.close() };
+    openClients.add(session);
+    try {
+      if (settings.bindDN) await wire.bind(settings.bindDN, secrets.bindPassword ?? '');
+    } catch (error) {
+      wire.close();
+      openClients.delete(session);
+      throw toConnectorError(error, { ...ctx('bind'), signal });
+    }
+    return { wire, close: () => { openClients.delete(session); wire.close(); } };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Searches
+
+  async function* pagedEntries(
+    client: Client,
+    scope: SearchScope,
+    attributes: string[],
+    signal: AbortSignal,
+    controls?: Control[],
+  ): AsyncGenerator<LdapEntry[]> {
+    const errorContext = { ...ctx('search', { baseDN: scope.baseDN, filter: scope.filter }), signal };
+    const pages = client.searchPaginated(
+      scope.baseDN,
+      {
+        scope: 'sub',
+        filter: scope.filter,
+        attributes,
+        explicitBufferAttributes: binaryAttributes(mapping),
+        paged: { pageSize: settings.pageSize },
+        timeLimit: settings.timeLimitSeconds,
+        // No sizeLimit: with one set, ldapts accepts a truncated result as success.
+      },
+      controls,
+    );
+    for (;;) {
+      let next: IteratorResult<{ searchEntries: LdapEntry[] }>;
+      try {
+        throwIfAborted(signal);
+        next = await pages.next();
+      } catch (error) {
+        throw toConnectorError(error, errorContext);
+      }
+      if (next.done) return;
+      if (next.value.searchEntries.length > 0) yield next.value.searchEntries;
+    }
+  }
+
+  async function readBase(client: Client, dn: string, attributes: string[], signal: AbortSignal): Promise<LdapEntry | undefined> {
+    try {
+      const { searchEntries } = await client.search(dn, {
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes,
+        explicitBufferAttributes: binaryAttributes(mapping),
+        timeLimit: settings.timeLimitSeconds,
+      });
+      return searchEntries[0];
+    } catch (error) {
+      if (error instanceof ResultCodeError && error.code === LdapResultCode.noSuchObject) return undefined;
+      throw toConnectorError(error, { ...ctx('search', { baseDN: dn }), signal });
+    }
+  }
+
+  async function* userPages(client: Client, filter: string, signal: AbortSignal): AsyncGenerator<SourceUser[]> {
+    const seen = new Set<string>();
+    for (const baseDN of userBases) {
+      for await (const entries of pagedEntries(client, { baseDN, filter }, userAttributes(mapping), signal)) {
+        const users: SourceUser[] = [];
+        for (const entry of entries) {
+          const user = mapUser(entry, mapping);
+          // Overlapping base DNs return an entry twice.
+          if (seen.has(user.externalId)) continue;
+          seen.add(user.externalId);
+          users.push(user);
+        }
+        if (users.length > 0) yield users;
+      }
+    }
+  }
+
+  async function* groupPages(client: Client, filter: string, signal: AbortSignal): AsyncGenerator<SourceGroup[]> {
+    const seen = new Set<string>();
+    const attributes = groupAttributes(mapping);
+    for (const baseDN of groupBases) {
+      for await (const entries of pagedEntries(client, { baseDN, filter }, attributes, signal)) {
+        const groups: SourceGroup[] = [];
+        for (const entry of entries) {
+          const members = await readRangedAttribute(
+            entry,
+            'member',
+            (dn, attrs) => readBase(client, dn, attrs, signal),
+            signal,
+          );
+          const group = mapGroup(entry, mapping, members);
+          if (seen.has(group.externalId)) continue;
+          seen.add(group.externalId);
+          groups.push(group);
+        }
+        if (groups.length > 0) yield groups;
+      }
+    }
+  }
+
+  /** A SourceRead over paged searches; `extraFilter` narrows it to a delta. */
+  function pagedRead(
+    session: Session,
+    mode: 'full' | 'delta',
+    cursor: () => LdapCursor,
+    signal: AbortSignal,
+    extraFilter?: string,
+    deleted?: () => AsyncIterable<DeletedRef[]>,
+  ): SourceRead {
+    const f = filters();
+    const narrow = (filter: string): string => (extraFilter ? `(&${filter}${extraFilter})` : filter);
+    let usersDone = false;
+    let groupsDone = false;
+    let deletedDone = false;
+    const { client } = session;
+    const finish = (): Promise<void> => session.close();
+    return {
+      mode,
+      async *users() {
+        try {
+          yield* userPages(client, narrow(f.users), signal);
+          usersDone = true;
+        } catch (error) {
+          await finish();
+          throw error;
+        }
+      },
+      async *groups() {
+        try {
+          yield* groupPages(client, narrow(f.groups), signal);
+          groupsDone = true;
+        } catch (error) {
+          await finish();
+          throw error;
+        }
+        if (mode === 'full' || !deleted) await finish();
+      },
+      async *deleted() {
+        try {
+          if (mode === 'delta' && deleted) yield* deleted();
+          deletedDone = true;
+        } finally {
+          await finish();
+        }
+      },
+      nextCursor() {
+        if (!usersDone || !groupsDone || (mode === 'delta' && deleted && !deletedDone)) return null;
+        const next = cursor();
+        lastCursorReportsDeletions = next.deletions;
+        return serializeLdapCursor(next);
+      },
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // OpenLDAP: RFC 4533 content sync, else modifyTimestamp
+
+  /** Current sync cookie of every base DN, or undefined when the server has no content sync. */
+  async function probeSyncCookies(wire: LdapWireConnection, signal: AbortSignal): Promise<Record<string, string> | undefined> {
+    const cookies: Record<string, string> = {};
+    for (const baseDN of distinct([...userBases, ...groupBases])) {
+      let cookie: Buffer | undefined;
+      try {
+        for await (const event of wire.search({
+          baseDN,
+          scope: 'base',
+          filter: '(objectClass=*)',
+          attributes: ['1.1'],
+          binaryAttributes: [],
+          timeLimit: settings.timeLimitSeconds,
+          controls: [new SyncRequestControl()],
+        })) {
+          if (event.type === 'done') cookie = event.done?.cookie;
+        }
+      } catch (error) {
+        if (error instanceof ResultCodeError && syncUnsupportedCodes.has(error.code)) return undefined;
+        throw toConnectorError(error, { ...ctx('sync', { baseDN }), signal });
+      }
+      if (!cookie || cookie.length === 0) return undefined;
+      cookies[normalizeDn(baseDN)] = cookie.toString('base64');
+    }
+    return cookies;
+  }
+
+  /**
+   * Collects the changes since `cookies`, or returns undefined when they cannot be
+   * expressed as a delta: a base without a cookie, a present phase (the server no longer
+   * has the history to name deletions, e.g. after a restart), a refresh-required answer,
+   * or more than deltaChangeLimit changes.
+   */
+  async function collectSyncDelta(
+    wire: LdapWireConnection,
+    cookies: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<SyncDelta | undefined> {
+    const f = filters();
+    const delta: SyncDelta = { users: [], groups: [], deleted: [] };
+    const scopes: { kind: Kind; baseDN: string; filter: string; attributes: string[] }[] = [
+      ...userBases.map((baseDN) => ({ kind: 'user' as const, baseDN, filter: f.users, attributes: userAttributes(mapping) })),
+      ...groupBases.map((baseDN) => ({ kind: 'group' as const, baseDN, filter: f.groups, attributes: groupAttributes(mapping) })),
+    ];
+    const deletedKeys = new Set<string>();
+    const addDeleted = (type: Kind, externalId: string): void => {
+      const key = `${type}:${externalId}`;
+      if (deletedKeys.has(key)) return;
+      deletedKeys.add(key);
+      delta.deleted.push({ type, externalId });
+    };
+    let changes = 0;
+    for (const scope of scopes) {
+      const cookie = cookies[normalizeDn(scope.baseDN)];
+      if (!cookie) return undefined;
+      const events: AsyncGenerator<WireSearchEvent> = wire.search({
+        baseDN: scope.baseDN,
+        scope: 'sub',
+        filter: scope.filter,
+        attributes: scope.attributes,
+        binaryAttributes: [],
+        timeLimit: settings.timeLimitSeconds,
+        sizeLimit: deltaChangeLimit + 1,
+        controls: [new SyncRequestControl({ cookie: Buffer.from(cookie, 'base64') })],
+      });
+      try {
+        for await (const event of events) {
+          if (event.type === 'entry') {
+            const state = event.state?.state ?? 'add';
+            if (state === 'present') return undefined;
+            if (state === 'delete') {
+              if (event.state) addDeleted(scope.kind, event.state.entryUUID);
+              continue;
+            }
+            changes += 1;
+            if (changes > deltaChangeLimit) return undefined;
+            (scope.kind === 'user' ? delta.users : delta.groups).push(event.entry);
+          } else if (event.type === 'info') {
+            const info = event.info;
+            if (info.kind === 'syncIdSet') {
+              if (!info.refreshDeletes) return undefined;
+              for (const uuid of info.uuids) addDeleted(scope.kind, uuid);
+            } else if (info.kind === 'refreshPresent') {
+              return undefined;
+            }
+          } else if (event.done && !event.done.refreshDeletes) {
+            return undefined;
+          }
+        }
+      } catch (error) {
+        if (error instanceof ResultCodeError) {
+          if (
+            error.code === LdapResultCode.sizeLimitExceeded ||
+            error.code === LdapResultCode.syncRefreshRequired ||
+            syncUnsupportedCodes.has(error.code)
+          ) {
+            return undefined;
+          }
+        }
+        throw toConnectorError(error, { ...ctx('sync', { baseDN: scope.baseDN, filter: scope.filter }), signal });
+      } finally {
+        await events.return(undefined);
+      }
+    }
+    return delta;
+  }
+
+  function bufferedDeltaRead(delta: SyncDelta, cursor: LdapCursor): SourceRead {
+    let done = 0;
+    const dedupe = <T extends { externalId: string }>(items: T[]): T[] => {
+      const seen = new Map<string, T>();
+      for (const item of items) seen.set(item.externalId, item);
+      return [...seen.values()];
+    };
+    return {
+      mode: 'delta',
+      async *users() {
+        const users = dedupe(delta.users.map((e) => mapUser(e, mapping)));
+        for (const page of chunk(users, settings.pageSize)) yield page;
+        done |= 1;
+      },
+      async *groups() {
+        const groups = dedupe(delta.groups.map((e) => mapGroup(e, mapping)));
+        for (const page of chunk(groups, settings.pageSize)) yield page;
+        done |= 2;
+      },
+      async *deleted() {
+        for (const page of chunk(delta.deleted, settings.pageSize)) yield page;
+        done |= 4;
+      },
+      nextCursor() {
+        if (done !== 7) return null;
+        lastCursorReportsDeletions = cursor.deletions;
+        return serializeLdapCursor(cursor);
+      },
+    };
+  }
+
+  async function readLdap(previous: LdapCursor | undefined, signal: AbortSignal): Promise<SourceRead> {
+    const { wire, close } = await connectWire(signal);
+    let cookies: Record<string, string> | undefined;
+    let delta: SyncDelta | undefined;
+    try {
+      cookies = await probeSyncCookies(wire, signal);
+      if (cookies && previous?.mode === 'rfc4533') {
+        delta = await collectSyncDelta(wire, previous.cookies, signal);
+      }
+    } finally {
+      close();
+    }
+    if (cookies && delta) {
+      return bufferedDeltaRead(delta, { v: 1, mode: 'rfc4533', cookies, deletions: true });
+    }
+    const startedAt = now();
+    const next = (): LdapCursor =>
+      cookies
+        ? { v: 1, mode: 'rfc4533', cookies, deletions: true }
+        : { v: 1, mode: 'modifyTimestamp', since: toGeneralizedTime(new Date(startedAt.getTime() - clockSkewMs)), deletions: false };
+    const session = await connect(signal);
+    if (previous?.mode === 'modifyTimestamp') {
+      return pagedRead(session, 'delta', next, signal, `(modifyTimestamp>=${previous.since})`);
+    }
+    return pagedRead(session, 'full', next, signal);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Active Directory: uSNChanged watermark + tombstones
+
+  async function readAd(previous: LdapCursor | undefined, signal: AbortSignal): Promise<SourceRead> {
+    const session = await connect(signal);
+    const { client } = session;
+    try {
+      const root = await readBase(client, '', ['highestCommittedUSN', 'dnsHostName', 'dsServiceName', 'defaultNamingContext'], signal);
+      const usn = root ? stringValues(root, 'highestCommittedUSN')[0] : undefined;
+      const server = root ? (stringValues(root, 'dnsHostName')[0] ?? '') : '';
+      const namingContext = root ? stringValues(root, 'defaultNamingContext')[0] : undefined;
+      const serviceDN = root ? stringValues(root, 'dsServiceName')[0] : undefined;
+      if (!usn || !/^\d+$/.test(usn)) {
+        throw new ConnectorError('invalid_response', `${url} did not report highestCommittedUSN in its rootDSE: is this an Active Directory domain controller?`);
+      }
+      let invocationId: string | null = null;
+      if (serviceDN) {
+        const ntds = await readBase(client, serviceDN, ['invocationId'], signal).catch(() => undefined);
+        const raw = ntds ? rawValues(ntds, 'invocationId')[0] : undefined;
+        if (Buffer.isBuffer(raw) && raw.length === 16) invocationId = guidToString(raw);
+      }
+      const sameDc =
+        previous?.mode === 'usn' && previous.server === server && previous.invocationId === invocationId;
+      if (!sameDc) {
+        // USNs are per domain controller: a watermark from another DC means nothing here.
+        const cursor: LdapCursor = { v: 1, mode: 'usn', server, invocationId, usn, deletions: false };
+        return pagedRead(session, 'full', () => cursor, signal);
+      }
+      const since = BigInt(previous.usn) + 1n;
+      let deletions = previous.deletions;
+      const tombstones = async function* (): AsyncGenerator<DeletedRef[]> {
+        if (!namingContext) {
+          deletions = false;
+          return;
+        }
+        const scope = { baseDN: `<WKGUID=${DELETED_OBJECTS_WKGUID},${namingContext}>`, filter: `(&(isDeleted=TRUE)(uSNChanged>=${since}))` };
+        try {
+          for await (const entries of pagedEntries(client, scope, ['objectGUID', 'objectClass'], signal, [new ShowDeletedControl()])) {
+            const refs: DeletedRef[] = [];
+            for (const entry of entries) {
+              const classes = stringValues(entry, 'objectClass').map((c) => c.toLowerCase());
+              const raw = rawValues(entry, 'objectGUID')[0];
+              if (!Buffer.isBuffer(raw)) continue;
+              const type: Kind | undefined = classes.includes('group')
+                ? 'group'
+                : classes.includes('user') && !classes.includes('computer')
+                  ? 'user'
+                  : undefined;
+              if (type) refs.push({ type, externalId: guidToString(raw) });
+            }
+            if (refs.length > 0) yield refs;
+          }
+          deletions = true;
+        } catch (error) {
+          // Reading tombstones needs rights many service accounts lack: deletions are then
+          // left to the periodic full read, and the cursor says so.
+          if (error instanceof ConnectorError && (error.kind === 'permission' || error.kind === 'invalid_base_dn' || error.kind === 'invalid_response')) {
+            deletions = false;
+            return;
+          }
+          throw error;
+        }
+      };
+      return pagedRead(
+        session,
+        'delta',
+        () => ({ v: 1, mode: 'usn', server, invocationId, usn, deletions }),
+        signal,
+        `(uSNChanged>=${since})`,
+        tombstones,
+      );
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  const capabilities: ConnectorCapabilities = {
+    incremental: true,
+    // Known only once a read has chosen its method; until then assume the worst so the
+    // engine keeps its periodic full reads.
+    get deltaReportsDeletions() {
+      return lastCursorReportsDeletions;
+    },
+  };
+
+  return {
+    capabilities,
+
+    async test(signal) {
+      const f = filters();
+      const session = await connect(signal);
+      const { client } = session;
+      try {
+        const count = async (bases: string[], filter: string): Promise<number> => {
+          const seen = new Set<string>();
+          for (const baseDN of bases) {
+            for await (const entries of pagedEntries(client, { baseDN, filter }, ['1.1'], signal)) {
+              for (const entry of entries) seen.add(normalizeDn(entry.dn));
+            }
+          }
+          return seen.size;
+        };
+        const result: TestResult = {
+          usersFound: await count(userBases, f.users),
+          groupsFound: await count(groupBases, f.groups),
+        };
+        return result;
+      } finally {
+        await session.close();
+      }
+    },
+
+    async read(readOptions: ReadOptions) {
+      filters();
+      const previous = parseLdapCursor(readOptions.cursor);
+      return flavor === 'active_directory'
+        ? readAd(previous, readOptions.signal)
+        : readLdap(previous, readOptions.signal);
+    },
+
+    async close() {
+      await Promise.all([...openClients].map((c) => c.close()));
+      openClients.clear();
+    },
+  };
+}
+
+/** Validates an RFC 4515 filter, adding the outer parentheses a user may omit. */
+function checkFilter(filter: string, field: string): string {
+  const text = filter.trim().startsWith('(') ? filter.trim() : `(${filter.trim()})`;
+  try {
+    FilterParser.parseString(text);
+  } catch (error) {
+    throw new ConnectorError(
+      'invalid_filter',
+      `${field} ${filter} is not a valid LDAP filter (RFC 4515): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  return text;
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new ConnectorError('cancelled', 'the read was cancelled');
+}
+
+function distinct(dns: string[]): string[] {
+  const seen = new Set<string>();
+  return dns.filter((dn) => {
+    const key = normalizeDn(dn);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const pages: T[][] = [];
+  for (let i = 0; i < items.length; i += size) pages.push(items.slice(i, i + size));
+  return pages;
+}
+
+export { normalizeDn } from './ldap-mapping.js';
+export type { EffectiveMapping };

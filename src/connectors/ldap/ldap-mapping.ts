@@ -1,0 +1,382 @@
+import { ConnectorError, type MemberRef, type SourceGroup, type SourceUser } from '../connector.js';
+import { defaultAttributeMapping, type LdapFlavor, type LdapSettings } from './ldap-config.js';
+
+/**
+ * Entry → SourceUser / SourceGroup. Pure functions over the entry shape ldapts returns,
+ * so they are unit-tested with fixtures shaped like real AD and OpenLDAP answers.
+ */
+
+/** An entry as ldapts returns it: attribute name (as the server spelled it) → values. */
+export interface LdapEntry {
+  dn: string;
+  [attribute: string]: Buffer | Buffer[] | string[] | string;
+}
+
+/** Standard target fields of SPEC §3; every other key of attributeMapping is custom. */
+const standardTargets = [
+  'username',
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'displayName',
+  'externalId',
+] as const;
+type StandardTarget = (typeof standardTargets)[number];
+
+/** Attributes whose values are binary on AD and need a string rendering. */
+const binaryRenderers: Record<string, (value: Buffer) => string> = {
+  objectguid: guidToString,
+  objectsid: sidToString,
+};
+
+export interface EffectiveMapping {
+  flavor: LdapFlavor;
+  standard: Record<StandardTarget, string>;
+  /** custom target name → source attribute */
+  custom: Record<string, string>;
+  disabledAttribute: string | undefined;
+  disabledValues: string[];
+}
+
+/** SPEC §3 defaults overridden by settings.attributeMapping; extra keys become custom attributes. */
+export function effectiveMapping(
+  flavor: LdapFlavor,
+  settings: Pick<LdapSettings, 'attributeMapping' | 'disabledAttribute' | 'disabledValues'>,
+): EffectiveMapping {
+  const defaults = defaultAttributeMapping(flavor);
+  const standard = { ...defaults } as Record<StandardTarget, string>;
+  const custom: Record<string, string> = {};
+  for (const [target, attribute] of Object.entries(settings.attributeMapping)) {
+    if (!attribute) continue;
+    if ((standardTargets as readonly string[]).includes(target)) {
+      standard[target as StandardTarget] = attribute;
+    } else {
+      custom[target] = attribute;
+    }
+  }
+  return {
+    flavor,
+    standard,
+    custom,
+    disabledAttribute: settings.disabledAttribute || undefined,
+    disabledValues: settings.disabledValues ?? [],
+  };
+}
+
+/** Attributes to request for users (explicitly: entryUUID is operational). */
+export function userAttributes(mapping: EffectiveMapping): string[] {
+  const attrs = new Set<string>([
+    ...Object.values(mapping.standard),
+    ...Object.values(mapping.custom),
+  ]);
+  attrs.add('memberOf');
+  if (mapping.flavor === 'active_directory') {
+    attrs.add('userAccountControl');
+    attrs.add('objectGUID');
+  } else {
+    attrs.add('entryUUID');
+    if (mapping.disabledAttribute) attrs.add(mapping.disabledAttribute);
+  }
+  return [...attrs];
+}
+
+/** Attributes to request for groups. */
+export function groupAttributes(mapping: EffectiveMapping): string[] {
+  const attrs = new Set<string>([
+    'cn',
+    'description',
+    'objectClass',
+    'member',
+    mapping.standard.externalId,
+  ]);
+  if (mapping.flavor === 'active_directory') {
+    attrs.add('objectGUID');
+  } else {
+    attrs.add('entryUUID');
+    attrs.add('uniqueMember');
+    attrs.add('memberUid');
+  }
+  return [...attrs];
+}
+
+/** Attributes that must come back as Buffers (ldapts explicitBufferAttributes). */
+export function binaryAttributes(mapping: EffectiveMapping): string[] {
+  if (mapping.flavor !== 'active_directory') return [];
+  const attrs = new Set(['objectGUID', 'objectSid']);
+  for (const attribute of [...Object.values(mapping.standard), ...Object.values(mapping.custom)]) {
+    if (attribute.toLowerCase() in binaryRenderers) attrs.add(attribute);
+  }
+  return [...attrs];
+}
+
+// ---------------------------------------------------------------------------------------
+// Attribute access
+
+/** All values of `attribute` (case-insensitive name; `;range=` and other options excluded). */
+export function rawValues(entry: LdapEntry, attribute: string): (string | Buffer)[] {
+  const wanted = attribute.toLowerCase();
+  for (const [key, value] of Object.entries(entry)) {
+    if (key === 'dn' || key.toLowerCase() !== wanted) continue;
+    if (Array.isArray(value)) return value;
+    return [value];
+  }
+  return [];
+}
+
+/** Values rendered as strings: binary AD attributes get their canonical text form. */
+export function stringValues(entry: LdapEntry, attribute: string): string[] {
+  const render = binaryRenderers[attribute.toLowerCase()];
+  return rawValues(entry, attribute).map((value) => {
+    if (render) {
+      const buffer = Buffer.isBuffer(value) ? value : Buffer.from(value, 'binary');
+      return render(buffer);
+    }
+    return Buffer.isBuffer(value) ? value.toString('utf8') : value;
+  });
+}
+
+function firstValue(entry: LdapEntry, attribute: string): string | undefined {
+  const value = stringValues(entry, attribute)[0];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+// ---------------------------------------------------------------------------------------
+// AD binary formats
+
+/**
+ * objectGUID (16 bytes) → canonical GUID string. The first three groups are stored
+ * little-endian, the last two in byte order: bytes `67 45 23 01 ab 89 ef cd 01 23 …`
+ * → `01234567-89ab-cdef-0123-456789abcdef`.
+ */
+export function guidToString(bytes: Buffer): string {
+  if (bytes.length !== 16) {
+    throw new ConnectorError(
+      'invalid_response',
+      `objectGUID must be 16 bytes, got ${bytes.length}`,
+    );
+  }
+  const hex = (from: number, to: number, reverse: boolean): string => {
+    const part = [...bytes.subarray(from, to)];
+    if (reverse) part.reverse();
+    return part.map((b) => b.toString(16).padStart(2, '0')).join('');
+  };
+  return [
+    hex(0, 4, true),
+    hex(4, 6, true),
+    hex(6, 8, true),
+    hex(8, 10, false),
+    hex(10, 16, false),
+  ].join('-');
+}
+
+/** The inverse of guidToString, for filters such as `(objectGUID=\67\45…)` and tests. */
+export function guidToBytes(guid: string): Buffer {
+  const hex = guid.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new Error(`not a GUID: ${guid}`);
+  const raw = Buffer.from(hex, 'hex');
+  return Buffer.concat([
+    Buffer.from(raw.subarray(0, 4)).reverse(),
+    Buffer.from(raw.subarray(4, 6)).reverse(),
+    Buffer.from(raw.subarray(6, 8)).reverse(),
+    raw.subarray(8),
+  ]);
+}
+
+/**
+ * objectSid (binary SID) → `S-1-5-21-…`: revision byte, sub-authority count, 48-bit
+ * big-endian identifier authority, then little-endian 32-bit sub-authorities.
+ */
+export function sidToString(bytes: Buffer): string {
+  if (bytes.length < 8) {
+    throw new ConnectorError('invalid_response', `objectSid is too short (${bytes.length} bytes)`);
+  }
+  const revision = bytes[0];
+  const count = bytes[1] ?? 0;
+  if (bytes.length !== 8 + count * 4) {
+    throw new ConnectorError(
+      'invalid_response',
+      `objectSid length ${bytes.length} does not match ${count} sub-authorities`,
+    );
+  }
+  const authority = bytes.readUIntBE(2, 6);
+  const parts = [`S-${revision}-${authority}`];
+  for (let i = 0; i < count; i++) parts.push(String(bytes.readUInt32LE(8 + i * 4)));
+  return parts.join('-');
+}
+
+/** userAccountControl bit 0x2 (ACCOUNTDISABLE) → false. Missing or garbled → enabled. */
+export function uacEnabled(value: string | undefined): boolean {
+  if (value === undefined) return true;
+  const flags = Number.parseInt(value, 10);
+  if (!Number.isFinite(flags)) return true;
+  return (flags & 0x2) === 0;
+}
+
+/** RFC 4530 entryUUID / RFC 4533 syncUUID (16 bytes, network order) → `xxxxxxxx-xxxx-…`. */
+export function uuidToString(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// DNs
+
+/**
+ * Normal form of a distinguished name used for every DN this connector hands out
+ * (SourceUser.dn, SourceGroup.dn and `by: 'dn'` member references), so the engine can
+ * compare them as strings: lowercased, spaces around `=`, `,` and `+` removed (escaped
+ * characters, including an escaped trailing space, are kept). Idempotent.
+ */
+export function normalizeDn(dn: string): string {
+  const rdns: string[] = [];
+  let current = '';
+  let pendingSpace = '';
+  let escaped = false;
+  const flush = (): void => {
+    rdns.push(current);
+    current = '';
+    pendingSpace = '';
+  };
+  for (const ch of dn.trim()) {
+    if (escaped) {
+      current += pendingSpace + ch;
+      pendingSpace = '';
+      escaped = false;
+      continue;
+    }
+    if (ch === '\\') {
+      escaped = true;
+      current += pendingSpace + ch;
+      pendingSpace = '';
+      continue;
+    }
+    if (ch === ',' || ch === ';') {
+      flush();
+      continue;
+    }
+    if (ch === '=' || ch === '+') {
+      current += ch;
+      pendingSpace = '';
+      continue;
+    }
+    if (ch === ' ') {
+      // Leading spaces of a component are dropped; inner ones are kept once a
+      // non-space follows.
+      const last = current.at(-1);
+      if (current === '' || last === '=' || last === '+') continue;
+      pendingSpace += ch;
+      continue;
+    }
+    current += pendingSpace + ch;
+    pendingSpace = '';
+  }
+  if (current !== '' || rdns.length > 0) flush();
+  return rdns.join(',').toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------
+// Users and groups
+
+function requireExternalId(entry: LdapEntry, attribute: string): string {
+  const value = firstValue(entry, attribute);
+  if (!value) {
+    // Skipping the entry would look like a deletion to the engine: fail the read instead.
+    throw new ConnectorError(
+      'invalid_response',
+      `entry "${entry.dn}" has no ${attribute}, the attribute mapped to externalId: check attributeMapping.externalId or the bind DN's read access`,
+    );
+  }
+  return attribute.toLowerCase() === 'entryuuid' ? value.toLowerCase() : value;
+}
+
+function isDisabledByAttribute(entry: LdapEntry, mapping: EffectiveMapping): boolean {
+  if (!mapping.disabledAttribute) return false;
+  const values = stringValues(entry, mapping.disabledAttribute);
+  if (values.length === 0) return false;
+  if (mapping.disabledValues.length === 0) return true;
+  const disabled = new Set(mapping.disabledValues.map((v) => v.toLowerCase()));
+  return values.some((v) => disabled.has(v.toLowerCase()));
+}
+
+/** Maps one user entry. Throws ConnectorError('invalid_response') when it has no externalId. */
+export function mapUser(entry: LdapEntry, mapping: EffectiveMapping): SourceUser {
+  const s = mapping.standard;
+  const user: SourceUser = {
+    externalId: requireExternalId(entry, s.externalId),
+    dn: normalizeDn(entry.dn),
+    enabled:
+      mapping.flavor === 'active_directory'
+        ? uacEnabled(firstValue(entry, 'userAccountControl')) &&
+          !isDisabledByAttribute(entry, mapping)
+        : !isDisabledByAttribute(entry, mapping),
+  };
+  const assign = (field: Exclude<StandardTarget, 'externalId'>): void => {
+    const value = firstValue(entry, s[field]);
+    if (value !== undefined) user[field] = value;
+  };
+  assign('username');
+  assign('firstName');
+  assign('lastName');
+  assign('email');
+  assign('phone');
+  assign('displayName');
+
+  const customNames = Object.keys(mapping.custom);
+  if (customNames.length > 0) {
+    const custom: Record<string, string | string[] | null> = {};
+    for (const name of customNames) {
+      const values = stringValues(entry, mapping.custom[name] ?? name);
+      custom[name] =
+        values.length === 0 ? null : values.length === 1 ? (values[0] ?? null) : values;
+    }
+    user.custom = custom;
+  }
+
+  const memberOf = stringValues(entry, 'memberOf');
+  if (memberOf.length > 0) {
+    user.memberOf = memberOf.map((dn) => ({ by: 'dn', value: normalizeDn(dn), type: 'group' }));
+  }
+  return user;
+}
+
+/** `uid=jo,ou=people,dc=x#'0101'B` → `uid=jo,ou=people,dc=x` (RFC 4517 NameAndOptionalUID). */
+export function stripOptionalUid(value: string): string {
+  return value.replace(/#'[01]*'B$/, '');
+}
+
+/**
+ * Maps one group entry. `memberValues`, when given, replaces the entry's `member` values
+ * (the complete list assembled by ranged retrieval on AD).
+ */
+export function mapGroup(
+  entry: LdapEntry,
+  mapping: EffectiveMapping,
+  memberValues?: string[],
+): SourceGroup {
+  const externalId = requireExternalId(entry, mapping.standard.externalId);
+  const name = firstValue(entry, 'cn') ?? firstValue(entry, 'name') ?? entry.dn;
+  const members: MemberRef[] = [];
+  const seen = new Set<string>();
+  const push = (ref: MemberRef): void => {
+    const key = `${ref.by}\u0000${ref.value}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    members.push(ref);
+  };
+  for (const dn of memberValues ?? stringValues(entry, 'member')) {
+    if (dn) push({ by: 'dn', value: normalizeDn(dn) });
+  }
+  if (mapping.flavor === 'ldap') {
+    for (const value of stringValues(entry, 'uniqueMember')) {
+      if (value) push({ by: 'dn', value: normalizeDn(stripOptionalUid(value)) });
+    }
+    for (const uid of stringValues(entry, 'memberUid')) {
+      if (uid) push({ by: 'username', value: uid, type: 'user' });
+    }
+  }
+  const group: SourceGroup = { externalId, dn: normalizeDn(entry.dn), name, members };
+  const description = firstValue(entry, 'description');
+  if (description !== undefined) group.description = description;
+  return group;
+}

@@ -1,0 +1,346 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+
+import {
+  BerReader,
+  BindRequest,
+  BindResponse,
+  ExtendedRequest,
+  ExtendedResponse,
+  FilterParser,
+  SearchEntry,
+  SearchRequest,
+  SearchResponse,
+  StatusCodeParser,
+  UnbindRequest,
+  type Control,
+} from 'ldapts';
+
+import {
+  parseSyncInfo,
+  SyncDoneControl,
+  SyncStateControl,
+  type SyncInfo,
+  SYNC_INFO_OID,
+} from './ldap-controls.js';
+import type { LdapEntry } from './ldap-mapping.js';
+
+/**
+ * A minimal LDAP client for RFC 4533 content synchronisation, built on ldapts' BER and
+ * message classes. ldapts itself cannot be used for it: its search drops the controls
+ * attached to entries (Sync State) and rejects the whole search when the server sends an
+ * IntermediateResponse (Sync Info), which slapd does for deletions and the present phase.
+ * It runs one operation at a time and streams search results with socket backpressure.
+ */
+
+const RES_BIND = 0x61;
+const RES_SEARCH_ENTRY = 0x64;
+const RES_SEARCH_DONE = 0x65;
+const RES_SEARCH_REF = 0x73;
+const RES_EXTENDED = 0x78;
+const RES_INTERMEDIATE = 0x79;
+const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
+const HIGH_WATER = 512;
+
+export interface WireOptions {
+  host: string;
+  port: number;
+  /** ldaps:// */
+  secure: boolean;
+  startTLS: boolean;
+  tlsOptions: tls.ConnectionOptions;
+  connectTimeoutMs: number;
+  /** Longest wait for any single server message. */
+  operationTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+interface Incoming {
+  messageId: number;
+  tag: number;
+  reader: BerReader;
+}
+
+export type WireSearchEvent =
+  | { type: 'entry'; entry: LdapEntry; state: SyncStateControl | undefined }
+  | { type: 'info'; info: SyncInfo }
+  | { type: 'done'; done: SyncDoneControl | undefined };
+
+export interface WireSearch {
+  baseDN: string;
+  scope: 'base' | 'one' | 'sub';
+  filter: string;
+  attributes: string[];
+  binaryAttributes: string[];
+  timeLimit: number;
+  sizeLimit?: number;
+  controls: Control[];
+}
+
+export class LdapWireConnection {
+  private socket: net.Socket;
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly queue: Incoming[] = [];
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  private messageId = 0;
+  private readonly options: WireOptions;
+  private readonly onAbort = (): void => {
+    this.fail(new Error('aborted'));
+  };
+
+  private constructor(socket: net.Socket, options: WireOptions) {
+    this.socket = socket;
+    this.options = options;
+    this.attach(socket);
+    options.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Connects (TLS from the first byte or StartTLS as configured). Errors are raw. */
+  static async open(options: WireOptions): Promise<LdapWireConnection> {
+    const socket = await connectSocket(options);
+    const connection = new LdapWireConnection(socket, options);
+    try {
+      if (options.startTLS && !options.secure) await connection.startTLS();
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  async bind(dn: string, password: string): Promise<void> {
+    const id = this.send(new BindRequest({ messageId: this.nextId(), dn, password }));
+    const message = await this.receive(id);
+    if (message.tag !== RES_BIND)
+      throw new Error(`unexpected answer 0x${message.tag.toString(16)} to bind`);
+    const response = new BindResponse({ messageId: id });
+    response.parse(message.reader, []);
+    if (response.status !== 0) throw StatusCodeParser.parse(response);
+  }
+
+  /** Streams a search; a result code other than success is thrown as ldapts ResultCodeError. */
+  async *search(request: WireSearch): AsyncGenerator<WireSearchEvent> {
+    const id = this.send(
+      new SearchRequest({
+        messageId: this.nextId(),
+        baseDN: request.baseDN,
+        scope: request.scope,
+        filter: FilterParser.parseString(request.filter),
+        attributes: request.attributes,
+        explicitBufferAttributes: request.binaryAttributes,
+        sizeLimit: request.sizeLimit ?? 0,
+        timeLimit: request.timeLimit,
+        controls: request.controls,
+      }),
+    );
+    for (;;) {
+      const message = await this.receive(id);
+      switch (message.tag) {
+        case RES_SEARCH_ENTRY: {
+          const entry = new SearchEntry({ messageId: id });
+          entry.parse(message.reader, [new SyncStateControl()]);
+          const state = entry.controls?.find(
+            (c): c is SyncStateControl => c instanceof SyncStateControl,
+          );
+          yield {
+            type: 'entry',
+            entry: entry.toObject(request.attributes, request.binaryAttributes),
+            state,
+          };
+          break;
+        }
+        case RES_INTERMEDIATE: {
+          const info = readIntermediate(message.reader);
+          if (info) yield { type: 'info', info };
+          break;
+        }
+        case RES_SEARCH_REF:
+          break;
+        case RES_SEARCH_DONE: {
+          const response = new SearchResponse({ messageId: id });
+          response.parse(message.reader, [new SyncDoneControl()]);
+          if (response.status !== 0) throw StatusCodeParser.parse(response);
+          const done = response.controls?.find(
+            (c): c is SyncDoneControl => c instanceof SyncDoneControl,
+          );
+          yield { type: 'done', done };
+          return;
+        }
+        default:
+          throw new Error(`unexpected LDAP message 0x${message.tag.toString(16)} in a search`);
+      }
+    }
+  }
+
+  close(): void {
+    this.options.signal.removeEventListener('abort', this.onAbort);
+    if (!this.socket.destroyed) {
+      try {
+        this.socket.write(new UnbindRequest({ messageId: this.nextId() }).write());
+      } catch {
+        // closing anyway
+      }
+      this.socket.end();
+      this.socket.destroy();
+    }
+  }
+
+  private async startTLS(): Promise<void> {
+    const id = this.send(new ExtendedRequest({ messageId: this.nextId(), oid: STARTTLS_OID }));
+    const message = await this.receive(id);
+    if (message.tag !== RES_EXTENDED) throw new Error('unexpected answer to StartTLS');
+    const response = new ExtendedResponse({ messageId: id });
+    response.parse(message.reader, []);
+    if (response.status !== 0) throw StatusCodeParser.parse(response);
+    const plain = this.socket;
+    this.detach(plain);
+    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ ...this.options.tlsOptions, socket: plain });
+      s.once('secureConnect', () => {
+        s.removeListener('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+    this.socket = secure;
+    this.attach(secure);
+  }
+
+  private nextId(): number {
+    this.messageId += 1;
+    return this.messageId;
+  }
+
+  private send(message: BindRequest | ExtendedRequest | SearchRequest): number {
+    if (this.failure) throw this.failure;
+    this.socket.write(message.write());
+    return message.messageId;
+  }
+
+  private async receive(messageId: number): Promise<Incoming> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next) {
+        if (this.queue.length < HIGH_WATER / 2 && this.socket.isPaused()) this.socket.resume();
+        if (next.messageId === messageId) return next;
+        continue; // notice of disconnection (id 0) or stale answers
+      }
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const error = Object.assign(new Error('LDAP operation timed out'), { code: 'ETIMEDOUT' });
+          this.fail(error);
+          reject(error);
+        }, this.options.operationTimeoutMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const frame = nextFrame(this.buffer);
+      if (!frame) break;
+      this.buffer = this.buffer.subarray(frame.length);
+      try {
+        const reader = new BerReader(frame);
+        reader.readSequence();
+        const messageId = reader.readInt() ?? -1;
+        const tag = reader.readSequence();
+        if (tag === null) throw new Error('truncated LDAP message');
+        this.queue.push({ messageId, tag, reader });
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+    }
+    if (this.queue.length >= HIGH_WATER) this.socket.pause();
+    this.wake?.();
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.fail(error);
+  };
+
+  private readonly onClose = (): void => {
+    this.fail(new Error('Connection closed before the server finished its answer'));
+  };
+
+  private attach(socket: net.Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  private detach(socket: net.Socket): void {
+    socket.removeListener('data', this.onData);
+    socket.removeListener('error', this.onError);
+    socket.removeListener('close', this.onClose);
+  }
+
+  private fail(error: Error): void {
+    if (!this.failure) this.failure = error;
+    this.socket.destroy();
+    this.wake?.();
+  }
+}
+
+/** Length of the first complete BER element in `buffer`, or undefined if incomplete. */
+function nextFrame(buffer: Buffer): Buffer | undefined {
+  if (buffer.length < 2) return undefined;
+  const reader = new BerReader(buffer);
+  if (reader.readSequence() === null) return undefined;
+  const total = reader.offset + reader.length;
+  return buffer.length >= total ? buffer.subarray(0, total) : undefined;
+}
+
+/** IntermediateResponse ::= [APPLICATION 25] SEQUENCE { responseName [0] OPTIONAL, responseValue [1] OPTIONAL } */
+function readIntermediate(reader: BerReader): SyncInfo | undefined {
+  const end = reader.offset + reader.length;
+  let name: string | undefined;
+  let value: Buffer | undefined;
+  while (reader.offset < end) {
+    const tag = reader.peek();
+    if (tag === 0x80) name = reader.readString(0x80) ?? undefined;
+    else if (tag === 0x81) value = reader.readString(0x81, true) ?? undefined;
+    else break;
+  }
+  // slapd omits responseName on Sync Info messages; anything else is not ours.
+  if (name !== undefined && name !== SYNC_INFO_OID) return undefined;
+  if (!value) return undefined;
+  return parseSyncInfo(value);
+}
+
+function connectSocket(options: WireOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = options.secure
+      ? tls.connect({ ...options.tlsOptions, host: options.host, port: options.port })
+      : net.connect({ host: options.host, port: options.port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }));
+    }, options.connectTimeoutMs);
+    const onAbort = (): void => {
+      socket.destroy();
+      reject(new Error('aborted'));
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    socket.once(options.secure ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+  });
+}

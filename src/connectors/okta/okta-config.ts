@@ -1,0 +1,49 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * Settings of an `okta` directory as the directories API accepts them (SPEC §2).
+ * Authentication is an API token (`Authorization: SSWS …`), or — when `clientId` is
+ * set — an OAuth 2.0 service app using client credentials with `private_key_jwt`.
+ * Secrets are kept apart in `OktaSecrets`.
+ */
+export const OktaSettingsSchema = Type.Object(
+  {
+    /** The Okta org, e.g. https://acme.okta.com (not the -admin host). */
+    orgUrl: Type.String({ pattern: '^https?://', maxLength: 2048 }),
+    /** API root when it differs from orgUrl (a proxy, a test server). */
+    baseUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048 })),
+    /** OAuth token endpoint. Default `{orgUrl}/oauth2/v1/token` (the org authorization server). */
+    tokenUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048 })),
+    /** OAuth service app client id; when set, `privateKey` is used instead of `apiToken`. */
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    /** `kid` of the public key registered on the service app. */
+    keyId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    /**
+     * target field → Okta user path, overriding `defaultOktaMapping` or adding custom
+     * attributes (`"department": "profile.department"`).
+     */
+    attributeMapping: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 512 }))),
+    /** Okta user statuses read as disabled. Default STAGED, SUSPENDED, DEPROVISIONED. */
+    disabledStatuses: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 16 })),
+    /**
+     * Share of each endpoint's rate limit left to other integrations: when
+     * X-Rate-Limit-Remaining falls to this percentage of X-Rate-Limit-Limit the
+     * connector waits for X-Rate-Limit-Reset. Default 10.
+     */
+    rateLimitReservePercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 90 })),
+    /** Per-request time limit in seconds. Default 30. */
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+  },
+  { additionalProperties: false },
+);
+export type OktaSettings = Static<typeof OktaSettingsSchema>;
+
+export interface OktaSecrets {
+  /** API token (Security › API › Tokens); sent as `Authorization: SSWS {apiToken}`. */
+  apiToken?: string;
+  /** OAuth service app private key: PKCS#8 PEM or a private JWK as JSON. */
+  privateKey?: string;
+}
+
+/** OAuth scopes the service app must be granted. */
+export const OKTA_SCOPES = { users: 'okta.users.read', groups: 'okta.groups.read' } as const;

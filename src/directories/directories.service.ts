@@ -1,0 +1,244 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { now } from '../store/database.js';
+import {
+  createDirectoriesRepository,
+  type Directory,
+} from '../store/directories.repository.js';
+import { writeAudit } from '../store/audit.repository.js';
+import { notFound, validationError, type FieldError } from '../errors.js';
+import { newId } from '../lib/ids.js';
+import { checkCron, nextCronRuns } from '../lib/validators.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Page } from '../lib/cursor.js';
+import {
+  policyDefaults,
+  policyProperties,
+  type DirectoryType,
+  type DirectoryView,
+} from './directory-schema.js';
+import { directoryTypeSpecs, schemaErrors, type DirectoryTypeSpec } from './directory-types.js';
+import { Type } from '@sinclair/typebox';
+
+const policyKeys = Object.keys(policyProperties);
+const PolicySchema = Type.Object(policyProperties);
+const commonKeys = ['name', 'type', 'enabled'];
+
+export interface Actor {
+  /** Shown in the audit log: the token name, `sync:<jobId>`, `scim:<directoryId>`. */
+  name: string;
+}
+
+export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox: SecretBox }) {
+  const { db, secretBox } = deps;
+  const repo = createDirectoriesRepository(db);
+
+  function specOf(type: DirectoryType): DirectoryTypeSpec {
+    const spec = directoryTypeSpecs[type];
+    if (!spec) {
+      throw validationError([{ field: 'type', message: `directories of type "${type}" are not supported by this version` }]);
+    }
+    return spec;
+  }
+
+  function openSecrets(d: Directory): Record<string, string> {
+    return d.sealedSecrets ? (JSON.parse(secretBox.open(d.sealedSecrets)) as Record<string, string>) : {};
+  }
+
+  /**
+   * Merges a body into settings, policies and secrets and validates the result as a
+   * whole, so a partial update is checked against the directory it produces.
+   */
+  function resolve(
+    type: DirectoryType,
+    body: Record<string, unknown>,
+    existing: { settings: Record<string, unknown>; secrets: Record<string, string> } | null,
+  ) {
+    const spec = specOf(type);
+    const settingsKeys = Object.keys(spec.settingsSchema.properties);
+    const errors: FieldError[] = [];
+    for (const key of Object.keys(body)) {
+      if (!commonKeys.includes(key) && !policyKeys.includes(key) && !settingsKeys.includes(key) && !spec.secretFields.includes(key)) {
+        errors.push({ field: key, message: `is not a field of "${type}" directories` });
+      }
+    }
+
+    const base = existing?.settings ?? {};
+    const pick = (keys: string[]) => Object.fromEntries(keys.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
+
+    const typeSettings: Record<string, unknown> = existing
+      ? { ...Object.fromEntries(settingsKeys.filter((k) => base[k] !== undefined).map((k) => [k, base[k]])), ...pick(settingsKeys) }
+      : { ...spec.defaults(body), ...pick(settingsKeys) };
+    for (const [k, v] of Object.entries(typeSettings)) if (v === null) delete typeSettings[k];
+    errors.push(...schemaErrors(spec.settingsSchema, typeSettings));
+
+    const policies: Record<string, unknown> = {
+      ...policyDefaults,
+      ...Object.fromEntries(policyKeys.filter((k) => base[k] !== undefined).map((k) => [k, base[k]])),
+      ...pick(policyKeys),
+    };
+    if (policies.syncSchedule === '') policies.syncSchedule = null;
+    if (typeof policies.syncSchedule === 'string') {
+      const cronError = checkCron(policies.syncSchedule);
+      if (cronError) errors.push({ field: 'syncSchedule', message: cronError });
+    }
+    errors.push(...schemaErrors(PolicySchema, policies));
+
+    const secrets: Record<string, string> = { ...(existing?.secrets ?? {}) };
+    for (const key of spec.secretFields) {
+      const v = body[key];
+      if (typeof v === 'string') {
+        if (v === '') delete secrets[key];
+        else secrets[key] = v;
+      }
+    }
+    if (errors.length === 0) errors.push(...spec.check(typeSettings, secrets));
+    if (errors.length > 0) throw validationError(errors);
+    return { settings: { ...typeSettings, ...policies }, secrets };
+  }
+
+  function nextRun(d: { enabled: boolean; syncSchedule: string | null }): string | null {
+    if (!d.enabled || !d.syncSchedule) return null;
+    return nextCronRuns(d.syncSchedule, 1)[0]?.toISOString() ?? null;
+  }
+
+  async function getOrThrow(tenantId: string, id: string): Promise<Directory> {
+    const d = await repo.get(tenantId, id);
+    if (!d) throw notFound('directory');
+    return d;
+  }
+
+  return {
+    repo,
+    openSecrets,
+    getOrThrow,
+
+    async create(tenantId: string, actor: Actor, body: Record<string, unknown>): Promise<Directory> {
+      const type = body.type as DirectoryType;
+      const { settings, secrets } = resolve(type, body, null);
+      const at = now();
+      const enabled = body.enabled !== false;
+      const syncSchedule = (settings.syncSchedule as string | null) ?? null;
+      const directory: Directory = {
+        id: newId(),
+        tenantId,
+        name: String(body.name),
+        type,
+        enabled,
+        settings,
+        sealedSecrets: Object.keys(secrets).length ? secretBox.seal(JSON.stringify(secrets)) : null,
+        syncSchedule,
+        nextRunAt: nextRun({ enabled, syncSchedule }),
+        lastRunAt: null,
+        lastSuccessAt: null,
+        syncCursor: null,
+        lastFullSyncAt: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await db.transaction().execute(async (trx) => {
+        await repo.insert(directory, trx);
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'directory.created',
+          objectType: 'directory',
+          objectId: directory.id,
+          directoryId: directory.id,
+          after: toView(directory, Object.keys(secrets)),
+        });
+      });
+      return directory;
+    },
+
+    /** Partial update: only the fields sent change. */
+    async update(tenantId: string, id: string, actor: Actor, body: Record<string, unknown>): Promise<Directory> {
+      const before = await getOrThrow(tenantId, id);
+      if (body.type !== undefined && body.type !== before.type) {
+        throw validationError([{ field: 'type', message: 'cannot be changed; create a new directory instead' }]);
+      }
+      const oldSecrets = openSecrets(before);
+      const { settings, secrets } = resolve(before.type, body, { settings: before.settings, secrets: oldSecrets });
+      const enabled = typeof body.enabled === 'boolean' ? body.enabled : before.enabled;
+      const syncSchedule = (settings.syncSchedule as string | null) ?? null;
+      const scheduleChanged = syncSchedule !== before.syncSchedule || enabled !== before.enabled;
+      const after: Directory = {
+        ...before,
+        name: typeof body.name === 'string' ? body.name : before.name,
+        enabled,
+        settings,
+        sealedSecrets: Object.keys(secrets).length ? secretBox.seal(JSON.stringify(secrets)) : null,
+        syncSchedule,
+        nextRunAt: scheduleChanged ? nextRun({ enabled, syncSchedule }) : before.nextRunAt,
+        updatedAt: now(),
+      };
+      const changedSecrets = Object.keys(body).filter((k) => specOf(before.type).secretFields.includes(k));
+      await db.transaction().execute(async (trx) => {
+        await repo.update(after, trx);
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'directory.updated',
+          objectType: 'directory',
+          objectId: id,
+          directoryId: id,
+          before: toView(before, Object.keys(oldSecrets)),
+          after: { ...toView(after, Object.keys(secrets)), changedSecrets },
+        });
+      });
+      return after;
+    },
+
+    /** Synced users and groups stay; its schedule stops with it. */
+    async delete(tenantId: string, id: string, actor: Actor): Promise<void> {
+      const before = await getOrThrow(tenantId, id);
+      await db.transaction().execute(async (trx) => {
+        await repo.delete(tenantId, id, trx);
+        await trx
+          .updateTable('sync_jobs')
+          .set({ status: 'cancelled', completed_at: now(), error_code: 'directory_deleted', error_message: 'the directory was deleted' })
+          .where('directory_id', '=', id)
+          .where('status', '=', 'queued')
+          .execute();
+        await trx.updateTable('sync_jobs').set({ cancel_requested: 1 }).where('directory_id', '=', id).where('status', '=', 'running').execute();
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'directory.deleted',
+          objectType: 'directory',
+          objectId: id,
+          directoryId: id,
+          before: toView(before, []),
+        });
+      });
+    },
+
+    async list(tenantId: string, limit: number, after?: string): Promise<Page<Directory>> {
+      return repo.list(tenantId, limit, after);
+    },
+
+    view(d: Directory): DirectoryView {
+      return toView(d, d.sealedSecrets ? Object.keys(openSecrets(d)) : []);
+    },
+  };
+}
+export type DirectoriesService = ReturnType<typeof createDirectoriesService>;
+
+/** The API shape: settings flattened beside the identity fields, secrets named but never shown. */
+export function toView(d: Directory, configuredSecrets: string[]): DirectoryView {
+  return {
+    id: d.id,
+    name: d.name,
+    type: d.type,
+    enabled: d.enabled,
+    ...(d.settings as Partial<DirectoryView>),
+    syncSchedule: d.syncSchedule,
+    configuredSecrets,
+    nextRunAt: d.nextRunAt,
+    lastRunAt: d.lastRunAt,
+    lastSuccessAt: d.lastSuccessAt,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+

@@ -1,0 +1,41 @@
+/**
+ * Field names whose values are secrets wherever they appear: request bodies, audit
+ * before/after, log lines, error details. One list, used by the logger and the audit log.
+ */
+export const secretFieldNames = [
+  'bindPassword',
+  'clientSecret',
+  'apiToken',
+  'serviceAccountKey',
+  'privateKey',
+  'private_key',
+  'secret',
+  'password',
+  'token',
+  'scimToken',
+  'authorization',
+] as const;
+
+const secretSet = new Set<string>(secretFieldNames.map((n) => n.toLowerCase()));
+
+export const REDACTED = '[redacted]';
+
+/** A deep copy with every secret-named field replaced by "[redacted]". */
+export function redact<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => redact(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = secretSet.has(k.toLowerCase()) && v !== undefined && v !== null ? REDACTED : redact(v);
+  }
+  return out as T;
+}
+
+/** pino `redact.paths` covering the same names at the depths our logs use. */
+export function pinoRedactPaths(): string[] {
+  const paths: string[] = ['req.headers.authorization', 'req.headers["x-scim-token"]'];
+  for (const name of secretFieldNames) {
+    paths.push(name, `*.${name}`, `*.*.${name}`, `*.*.*.${name}`);
+  }
+  return paths;
+}

@@ -1,0 +1,125 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, DirectoriesTable } from './schema.js';
+import { parseJson, toBool } from './database.js';
+import type { DirectoryType } from '../directories/directory-schema.js';
+import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
+
+/** A directory as the services see it; secrets stay sealed until a connector needs them. */
+export interface Directory {
+  id: string;
+  tenantId: string;
+  name: string;
+  type: DirectoryType;
+  enabled: boolean;
+  /** Type settings and policies (everything the API shows, except secrets and timestamps). */
+  settings: Record<string, unknown>;
+  sealedSecrets: string | null;
+  syncSchedule: string | null;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastSuccessAt: string | null;
+  syncCursor: string | null;
+  lastFullSyncAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toDirectory(r: DirectoriesTable): Directory {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    name: r.name,
+    type: r.type as DirectoryType,
+    enabled: toBool(r.enabled),
+    settings: parseJson<Record<string, unknown>>(r.settings, {}),
+    sealedSecrets: r.secrets,
+    syncSchedule: r.sync_schedule,
+    nextRunAt: r.next_run_at,
+    lastRunAt: r.last_run_at,
+    lastSuccessAt: r.last_success_at,
+    syncCursor: r.sync_cursor,
+    lastFullSyncAt: r.last_full_sync_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function toDirectoryRow(d: Directory): DirectoriesTable {
+  return {
+    id: d.id,
+    tenant_id: d.tenantId,
+    name: d.name,
+    type: d.type,
+    enabled: d.enabled ? 1 : 0,
+    settings: JSON.stringify(d.settings),
+    secrets: d.sealedSecrets,
+    sync_schedule: d.syncSchedule,
+    next_run_at: d.nextRunAt,
+    last_run_at: d.lastRunAt,
+    last_success_at: d.lastSuccessAt,
+    sync_cursor: d.syncCursor,
+    last_full_sync_at: d.lastFullSyncAt,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export function createDirectoriesRepository(db: Kysely<Database>) {
+  return {
+    /** Tenant-scoped: another tenant's directory is simply not found. */
+    async get(tenantId: string, id: string, trx: Db = db): Promise<Directory | null> {
+      const row = await trx
+        .selectFrom('directories')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? toDirectory(row) : null;
+    },
+
+    async getById(id: string): Promise<Directory | null> {
+      const row = await db.selectFrom('directories').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toDirectory(row) : null;
+    },
+
+    /** Newest first. */
+    async list(tenantId: string, limit: number, after?: string): Promise<Page<Directory>> {
+      let q = db
+        .selectFrom('directories')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1);
+      if (after) {
+        const [createdAt, id] = decodeCursor(after, 2) as [string, string];
+        q = q.where((eb) =>
+          eb.or([
+            eb('created_at', '<', createdAt),
+            eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+          ]),
+        );
+      }
+      const rows = await q.execute();
+      return toPage(rows, limit, (r) => [r.created_at, r.id], toDirectory);
+    },
+
+    async insert(d: Directory, trx: Db = db): Promise<void> {
+      await trx.insertInto('directories').values(toDirectoryRow(d)).execute();
+    },
+
+    async update(d: Directory, trx: Db = db): Promise<void> {
+      const { id, tenant_id, created_at, ...rest } = toDirectoryRow(d);
+      void created_at;
+      await trx.updateTable('directories').set(rest).where('id', '=', id).where('tenant_id', '=', tenant_id).execute();
+    },
+
+    async delete(tenantId: string, id: string, trx: Db = db): Promise<boolean> {
+      const r = await trx.deleteFrom('directories').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
+export type DirectoriesRepository = ReturnType<typeof createDirectoriesRepository>;

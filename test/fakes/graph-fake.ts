@@ -1,0 +1,412 @@
+import {
+  bearerOf,
+  randomToken,
+  startFakeServer,
+  type FakeResponse,
+  type FakeServer,
+  type RecordedRequest,
+} from './fake-server.js';
+
+/**
+ * A fake Microsoft identity platform + Microsoft Graph v1.0 answering as their
+ * documentation shows: client-credentials tokens at `/{tenant}/oauth2/v2.0/token`,
+ * `/v1.0/users/delta` and `/v1.0/groups/delta` with `$select`, `@odata.nextLink`
+ * ($skiptoken) and `@odata.deltaLink` ($deltatoken), `@removed`, `members@delta`
+ * (a large group's members split over two pages), changed users reported with only
+ * their changed properties, `/users/{id}`, `$batch`, `$count` (ConsistencyLevel),
+ * Graph error bodies, 429 + Retry-After. One server serves both hosts.
+ */
+
+export type GraphObject = Record<string, unknown> & { id: string };
+
+interface FakeGroup {
+  id: string;
+  displayName: string;
+  description: string | null;
+  members: Map<string, 'user' | 'group'>;
+}
+
+type Change =
+  | { seq: number; kind: 'user'; id: string; op: 'create' | 'remove' }
+  | { seq: number; kind: 'user'; id: string; op: 'update'; props: string[] }
+  | { seq: number; kind: 'group'; id: string; op: 'create' | 'remove' }
+  | { seq: number; kind: 'group'; id: string; op: 'update'; props: string[] }
+  | { seq: number; kind: 'group'; id: string; op: 'member'; memberId: string; memberType: 'user' | 'group'; added: boolean };
+
+export interface GraphFakeOptions {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Items per delta page. Default 2. */
+  pageSize?: number;
+  /** Token lifetime in seconds. Default 3599. */
+  tokenLifetime?: number;
+}
+
+const userPermissions = ['User.Read.All', 'Directory.Read.All'];
+const groupPermissions = ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All'];
+
+export class GraphFake {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  pageSize: number;
+  tokenLifetime: number;
+  /** Application permissions granted (with admin consent) to the app. */
+  readonly permissions = new Set(['User.Read.All', 'GroupMember.Read.All']);
+  private readonly users = new Map<string, GraphObject>();
+  private readonly groups = new Map<string, FakeGroup>();
+  private readonly changes: Change[] = [];
+  private seq = 0;
+  private readonly tokens = new Map<string, number>();
+  private readonly sessions = new Map<string, { items: GraphObject[]; seq: number; select: string[] }>();
+  private server!: FakeServer;
+
+  private constructor(options: GraphFakeOptions) {
+    this.tenantId = options.tenantId ?? 'contoso.onmicrosoft.com';
+    this.clientId = options.clientId ?? '11111111-2222-3333-4444-555555555555';
+    this.clientSecret = options.clientSecret ?? 'fake~secret';
+    this.pageSize = options.pageSize ?? 2;
+    this.tokenLifetime = options.tokenLifetime ?? 3599;
+  }
+
+  static async start(options: GraphFakeOptions = {}): Promise<GraphFake> {
+    const fake = new GraphFake(options);
+    fake.server = await startFakeServer((req) => fake.handle(req));
+    return fake;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+  get requests(): RecordedRequest[] {
+    return this.server.requests;
+  }
+  get http(): FakeServer {
+    return this.server;
+  }
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  // ---- state -------------------------------------------------------------------
+
+  addUser(user: GraphObject): void {
+    this.users.set(user.id, { accountEnabled: true, businessPhones: [], ...user });
+    this.changes.push({ seq: ++this.seq, kind: 'user', id: user.id, op: 'create' });
+  }
+  updateUser(id: string, patch: Record<string, unknown>): void {
+    const user = this.must(this.users.get(id), id);
+    Object.assign(user, patch);
+    this.changes.push({ seq: ++this.seq, kind: 'user', id, op: 'update', props: Object.keys(patch) });
+  }
+  disableUser(id: string): void {
+    this.updateUser(id, { accountEnabled: false });
+  }
+  removeUser(id: string): void {
+    this.users.delete(id);
+    for (const g of this.groups.values()) if (g.members.has(id)) this.removeMember(g.id, id);
+    this.changes.push({ seq: ++this.seq, kind: 'user', id, op: 'remove' });
+  }
+  addGroup(group: { id: string; displayName: string; description?: string; members?: string[] }): void {
+    const members = new Map<string, 'user' | 'group'>();
+    for (const m of group.members ?? []) members.set(m, this.groups.has(m) ? 'group' : 'user');
+    this.groups.set(group.id, {
+      id: group.id,
+      displayName: group.displayName,
+      description: group.description ?? null,
+      members,
+    });
+    this.changes.push({ seq: ++this.seq, kind: 'group', id: group.id, op: 'create' });
+  }
+  renameGroup(id: string, displayName: string): void {
+    this.must(this.groups.get(id), id).displayName = displayName;
+    this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'update', props: ['displayName'] });
+  }
+  removeGroup(id: string): void {
+    this.groups.delete(id);
+    this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'remove' });
+  }
+  addMember(groupId: string, memberId: string): void {
+    const type = this.groups.has(memberId) ? 'group' : 'user';
+    this.must(this.groups.get(groupId), groupId).members.set(memberId, type);
+    this.changes.push({ seq: ++this.seq, kind: 'group', id: groupId, op: 'member', memberId, memberType: type, added: true });
+  }
+  removeMember(groupId: string, memberId: string): void {
+    const group = this.must(this.groups.get(groupId), groupId);
+    const type = group.members.get(memberId) ?? 'user';
+    group.members.delete(memberId);
+    this.changes.push({ seq: ++this.seq, kind: 'group', id: groupId, op: 'member', memberId, memberType: type, added: false });
+  }
+
+  // ---- faults ------------------------------------------------------------------
+
+  /** The next `n` Graph API calls answer 429 with `Retry-After: retryAfterSeconds`. */
+  throttleNext(n: number, retryAfterSeconds: number): void {
+    this.server.addFault(
+      (r) => r.path.startsWith('/v1.0/'),
+      {
+        status: 429,
+        headers: { 'retry-after': String(retryAfterSeconds) },
+        body: graphError('TooManyRequests', 'Too many requests, retry after the indicated time.'),
+      },
+      n,
+    );
+  }
+  /** Every access token issued so far stops being accepted (401 InvalidAuthenticationToken). */
+  expireTokens(): void {
+    for (const token of this.tokens.keys()) this.tokens.set(token, 0);
+  }
+  revokePermission(permission: string): void {
+    this.permissions.delete(permission);
+  }
+  /** Fails the `page`-th users delta page request from now on (with its retries). */
+  failUsersPage(page: number, answer: FakeResponse | 'reset'): void {
+    this.server.failNth((r) => r.path === '/v1.0/users/delta', page, answer);
+  }
+
+  // ---- HTTP --------------------------------------------------------------------
+
+  private async handle(req: RecordedRequest): Promise<FakeResponse> {
+    if (req.method === 'POST' && req.path.endsWith('/oauth2/v2.0/token')) return this.token(req);
+    if (!req.path.startsWith('/v1.0/')) return { status: 404, body: graphError('BadRequest', 'Resource not found') };
+    const token = bearerOf(req);
+    const expiry = token ? this.tokens.get(token) : undefined;
+    if (expiry === undefined || expiry < Date.now()) {
+      return { status: 401, body: graphError('InvalidAuthenticationToken', 'Access token has expired or is not yet valid.') };
+    }
+    if (req.method === 'POST' && req.path === '/v1.0/$batch') return this.batch(req);
+    return this.get(req.path.slice('/v1.0'.length), req.query, req.headers.consistencylevel);
+  }
+
+  private token(req: RecordedRequest): FakeResponse {
+    const form = new URLSearchParams(req.body);
+    const tenant = req.path.split('/')[1];
+    if (tenant !== this.tenantId) {
+      return aadError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
+    }
+    if (form.get('grant_type') !== 'client_credentials') {
+      return aadError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+    }
+    if (form.get('client_id') !== this.clientId) {
+      return aadError(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id')}' was not found in the directory.`);
+    }
+    if (form.get('client_secret') !== this.clientSecret) {
+      return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    }
+    if (!form.get('scope')?.endsWith('/.default')) {
+      return aadError(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.');
+    }
+    const accessToken = randomToken('eyJ0eXAi.');
+    this.tokens.set(accessToken, Date.now() + this.tokenLifetime * 1000);
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: this.tokenLifetime, ext_expires_in: this.tokenLifetime, access_token: accessToken },
+    };
+  }
+
+  private get(path: string, query: URLSearchParams, consistency: string | string[] | undefined): FakeResponse {
+    const isUsers = path.startsWith('/users');
+    const isGroups = path.startsWith('/groups');
+    if (isUsers && !userPermissions.some((p) => this.permissions.has(p))) return denied();
+    if (isGroups && !groupPermissions.some((p) => this.permissions.has(p))) return denied();
+    if (path === '/users/$count' || path === '/groups/$count') {
+      if (consistency !== 'eventual') {
+        return { status: 400, body: graphError('Request_BadRequest', "Count is only supported with the header 'ConsistencyLevel: eventual'.") };
+      }
+      return { status: 200, body: String(isUsers ? this.users.size : this.groups.size) };
+    }
+    if (path === '/users/delta' || path === '/groups/delta') return this.delta(isUsers ? 'user' : 'group', query);
+    const byId = /^\/(users|groups)\/([^/]+)$/.exec(path);
+    if (byId) {
+      const select = (query.get('$select') ?? '').split(',').filter(Boolean);
+      if (byId[1] === 'users') {
+        const user = this.users.get(byId[2] ?? '');
+        if (!user) return notFound(byId[2] ?? '');
+        return { status: 200, body: project(user, select) };
+      }
+      const group = this.groups.get(byId[2] ?? '');
+      if (!group) return notFound(byId[2] ?? '');
+      return { status: 200, body: project({ id: group.id, displayName: group.displayName, description: group.description }, select) };
+    }
+    return { status: 400, body: graphError('BadRequest', `Unsupported request ${path}`) };
+  }
+
+  private batch(req: RecordedRequest): FakeResponse {
+    const parsed = JSON.parse(req.body) as { requests: { id: string; method: string; url: string }[] };
+    if (parsed.requests.length > 20) {
+      return { status: 400, body: graphError('BadRequest', 'The number of batch requests exceeds the limit of 20.') };
+    }
+    const responses = parsed.requests.map((sub) => {
+      const url = new URL(sub.url, 'http://graph.local');
+      const answer = this.get(decodeURIComponent(url.pathname), url.searchParams, undefined);
+      return { id: sub.id, status: answer.status, headers: { 'content-type': 'application/json' }, body: answer.body };
+    });
+    return { status: 200, body: { responses } };
+  }
+
+  private delta(kind: 'user' | 'group', query: URLSearchParams): FakeResponse {
+    const resource = kind === 'user' ? 'users' : 'groups';
+    const skip = query.get('$skiptoken');
+    const deltaToken = query.get('$deltatoken');
+    let sessionId: string;
+    let offset = 0;
+    if (skip) {
+      const [id, off] = skip.split('.');
+      sessionId = id ?? '';
+      offset = Number(off);
+      if (!this.sessions.has(sessionId)) return { status: 400, body: graphError('BadRequest', 'Invalid skip token') };
+    } else {
+      let since = -1;
+      let select = (query.get('$select') ?? '').split(',').filter(Boolean);
+      if (deltaToken) {
+        const state = decodeState(deltaToken);
+        if (!state || state.kind !== kind) {
+          return { status: 400, body: graphError('syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.') };
+        }
+        since = state.seq;
+        select = state.select;
+      }
+      const items = since < 0 ? this.snapshot(kind, select) : this.changesSince(kind, since, select);
+      sessionId = randomToken('s');
+      this.sessions.set(sessionId, { items, seq: this.seq, select });
+    }
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new Error('unreachable');
+    const value = session.items.slice(offset, offset + this.pageSize);
+    const base = `${this.url}/v1.0/${resource}/delta`;
+    const body: Record<string, unknown> = { '@odata.context': `${this.url}/v1.0/$metadata#${resource}`, value };
+    if (offset + this.pageSize < session.items.length) {
+      body['@odata.nextLink'] = `${base}?$skiptoken=${sessionId}.${offset + this.pageSize}`;
+    } else {
+      body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeState({ kind, seq: session.seq, select: session.select })}`;
+    }
+    return { status: 200, body };
+  }
+
+  private snapshot(kind: 'user' | 'group', select: string[]): GraphObject[] {
+    if (kind === 'user') return [...this.users.values()].map((u) => project(u, select));
+    const out: GraphObject[] = [];
+    const tails: GraphObject[] = [];
+    for (const g of this.groups.values()) {
+      const members = [...g.members].map(([id, type]) => memberEntry(id, type, false));
+      // Large groups: Graph may split members@delta over several appearances of the group.
+      const split = members.length > 3 ? Math.ceil(members.length / 2) : members.length;
+      out.push({ id: g.id, displayName: g.displayName, description: g.description, 'members@delta': members.slice(0, split) });
+      if (split < members.length) tails.push({ id: g.id, 'members@delta': members.slice(split) });
+    }
+    return [...out, ...tails];
+  }
+
+  private changesSince(kind: 'user' | 'group', since: number, select: string[]): GraphObject[] {
+    const byId = new Map<string, Change[]>();
+    for (const c of this.changes) {
+      if (c.seq <= since || c.kind !== kind) continue;
+      byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+    }
+    const out: GraphObject[] = [];
+    for (const [id, list] of byId) {
+      const last = list[list.length - 1];
+      if (last?.op === 'remove') {
+        if (!list.some((c) => c.op === 'create')) out.push({ id, '@removed': { reason: 'changed' } });
+        continue;
+      }
+      if (kind === 'user') {
+        const user = this.users.get(id);
+        if (!user) continue;
+        if (list.some((c) => c.op === 'create')) {
+          out.push(project(user, select));
+          continue;
+        }
+        // Updated instances carry only the changed (selected) properties.
+        const props = new Set(list.flatMap((c) => (c.op === 'update' ? c.props : [])));
+        const partial: GraphObject = { id };
+        for (const p of props) if (select.length === 0 || select.includes(p)) partial[p] = user[p] ?? null;
+        if (Object.keys(partial).length > 1) out.push(partial);
+        continue;
+      }
+      const group = this.groups.get(id);
+      if (!group) continue;
+      if (list.some((c) => c.op === 'create')) {
+        out.push({
+          id,
+          displayName: group.displayName,
+          description: group.description,
+          'members@delta': [...group.members].map(([m, t]) => memberEntry(m, t, false)),
+        });
+        continue;
+      }
+      const item: GraphObject = { id };
+      for (const c of list) if (c.op === 'update') for (const p of c.props) item[p] = p === 'displayName' ? group.displayName : group.description;
+      const net = new Map<string, { type: 'user' | 'group'; added: boolean }>();
+      for (const c of list) if (c.op === 'member') net.set(c.memberId, { type: c.memberType, added: c.added });
+      if (net.size > 0) item['members@delta'] = [...net].map(([m, v]) => memberEntry(m, v.type, !v.added));
+      out.push(item);
+    }
+    return out;
+  }
+
+  private must<T>(value: T | undefined, id: string): T {
+    if (value === undefined) throw new Error(`no object ${id}`);
+    return value;
+  }
+}
+
+function project(obj: GraphObject, select: string[]): GraphObject {
+  if (select.length === 0) return { ...obj };
+  const out: GraphObject = { id: obj.id };
+  for (const p of select) out[p] = obj[p] ?? null;
+  return out;
+}
+
+function memberEntry(id: string, type: 'user' | 'group', removed: boolean): Record<string, unknown> {
+  return {
+    '@odata.type': `#microsoft.graph.${type}`,
+    id,
+    ...(removed ? { '@removed': { reason: 'deleted' } } : {}),
+  };
+}
+
+function encodeState(state: { kind: string; seq: number; select: string[] }): string {
+  return Buffer.from(JSON.stringify(state)).toString('base64url');
+}
+
+function decodeState(token: string): { kind: string; seq: number; select: string[] } | undefined {
+  try {
+    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { kind: string; seq: number; select: string[] };
+  } catch {
+    return undefined;
+  }
+}
+
+function graphError(code: string, message: string): unknown {
+  return {
+    error: {
+      code,
+      message,
+      innerError: { date: new Date().toISOString(), 'request-id': randomToken('r'), 'client-request-id': randomToken('c') },
+    },
+  };
+}
+
+function denied(): FakeResponse {
+  return { status: 403, body: graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.') };
+}
+
+function notFound(id: string): FakeResponse {
+  return { status: 404, body: graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`) };
+}
+
+function aadError(status: number, error: string, code: number, text: string): FakeResponse {
+  return {
+    status,
+    body: {
+      error,
+      error_description: `AADSTS${code}: ${text} Trace ID: ${randomToken('')}\r\nCorrelation ID: ${randomToken('')}\r\nTimestamp: ${new Date().toISOString()}`,
+      error_codes: [code],
+      timestamp: new Date().toISOString(),
+      trace_id: randomToken(''),
+      correlation_id: randomToken(''),
+    },
+  };
+}
