@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 
 /** Shapes shared by several routes. */
 export const ErrorBody = Type.Object({
@@ -19,7 +19,7 @@ export const PageQuery = Type.Object(
   { additionalProperties: true },
 );
 
-export const pageOf = <T extends import('@sinclair/typebox').TSchema>(item: T) =>
+export const pageOf = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
 export const errorResponses = {

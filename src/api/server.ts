@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -19,13 +20,7 @@ export interface ServerOptions {
   authFailures?: { maxFailures: number; windowMs: number };
 }
 
-export type Server = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  Logger,
-  TypeBoxTypeProvider
->;
+export type Server = FastifyInstance<HttpServer, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
 export const BODY_LIMIT = 1024 * 1024;
 

@@ -71,7 +71,7 @@ export async function startTestApp(kind: TestDatabaseKind, options: { config?: P
         headers: { authorization: `Bearer ${token}`, ...headers },
         ...(body === undefined ? {} : { payload: body as object }),
       });
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = res.body ? JSON.parse(res.body) : undefined;
       } catch {
