@@ -8,6 +8,9 @@
  * - full read: every in-scope object is listed; absence of a known object means it
  *   was deleted or moved out of scope.
  * - delta read: only objects changed since `cursor`, plus explicit deletions.
+ * - dn: distinguished names (SourceUser.dn, SourceGroup.dn, `by: 'dn'` member refs) are
+ *   normalised by the connector (lower case, no spaces around separators) so the engine
+ *   compares them as plain strings.
  * - cursor: an opaque string the connector returns after a complete read and gets
  *   back on the next run (a Graph deltaLink, an LDAP sync cookie, a timestamp …).
  */

@@ -133,7 +133,12 @@ function compareOne(
     return toBooleanLike(candidate) === value;
   }
   if (typeof value === 'number') {
-    const n = typeof candidate === 'number' ? candidate : typeof candidate === 'string' ? Number(candidate) : NaN;
+    const n =
+      typeof candidate === 'number'
+        ? candidate
+        : typeof candidate === 'string'
+          ? Number(candidate)
+          : NaN;
     if (Number.isNaN(n)) return false;
     switch (op) {
       case 'eq':
@@ -208,9 +213,15 @@ export function matchesFilter(
 ): boolean {
   switch (filter.kind) {
     case 'and':
-      return matchesFilter(resource, filter.left, options) && matchesFilter(resource, filter.right, options);
+      return (
+        matchesFilter(resource, filter.left, options) &&
+        matchesFilter(resource, filter.right, options)
+      );
     case 'or':
-      return matchesFilter(resource, filter.left, options) || matchesFilter(resource, filter.right, options);
+      return (
+        matchesFilter(resource, filter.left, options) ||
+        matchesFilter(resource, filter.right, options)
+      );
     case 'not':
       return !matchesFilter(resource, filter.filter, options);
     case 'present':
@@ -230,7 +241,9 @@ export function matchesFilter(
       }
       const value = filter.value;
       if (typeof value === 'boolean' && filter.op !== 'eq' && filter.op !== 'ne') {
-        throw ScimError.invalidFilter(`Operator "${filter.op}" cannot be used with a boolean value`);
+        throw ScimError.invalidFilter(
+          `Operator "${filter.op}" cannot be used with a boolean value`,
+        );
       }
       if (filter.op === 'ne') return !values.some((c) => compareOne(c, 'eq', value, caseExact));
       return values.some((c) => compareOne(c, filter.op, value, caseExact));

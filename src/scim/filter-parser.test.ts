@@ -81,7 +81,11 @@ describe('parseFilter', () => {
 
   it('is left-associative for chains', () => {
     const node = parseFilter('a pr and b pr and c pr');
-    expect(node).toMatchObject({ kind: 'and', left: { kind: 'and' }, right: { path: { attribute: 'c' } } });
+    expect(node).toMatchObject({
+      kind: 'and',
+      left: { kind: 'and' },
+      right: { path: { attribute: 'c' } },
+    });
   });
 
   it('parses sub-attributes and URN-qualified paths', () => {
@@ -126,8 +130,14 @@ describe('parseFilter', () => {
 
   it('tolerates extra whitespace and an attribute named like a keyword', () => {
     expect(parseFilter('  (  userName   eq  "a"  )  ')).toMatchObject({ kind: 'compare' });
-    expect(parseFilter('not eq "x"')).toMatchObject({ kind: 'compare', path: { attribute: 'not' } });
-    expect(parseFilter('notes pr')).toMatchObject({ kind: 'present', path: { attribute: 'notes' } });
+    expect(parseFilter('not eq "x"')).toMatchObject({
+      kind: 'compare',
+      path: { attribute: 'not' },
+    });
+    expect(parseFilter('notes pr')).toMatchObject({
+      kind: 'present',
+      path: { attribute: 'notes' },
+    });
     expect(parseFilter('not(a pr)')).toMatchObject({ kind: 'not' });
   });
 
@@ -194,10 +204,12 @@ describe('parseAttributePath', () => {
 
 describe('canonical forms', () => {
   it('lower-cases, drops the core schema and keeps extension URNs', () => {
-    expect(canonicalPath(parseAttributePath('urn:ietf:params:scim:schemas:core:2.0:User:UserName'))).toBe(
-      'username',
+    expect(
+      canonicalPath(parseAttributePath('urn:ietf:params:scim:schemas:core:2.0:User:UserName')),
+    ).toBe('username');
+    expect(canonicalPath(parseAttributePath(`${ENT}:Department`))).toBe(
+      `${ENT.toLowerCase()}:department`,
     );
-    expect(canonicalPath(parseAttributePath(`${ENT}:Department`))).toBe(`${ENT.toLowerCase()}:department`);
     expect(canonicalPath(parseAttributePath('Emails[Type EQ "Work"].Value'))).toBe(
       'emails[type eq "work"].value',
     );

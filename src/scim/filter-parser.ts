@@ -263,7 +263,8 @@ class Parser {
     const path = splitAttributeName(word, (msg) => this.fail(msg, start));
     if (this.peekChar() === '[') {
       if (!allowValueFilter) this.fail('value filters cannot be nested');
-      if (path.subAttribute !== undefined) this.fail('a value filter must follow the attribute, not a sub-attribute');
+      if (path.subAttribute !== undefined)
+        this.fail('a value filter must follow the attribute, not a sub-attribute');
       this.pos++;
       this.enter();
       const valueFilter = this.parseOr(true);
@@ -336,7 +337,8 @@ export function parseAttributePath(
   options: { allowValueFilter?: boolean; maxLength?: number } = {},
 ): AttributePath {
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  if (text.length > maxLength) throw ScimError.invalidPath(`Path is longer than ${maxLength} characters`);
+  if (text.length > maxLength)
+    throw ScimError.invalidPath(`Path is longer than ${maxLength} characters`);
   const trimmed = text.trim();
   if (trimmed === '') throw ScimError.invalidPath('Path is empty');
   const parser = new Parser(trimmed, 'invalidPath', DEFAULT_MAX_DEPTH);
@@ -367,9 +369,11 @@ export function isCoreSchema(schema: string | undefined): boolean {
  */
 export function canonicalPath(path: AttributePath): string {
   let out = '';
-  if (path.schema !== undefined && !isCoreSchema(path.schema)) out += `${path.schema.toLowerCase()}:`;
+  if (path.schema !== undefined && !isCoreSchema(path.schema))
+    out += `${path.schema.toLowerCase()}:`;
   out += path.attribute.toLowerCase();
-  if (path.valueFilter !== undefined) out += `[${stringifyFilter(path.valueFilter, { canonical: true })}]`;
+  if (path.valueFilter !== undefined)
+    out += `[${stringifyFilter(path.valueFilter, { canonical: true })}]`;
   if (path.subAttribute !== undefined) out += `.${path.subAttribute.toLowerCase()}`;
   return out;
 }

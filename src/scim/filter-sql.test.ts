@@ -94,7 +94,10 @@ function compileWhere(kind: 'sqlite' | 'postgres', filter: string, resolver = us
     .select('users.id')
     .where(compileFilterToSql(parseFilter(filter), resolver))
     .compile();
-  return { sql: compiled.sql.replace(/^select "users"\."id" from "users" where /, ''), parameters: compiled.parameters };
+  return {
+    sql: compiled.sql.replace(/^select "users"\."id" from "users" where /, ''),
+    parameters: compiled.parameters,
+  };
 }
 
 describe('compileFilterToSql: generated SQL', () => {
@@ -140,13 +143,21 @@ describe('compileFilterToSql: generated SQL', () => {
   });
 
   it('inlines booleans and normalises datetimes and numbers', () => {
-    expect(compileWhere('sqlite', 'active eq true')).toEqual({ sql: '"active" = true', parameters: [] });
-    expect(compileWhere('postgres', 'active ne false').sql).toBe('("active" is null or "active" <> false)');
+    expect(compileWhere('sqlite', 'active eq true')).toEqual({
+      sql: '"active" = true',
+      parameters: [],
+    });
+    expect(compileWhere('postgres', 'active ne false').sql).toBe(
+      '("active" is null or "active" <> false)',
+    );
     expect(compileWhere('postgres', 'meta.lastModified gt "2024-03-01T11:00:00+01:00"')).toEqual({
       sql: '"updated_at" > $1',
       parameters: ['2024-03-01T10:00:00.000Z'],
     });
-    expect(compileWhere('sqlite', 'loginCount ge 3')).toEqual({ sql: '"login_count" >= ?', parameters: [3] });
+    expect(compileWhere('sqlite', 'loginCount ge 3')).toEqual({
+      sql: '"login_count" >= ?',
+      parameters: [3],
+    });
   });
 
   it('maps value paths and URN-qualified paths through the resolver', () => {
@@ -183,7 +194,10 @@ describe('compileFilterToSql: generated SQL', () => {
   it('rejects what cannot be compiled with invalidFilter', () => {
     const reject = (f: string, fragment: string): void => {
       expect(() => compileWhere('sqlite', f)).toThrow(
-        expect.objectContaining({ scimType: 'invalidFilter', detail: expect.stringContaining(fragment) }),
+        expect.objectContaining({
+          scimType: 'invalidFilter',
+          detail: expect.stringContaining(fragment),
+        }),
       );
     };
     reject('nickName eq "x"', 'Filtering on "nickname" is not supported');
@@ -211,13 +225,58 @@ describe('compileFilterToSql: against a real SQLite database', () => {
     await db
       .insertInto('users')
       .values([
-        { id: 'u1', external_id: 'E1', user_name: 'Alice@Example.com', given_name: 'Alice', family_name: 'Smith', email: 'alice@example.com', active: 1, department: 'R&D', login_count: 5, updated_at: '2024-01-01T00:00:00.000Z' },
-        { id: 'u2', external_id: 'e2', user_name: 'bob@example.com', given_name: 'Bob', family_name: null, email: 'bob@corp.example', active: 0, department: '50%_off', login_count: 1, updated_at: '2024-06-01T00:00:00.000Z' },
-        { id: 'u3', external_id: null, user_name: 'carol@other.org', given_name: '', family_name: 'Jones', email: null, active: 1, department: null, login_count: null, updated_at: '2025-01-01T00:00:00.000Z' },
+        {
+          id: 'u1',
+          external_id: 'E1',
+          user_name: 'Alice@Example.com',
+          given_name: 'Alice',
+          family_name: 'Smith',
+          email: 'alice@example.com',
+          active: 1,
+          department: 'R&D',
+          login_count: 5,
+          updated_at: '2024-01-01T00:00:00.000Z',
+        },
+        {
+          id: 'u2',
+          external_id: 'e2',
+          user_name: 'bob@example.com',
+          given_name: 'Bob',
+          family_name: null,
+          email: 'bob@corp.example',
+          active: 0,
+          department: '50%_off',
+          login_count: 1,
+          updated_at: '2024-06-01T00:00:00.000Z',
+        },
+        {
+          id: 'u3',
+          external_id: null,
+          user_name: 'carol@other.org',
+          given_name: '',
+          family_name: 'Jones',
+          email: null,
+          active: 1,
+          department: null,
+          login_count: null,
+          updated_at: '2025-01-01T00:00:00.000Z',
+        },
       ])
       .execute();
-    await db.insertInto('groups').values([{ id: 'g1', display_name: 'Engineering' }, { id: 'g2', display_name: 'Sales' }]).execute();
-    await db.insertInto('memberships').values([{ group_id: 'g1', user_id: 'u1' }, { group_id: 'g2', user_id: 'u2' }]).execute();
+    await db
+      .insertInto('groups')
+      .values([
+        { id: 'g1', display_name: 'Engineering' },
+        { id: 'g2', display_name: 'Sales' },
+      ])
+      .execute();
+    await db
+      .insertInto('memberships')
+      .values([
+        { group_id: 'g1', user_id: 'u1' },
+        { group_id: 'g2', user_id: 'u2' },
+      ])
+      .execute();
   });
 
   afterAll(async () => {
@@ -265,7 +324,12 @@ describe('compileFilterToSql: against a real SQLite database', () => {
     const rows = await db
       .selectFrom('groups')
       .select('groups.id')
-      .where(compileFilterToSql(parseFilter('displayName sw "eng" and members[value eq "u1"]'), groupResolver))
+      .where(
+        compileFilterToSql(
+          parseFilter('displayName sw "eng" and members[value eq "u1"]'),
+          groupResolver,
+        ),
+      )
       .execute();
     expect(rows.map((r) => r.id)).toEqual(['g1']);
   });

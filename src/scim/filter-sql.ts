@@ -43,9 +43,7 @@ export interface ColumnMapping {
 }
 
 /** One comparison handed to a custom mapping. */
-export type SqlCondition =
-  | { op: CompareOperator; value: FilterValue }
-  | { op: 'pr' };
+export type SqlCondition = { op: CompareOperator; value: FilterValue } | { op: 'pr' };
 
 /** The attribute needs its own SQL (a join table, JSON, …). Throw ScimError.invalidFilter for unsupported conditions. */
 export interface CustomMapping {
@@ -129,7 +127,9 @@ function compileColumn(
   const { op, value } = condition;
   if (value === null) {
     if (op === 'eq') {
-      return isString ? sql<SqlBool>`(${col} is null or ${col} = '')` : sql<SqlBool>`${col} is null`;
+      return isString
+        ? sql<SqlBool>`(${col} is null or ${col} = '')`
+        : sql<SqlBool>`${col} is null`;
     }
     if (op === 'ne') return compileColumn(mapping, { op: 'pr' }, path);
     throw ScimError.invalidFilter(`Operator "${op}" cannot be used with null`);
@@ -138,7 +138,8 @@ function compileColumn(
     case 'boolean': {
       let b: boolean | undefined;
       if (typeof value === 'boolean') b = value;
-      else if (typeof value === 'string' && /^(true|false)$/i.test(value)) b = value.toLowerCase() === 'true';
+      else if (typeof value === 'string' && /^(true|false)$/i.test(value))
+        b = value.toLowerCase() === 'true';
       if (b === undefined) throw unsupported(path, 'expected true or false');
       if (op === 'eq') return sql<SqlBool>`${col} = ${sql.lit(b)}`;
       if (op === 'ne') return sql<SqlBool>`(${col} is null or ${col} <> ${sql.lit(b)})`;
@@ -146,7 +147,11 @@ function compileColumn(
     }
     case 'number': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-      if (typeof value === 'boolean' || Number.isNaN(n) || (typeof value === 'string' && value.trim() === '')) {
+      if (
+        typeof value === 'boolean' ||
+        Number.isNaN(n) ||
+        (typeof value === 'string' && value.trim() === '')
+      ) {
         throw unsupported(path, 'expected a number');
       }
       if (op === 'co' || op === 'sw' || op === 'ew') {

@@ -47,13 +47,21 @@ function integer(name: string, text: string | undefined): number | undefined {
  * is clamped. `sortBy` / `sortOrder` are ignored (sorting is not supported).
  * @throws ScimError 400 invalidFilter / invalidValue.
  */
-export function parseListQuery(query: Record<string, QueryValue>, options: ListQueryOptions): ListQuery {
+export function parseListQuery(
+  query: Record<string, QueryValue>,
+  options: ListQueryOptions,
+): ListQuery {
   const filterText = single(query, 'filter');
   const filter =
-    filterText !== undefined && filterText.trim() !== '' ? parseFilter(filterText, options) : undefined;
+    filterText !== undefined && filterText.trim() !== ''
+      ? parseFilter(filterText, options)
+      : undefined;
   const startIndex = Math.max(1, integer('startIndex', single(query, 'startIndex')) ?? 1);
   const requested = integer('count', single(query, 'count'));
-  const count = Math.min(options.maxCount, Math.max(0, requested ?? options.defaultCount ?? options.maxCount));
+  const count = Math.min(
+    options.maxCount,
+    Math.max(0, requested ?? options.defaultCount ?? options.maxCount),
+  );
   return {
     filter,
     startIndex,

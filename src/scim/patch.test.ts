@@ -39,7 +39,8 @@ function baseGroup(): JsonObject {
   };
 }
 
-const patchUser = (ops: unknown, resource = baseUser()) => applyPatch(resource, ops, { resourceType: 'User' });
+const patchUser = (ops: unknown, resource = baseUser()) =>
+  applyPatch(resource, ops, { resourceType: 'User' });
 const patchGroup = (ops: unknown, resource = baseGroup(), allowRemoveAllMembers = false) =>
   applyPatch(resource, ops, { resourceType: 'Group', allowRemoveAllMembers });
 
@@ -55,22 +56,31 @@ function scimErrorOf(fn: () => unknown): ScimError {
 
 describe('parsePatchRequest', () => {
   it('accepts capitalised ops and an empty Operations list', () => {
-    expect(parsePatchRequest(body({ op: 'Replace', path: 'active', value: 'False' }))).toMatchObject([
-      { op: 'replace', path: { attribute: 'active' }, value: 'False' },
-    ]);
+    expect(
+      parsePatchRequest(body({ op: 'Replace', path: 'active', value: 'False' })),
+    ).toMatchObject([{ op: 'replace', path: { attribute: 'active' }, value: 'False' }]);
     expect(parsePatchRequest(body())).toEqual([]);
-    expect(parsePatchRequest({ operations: [{ OP: 'ADD', Path: 'title', Value: 'x' }] })).toMatchObject([
-      { op: 'add', pathText: 'title', value: 'x' },
-    ]);
+    expect(
+      parsePatchRequest({ operations: [{ OP: 'ADD', Path: 'title', Value: 'x' }] }),
+    ).toMatchObject([{ op: 'add', pathText: 'title', value: 'x' }]);
   });
 
   it('rejects malformed bodies', () => {
     expect(scimErrorOf(() => parsePatchRequest('x')).scimType).toBe('invalidSyntax');
-    expect(scimErrorOf(() => parsePatchRequest({ schemas: [PATCH_OP] })).scimType).toBe('invalidSyntax');
-    expect(scimErrorOf(() => parsePatchRequest(body({ op: 'move', path: 'a' }))).scimType).toBe('invalidSyntax');
-    expect(scimErrorOf(() => parsePatchRequest(body({ op: 'add', path: 'title' }))).scimType).toBe('invalidSyntax');
+    expect(scimErrorOf(() => parsePatchRequest({ schemas: [PATCH_OP] })).scimType).toBe(
+      'invalidSyntax',
+    );
+    expect(scimErrorOf(() => parsePatchRequest(body({ op: 'move', path: 'a' }))).scimType).toBe(
+      'invalidSyntax',
+    );
+    expect(scimErrorOf(() => parsePatchRequest(body({ op: 'add', path: 'title' }))).scimType).toBe(
+      'invalidSyntax',
+    );
     expect(scimErrorOf(() => parsePatchRequest(body({ op: 'remove' }))).scimType).toBe('noTarget');
-    expect(scimErrorOf(() => parsePatchRequest(body({ op: 'add', path: 'emails[type eq]', value: 1 }))).scimType).toBe('invalidPath');
+    expect(
+      scimErrorOf(() => parsePatchRequest(body({ op: 'add', path: 'emails[type eq]', value: 1 })))
+        .scimType,
+    ).toBe('invalidPath');
   });
 });
 
@@ -84,7 +94,7 @@ describe('applyPatch on users', () => {
     expect(input.displayName).toBe('Adele Vance');
   });
 
-  it("applies Entra's Replace active \"False\" as a boolean", () => {
+  it('applies Entra\'s Replace active "False" as a boolean', () => {
     const { resource, changed } = patchUser(fixture('entra-user-patch-disable.json'));
     expect(resource.active).toBe(false);
     expect(changed).toEqual(['active']);
@@ -102,7 +112,9 @@ describe('applyPatch on users', () => {
 
   it('applies the Entra attribute update (value paths, sub-attributes, URN paths)', () => {
     const { resource, changed } = patchUser(fixture('entra-user-patch-attributes.json'));
-    expect(resource.emails).toEqual([{ value: 'adele.v@contoso.example', type: 'work', primary: true }]);
+    expect(resource.emails).toEqual([
+      { value: 'adele.v@contoso.example', type: 'work', primary: true },
+    ]);
     expect(resource.name).toMatchObject({ familyName: 'Vance-Smith', givenName: 'Adele' });
     // No mobile number existed: the equality filter is the template of a new element.
     expect(resource.phoneNumbers).toEqual([
@@ -110,36 +122,68 @@ describe('applyPatch on users', () => {
       { type: 'mobile', value: '+1 425 555 0199' },
     ]);
     expect(resource.title).toBe('Regional Retail Manager');
-    expect(resource[ENT]).toEqual({ department: 'Sales', manager: 'a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b' });
+    expect(resource[ENT]).toEqual({
+      department: 'Sales',
+      manager: 'a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b',
+    });
     expect(resource.schemas).toContain(ENT);
     expect(changed.sort()).toEqual(
-      ['emails', 'name.familyName', 'phoneNumbers', 'title', `${ENT}:department`, `${ENT}:manager`].sort(),
+      [
+        'emails',
+        'name.familyName',
+        'phoneNumbers',
+        'title',
+        `${ENT}:department`,
+        `${ENT}:manager`,
+      ].sort(),
     );
   });
 
   it('applies a no-path replace whose keys are dotted and URN-qualified paths', () => {
     const { resource, changed } = patchUser(fixture('entra-user-patch-no-path.json'));
     expect(resource.displayName).toBe('Adele V.');
-    expect(resource.name).toEqual({ givenName: 'Adèle', familyName: 'Vance', formatted: 'Adele Vance' });
+    expect(resource.name).toEqual({
+      givenName: 'Adèle',
+      familyName: 'Vance',
+      formatted: 'Adele Vance',
+    });
     expect(resource[ENT]).toEqual({ department: 'Marketing' });
     expect(resource.active).toBe(true);
     expect(changed.sort()).toEqual(['displayName', 'name.givenName', `${ENT}:department`].sort());
   });
 
   it('accepts an extension object as a no-path key and as a path', () => {
-    const a = patchUser(body({ op: 'add', value: { [ENT]: { employeeNumber: '7', manager: { value: 'm1' } } } }));
+    const a = patchUser(
+      body({ op: 'add', value: { [ENT]: { employeeNumber: '7', manager: { value: 'm1' } } } }),
+    );
     expect(a.resource[ENT]).toEqual({ employeeNumber: '7', manager: { value: 'm1' } });
-    const b = patchUser(body({ op: 'replace', path: ENT, value: { department: 'R&D' } }), a.resource);
-    expect(b.resource[ENT]).toEqual({ employeeNumber: '7', manager: { value: 'm1' }, department: 'R&D' });
+    const b = patchUser(
+      body({ op: 'replace', path: ENT, value: { department: 'R&D' } }),
+      a.resource,
+    );
+    expect(b.resource[ENT]).toEqual({
+      employeeNumber: '7',
+      manager: { value: 'm1' },
+      department: 'R&D',
+    });
     const c = patchUser(body({ op: 'remove', path: `${ENT}:manager` }), b.resource);
     expect(c.resource[ENT]).toEqual({ employeeNumber: '7', department: 'R&D' });
     expect(c.changed).toEqual([`${ENT}:manager`]);
-    const d = patchUser(body({ op: 'replace', path: `${ENT}:manager.value`, value: 'm2' }), b.resource);
+    const d = patchUser(
+      body({ op: 'replace', path: `${ENT}:manager.value`, value: 'm2' }),
+      b.resource,
+    );
     expect(d.resource[ENT]).toMatchObject({ manager: { value: 'm2' } });
   });
 
   it('matches attribute names case-insensitively and keeps canonical keys', () => {
-    const { resource } = patchUser(body({ op: 'replace', path: 'NAME.GIVENNAME', value: 'A' }, { op: 'add', path: 'NICKNAME', value: 'ad' }, { op: 'add', path: 'usertype', value: 'Employee' }));
+    const { resource } = patchUser(
+      body(
+        { op: 'replace', path: 'NAME.GIVENNAME', value: 'A' },
+        { op: 'add', path: 'NICKNAME', value: 'ad' },
+        { op: 'add', path: 'usertype', value: 'Employee' },
+      ),
+    );
     expect(resource.name).toMatchObject({ givenName: 'A' });
     expect(resource.NICKNAME).toBeUndefined();
     expect(resource.nickName).toBe('ad');
@@ -164,63 +208,130 @@ describe('applyPatch on users', () => {
   });
 
   it('replaces a multi-valued attribute wholesale', () => {
-    const { resource } = patchUser(body({ op: 'replace', path: 'emails', value: [{ value: 'new@x.example', type: 'work' }] }));
+    const { resource } = patchUser(
+      body({ op: 'replace', path: 'emails', value: [{ value: 'new@x.example', type: 'work' }] }),
+    );
     expect(resource.emails).toEqual([{ value: 'new@x.example', type: 'work' }]);
   });
 
   it('merges complex attributes on replace, per RFC 7644', () => {
-    const { resource } = patchUser(body({ op: 'replace', path: 'name', value: { givenName: 'Ada' } }));
-    expect(resource.name).toEqual({ givenName: 'Ada', familyName: 'Vance', formatted: 'Adele Vance' });
+    const { resource } = patchUser(
+      body({ op: 'replace', path: 'name', value: { givenName: 'Ada' } }),
+    );
+    expect(resource.name).toEqual({
+      givenName: 'Ada',
+      familyName: 'Vance',
+      formatted: 'Adele Vance',
+    });
   });
 
   it('removes by value filter, by sub-attribute and by value list', () => {
-    const start = patchUser(body({ op: 'add', path: 'emails', value: [{ value: 'h@home.example', type: 'home' }] })).resource;
-    expect(patchUser(body({ op: 'remove', path: 'emails[type eq "home"]' }), start).resource.emails).toEqual([
-      { value: 'adele.vance@contoso.example', type: 'work', primary: true },
-    ]);
-    expect(patchUser(body({ op: 'remove', path: 'emails[type eq "work"].primary' }), start).resource.emails).toEqual([
+    const start = patchUser(
+      body({ op: 'add', path: 'emails', value: [{ value: 'h@home.example', type: 'home' }] }),
+    ).resource;
+    expect(
+      patchUser(body({ op: 'remove', path: 'emails[type eq "home"]' }), start).resource.emails,
+    ).toEqual([{ value: 'adele.vance@contoso.example', type: 'work', primary: true }]);
+    expect(
+      patchUser(body({ op: 'remove', path: 'emails[type eq "work"].primary' }), start).resource
+        .emails,
+    ).toEqual([
       { value: 'adele.vance@contoso.example', type: 'work' },
       { value: 'h@home.example', type: 'home' },
     ]);
-    expect(patchUser(body({ op: 'remove', path: 'emails', value: [{ value: 'h@home.example' }] }), start).resource.emails).toHaveLength(1);
-    expect(patchUser(body({ op: 'remove', path: 'emails' }), start).resource.emails).toBeUndefined();
-    expect(patchUser(body({ op: 'remove', path: 'emails[type eq "other"]' }), start).changed).toEqual([]);
+    expect(
+      patchUser(body({ op: 'remove', path: 'emails', value: [{ value: 'h@home.example' }] }), start)
+        .resource.emails,
+    ).toHaveLength(1);
+    expect(
+      patchUser(body({ op: 'remove', path: 'emails' }), start).resource.emails,
+    ).toBeUndefined();
+    expect(
+      patchUser(body({ op: 'remove', path: 'emails[type eq "other"]' }), start).changed,
+    ).toEqual([]);
     expect(patchUser(body({ op: 'remove', path: 'title' })).changed).toEqual([]);
   });
 
   it('replaces matching elements through a value filter with an object value', () => {
-    const { resource } = patchUser(body({ op: 'replace', path: 'emails[type eq "work"]', value: { value: 'w@x.example', type: 'work' } }));
+    const { resource } = patchUser(
+      body({
+        op: 'replace',
+        path: 'emails[type eq "work"]',
+        value: { value: 'w@x.example', type: 'work' },
+      }),
+    );
     expect(resource.emails).toEqual([{ value: 'w@x.example', type: 'work' }]);
   });
 
   it('refuses a value filter with no match that is not an equality template', () => {
-    expect(scimErrorOf(() => patchUser(body({ op: 'replace', path: 'emails[value co "zzz"].type', value: 'home' }))).scimType).toBe('noTarget');
+    expect(
+      scimErrorOf(() =>
+        patchUser(body({ op: 'replace', path: 'emails[value co "zzz"].type', value: 'home' })),
+      ).scimType,
+    ).toBe('noTarget');
   });
 
   it('rejects read-only attributes but tolerates an unchanged id', () => {
-    expect(scimErrorOf(() => patchUser(body({ op: 'replace', path: 'id', value: 'other' }))).scimType).toBe('mutability');
-    expect(scimErrorOf(() => patchUser(body({ op: 'replace', value: { id: 'other' } }))).scimType).toBe('mutability');
-    expect(scimErrorOf(() => patchUser(body({ op: 'add', path: 'groups', value: [{ value: 'g' }] }))).scimType).toBe('mutability');
-    expect(patchUser(body({ op: 'replace', value: { id: 'u-1', displayName: 'Z', meta: { x: 1 } } })).changed).toEqual(['displayName']);
+    expect(
+      scimErrorOf(() => patchUser(body({ op: 'replace', path: 'id', value: 'other' }))).scimType,
+    ).toBe('mutability');
+    expect(
+      scimErrorOf(() => patchUser(body({ op: 'replace', value: { id: 'other' } }))).scimType,
+    ).toBe('mutability');
+    expect(
+      scimErrorOf(() => patchUser(body({ op: 'add', path: 'groups', value: [{ value: 'g' }] })))
+        .scimType,
+    ).toBe('mutability');
+    expect(
+      patchUser(body({ op: 'replace', value: { id: 'u-1', displayName: 'Z', meta: { x: 1 } } }))
+        .changed,
+    ).toEqual(['displayName']);
+  });
+
+  it('accepts and drops password changes (dirsync stores no passwords)', () => {
+    const { resource, changed } = patchUser(
+      body(
+        { op: 'replace', value: { password: 'n3w!' } },
+        { op: 'replace', path: 'password', value: 'x' },
+      ),
+    );
+    expect(resource.password).toBeUndefined();
+    expect(changed).toEqual([]);
   });
 
   it('rejects a bad boolean and a non-object no-path value', () => {
-    expect(scimErrorOf(() => patchUser(body({ op: 'replace', path: 'active', value: 'maybe' }))).scimType).toBe('invalidValue');
-    expect(scimErrorOf(() => patchUser(body({ op: 'replace', value: 'x' }))).scimType).toBe('invalidValue');
+    expect(
+      scimErrorOf(() => patchUser(body({ op: 'replace', path: 'active', value: 'maybe' })))
+        .scimType,
+    ).toBe('invalidValue');
+    expect(scimErrorOf(() => patchUser(body({ op: 'replace', value: 'x' }))).scimType).toBe(
+      'invalidValue',
+    );
   });
 
   it('keeps unknown extension attributes in their own object', () => {
     const CUSTOM = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
-    const { resource, changed } = patchUser(body({ op: 'add', path: `${CUSTOM}:badge`, value: 'B-1' }));
+    const { resource, changed } = patchUser(
+      body({ op: 'add', path: `${CUSTOM}:badge`, value: 'B-1' }),
+    );
     expect(resource[CUSTOM]).toEqual({ badge: 'B-1' });
     expect(changed).toEqual([`${CUSTOM}:badge`]);
+    const whole = patchUser(body({ op: 'add', value: { [CUSTOM]: { badge: 'B-2', floor: 3 } } }));
+    expect(whole.resource[CUSTOM]).toEqual({ badge: 'B-2', floor: 3 });
+    expect(whole.resource.schemas).toContain(CUSTOM);
+    const removed = patchUser(body({ op: 'remove', path: CUSTOM }), whole.resource);
+    expect(removed.resource[CUSTOM]).toBeUndefined();
+    expect(removed.resource.schemas).not.toContain(CUSTOM);
   });
 });
 
 describe('applyPatch on groups', () => {
   it('adds members (dedupe) and removes by filter or value list', () => {
     const added = patchGroup(fixture('entra-group-patch-add-members.json'));
-    expect(added.resource.members).toEqual([{ value: 'user-0001' }, { value: 'user-0002', display: 'Two' }]);
+    expect(added.resource.members).toEqual([
+      { value: 'user-0001' },
+      { value: 'user-0002', display: 'Two' },
+    ]);
     expect(added.changed).toEqual([]);
     const okta = patchGroup(fixture('okta-group-patch-members.json'));
     expect(okta.resource.members).toEqual([
@@ -237,13 +348,19 @@ describe('applyPatch on groups', () => {
     expect(e.status).toBe(400);
     expect(e.scimType).toBe('noTarget');
     expect(e.detail).toContain('Refusing to remove all members');
-    expect(patchGroup(body({ op: 'remove', path: 'members' }), baseGroup(), true).resource.members).toBeUndefined();
-    expect(patchGroup(body({ op: 'replace', path: 'members', value: [] })).resource.members).toEqual([]);
+    expect(
+      patchGroup(body({ op: 'remove', path: 'members' }), baseGroup(), true).resource.members,
+    ).toBeUndefined();
+    expect(
+      patchGroup(body({ op: 'replace', path: 'members', value: [] })).resource.members,
+    ).toEqual([]);
     expect(patchGroup(body({ op: 'remove', path: 'members', value: [] })).changed).toEqual([]);
   });
 
   it("renames with Okta's no-path replace carrying the group id", () => {
-    const { resource, changed } = patchGroup(fixture('okta-group-patch-rename.json', { id: 'g-1' }));
+    const { resource, changed } = patchGroup(
+      fixture('okta-group-patch-rename.json', { id: 'g-1' }),
+    );
     expect(resource.displayName).toBe('Test SCIMv2 (renamed)');
     expect(changed).toEqual(['displayName']);
   });
@@ -286,22 +403,60 @@ describe('planGroupPatch', () => {
   });
 
   it('applies operations in order', () => {
-    expect(planGroupPatch(body({ op: 'add', path: 'members', value: [{ value: 'a' }, { value: 'b' }] }, { op: 'remove', path: 'members[value eq "a"]' }))).toMatchObject({ add: ['b'], remove: ['a'] });
-    expect(planGroupPatch(body({ op: 'remove', path: 'members[value eq "a" or value eq "c"]' }, { op: 'add', path: 'members', value: { value: 'a' } }))).toMatchObject({ add: ['a'], remove: ['c'] });
     expect(
-      planGroupPatch(body({ op: 'add', path: 'members', value: [{ value: 'x' }] }, { op: 'replace', path: 'members', value: [{ value: 'a' }, { value: 'b' }] }, { op: 'add', path: 'members', value: [{ value: 'c' }] }, { op: 'remove', path: 'members[value eq "a"]' })),
+      planGroupPatch(
+        body(
+          { op: 'add', path: 'members', value: [{ value: 'a' }, { value: 'b' }] },
+          { op: 'remove', path: 'members[value eq "a"]' },
+        ),
+      ),
+    ).toMatchObject({ add: ['b'], remove: ['a'] });
+    expect(
+      planGroupPatch(
+        body(
+          { op: 'remove', path: 'members[value eq "a" or value eq "c"]' },
+          { op: 'add', path: 'members', value: { value: 'a' } },
+        ),
+      ),
+    ).toMatchObject({ add: ['a'], remove: ['c'] });
+    expect(
+      planGroupPatch(
+        body(
+          { op: 'add', path: 'members', value: [{ value: 'x' }] },
+          { op: 'replace', path: 'members', value: [{ value: 'a' }, { value: 'b' }] },
+          { op: 'add', path: 'members', value: [{ value: 'c' }] },
+          { op: 'remove', path: 'members[value eq "a"]' },
+        ),
+      ),
     ).toEqual({ add: [], remove: [], replaceAll: ['b', 'c'], otherOperations: [] });
   });
 
   it('guards against emptying the group', () => {
-    expect(scimErrorOf(() => planGroupPatch(body({ op: 'Remove', path: 'members' }))).scimType).toBe('noTarget');
-    expect(planGroupPatch(body({ op: 'remove', path: 'members' }), { allowRemoveAllMembers: true })).toMatchObject({ replaceAll: [] });
-    expect(planGroupPatch(body({ op: 'replace', path: 'members', value: [] }))).toMatchObject({ replaceAll: [] });
+    expect(
+      scimErrorOf(() => planGroupPatch(body({ op: 'Remove', path: 'members' }))).scimType,
+    ).toBe('noTarget');
+    expect(
+      planGroupPatch(body({ op: 'remove', path: 'members' }), { allowRemoveAllMembers: true }),
+    ).toMatchObject({ replaceAll: [] });
+    expect(planGroupPatch(body({ op: 'replace', path: 'members', value: [] }))).toMatchObject({
+      replaceAll: [],
+    });
   });
 
   it('rejects member forms that would need the member list', () => {
-    expect(scimErrorOf(() => planGroupPatch(body({ op: 'remove', path: 'members[display eq "x"]' }))).scimType).toBe('invalidFilter');
-    expect(scimErrorOf(() => planGroupPatch(body({ op: 'replace', path: 'members[value eq "x"].display', value: 'y' }))).scimType).toBe('invalidPath');
-    expect(scimErrorOf(() => planGroupPatch(body({ op: 'add', path: 'members', value: [{ display: 'no id' }] }))).scimType).toBe('invalidValue');
+    expect(
+      scimErrorOf(() => planGroupPatch(body({ op: 'remove', path: 'members[display eq "x"]' })))
+        .scimType,
+    ).toBe('invalidFilter');
+    expect(
+      scimErrorOf(() =>
+        planGroupPatch(body({ op: 'replace', path: 'members[value eq "x"].display', value: 'y' })),
+      ).scimType,
+    ).toBe('invalidPath');
+    expect(
+      scimErrorOf(() =>
+        planGroupPatch(body({ op: 'add', path: 'members', value: [{ display: 'no id' }] })),
+      ).scimType,
+    ).toBe('invalidValue');
   });
 });

@@ -58,11 +58,15 @@ export interface PatchResult {
  * Validates a PatchOp body and parses its paths.
  * @throws ScimError 400 invalidSyntax (shape), invalidPath (a path that does not parse).
  */
-export function parsePatchRequest(body: unknown, options: { maxOperations?: number } = {}): PatchOperation[] {
+export function parsePatchRequest(
+  body: unknown,
+  options: { maxOperations?: number } = {},
+): PatchOperation[] {
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('PATCH body must be a JSON object');
   const opsKey = findKeyCI(body, 'Operations');
   const rawOps = opsKey === undefined ? undefined : body[opsKey];
-  if (!Array.isArray(rawOps)) throw ScimError.invalidSyntax('PATCH body must have an "Operations" array');
+  if (!Array.isArray(rawOps))
+    throw ScimError.invalidSyntax('PATCH body must have an "Operations" array');
   const max = options.maxOperations ?? 1000;
   if (rawOps.length > max) throw ScimError.invalidValue(`PATCH has more than ${max} operations`);
   return rawOps.map((raw, i) => {
@@ -77,7 +81,8 @@ export function parsePatchRequest(body: unknown, options: { maxOperations?: numb
     const pathKey = findKeyCI(raw, 'path');
     const pathRaw = pathKey === undefined ? undefined : raw[pathKey];
     if (pathRaw !== undefined && pathRaw !== null && pathRaw !== '') {
-      if (typeof pathRaw !== 'string') throw ScimError.invalidPath(`Operations[${i}].path must be a string`);
+      if (typeof pathRaw !== 'string')
+        throw ScimError.invalidPath(`Operations[${i}].path must be a string`);
       operation.path = parseAttributePath(pathRaw);
       operation.pathText = pathRaw;
     }
@@ -94,7 +99,8 @@ export function parsePatchRequest(body: unknown, options: { maxOperations?: numb
 }
 
 function toOperations(input: unknown): PatchOperation[] {
-  return Array.isArray(input) && input.every((o) => isJsonObject(o) && typeof o.op === 'string' && !('Operations' in o))
+  return Array.isArray(input) &&
+    input.every((o) => isJsonObject(o) && typeof o.op === 'string' && !('Operations' in o))
     ? (input as PatchOperation[])
     : parsePatchRequest(input);
 }
@@ -132,11 +138,15 @@ function sameElement(a: unknown, b: unknown): boolean {
 /** `base` with the non-null values of `extra` (RFC 7643 §2.5: null means unassigned). */
 function mergeDefined(base: JsonObject, extra: JsonObject): JsonObject {
   const out = { ...base };
-  for (const [k, v] of Object.entries(extra)) if (v !== null && v !== undefined) out[findKeyCI(out, k) ?? k] = v;
+  for (const [k, v] of Object.entries(extra))
+    if (v !== null && v !== undefined) out[findKeyCI(out, k) ?? k] = v;
   return out;
 }
 
-function findDef(defs: AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
+function findDef(
+  defs: AttributeDefinition[] | undefined,
+  name: string,
+): AttributeDefinition | undefined {
   const lower = name.toLowerCase();
   return defs?.find((d) => d.name.toLowerCase() === lower);
 }
@@ -173,7 +183,13 @@ function normalize(def: AttributeDefinition | undefined, value: unknown, element
 
 /** A filter made only of `attr eq value` joined by `and`, as a template for a new element. */
 function equalityTemplate(filter: FilterNode): JsonObject | undefined {
-  if (filter.kind === 'compare' && filter.op === 'eq' && filter.path.subAttribute === undefined && filter.path.valueFilter === undefined && filter.value !== null) {
+  if (
+    filter.kind === 'compare' &&
+    filter.op === 'eq' &&
+    filter.path.subAttribute === undefined &&
+    filter.path.valueFilter === undefined &&
+    filter.value !== null
+  ) {
     return { [filter.path.attribute]: filter.value };
   }
   if (filter.kind === 'and') {
@@ -219,7 +235,7 @@ class Patcher {
         if (v === this.doc.id) continue;
         throw ScimError.mutability('"id" is read-only');
       }
-      const ext = canonicalExtension(this.options.resourceType, key);
+      const ext = isJsonObject(v) ? this.wholeExtension(key) : undefined;
       if (ext !== undefined && isJsonObject(v)) {
         for (const [sub, sv] of Object.entries(v)) {
           this.applyPath(op, parseAttributePath(`${ext}:${sub}`), sv);
@@ -231,7 +247,10 @@ class Patcher {
   }
 
   /** The object holding the path's attribute; `create` makes a missing extension object. */
-  container(path: AttributePath, create: boolean): { obj: JsonObject | undefined; extension?: string } {
+  container(
+    path: AttributePath,
+    create: boolean,
+  ): { obj: JsonObject | undefined; extension?: string } {
     if (path.schema === undefined || isCoreSchema(path.schema)) return { obj: this.doc };
     const ext = canonicalExtension(this.options.resourceType, path.schema) ?? path.schema;
     const key = findKeyCI(this.doc, ext) ?? ext;
@@ -245,30 +264,65 @@ class Patcher {
     return { obj: obj as JsonObject, extension: key };
   }
 
+  /**
+   * The key of a whole extension object named by `urn`: a known extension, one listed in
+   * the resource's `schemas` or already present, or by RFC 7643 naming convention a URN
+   * ending in the resource type (`urn:…:acme:2.0:User`).
+   */
+  wholeExtension(urn: string): string | undefined {
+    if (!/^urn:/i.test(urn)) return undefined;
+    const known = canonicalExtension(this.options.resourceType, urn);
+    if (known !== undefined) return known;
+    const lower = urn.toLowerCase();
+    const schemas = Array.isArray(this.doc.schemas) ? this.doc.schemas : [];
+    const listed = schemas.find(
+      (s): s is string => typeof s === 'string' && s.toLowerCase() === lower,
+    );
+    if (listed !== undefined) return listed;
+    const present = findKeyCI(this.doc, urn);
+    if (present !== undefined && isJsonObject(this.doc[present])) return present;
+    return lower.endsWith(`:${this.options.resourceType.toLowerCase()}`) ? urn : undefined;
+  }
+
   ensureSchema(urn: string): void {
     const schemas = this.doc.schemas;
     if (!Array.isArray(schemas)) return;
-    if (!schemas.some((s) => typeof s === 'string' && s.toLowerCase() === urn.toLowerCase())) schemas.push(urn);
+    if (!schemas.some((s) => typeof s === 'string' && s.toLowerCase() === urn.toLowerCase()))
+      schemas.push(urn);
   }
 
   applyPath(op: PatchOperationName, path: AttributePath, value: unknown): void {
     // `urn:…:enterprise:2.0:User` as a whole: the extension object is the target.
-    if (path.schema !== undefined && path.subAttribute === undefined && path.valueFilter === undefined) {
-      const whole = canonicalExtension(this.options.resourceType, `${path.schema}:${path.attribute}`);
+    if (
+      path.schema !== undefined &&
+      path.subAttribute === undefined &&
+      path.valueFilter === undefined
+    ) {
+      const whole = this.wholeExtension(`${path.schema}:${path.attribute}`);
       if (whole !== undefined) {
         if (op === 'remove') {
           const k = findKeyCI(this.doc, whole);
           if (k !== undefined) delete this.doc[k];
+          if (Array.isArray(this.doc.schemas)) {
+            this.doc.schemas = this.doc.schemas.filter(
+              (s) => typeof s !== 'string' || s.toLowerCase() !== whole.toLowerCase(),
+            );
+          }
           return;
         }
-        if (!isJsonObject(value)) throw ScimError.invalidValue(`"${whole}" requires an object value`);
+        if (!isJsonObject(value))
+          throw ScimError.invalidValue(`"${whole}" requires an object value`);
         this.container({ schema: whole, attribute: '' }, true);
-        for (const [sub, sv] of Object.entries(value)) this.applyPath(op, parseAttributePath(`${whole}:${sub}`), sv);
+        for (const [sub, sv] of Object.entries(value))
+          this.applyPath(op, parseAttributePath(`${whole}:${sub}`), sv);
         return;
       }
     }
 
-    const attrInfo = lookupAttribute(this.options.resourceType, { schema: path.schema, attribute: path.attribute });
+    const attrInfo = lookupAttribute(this.options.resourceType, {
+      schema: path.schema,
+      attribute: path.attribute,
+    });
     const def = attrInfo?.definition;
     const lowerAttr = path.attribute.toLowerCase();
     if (path.schema === undefined || isCoreSchema(path.schema)) {
@@ -276,15 +330,18 @@ class Patcher {
         if (lowerAttr === 'id' && op !== 'remove' && value === this.doc.id) return;
         throw ScimError.mutability(`"${pathText(path)}" is read-only`);
       }
-      if (def?.mutability === 'readOnly') throw ScimError.mutability(`"${pathText(path)}" is read-only`);
+      if (def?.mutability === 'readOnly')
+        throw ScimError.mutability(`"${pathText(path)}" is read-only`);
       if (lowerAttr === 'schemas') throw ScimError.invalidPath('"schemas" cannot be patched');
+      // dirsync keeps no passwords: accept the operation (Okta sends password changes) and drop it.
+      if (def?.returned === 'never') return;
     }
 
     const { obj } = this.container(path, op !== 'remove');
     if (obj === undefined) return; // remove from an extension that is not there
     const key = keyFor(obj, path.attribute, def);
     const existing = obj[key];
-    const multi = def?.multiValued ?? (Array.isArray(existing) || (path.valueFilter !== undefined));
+    const multi = def?.multiValued ?? (Array.isArray(existing) || path.valueFilter !== undefined);
 
     if (path.valueFilter !== undefined) {
       this.applyFiltered(op, obj, key, def, path, value);
@@ -345,11 +402,16 @@ class Patcher {
         this.fixPrimary(obj[key] as unknown[]);
         return;
       }
-      const arr = Array.isArray(existing) ? [...existing] : existing === undefined || existing === null ? [] : [existing];
+      const arr = Array.isArray(existing)
+        ? [...existing]
+        : existing === undefined || existing === null
+          ? []
+          : [existing];
       for (const item of items) {
         const at = arr.findIndex((e) => sameElement(e, item));
         if (at === -1) arr.push(item);
-        else if (isJsonObject(arr[at]) && isJsonObject(item)) arr[at] = mergeDefined(arr[at] as JsonObject, item);
+        else if (isJsonObject(arr[at]) && isJsonObject(item))
+          arr[at] = mergeDefined(arr[at] as JsonObject, item);
       }
       obj[key] = arr;
       this.fixPrimary(arr, items);
@@ -359,7 +421,8 @@ class Patcher {
     if (complex && isJsonObject(v)) {
       // RFC 7644 §3.5.2.1/3: sub-attributes not named are left unchanged.
       const target = isJsonObject(existing) ? existing : {};
-      for (const [k, sv] of Object.entries(v)) target[keyFor(target, k, findDef(def?.subAttributes, k))] = sv;
+      for (const [k, sv] of Object.entries(v))
+        target[keyFor(target, k, findDef(def?.subAttributes, k))] = sv;
       obj[key] = target;
       return;
     }
@@ -376,9 +439,14 @@ class Patcher {
   ): void {
     const filter = path.valueFilter as FilterNode;
     const existing = obj[key];
-    const arr: unknown[] = Array.isArray(existing) ? existing : existing === undefined || existing === null ? [] : [existing];
+    const arr: unknown[] = Array.isArray(existing)
+      ? existing
+      : existing === undefined || existing === null
+        ? []
+        : [existing];
     const matches = arr.filter((e) => isJsonObject(e) && matchesFilter(e, filter)) as JsonObject[];
-    const subDef = path.subAttribute === undefined ? undefined : findDef(def?.subAttributes, path.subAttribute);
+    const subDef =
+      path.subAttribute === undefined ? undefined : findDef(def?.subAttributes, path.subAttribute);
 
     if (op === 'remove') {
       if (path.subAttribute === undefined) {
@@ -414,7 +482,8 @@ class Patcher {
       if (path.subAttribute !== undefined) {
         m[keyFor(m, path.subAttribute, subDef)] = normalize(subDef, value);
       } else {
-        if (!isJsonObject(value)) throw ScimError.invalidValue(`"${pathText(path)}" requires an object value`);
+        if (!isJsonObject(value))
+          throw ScimError.invalidValue(`"${pathText(path)}" requires an object value`);
         const v = normalize(def, value, true) as JsonObject;
         if (op === 'replace') {
           for (const k of Object.keys(m)) delete m[k];
@@ -428,7 +497,9 @@ class Patcher {
 
   /** RFC 7643 §2.4: at most one value is primary; the newest primary wins. */
   fixPrimary(arr: unknown[], preferred: unknown[] = []): void {
-    const primaries = arr.filter((e) => isJsonObject(e) && e[findKeyCI(e, 'primary') ?? 'primary'] === true);
+    const primaries = arr.filter(
+      (e) => isJsonObject(e) && e[findKeyCI(e, 'primary') ?? 'primary'] === true,
+    );
     if (primaries.length <= 1) return;
     const keep = primaries.find((p) => preferred.includes(p)) ?? primaries[primaries.length - 1];
     for (const p of primaries) {
@@ -453,7 +524,11 @@ function changedPaths(before: JsonObject, after: JsonObject): string[] {
     const a = before[k];
     const b = after[k];
     if (deepEqual(a, b)) continue;
-    if ((isJsonObject(a) || a === undefined) && (isJsonObject(b) || b === undefined) && (isJsonObject(a) || isJsonObject(b))) {
+    if (
+      (isJsonObject(a) || a === undefined) &&
+      (isJsonObject(b) || b === undefined) &&
+      (isJsonObject(a) || isJsonObject(b))
+    ) {
       const sep = k.toLowerCase().startsWith('urn:') ? ':' : '.';
       const ao = isJsonObject(a) ? a : {};
       const bo = isJsonObject(b) ? b : {};
@@ -472,7 +547,11 @@ function changedPaths(before: JsonObject, after: JsonObject): string[] {
  * `operations` is a PatchOp body or the result of `parsePatchRequest`.
  * @throws ScimError 400 (invalidSyntax, invalidPath, invalidValue, noTarget, mutability).
  */
-export function applyPatch(resource: JsonObject, operations: unknown, options: PatchOptions): PatchResult {
+export function applyPatch(
+  resource: JsonObject,
+  operations: unknown,
+  options: PatchOptions,
+): PatchResult {
   const ops = toOperations(operations);
   const doc = structuredClone(resource);
   const patcher = new Patcher(doc, options);
@@ -509,8 +588,14 @@ function memberIds(value: unknown, where: string): string[] {
 
 /** `value eq "a"` or `value eq "a" or value eq "b"` → ids; anything else → undefined. */
 function memberIdsFromFilter(filter: FilterNode): string[] | undefined {
-  if (filter.kind === 'compare' && filter.op === 'eq' && typeof filter.value === 'string' &&
-      filter.path.attribute.toLowerCase() === 'value' && filter.path.subAttribute === undefined && filter.path.schema === undefined) {
+  if (
+    filter.kind === 'compare' &&
+    filter.op === 'eq' &&
+    typeof filter.value === 'string' &&
+    filter.path.attribute.toLowerCase() === 'value' &&
+    filter.path.subAttribute === undefined &&
+    filter.path.schema === undefined
+  ) {
     return [filter.value];
   }
   if (filter.kind === 'or') {
@@ -522,7 +607,10 @@ function memberIdsFromFilter(filter: FilterNode): string[] | undefined {
 }
 
 function isMembersPath(path: AttributePath): boolean {
-  return (path.schema === undefined || isCoreSchema(path.schema)) && path.attribute.toLowerCase() === 'members';
+  return (
+    (path.schema === undefined || isCoreSchema(path.schema)) &&
+    path.attribute.toLowerCase() === 'members'
+  );
 }
 
 /**
@@ -537,7 +625,10 @@ function isMembersPath(path: AttributePath): boolean {
  *   (unless `allowRemoveAllMembers`), invalidFilter for a members filter other than
  *   `value eq`, invalidPath for member sub-attribute paths.
  */
-export function planGroupPatch(operations: unknown, options: { allowRemoveAllMembers?: boolean } = {}): GroupPatchPlan {
+export function planGroupPatch(
+  operations: unknown,
+  options: { allowRemoveAllMembers?: boolean } = {},
+): GroupPatchPlan {
   const ops = toOperations(operations);
   let add: string[] = [];
   let remove: string[] = [];
@@ -595,7 +686,9 @@ export function planGroupPatch(operations: unknown, options: { allowRemoveAllMem
       return;
     }
     if (op.path.subAttribute !== undefined) {
-      throw ScimError.invalidPath(`${where}: member sub-attributes cannot be modified; add or remove members instead`);
+      throw ScimError.invalidPath(
+        `${where}: member sub-attributes cannot be modified; add or remove members instead`,
+      );
     }
     if (op.path.valueFilter !== undefined) {
       if (op.op !== 'remove') {
@@ -603,7 +696,9 @@ export function planGroupPatch(operations: unknown, options: { allowRemoveAllMem
       }
       const ids = memberIdsFromFilter(op.path.valueFilter);
       if (ids === undefined) {
-        throw ScimError.invalidFilter(`${where}: a members filter must be "value eq \\"id\\"" (optionally or-ed)`);
+        throw ScimError.invalidFilter(
+          `${where}: a members filter must be "value eq \\"id\\"" (optionally or-ed)`,
+        );
       }
       doRemove(ids);
       return;

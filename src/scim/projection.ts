@@ -44,20 +44,29 @@ interface Target {
   sub?: string;
 }
 
-function locate(resource: JsonObject, resourceType: ScimResourceType, path: AttributePath): Target | undefined {
+function locate(
+  resource: JsonObject,
+  resourceType: ScimResourceType,
+  path: AttributePath,
+): Target | undefined {
   if (path.schema !== undefined && !isCoreSchema(path.schema)) {
     if (path.subAttribute === undefined) {
       const whole = `${path.schema}:${path.attribute}`;
       const wholeKey = findKeyCI(resource, canonicalExtension(resourceType, whole) ?? whole);
       if (wholeKey !== undefined && isJsonObject(resource[wholeKey])) return { extKey: wholeKey };
     }
-    const extKey = findKeyCI(resource, canonicalExtension(resourceType, path.schema) ?? path.schema);
+    const extKey = findKeyCI(
+      resource,
+      canonicalExtension(resourceType, path.schema) ?? path.schema,
+    );
     if (extKey === undefined) return undefined;
     const ext = resource[extKey];
     if (!isJsonObject(ext)) return undefined;
     const key = findKeyCI(ext, path.attribute);
     if (key === undefined) return undefined;
-    return path.subAttribute === undefined ? { extKey, key } : { extKey, key, sub: path.subAttribute };
+    return path.subAttribute === undefined
+      ? { extKey, key }
+      : { extKey, key, sub: path.subAttribute };
   }
   const key = findKeyCI(resource, path.attribute);
   if (key === undefined) return undefined;
@@ -67,7 +76,10 @@ function locate(resource: JsonObject, resourceType: ScimResourceType, path: Attr
 /** Keeps only `sub` of a complex value (or of each element of a multi-valued one). */
 function pickSub(value: unknown, sub: string): unknown {
   if (Array.isArray(value)) {
-    return value.filter(isJsonObject).map((e) => pickSub(e, sub)).filter((e) => isJsonObject(e) && Object.keys(e).length > 0);
+    return value
+      .filter(isJsonObject)
+      .map((e) => pickSub(e, sub))
+      .filter((e) => isJsonObject(e) && Object.keys(e).length > 0);
   }
   if (!isJsonObject(value)) return undefined;
   const k = findKeyCI(value, sub);
@@ -77,7 +89,9 @@ function pickSub(value: unknown, sub: string): unknown {
 function mergeInto(out: JsonObject, key: string, value: unknown): void {
   const existing = out[key];
   if (Array.isArray(existing) && Array.isArray(value)) {
-    out[key] = existing.map((e, i) => (isJsonObject(e) && isJsonObject(value[i]) ? { ...e, ...value[i] } : e));
+    out[key] = existing.map((e, i) =>
+      isJsonObject(e) && isJsonObject(value[i]) ? { ...e, ...value[i] } : e,
+    );
   } else if (isJsonObject(existing) && isJsonObject(value)) {
     out[key] = { ...existing, ...value };
   } else {
@@ -85,7 +99,11 @@ function mergeInto(out: JsonObject, key: string, value: unknown): void {
   }
 }
 
-function select(resource: JsonObject, resourceType: ScimResourceType, paths: AttributePath[]): JsonObject {
+function select(
+  resource: JsonObject,
+  resourceType: ScimResourceType,
+  paths: AttributePath[],
+): JsonObject {
   const out: JsonObject = {};
   for (const k of Object.keys(resource)) if (ALWAYS_RETURNED.has(k)) out[k] = resource[k];
   for (const path of paths) {
@@ -97,7 +115,10 @@ function select(resource: JsonObject, resourceType: ScimResourceType, paths: Att
     }
     const container = t.extKey === undefined ? resource : (resource[t.extKey] as JsonObject);
     const key = t.key as string;
-    const value = t.sub === undefined ? structuredClone(container[key]) : pickSub(structuredClone(container[key]), t.sub);
+    const value =
+      t.sub === undefined
+        ? structuredClone(container[key])
+        : pickSub(structuredClone(container[key]), t.sub);
     if (value === undefined) continue;
     if (t.extKey === undefined) {
       mergeInto(out, key, value);
@@ -152,7 +173,10 @@ function dropNeverReturned(out: JsonObject, resourceType: ScimResourceType): voi
 export function projectResource(resource: JsonObject, options: ProjectionOptions): JsonObject {
   const attributes = parseAttributeList(options.attributes);
   const excluded = parseAttributeList(options.excludedAttributes);
-  const out = attributes.length > 0 ? select(resource, options.resourceType, attributes) : structuredClone(resource);
+  const out =
+    attributes.length > 0
+      ? select(resource, options.resourceType, attributes)
+      : structuredClone(resource);
   exclude(out, options.resourceType, excluded);
   dropNeverReturned(out, options.resourceType);
   return out;

@@ -22,14 +22,7 @@ export const scimResourceTypes = ['User', 'Group'] as const;
 export type ScimResourceType = (typeof scimResourceTypes)[number];
 
 export type AttributeType =
-  | 'string'
-  | 'boolean'
-  | 'decimal'
-  | 'integer'
-  | 'dateTime'
-  | 'reference'
-  | 'complex'
-  | 'binary';
+  'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
 export type Returned = 'always' | 'never' | 'default' | 'request';
 export type Uniqueness = 'none' | 'server' | 'global';
@@ -85,8 +78,14 @@ function multiValuedComplex(
     subAttributes: [
       attr('value', 'string', valueDescription),
       attr('display', 'string', 'A human-readable name, primarily used for display purposes.'),
-      attr('type', 'string', 'A label indicating the function of the value.', { canonicalValues: types }),
-      attr('primary', 'boolean', 'Whether this is the preferred value; true for at most one value.'),
+      attr('type', 'string', 'A label indicating the function of the value.', {
+        canonicalValues: types,
+      }),
+      attr(
+        'primary',
+        'boolean',
+        'Whether this is the preferred value; true for at most one value.',
+      ),
     ],
   });
 }
@@ -151,7 +150,11 @@ const userAttributes: AttributeDefinition[] = [
 ];
 
 const enterpriseUserAttributes: AttributeDefinition[] = [
-  attr('employeeNumber', 'string', 'Numeric or alphanumeric identifier assigned by the organization.'),
+  attr(
+    'employeeNumber',
+    'string',
+    'Numeric or alphanumeric identifier assigned by the organization.',
+  ),
   attr('costCenter', 'string', 'Name of a cost center.'),
   attr('organization', 'string', 'Name of an organization.'),
   attr('division', 'string', 'Name of a division.'),
@@ -202,11 +205,22 @@ const commonAttributes: AttributeDefinition[] = [
   attr('meta', 'complex', 'Resource metadata.', {
     mutability: 'readOnly',
     subAttributes: [
-      attr('resourceType', 'string', 'The resource type.', { mutability: 'readOnly', caseExact: true }),
+      attr('resourceType', 'string', 'The resource type.', {
+        mutability: 'readOnly',
+        caseExact: true,
+      }),
       attr('created', 'dateTime', 'When the resource was added.', { mutability: 'readOnly' }),
-      attr('lastModified', 'dateTime', 'When the resource was last changed.', { mutability: 'readOnly' }),
-      attr('location', 'reference', 'The URI of the resource.', { mutability: 'readOnly', caseExact: true }),
-      attr('version', 'string', 'The version (ETag) of the resource.', { mutability: 'readOnly', caseExact: true }),
+      attr('lastModified', 'dateTime', 'When the resource was last changed.', {
+        mutability: 'readOnly',
+      }),
+      attr('location', 'reference', 'The URI of the resource.', {
+        mutability: 'readOnly',
+        caseExact: true,
+      }),
+      attr('version', 'string', 'The version (ETag) of the resource.', {
+        mutability: 'readOnly',
+        caseExact: true,
+      }),
     ],
   }),
 ];
@@ -239,8 +253,14 @@ export interface AttributeInfo {
   extension?: string;
 }
 
-const resourceSchemas: Record<ScimResourceType, { core: AttributeDefinition[]; extensions: Record<string, AttributeDefinition[]> }> = {
-  User: { core: [...commonAttributes, ...userAttributes], extensions: { [SCHEMA_ENTERPRISE_USER]: enterpriseUserAttributes } },
+const resourceSchemas: Record<
+  ScimResourceType,
+  { core: AttributeDefinition[]; extensions: Record<string, AttributeDefinition[]> }
+> = {
+  User: {
+    core: [...commonAttributes, ...userAttributes],
+    extensions: { [SCHEMA_ENTERPRISE_USER]: enterpriseUserAttributes },
+  },
   Group: { core: [...commonAttributes, ...groupAttributes], extensions: {} },
 };
 
@@ -250,12 +270,18 @@ export function extensionSchemas(resourceType: ScimResourceType): string[] {
 }
 
 /** The canonical spelling of an extension URN of the resource type, if it is one. */
-export function canonicalExtension(resourceType: ScimResourceType, urn: string): string | undefined {
+export function canonicalExtension(
+  resourceType: ScimResourceType,
+  urn: string,
+): string | undefined {
   const lower = urn.toLowerCase();
   return extensionSchemas(resourceType).find((s) => s.toLowerCase() === lower);
 }
 
-function findDef(defs: AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
+function findDef(
+  defs: AttributeDefinition[] | undefined,
+  name: string,
+): AttributeDefinition | undefined {
   const lower = name.toLowerCase();
   return defs?.find((d) => d.name.toLowerCase() === lower);
 }
@@ -312,7 +338,9 @@ export function buildServiceProviderConfig(options: ServiceProviderConfigOptions
   const base = trimBase(options.baseUrl);
   const doc = {
     schemas: [SCHEMA_SERVICE_PROVIDER_CONFIG],
-    ...(options.documentationUri !== undefined ? { documentationUri: options.documentationUri } : {}),
+    ...(options.documentationUri !== undefined
+      ? { documentationUri: options.documentationUri }
+      : {}),
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: options.maxCount },
@@ -328,7 +356,10 @@ export function buildServiceProviderConfig(options: ServiceProviderConfigOptions
         primary: true,
       },
     ],
-    meta: { resourceType: 'ServiceProviderConfig', location: `${base}/ServiceProviderConfig` } satisfies Meta,
+    meta: {
+      resourceType: 'ServiceProviderConfig',
+      location: `${base}/ServiceProviderConfig`,
+    } satisfies Meta,
   };
   return doc;
 }
@@ -357,7 +388,10 @@ export function buildResourceTypes(baseUrl: string) {
       description: 'Group',
       schema: SCHEMA_GROUP,
       schemaExtensions: [] as { schema: string; required: boolean }[],
-      meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/Group` } satisfies Meta,
+      meta: {
+        resourceType: 'ResourceType',
+        location: `${base}/ResourceTypes/Group`,
+      } satisfies Meta,
     },
   ];
 }

@@ -93,7 +93,9 @@ export class ScimError extends Error {
     return new ScimError(404, undefined, detail);
   }
 
-  static unauthorized(detail = 'Authorization failure: missing or invalid bearer token'): ScimError {
+  static unauthorized(
+    detail = 'Authorization failure: missing or invalid bearer token',
+  ): ScimError {
     return new ScimError(401, undefined, detail);
   }
 

@@ -70,15 +70,33 @@ export interface ScimUserFields {
 }
 
 /** What a POST / PUT body says; the store adds id, timestamps and version. */
-export type ScimUserInput = Omit<ScimUserFields, 'id' | 'externalId' | 'created' | 'lastModified' | 'version'> & {
+export type ScimUserInput = Omit<
+  ScimUserFields,
+  'id' | 'externalId' | 'created' | 'lastModified' | 'version'
+> & {
   /** null when the client sent none: the caller then uses the SCIM id. */
   externalId: string | null;
 };
 
 const IGNORED = new Set(['schemas', 'id', 'meta', 'password', 'groups']);
-const MAPPED = new Set(['username', 'externalid', 'active', 'name', 'displayname', 'emails', 'phonenumbers', 'title']);
+const MAPPED = new Set([
+  'username',
+  'externalid',
+  'active',
+  'name',
+  'displayname',
+  'emails',
+  'phonenumbers',
+  'title',
+]);
 const NAME_MAPPED = new Set(['givenname', 'familyname']);
-const ENTERPRISE_STRINGS = ['employeeNumber', 'department', 'costCenter', 'organization', 'division'] as const;
+const ENTERPRISE_STRINGS = [
+  'employeeNumber',
+  'department',
+  'costCenter',
+  'organization',
+  'division',
+] as const;
 
 // ------------------------------------------------------------------ field readers
 
@@ -121,7 +139,8 @@ function readMultiValued(value: unknown, attribute: string): ScimMultiValue[] {
       if (item !== '') out.push({ value: item });
       return;
     }
-    if (!isJsonObject(item)) throw ScimError.invalidValue(`"${where}" must be an object with a "value"`);
+    if (!isJsonObject(item))
+      throw ScimError.invalidValue(`"${where}" must be an object with a "value"`);
     const v = readString(get(item, 'value'), `${where}.value`);
     if (v === undefined || v.trim() === '') return; // an empty entry carries nothing
     const entry: ScimMultiValue = { value: v };
@@ -183,12 +202,16 @@ function readEnterprise(body: JsonObject): ScimEnterpriseFields {
 export function parseScimUser(body: unknown): ScimUserInput {
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('User body must be a JSON object');
   const schemas = get(body, 'schemas');
-  if (schemas !== undefined && !(Array.isArray(schemas) && schemas.every((s) => typeof s === 'string'))) {
+  if (
+    schemas !== undefined &&
+    !(Array.isArray(schemas) && schemas.every((s) => typeof s === 'string'))
+  ) {
     throw ScimError.invalidSyntax('"schemas" must be an array of strings');
   }
 
   const userName = readString(get(body, 'userName'), 'userName')?.trim();
-  if (userName === undefined || userName === '') throw ScimError.invalidValue('"userName" is required');
+  if (userName === undefined || userName === '')
+    throw ScimError.invalidValue('"userName" is required');
 
   const externalId = readString(get(body, 'externalId'), 'externalId');
   const name = readObject(get(body, 'name'), 'name') ?? {};
@@ -243,7 +266,10 @@ export interface ScimUserResource extends JsonObject {
  * Renders user fields as a SCIM User. `externalId` is omitted when it is the SCIM id
  * (the client never set one). Unmapped `custom` attributes are rendered at top level.
  */
-export function renderScimUser(user: ScimUserFields, options: { baseUrl: string }): ScimUserResource {
+export function renderScimUser(
+  user: ScimUserFields,
+  options: { baseUrl: string },
+): ScimUserResource {
   const hasEnterprise = Object.keys(user.enterprise).length > 0;
   const schemas = hasEnterprise ? [SCHEMA_USER, SCHEMA_ENTERPRISE_USER] : [SCHEMA_USER];
   const { name: customName, ...customRest } = user.custom;
@@ -252,7 +278,11 @@ export function renderScimUser(user: ScimUserFields, options: { baseUrl: string 
   if (user.lastName !== null) name.familyName = user.lastName;
 
   const emails: ScimMultiValue[] =
-    user.emails.length > 0 ? user.emails : user.email !== null ? [{ value: user.email, type: 'work', primary: true }] : [];
+    user.emails.length > 0
+      ? user.emails
+      : user.email !== null
+        ? [{ value: user.email, type: 'work', primary: true }]
+        : [];
   const phoneNumbers: ScimMultiValue[] =
     user.phoneNumbers.length > 0
       ? user.phoneNumbers
@@ -260,19 +290,17 @@ export function renderScimUser(user: ScimUserFields, options: { baseUrl: string 
         ? [{ value: user.phone, type: 'work', primary: true }]
         : [];
 
-  const resource: ScimUserResource = {
-    schemas,
-    id: user.id,
-    userName: user.userName,
-    meta: buildMeta('User', options.baseUrl, user),
-  };
+  const resource: JsonObject = { schemas, id: user.id };
   // Custom attributes first so mapped ones always win.
   for (const [k, v] of Object.entries(customRest)) {
     if (!IGNORED.has(k.toLowerCase()) && !MAPPED.has(k.toLowerCase())) resource[k] = v;
   }
-  const extensionUrns = Object.keys(customRest).filter((k) => k.toLowerCase().startsWith('urn:') && isJsonObject(customRest[k]));
-  resource.schemas = [...schemas, ...extensionUrns];
+  const customUrns = Object.keys(customRest).filter(
+    (k) => k.toLowerCase().startsWith('urn:') && isJsonObject(customRest[k]),
+  );
+  resource.schemas = [...schemas, ...customUrns];
   if (user.externalId !== user.id) resource.externalId = user.externalId;
+  resource.userName = user.userName;
   if (Object.keys(name).length > 0) resource.name = name;
   if (user.displayName !== null) resource.displayName = user.displayName;
   resource.active = user.active;
@@ -280,9 +308,6 @@ export function renderScimUser(user: ScimUserFields, options: { baseUrl: string 
   if (phoneNumbers.length > 0) resource.phoneNumbers = phoneNumbers;
   if (user.title !== undefined) resource.title = user.title;
   if (hasEnterprise) resource[SCHEMA_ENTERPRISE_USER] = { ...user.enterprise };
-  // Keep meta last for readability.
-  const { meta } = resource;
-  delete (resource as JsonObject).meta;
-  resource.meta = meta;
-  return resource;
+  resource.meta = buildMeta('User', options.baseUrl, user);
+  return resource as ScimUserResource;
 }

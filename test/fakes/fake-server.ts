@@ -98,7 +98,11 @@ export async function startFakeServer(
         }
         const isText = typeof answer.body === 'string';
         const payload =
-          answer.body === undefined ? '' : isText ? (answer.body as string) : JSON.stringify(answer.body);
+          answer.body === undefined
+            ? ''
+            : isText
+              ? (answer.body as string)
+              : JSON.stringify(answer.body);
         res.writeHead(answer.status, {
           'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
           ...answer.headers,
@@ -114,7 +118,11 @@ export async function startFakeServer(
     url: `http://127.0.0.1:${port}`,
     requests,
     addFault(match, answer, times = 1) {
-      faults.push({ match, answer: typeof answer === 'function' ? answer : () => answer, remaining: times });
+      faults.push({
+        match,
+        answer: typeof answer === 'function' ? answer : () => answer,
+        remaining: times,
+      });
     },
     failNth(match, nth, answer, times = Number.POSITIVE_INFINITY) {
       let seen = 0;

@@ -57,14 +57,21 @@ export class GoogleFake {
   readonly clientId = '108765432109876543210';
   readonly customerId = 'C01abc23d';
   /** Scopes an admin authorised for the client id (Security › API controls › Domain-wide delegation). */
-  readonly delegatedScopes = new Set<string>([SCOPE.userReadonly, SCOPE.groupReadonly, SCOPE.memberReadonly]);
+  readonly delegatedScopes = new Set<string>([
+    SCOPE.userReadonly,
+    SCOPE.groupReadonly,
+    SCOPE.memberReadonly,
+  ]);
   /** Users the service account may impersonate, and whether they hold an admin role. */
   readonly admins = new Map<string, boolean>([['admin@acme.example', true]]);
   pageSize = 2;
   tokenLifetime = 3599;
   private readonly users = new Map<string, GoogleObject>();
   private readonly groups = new Map<string, FakeGroup>();
-  private readonly tokens = new Map<string, { expiresAt: number; scopes: string[]; admin: boolean }>();
+  private readonly tokens = new Map<
+    string,
+    { expiresAt: number; scopes: string[]; admin: boolean }
+  >();
   private server!: FakeServer;
   private publicKey!: CryptoKey;
   private privatePem!: string;
@@ -111,7 +118,12 @@ export class GoogleFake {
   // ---- state -------------------------------------------------------------------
 
   addUser(user: GoogleObject): void {
-    this.users.set(user.id, { kind: 'admin#directory#user', suspended: false, archived: false, ...user });
+    this.users.set(user.id, {
+      kind: 'admin#directory#user',
+      suspended: false,
+      archived: false,
+      ...user,
+    });
   }
   updateUser(id: string, patch: Record<string, unknown>): void {
     Object.assign(this.must(this.users.get(id), id), patch);
@@ -123,7 +135,13 @@ export class GoogleFake {
     this.users.delete(id);
     for (const g of this.groups.values()) g.members = g.members.filter((m) => m.id !== id);
   }
-  addGroup(group: { id: string; email: string; name: string; description?: string; members?: string[] }): void {
+  addGroup(group: {
+    id: string;
+    email: string;
+    name: string;
+    description?: string;
+    members?: string[];
+  }): void {
     this.groups.set(group.id, {
       id: group.id,
       email: group.email,
@@ -151,11 +169,27 @@ export class GoogleFake {
   throttleNext(n: number, how: '403' | '429', retryAfterSeconds?: number): void {
     const answer: FakeResponse =
       how === '403'
-        ? { status: 403, body: apiError(403, 'Quota exceeded for quota metric', 'userRateLimitExceeded', 'PERMISSION_DENIED', 'usageLimits') }
+        ? {
+            status: 403,
+            body: apiError(
+              403,
+              'Quota exceeded for quota metric',
+              'userRateLimitExceeded',
+              'PERMISSION_DENIED',
+              'usageLimits',
+            ),
+          }
         : {
             status: 429,
-            headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
-            body: apiError(429, 'Rate Limit Exceeded', 'rateLimitExceeded', 'RESOURCE_EXHAUSTED', 'usageLimits'),
+            headers:
+              retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+            body: apiError(
+              429,
+              'Rate Limit Exceeded',
+              'rateLimitExceeded',
+              'RESOURCE_EXHAUSTED',
+              'usageLimits',
+            ),
           };
     this.server.addFault((r) => r.path.startsWith('/admin/'), answer, n);
   }
@@ -175,29 +209,68 @@ export class GoogleFake {
     if (!grant || grant.expiresAt < Date.now()) {
       return {
         status: 401,
-        headers: { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
-        body: apiError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'authError', 'UNAUTHENTICATED'),
+        headers: {
+          'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"',
+        },
+        body: apiError(
+          401,
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+          'authError',
+          'UNAUTHENTICATED',
+        ),
       };
     }
     const m = /^\/admin\/directory\/v1\/(users|groups)(?:\/([^/]+)\/members)?$/.exec(req.path);
-    if (!m || req.method !== 'GET') return { status: 404, body: apiError(404, 'Not Found', 'notFound', 'NOT_FOUND') };
+    if (!m || req.method !== 'GET')
+      return { status: 404, body: apiError(404, 'Not Found', 'notFound', 'NOT_FOUND') };
     const resource = m[2] ? 'members' : (m[1] as 'users' | 'groups');
     if (!grant.admin) {
-      return { status: 403, body: apiError(403, 'Not Authorized to access this resource/api', 'forbidden', 'PERMISSION_DENIED') };
+      return {
+        status: 403,
+        body: apiError(
+          403,
+          'Not Authorized to access this resource/api',
+          'forbidden',
+          'PERMISSION_DENIED',
+        ),
+      };
     }
     if (!scopeNeeds[resource].some((s) => grant.scopes.includes(s))) {
-      return { status: 403, body: apiError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', 'PERMISSION_DENIED') };
+      return {
+        status: 403,
+        body: apiError(
+          403,
+          'Request had insufficient authentication scopes.',
+          'insufficientPermissions',
+          'PERMISSION_DENIED',
+        ),
+      };
     }
     const maxResults = Number(req.query.get('maxResults') ?? (resource === 'users' ? 100 : 200));
     const limit = resource === 'users' ? 500 : 200;
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > limit) {
-      return { status: 400, body: apiError(400, 'Invalid Input: maxResults', 'invalid', 'INVALID_ARGUMENT') };
+      return {
+        status: 400,
+        body: apiError(400, 'Invalid Input: maxResults', 'invalid', 'INVALID_ARGUMENT'),
+      };
     }
     const size = Math.min(maxResults, this.pageSize);
     if (resource === 'members') {
       const group = this.groups.get(m[2] ?? '');
-      if (!group) return { status: 404, body: apiError(404, 'Resource Not Found: groupKey', 'notFound', 'NOT_FOUND') };
-      const all = group.members.map((mb) => ({ kind: 'admin#directory#member', etag: '"e"', id: mb.id, email: mb.email, role: 'MEMBER', type: mb.type, status: 'ACTIVE' }));
+      if (!group)
+        return {
+          status: 404,
+          body: apiError(404, 'Resource Not Found: groupKey', 'notFound', 'NOT_FOUND'),
+        };
+      const all = group.members.map((mb) => ({
+        kind: 'admin#directory#member',
+        etag: '"e"',
+        id: mb.id,
+        email: mb.email,
+        role: 'MEMBER',
+        type: mb.type,
+        status: 'ACTIVE',
+      }));
       return page('admin#directory#members', 'members', all, req.query.get('pageToken'), size);
     }
     const customer = req.query.get('customer');
@@ -208,7 +281,13 @@ export class GoogleFake {
       return { status: 400, body: apiError(400, 'Bad Request', 'badRequest', 'INVALID_ARGUMENT') };
     }
     if (resource === 'users') {
-      return page('admin#directory#users', 'users', [...this.users.values()], req.query.get('pageToken'), size);
+      return page(
+        'admin#directory#users',
+        'users',
+        [...this.users.values()],
+        req.query.get('pageToken'),
+        size,
+      );
     }
     const groups = [...this.groups.values()].map((g) => ({
       kind: 'admin#directory#group',
@@ -225,7 +304,13 @@ export class GoogleFake {
   private async token(req: RecordedRequest): Promise<FakeResponse> {
     const form = new URLSearchParams(req.body);
     if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-      return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'Invalid grant_type: ' + String(form.get('grant_type')) } };
+      return {
+        status: 400,
+        body: {
+          error: 'unsupported_grant_type',
+          error_description: 'Invalid grant_type: ' + String(form.get('grant_type')),
+        },
+      };
     }
     let claims: Record<string, unknown>;
     try {
@@ -237,19 +322,28 @@ export class GoogleFake {
       });
       claims = verified.payload;
     } catch {
-      return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } };
+      return {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' },
+      };
     }
     const sub = typeof claims.sub === 'string' ? claims.sub : '';
     if (!this.admins.has(sub)) {
-      return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid email or User ID' } };
+      return {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'Invalid email or User ID' },
+      };
     }
-    const scopes = String(claims.scope ?? '').split(' ').filter(Boolean);
+    const scopes = String(claims.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
     if (scopes.length === 0 || scopes.some((s) => !this.delegatedScopes.has(s))) {
       return {
         status: 401,
         body: {
           error: 'unauthorized_client',
-          error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+          error_description:
+            'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
         },
       };
     }
@@ -260,7 +354,10 @@ export class GoogleFake {
       scopes,
       admin: this.admins.get(sub) === true,
     });
-    return { status: 200, body: { access_token: accessToken, expires_in: this.tokenLifetime, token_type: 'Bearer' } };
+    return {
+      status: 200,
+      body: { access_token: accessToken, expires_in: this.tokenLifetime, token_type: 'Bearer' },
+    };
   }
 
   private must<T>(value: T | undefined, id: string): T {
@@ -269,15 +366,28 @@ export class GoogleFake {
   }
 }
 
-function page(kind: string, key: string, all: unknown[], pageToken: string | null, size: number): FakeResponse {
+function page(
+  kind: string,
+  key: string,
+  all: unknown[],
+  pageToken: string | null,
+  size: number,
+): FakeResponse {
   const offset = pageToken ? Number(Buffer.from(pageToken, 'base64url').toString('utf8')) : 0;
   const body: Record<string, unknown> = { kind, etag: '"etag"' };
   const slice = all.slice(offset, offset + size);
   if (slice.length > 0) body[key] = slice;
-  if (offset + size < all.length) body.nextPageToken = Buffer.from(String(offset + size)).toString('base64url');
+  if (offset + size < all.length)
+    body.nextPageToken = Buffer.from(String(offset + size)).toString('base64url');
   return { status: 200, body };
 }
 
-function apiError(code: number, message: string, reason: string, status: string, domain = 'global'): unknown {
+function apiError(
+  code: number,
+  message: string,
+  reason: string,
+  status: string,
+  domain = 'global',
+): unknown {
   return { error: { code, message, errors: [{ message, domain, reason }], status } };
 }

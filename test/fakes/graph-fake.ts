@@ -31,7 +31,15 @@ type Change =
   | { seq: number; kind: 'user'; id: string; op: 'update'; props: string[] }
   | { seq: number; kind: 'group'; id: string; op: 'create' | 'remove' }
   | { seq: number; kind: 'group'; id: string; op: 'update'; props: string[] }
-  | { seq: number; kind: 'group'; id: string; op: 'member'; memberId: string; memberType: 'user' | 'group'; added: boolean };
+  | {
+      seq: number;
+      kind: 'group';
+      id: string;
+      op: 'member';
+      memberId: string;
+      memberType: 'user' | 'group';
+      added: boolean;
+    };
 
 export interface GraphFakeOptions {
   tenantId?: string;
@@ -59,7 +67,10 @@ export class GraphFake {
   private readonly changes: Change[] = [];
   private seq = 0;
   private readonly tokens = new Map<string, number>();
-  private readonly sessions = new Map<string, { items: GraphObject[]; seq: number; select: string[] }>();
+  private readonly sessions = new Map<
+    string,
+    { items: GraphObject[]; seq: number; select: string[] }
+  >();
   private server!: FakeServer;
 
   private constructor(options: GraphFakeOptions) {
@@ -98,7 +109,13 @@ export class GraphFake {
   updateUser(id: string, patch: Record<string, unknown>): void {
     const user = this.must(this.users.get(id), id);
     Object.assign(user, patch);
-    this.changes.push({ seq: ++this.seq, kind: 'user', id, op: 'update', props: Object.keys(patch) });
+    this.changes.push({
+      seq: ++this.seq,
+      kind: 'user',
+      id,
+      op: 'update',
+      props: Object.keys(patch),
+    });
   }
   disableUser(id: string): void {
     this.updateUser(id, { accountEnabled: false });
@@ -108,7 +125,12 @@ export class GraphFake {
     for (const g of this.groups.values()) if (g.members.has(id)) this.removeMember(g.id, id);
     this.changes.push({ seq: ++this.seq, kind: 'user', id, op: 'remove' });
   }
-  addGroup(group: { id: string; displayName: string; description?: string; members?: string[] }): void {
+  addGroup(group: {
+    id: string;
+    displayName: string;
+    description?: string;
+    members?: string[];
+  }): void {
     const members = new Map<string, 'user' | 'group'>();
     for (const m of group.members ?? []) members.set(m, this.groups.has(m) ? 'group' : 'user');
     this.groups.set(group.id, {
@@ -130,13 +152,29 @@ export class GraphFake {
   addMember(groupId: string, memberId: string): void {
     const type = this.groups.has(memberId) ? 'group' : 'user';
     this.must(this.groups.get(groupId), groupId).members.set(memberId, type);
-    this.changes.push({ seq: ++this.seq, kind: 'group', id: groupId, op: 'member', memberId, memberType: type, added: true });
+    this.changes.push({
+      seq: ++this.seq,
+      kind: 'group',
+      id: groupId,
+      op: 'member',
+      memberId,
+      memberType: type,
+      added: true,
+    });
   }
   removeMember(groupId: string, memberId: string): void {
     const group = this.must(this.groups.get(groupId), groupId);
     const type = group.members.get(memberId) ?? 'user';
     group.members.delete(memberId);
-    this.changes.push({ seq: ++this.seq, kind: 'group', id: groupId, op: 'member', memberId, memberType: type, added: false });
+    this.changes.push({
+      seq: ++this.seq,
+      kind: 'group',
+      id: groupId,
+      op: 'member',
+      memberId,
+      memberType: type,
+      added: false,
+    });
   }
 
   // ---- faults ------------------------------------------------------------------
@@ -169,11 +207,18 @@ export class GraphFake {
 
   private async handle(req: RecordedRequest): Promise<FakeResponse> {
     if (req.method === 'POST' && req.path.endsWith('/oauth2/v2.0/token')) return this.token(req);
-    if (!req.path.startsWith('/v1.0/')) return { status: 404, body: graphError('BadRequest', 'Resource not found') };
+    if (!req.path.startsWith('/v1.0/'))
+      return { status: 404, body: graphError('BadRequest', 'Resource not found') };
     const token = bearerOf(req);
     const expiry = token ? this.tokens.get(token) : undefined;
     if (expiry === undefined || expiry < Date.now()) {
-      return { status: 401, body: graphError('InvalidAuthenticationToken', 'Access token has expired or is not yet valid.') };
+      return {
+        status: 401,
+        body: graphError(
+          'InvalidAuthenticationToken',
+          'Access token has expired or is not yet valid.',
+        ),
+      };
     }
     if (req.method === 'POST' && req.path === '/v1.0/$batch') return this.batch(req);
     return this.get(req.path.slice('/v1.0'.length), req.query, req.headers.consistencylevel);
@@ -186,37 +231,73 @@ export class GraphFake {
       return aadError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
     }
     if (form.get('grant_type') !== 'client_credentials') {
-      return aadError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+      return aadError(
+        400,
+        'unsupported_grant_type',
+        70003,
+        'The app requested an unsupported grant type.',
+      );
     }
     if (form.get('client_id') !== this.clientId) {
-      return aadError(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id')}' was not found in the directory.`);
+      return aadError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${form.get('client_id')}' was not found in the directory.`,
+      );
     }
     if (form.get('client_secret') !== this.clientSecret) {
-      return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+      return aadError(
+        401,
+        'invalid_client',
+        7000215,
+        'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+      );
     }
     if (!form.get('scope')?.endsWith('/.default')) {
-      return aadError(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.');
+      return aadError(
+        400,
+        'invalid_scope',
+        1002012,
+        'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.',
+      );
     }
     const accessToken = randomToken('eyJ0eXAi.');
     this.tokens.set(accessToken, Date.now() + this.tokenLifetime * 1000);
     return {
       status: 200,
-      body: { token_type: 'Bearer', expires_in: this.tokenLifetime, ext_expires_in: this.tokenLifetime, access_token: accessToken },
+      body: {
+        token_type: 'Bearer',
+        expires_in: this.tokenLifetime,
+        ext_expires_in: this.tokenLifetime,
+        access_token: accessToken,
+      },
     };
   }
 
-  private get(path: string, query: URLSearchParams, consistency: string | string[] | undefined): FakeResponse {
+  private get(
+    path: string,
+    query: URLSearchParams,
+    consistency: string | string[] | undefined,
+  ): FakeResponse {
     const isUsers = path.startsWith('/users');
     const isGroups = path.startsWith('/groups');
     if (isUsers && !userPermissions.some((p) => this.permissions.has(p))) return denied();
     if (isGroups && !groupPermissions.some((p) => this.permissions.has(p))) return denied();
     if (path === '/users/$count' || path === '/groups/$count') {
       if (consistency !== 'eventual') {
-        return { status: 400, body: graphError('Request_BadRequest', "Count is only supported with the header 'ConsistencyLevel: eventual'.") };
+        return {
+          status: 400,
+          body: graphError(
+            'Request_BadRequest',
+            "Count is only supported with the header 'ConsistencyLevel: eventual'.",
+          ),
+        };
       }
       return { status: 200, body: String(isUsers ? this.users.size : this.groups.size) };
     }
-    if (path === '/users/delta' || path === '/groups/delta') return this.delta(isUsers ? 'user' : 'group', query);
+    if (path === '/users/delta' || path === '/groups/delta')
+      return this.delta(isUsers ? 'user' : 'group', query);
     const byId = /^\/(users|groups)\/([^/]+)$/.exec(path);
     if (byId) {
       const select = (query.get('$select') ?? '').split(',').filter(Boolean);
@@ -227,20 +308,36 @@ export class GraphFake {
       }
       const group = this.groups.get(byId[2] ?? '');
       if (!group) return notFound(byId[2] ?? '');
-      return { status: 200, body: project({ id: group.id, displayName: group.displayName, description: group.description }, select) };
+      return {
+        status: 200,
+        body: project(
+          { id: group.id, displayName: group.displayName, description: group.description },
+          select,
+        ),
+      };
     }
     return { status: 400, body: graphError('BadRequest', `Unsupported request ${path}`) };
   }
 
   private batch(req: RecordedRequest): FakeResponse {
-    const parsed = JSON.parse(req.body) as { requests: { id: string; method: string; url: string }[] };
+    const parsed = JSON.parse(req.body) as {
+      requests: { id: string; method: string; url: string }[];
+    };
     if (parsed.requests.length > 20) {
-      return { status: 400, body: graphError('BadRequest', 'The number of batch requests exceeds the limit of 20.') };
+      return {
+        status: 400,
+        body: graphError('BadRequest', 'The number of batch requests exceeds the limit of 20.'),
+      };
     }
     const responses = parsed.requests.map((sub) => {
       const url = new URL(sub.url, 'http://graph.local');
       const answer = this.get(decodeURIComponent(url.pathname), url.searchParams, undefined);
-      return { id: sub.id, status: answer.status, headers: { 'content-type': 'application/json' }, body: answer.body };
+      return {
+        id: sub.id,
+        status: answer.status,
+        headers: { 'content-type': 'application/json' },
+        body: answer.body,
+      };
     });
     return { status: 200, body: { responses } };
   }
@@ -255,19 +352,27 @@ export class GraphFake {
       const [id, off] = skip.split('.');
       sessionId = id ?? '';
       offset = Number(off);
-      if (!this.sessions.has(sessionId)) return { status: 400, body: graphError('BadRequest', 'Invalid skip token') };
+      if (!this.sessions.has(sessionId))
+        return { status: 400, body: graphError('BadRequest', 'Invalid skip token') };
     } else {
       let since = -1;
       let select = (query.get('$select') ?? '').split(',').filter(Boolean);
       if (deltaToken) {
         const state = decodeState(deltaToken);
         if (!state || state.kind !== kind) {
-          return { status: 400, body: graphError('syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.') };
+          return {
+            status: 400,
+            body: graphError(
+              'syncStateNotFound',
+              'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
+            ),
+          };
         }
         since = state.seq;
         select = state.select;
       }
-      const items = since < 0 ? this.snapshot(kind, select) : this.changesSince(kind, since, select);
+      const items =
+        since < 0 ? this.snapshot(kind, select) : this.changesSince(kind, since, select);
       sessionId = randomToken('s');
       this.sessions.set(sessionId, { items, seq: this.seq, select });
     }
@@ -275,11 +380,15 @@ export class GraphFake {
     if (!session) throw new Error('unreachable');
     const value = session.items.slice(offset, offset + this.pageSize);
     const base = `${this.url}/v1.0/${resource}/delta`;
-    const body: Record<string, unknown> = { '@odata.context': `${this.url}/v1.0/$metadata#${resource}`, value };
+    const body: Record<string, unknown> = {
+      '@odata.context': `${this.url}/v1.0/$metadata#${resource}`,
+      value,
+    };
     if (offset + this.pageSize < session.items.length) {
       body['@odata.nextLink'] = `${base}?$skiptoken=${sessionId}.${offset + this.pageSize}`;
     } else {
-      body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeState({ kind, seq: session.seq, select: session.select })}`;
+      body['@odata.deltaLink'] =
+        `${base}?$deltatoken=${encodeState({ kind, seq: session.seq, select: session.select })}`;
     }
     return { status: 200, body };
   }
@@ -292,7 +401,12 @@ export class GraphFake {
       const members = [...g.members].map(([id, type]) => memberEntry(id, type, false));
       // Large groups: Graph may split members@delta over several appearances of the group.
       const split = members.length > 3 ? Math.ceil(members.length / 2) : members.length;
-      out.push({ id: g.id, displayName: g.displayName, description: g.description, 'members@delta': members.slice(0, split) });
+      out.push({
+        id: g.id,
+        displayName: g.displayName,
+        description: g.description,
+        'members@delta': members.slice(0, split),
+      });
       if (split < members.length) tails.push({ id: g.id, 'members@delta': members.slice(split) });
     }
     return [...out, ...tails];
@@ -308,7 +422,8 @@ export class GraphFake {
     for (const [id, list] of byId) {
       const last = list[list.length - 1];
       if (last?.op === 'remove') {
-        if (!list.some((c) => c.op === 'create')) out.push({ id, '@removed': { reason: 'changed' } });
+        if (!list.some((c) => c.op === 'create'))
+          out.push({ id, '@removed': { reason: 'changed' } });
         continue;
       }
       if (kind === 'user') {
@@ -321,7 +436,8 @@ export class GraphFake {
         // Updated instances carry only the changed (selected) properties.
         const props = new Set(list.flatMap((c) => (c.op === 'update' ? c.props : [])));
         const partial: GraphObject = { id };
-        for (const p of props) if (select.length === 0 || select.includes(p)) partial[p] = user[p] ?? null;
+        for (const p of props)
+          if (select.length === 0 || select.includes(p)) partial[p] = user[p] ?? null;
         if (Object.keys(partial).length > 1) out.push(partial);
         continue;
       }
@@ -337,10 +453,15 @@ export class GraphFake {
         continue;
       }
       const item: GraphObject = { id };
-      for (const c of list) if (c.op === 'update') for (const p of c.props) item[p] = p === 'displayName' ? group.displayName : group.description;
+      for (const c of list)
+        if (c.op === 'update')
+          for (const p of c.props)
+            item[p] = p === 'displayName' ? group.displayName : group.description;
       const net = new Map<string, { type: 'user' | 'group'; added: boolean }>();
-      for (const c of list) if (c.op === 'member') net.set(c.memberId, { type: c.memberType, added: c.added });
-      if (net.size > 0) item['members@delta'] = [...net].map(([m, v]) => memberEntry(m, v.type, !v.added));
+      for (const c of list)
+        if (c.op === 'member') net.set(c.memberId, { type: c.memberType, added: c.added });
+      if (net.size > 0)
+        item['members@delta'] = [...net].map(([m, v]) => memberEntry(m, v.type, !v.added));
       out.push(item);
     }
     return out;
@@ -359,7 +480,11 @@ function project(obj: GraphObject, select: string[]): GraphObject {
   return out;
 }
 
-function memberEntry(id: string, type: 'user' | 'group', removed: boolean): Record<string, unknown> {
+function memberEntry(
+  id: string,
+  type: 'user' | 'group',
+  removed: boolean,
+): Record<string, unknown> {
   return {
     '@odata.type': `#microsoft.graph.${type}`,
     id,
@@ -373,7 +498,11 @@ function encodeState(state: { kind: string; seq: number; select: string[] }): st
 
 function decodeState(token: string): { kind: string; seq: number; select: string[] } | undefined {
   try {
-    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { kind: string; seq: number; select: string[] };
+    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      kind: string;
+      seq: number;
+      select: string[];
+    };
   } catch {
     return undefined;
   }
@@ -384,17 +513,33 @@ function graphError(code: string, message: string): unknown {
     error: {
       code,
       message,
-      innerError: { date: new Date().toISOString(), 'request-id': randomToken('r'), 'client-request-id': randomToken('c') },
+      innerError: {
+        date: new Date().toISOString(),
+        'request-id': randomToken('r'),
+        'client-request-id': randomToken('c'),
+      },
     },
   };
 }
 
 function denied(): FakeResponse {
-  return { status: 403, body: graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.') };
+  return {
+    status: 403,
+    body: graphError(
+      'Authorization_RequestDenied',
+      'Insufficient privileges to complete the operation.',
+    ),
+  };
 }
 
 function notFound(id: string): FakeResponse {
-  return { status: 404, body: graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`) };
+  return {
+    status: 404,
+    body: graphError(
+      'Request_ResourceNotFound',
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    ),
+  };
 }
 
 function aadError(status: number, error: string, code: number, text: string): FakeResponse {

@@ -46,7 +46,16 @@ interface Bucket {
   resetAt: number; // epoch seconds
 }
 
-const statuses = ['STAGED', 'PROVISIONED', 'ACTIVE', 'RECOVERY', 'PASSWORD_EXPIRED', 'LOCKED_OUT', 'SUSPENDED', 'DEPROVISIONED'];
+const statuses = [
+  'STAGED',
+  'PROVISIONED',
+  'ACTIVE',
+  'RECOVERY',
+  'PASSWORD_EXPIRED',
+  'LOCKED_OUT',
+  'SUSPENDED',
+  'DEPROVISIONED',
+];
 
 export class OktaFake {
   readonly apiToken = '00abcDEFghiJKLmnoPQRstuVWXyz0123456789-_';
@@ -124,13 +133,21 @@ export class OktaFake {
     const u = this.must(this.users.get(id), id);
     u.status = status;
     u.lastUpdated = u.statusChanged = this.iso();
-    if (status === 'DEPROVISIONED') for (const g of this.groups.values()) this.removeMember(g.id, id);
+    if (status === 'DEPROVISIONED')
+      for (const g of this.groups.values()) this.removeMember(g.id, id);
   }
   /** A hard delete: the user vanishes without a trace in lastUpdated filters. */
   deleteUser(id: string): void {
     this.users.delete(id);
   }
-  addGroup(group: { id: string; name: string; description?: string; type?: string; lastUpdated?: string; members?: string[] }): void {
+  addGroup(group: {
+    id: string;
+    name: string;
+    description?: string;
+    type?: string;
+    lastUpdated?: string;
+    members?: string[];
+  }): void {
     const stamp = group.lastUpdated ?? this.iso();
     this.groups.set(group.id, {
       id: group.id,
@@ -158,7 +175,11 @@ export class OktaFake {
 
   /** Sets an endpoint family's bucket (`/api/v1/users`, `/api/v1/groups`, `/api/v1/groups/{id}/users`). */
   setRateLimit(family: string, limit: number, remaining: number, resetInSeconds: number): void {
-    this.buckets.set(family, { limit, remaining, resetAt: Math.ceil(this.now() / 1000) + resetInSeconds });
+    this.buckets.set(family, {
+      limit,
+      remaining,
+      resetAt: Math.ceil(this.now() / 1000) + resetInSeconds,
+    });
   }
   failUsersPage(page: number, answer: FakeResponse | 'reset'): void {
     this.server.failNth((r) => r.path === '/api/v1/users', page, answer);
@@ -175,7 +196,9 @@ export class OktaFake {
       const answer = await this.token(req);
       return { ...answer, headers: { ...answer.headers, date } };
     }
-    const family = /^\/api\/v1\/groups\/[^/]+\/users$/.test(req.path) ? '/api/v1/groups/{id}/users' : req.path;
+    const family = /^\/api\/v1\/groups\/[^/]+\/users$/.test(req.path)
+      ? '/api/v1/groups/{id}/users'
+      : req.path;
     const bucket = this.bucket(family);
     bucket.remaining = Math.max(-1, bucket.remaining - 1);
     const limitHeaders = {
@@ -184,9 +207,10 @@ export class OktaFake {
       'x-rate-limit-remaining': String(Math.max(0, bucket.remaining)),
       'x-rate-limit-reset': String(bucket.resetAt),
     };
-    const answer = bucket.remaining < 0
-      ? error(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
-      : this.api(req);
+    const answer =
+      bucket.remaining < 0
+        ? error(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
+        : this.api(req);
     return { ...answer, headers: { ...limitHeaders, ...answer.headers } };
   }
 
@@ -194,7 +218,11 @@ export class OktaFake {
     const nowSec = Math.floor(this.now() / 1000);
     let b = this.buckets.get(family);
     if (!b || b.resetAt <= nowSec) {
-      b = { limit: b?.limit ?? this.rateLimit, remaining: b?.limit ?? this.rateLimit, resetAt: nowSec + 60 };
+      b = {
+        limit: b?.limit ?? this.rateLimit,
+        remaining: b?.limit ?? this.rateLimit,
+        resetAt: nowSec + 60,
+      };
       this.buckets.set(family, b);
     }
     return b;
@@ -209,7 +237,13 @@ export class OktaFake {
     } else if (auth.startsWith('Bearer ')) {
       const grant = this.oauthTokens.get(auth.slice(7));
       if (!grant || grant.expiresAt < Date.now()) {
-        return { ...error(401, 'E0000011', 'Invalid token provided'), headers: { 'www-authenticate': 'Bearer authorization_uri="…", realm="IdpError", error="invalid_token"' } };
+        return {
+          ...error(401, 'E0000011', 'Invalid token provided'),
+          headers: {
+            'www-authenticate':
+              'Bearer realm="IdpError", error="invalid_token", error_description="The token has expired."',
+          },
+        };
       }
       scopes = grant.scopes;
     } else {
@@ -219,7 +253,8 @@ export class OktaFake {
     if (!this.adminRole || !scopes.includes(needs)) {
       return error(403, 'E0000006', 'You do not have permission to perform the requested action');
     }
-    if (req.method !== 'GET') return error(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
+    if (req.method !== 'GET')
+      return error(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
 
     const limit = Number(req.query.get('limit') ?? 200);
     const after = req.query.get('after');
@@ -227,7 +262,10 @@ export class OktaFake {
     let filter: ((o: Record<string, unknown>) => boolean) | undefined;
     if (filterText) {
       filter = parseFilter(filterText);
-      if (!filter) return error(400, 'E0000031', 'Invalid search criteria.', [`Unsupported filter: ${filterText}`]);
+      if (!filter)
+        return error(400, 'E0000031', 'Invalid search criteria.', [
+          `Unsupported filter: ${filterText}`,
+        ]);
     }
     if (req.path === '/api/v1/users') {
       const list = [...this.users.values()]
@@ -263,7 +301,7 @@ export class OktaFake {
     return error(404, 'E0000007', `Not found: Resource not found: ${req.path}`);
   }
 
-  private render(u: FakeUser): Record<string, unknown> {
+  private render(u: FakeUser): Record<string, unknown> & { id: string } {
     return {
       id: u.id,
       status: u.status,
@@ -280,7 +318,12 @@ export class OktaFake {
     };
   }
 
-  private page(req: RecordedRequest, list: { id: string }[], limit: number, after: string | null): FakeResponse {
+  private page(
+    req: RecordedRequest,
+    list: { id: string }[],
+    limit: number,
+    after: string | null,
+  ): FakeResponse {
     const start = after ? list.findIndex((o) => o.id === after) + 1 : 0;
     const size = Math.min(limit, this.pageSize);
     const slice = list.slice(start, start + size);
@@ -303,9 +346,15 @@ export class OktaFake {
       body: { error: err, error_description: description },
     });
     if (form.get('grant_type') !== 'client_credentials') {
-      return oauthError(400, 'unsupported_grant_type', 'The authorization grant type is not supported by the authorization server.');
+      return oauthError(
+        400,
+        'unsupported_grant_type',
+        'The authorization grant type is not supported by the authorization server.',
+      );
     }
-    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+    if (
+      form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+    ) {
       return oauthError(401, 'invalid_client', 'Client authentication failed.');
     }
     try {
@@ -322,11 +371,23 @@ export class OktaFake {
     const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
     const denied = scopes.filter((s) => !this.grantedScopes.has(s));
     if (denied.length > 0) {
-      return oauthError(400, 'invalid_scope', `The following scopes are not allowed: ${denied.join(', ')}`);
+      return oauthError(
+        400,
+        'invalid_scope',
+        `The following scopes are not allowed: ${denied.join(', ')}`,
+      );
     }
     const accessToken = randomToken('eyJraWQi.');
     this.oauthTokens.set(accessToken, { expiresAt: Date.now() + 3600_000, scopes });
-    return { status: 200, body: { token_type: 'Bearer', expires_in: 3600, access_token: accessToken, scope: scopes.join(' ') } };
+    return {
+      status: 200,
+      body: {
+        token_type: 'Bearer',
+        expires_in: 3600,
+        access_token: accessToken,
+        scope: scopes.join(' '),
+      },
+    };
   }
 
   private iso(): string {
@@ -341,7 +402,9 @@ export class OktaFake {
 
 /** `attr op "value"` clauses joined by `or` (enough for the connector's filters). */
 function parseFilter(text: string): ((o: Record<string, unknown>) => boolean) | undefined {
-  const clauses = text.split(/\s+or\s+/).map((c) => /^(\w+)\s+(eq|gt|ge|lt)\s+"([^"]*)"$/.exec(c.trim()));
+  const clauses = text
+    .split(/\s+or\s+/)
+    .map((c) => /^(\w+)\s+(eq|gt|ge|lt)\s+"([^"]*)"$/.exec(c.trim()));
   if (clauses.some((c) => !c)) return undefined;
   return (o) =>
     clauses.some((c) => {

@@ -58,6 +58,13 @@ export interface SlapdOptions {
   seedLdif?: string;
   /** Extra slapd.conf lines appended to the database section. */
   extraDatabaseConfig?: string;
+  /** Schema files (slapd.conf syntax) included after the standard ones. */
+  extraSchemaFiles?: string[];
+  /**
+   * LDIF of extra rootDSE attributes (slapd `rootDSE` directive), e.g. to emulate an AD
+   * domain controller. Written to `<dir>/rootdse.ldif`; rewrite it and restart() to change.
+   */
+  rootDSE?: string;
 }
 
 export interface SlapdServer {
@@ -114,11 +121,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
   const tlsPort = options.tls ? await freePort() : undefined;
   const caCertificate = options.tls ? await generateCertificates(dir) : undefined;
 
+  if (options.rootDSE) await writeFile(join(dir, 'rootdse.ldif'), options.rootDSE);
   const confPath = join(dir, 'slapd.conf');
-  await writeFile(
-    confPath,
-    slapdConf({ ...options, baseDN, rootDN, rootPassword, dir, dataDir }),
-  );
+  await writeFile(confPath, slapdConf({ ...options, baseDN, rootDN, rootPassword, dir, dataDir }));
 
   const baseLdif = baseEntries(baseDN, serviceDN, options.serviceAccountPassword);
   const seedPath = join(dir, 'seed.ldif');
@@ -158,7 +163,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`slapd exited during startup (${proc.exitCode ?? proc.signalCode}): ${stderr}`);
+        throw new Error(
+          `slapd exited during startup (${proc.exitCode ?? proc.signalCode}): ${stderr}`,
+        );
       }
       if (await answers(url)) return;
       if (Date.now() > deadline) {
@@ -232,7 +239,10 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
           Object.entries(replace).map(
             ([type, value]) =>
               new Change({
-                operation: value === null || (Array.isArray(value) && value.length === 0) ? 'delete' : 'replace',
+                operation:
+                  value === null || (Array.isArray(value) && value.length === 0)
+                    ? 'delete'
+                    : 'replace',
                 modification: new Attribute({
                   type,
                   values: value === null ? [] : Array.isArray(value) ? value : [value],
@@ -244,7 +254,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
     },
     async addValues(dn, attribute, values) {
       await withRoot((client) =>
-        client.modify(dn, new Change({ operation: 'add', modification: new Attribute({ type: attribute, values }) })),
+        client.modify(
+          dn,
+          new Change({
+            operation: 'add',
+            modification: new Attribute({ type: attribute, values }),
+          }),
+        ),
       );
     },
     async delete(dn) {
@@ -290,16 +306,23 @@ interface ConfInput extends SlapdOptions {
 }
 
 function slapdConf(o: ConfInput): string {
-  const syncprov = o.syncprov === undefined || o.syncprov === false ? undefined : o.syncprov === true ? {} : o.syncprov;
+  const syncprov =
+    o.syncprov === undefined || o.syncprov === false
+      ? undefined
+      : o.syncprov === true
+        ? {}
+        : o.syncprov;
   const sessionlog = syncprov?.sessionlog ?? 1000;
   const lines = [
     ...['core', 'cosine', 'inetorgperson', 'nis'].map((s) => `include ${SCHEMA_DIR}/${s}.schema`),
+    ...(o.extraSchemaFiles ?? []).map((file) => `include ${file}`),
     `modulepath ${MODULE_DIR}`,
     'moduleload back_mdb',
     ...(syncprov ? ['moduleload syncprov'] : []),
     `pidfile ${join(o.dir, 'slapd.pid')}`,
     `argsfile ${join(o.dir, 'slapd.args')}`,
     `sizelimit ${o.sizeLimit ?? 500}`,
+    ...(o.rootDSE ? [`rootDSE ${join(o.dir, 'rootdse.ldif')}`] : []),
     ...(o.tls
       ? [
           `TLSCACertificateFile ${join(o.dir, 'ca.pem')}`,
@@ -319,11 +342,17 @@ function slapdConf(o: ConfInput): string {
     'index entryCSN eq',
     'index uid,mail eq',
     'index member,uniqueMember,memberUid eq',
-    ...(o.unlimitedFor ? [`limits dn.exact="${o.unlimitedFor}" size=unlimited time=unlimited`] : []),
+    ...(o.unlimitedFor
+      ? [`limits dn.exact="${o.unlimitedFor}" size=unlimited time=unlimited`]
+      : []),
     'access to attrs=userPassword by self write by anonymous auth by * none',
     'access to * by * read',
     ...(syncprov
-      ? ['overlay syncprov', 'syncprov-checkpoint 100 10', ...(sessionlog > 0 ? [`syncprov-sessionlog ${sessionlog}`] : [])]
+      ? [
+          'overlay syncprov',
+          'syncprov-checkpoint 100 10',
+          ...(sessionlog > 0 ? [`syncprov-sessionlog ${sessionlog}`] : []),
+        ]
       : []),
     o.extraDatabaseConfig ?? '',
     '',
@@ -331,7 +360,11 @@ function slapdConf(o: ConfInput): string {
   return lines.join('\n');
 }
 
-function baseEntries(baseDN: string, serviceDN: string | undefined, servicePassword: string | undefined): string {
+function baseEntries(
+  baseDN: string,
+  serviceDN: string | undefined,
+  servicePassword: string | undefined,
+): string {
   const rdnValue = /^dc=([^,]+)/i.exec(baseDN)?.[1] ?? 'example';
   const entries = [
     `dn: ${baseDN}\nobjectClass: dcObject\nobjectClass: organization\ndc: ${rdnValue}\no: ${rdnValue}\n`,
@@ -350,20 +383,52 @@ async function generateCertificates(dir: string): Promise<string> {
   const p = (name: string): string => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await execFileAsync('openssl', [
-    'req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '2',
-    '-subj', '/CN=dirsync test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=dirsync test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   await execFileAsync('openssl', [
-    'req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=localhost',
+    'req',
+    ...ec,
+    '-keyout',
+    p('server.key'),
+    '-out',
+    p('server.csr'),
+    '-subj',
+    '/CN=localhost',
   ]);
   await writeFile(
     p('server.ext'),
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
   );
   await execFileAsync('openssl', [
-    'x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
-    '-CAcreateserial', '-out', p('server.pem'), '-days', '2', '-extfile', p('server.ext'),
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.pem'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    p('server.ext'),
   ]);
   const { readFile } = await import('node:fs/promises');
   return readFile(p('ca.pem'), 'utf8');

@@ -49,6 +49,8 @@ const CursorSchema = Type.Object({
   v: Type.Literal(1),
   users: Type.String({ minLength: 1 }),
   groups: Type.String({ minLength: 1 }),
+  /** The `$select` the delta links were made with: a changed mapping needs a full read. */
+  select: Type.String(),
 });
 type Cursor = Static<typeof CursorSchema>;
 
@@ -87,7 +89,7 @@ export function createEntraConnector(
     },
 
     async read(options: ReadOptions): Promise<SourceRead> {
-      const cursor = parseCursor(options.cursor, graph);
+      const cursor = parseCursor(options.cursor, graph, userSelect.join(','));
       const fullUsersUrl = graph.url(`users/delta?$select=${userSelect.join(',')}`);
       const fullGroupsUrl = graph.url('groups/delta?$select=displayName,description,members');
       let mode: 'full' | 'delta' = 'full';
@@ -258,7 +260,7 @@ class EntraRead implements SourceRead {
   nextCursor(): string | null {
     const { users, groups } = this.deltaLinks;
     if (!users || !groups) return null;
-    const cursor: Cursor = { v: 1, users, groups };
+    const cursor: Cursor = { v: 1, users, groups, select: this.userSelect.join(',') };
     return JSON.stringify(cursor);
   }
 }
@@ -438,10 +440,15 @@ async function count(
   return n;
 }
 
-function parseCursor(cursor: string | null, graph: GraphClient): Cursor | undefined {
+function parseCursor(
+  cursor: string | null,
+  graph: GraphClient,
+  select: string,
+): Cursor | undefined {
   if (!cursor) return undefined;
   const parsed = tryDecodeJson(CursorSchema, cursor);
+  if (!parsed || parsed.select !== select) return undefined;
   // A cursor from another Graph endpoint (baseUrl changed) is not followed with our token.
-  if (!parsed || !graph.owns(parsed.users) || !graph.owns(parsed.groups)) return undefined;
+  if (!graph.owns(parsed.users) || !graph.owns(parsed.groups)) return undefined;
   return parsed;
 }

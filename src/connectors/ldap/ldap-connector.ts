@@ -5,7 +5,6 @@ import { Client, FilterParser, ResultCodeError, type Control } from 'ldapts';
 
 import {
   ConnectorError,
-  noDeletions,
   type Connector,
   type ConnectorCapabilities,
   type DeletedRef,
@@ -109,8 +108,12 @@ export function createLdapConnector(
   // Local guard over the server's own time limit (sent with every search).
   const operationTimeoutMs = (settings.timeLimitSeconds + 15) * 1000;
   const url = `${settings.useTLS ? 'ldaps' : 'ldap'}://${isIP(settings.host) === 6 ? `[${settings.host}]` : settings.host}:${settings.port}`;
-  const userBases = distinct(settings.userBaseDNs?.length ? settings.userBaseDNs : [settings.baseDN]);
-  const groupBases = distinct(settings.groupBaseDNs?.length ? settings.groupBaseDNs : [settings.baseDN]);
+  const userBases = distinct(
+    settings.userBaseDNs?.length ? settings.userBaseDNs : [settings.baseDN],
+  );
+  const groupBases = distinct(
+    settings.groupBaseDNs?.length ? settings.groupBaseDNs : [settings.baseDN],
+  );
   const openClients = new Set<{ close(): Promise<void> | void }>();
   let lastCursorReportsDeletions = false;
 
@@ -122,7 +125,10 @@ export function createLdapConnector(
     host: settings.host,
   };
 
-  const ctx = (operation: LdapErrorContext['operation'], extra: Partial<LdapErrorContext> = {}): LdapErrorContext => ({
+  const ctx = (
+    operation: LdapErrorContext['operation'],
+    extra: Partial<LdapErrorContext> = {},
+  ): LdapErrorContext => ({
     operation,
     url,
     bindDN: settings.bindDN || undefined,
@@ -188,7 +194,9 @@ export function createLdapConnector(
     return session;
   }
 
-  async function connectWire(signal: AbortSignal): Promise<{ wire: LdapWireConnection; close(): void }> {
+  async function connectWire(
+    signal: AbortSignal,
+  ): Promise<{ wire: LdapWireConnection; close(): void }> {
     throwIfAborted(signal);
     let wire: LdapWireConnection;
     try {
@@ -214,7 +222,13 @@ export function createLdapConnector(
       openClients.delete(session);
       throw toConnectorError(error, { ...ctx('bind'), signal });
     }
-    return { wire, close: () => { openClients.delete(session); wire.close(); } };
+    return {
+      wire,
+      close: () => {
+        openClients.delete(session);
+        wire.close();
+      },
+    };
   }
 
   // -------------------------------------------------------------------------------------
@@ -227,7 +241,10 @@ export function createLdapConnector(
     signal: AbortSignal,
     controls?: Control[],
   ): AsyncGenerator<LdapEntry[]> {
-    const errorContext = { ...ctx('search', { baseDN: scope.baseDN, filter: scope.filter }), signal };
+    const errorContext = {
+      ...ctx('search', { baseDN: scope.baseDN, filter: scope.filter }),
+      signal,
+    };
     const pages = client.searchPaginated(
       scope.baseDN,
       {
@@ -254,7 +271,12 @@ export function createLdapConnector(
     }
   }
 
-  async function readBase(client: Client, dn: string, attributes: string[], signal: AbortSignal): Promise<LdapEntry | undefined> {
+  async function readBase(
+    client: Client,
+    dn: string,
+    attributes: string[],
+    signal: AbortSignal,
+  ): Promise<LdapEntry | undefined> {
     try {
       const { searchEntries } = await client.search(dn, {
         scope: 'base',
@@ -265,15 +287,25 @@ export function createLdapConnector(
       });
       return searchEntries[0];
     } catch (error) {
-      if (error instanceof ResultCodeError && error.code === LdapResultCode.noSuchObject) return undefined;
+      if (error instanceof ResultCodeError && error.code === LdapResultCode.noSuchObject)
+        return undefined;
       throw toConnectorError(error, { ...ctx('search', { baseDN: dn }), signal });
     }
   }
 
-  async function* userPages(client: Client, filter: string, signal: AbortSignal): AsyncGenerator<SourceUser[]> {
+  async function* userPages(
+    client: Client,
+    filter: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<SourceUser[]> {
     const seen = new Set<string>();
     for (const baseDN of userBases) {
-      for await (const entries of pagedEntries(client, { baseDN, filter }, userAttributes(mapping), signal)) {
+      for await (const entries of pagedEntries(
+        client,
+        { baseDN, filter },
+        userAttributes(mapping),
+        signal,
+      )) {
         const users: SourceUser[] = [];
         for (const entry of entries) {
           const user = mapUser(entry, mapping);
@@ -287,7 +319,11 @@ export function createLdapConnector(
     }
   }
 
-  async function* groupPages(client: Client, filter: string, signal: AbortSignal): AsyncGenerator<SourceGroup[]> {
+  async function* groupPages(
+    client: Client,
+    filter: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<SourceGroup[]> {
     const seen = new Set<string>();
     const attributes = groupAttributes(mapping);
     for (const baseDN of groupBases) {
@@ -320,7 +356,8 @@ export function createLdapConnector(
     deleted?: () => AsyncIterable<DeletedRef[]>,
   ): SourceRead {
     const f = filters();
-    const narrow = (filter: string): string => (extraFilter ? `(&${filter}${extraFilter})` : filter);
+    const narrow = (filter: string): string =>
+      extraFilter ? `(&${filter}${extraFilter})` : filter;
     let usersDone = false;
     let groupsDone = false;
     let deletedDone = false;
@@ -368,7 +405,10 @@ export function createLdapConnector(
   // OpenLDAP: RFC 4533 content sync, else modifyTimestamp
 
   /** Current sync cookie of every base DN, or undefined when the server has no content sync. */
-  async function probeSyncCookies(wire: LdapWireConnection, signal: AbortSignal): Promise<Record<string, string> | undefined> {
+  async function probeSyncCookies(
+    wire: LdapWireConnection,
+    signal: AbortSignal,
+  ): Promise<Record<string, string> | undefined> {
     const cookies: Record<string, string> = {};
     for (const baseDN of distinct([...userBases, ...groupBases])) {
       let cookie: Buffer | undefined;
@@ -385,7 +425,8 @@ export function createLdapConnector(
           if (event.type === 'done') cookie = event.done?.cookie;
         }
       } catch (error) {
-        if (error instanceof ResultCodeError && syncUnsupportedCodes.has(error.code)) return undefined;
+        if (error instanceof ResultCodeError && syncUnsupportedCodes.has(error.code))
+          return undefined;
         throw toConnectorError(error, { ...ctx('sync', { baseDN }), signal });
       }
       if (!cookie || cookie.length === 0) return undefined;
@@ -408,8 +449,18 @@ export function createLdapConnector(
     const f = filters();
     const delta: SyncDelta = { users: [], groups: [], deleted: [] };
     const scopes: { kind: Kind; baseDN: string; filter: string; attributes: string[] }[] = [
-      ...userBases.map((baseDN) => ({ kind: 'user' as const, baseDN, filter: f.users, attributes: userAttributes(mapping) })),
-      ...groupBases.map((baseDN) => ({ kind: 'group' as const, baseDN, filter: f.groups, attributes: groupAttributes(mapping) })),
+      ...userBases.map((baseDN) => ({
+        kind: 'user' as const,
+        baseDN,
+        filter: f.users,
+        attributes: userAttributes(mapping),
+      })),
+      ...groupBases.map((baseDN) => ({
+        kind: 'group' as const,
+        baseDN,
+        filter: f.groups,
+        attributes: groupAttributes(mapping),
+      })),
     ];
     const deletedKeys = new Set<string>();
     const addDeleted = (type: Kind, externalId: string): void => {
@@ -466,7 +517,10 @@ export function createLdapConnector(
             return undefined;
           }
         }
-        throw toConnectorError(error, { ...ctx('sync', { baseDN: scope.baseDN, filter: scope.filter }), signal });
+        throw toConnectorError(error, {
+          ...ctx('sync', { baseDN: scope.baseDN, filter: scope.filter }),
+          signal,
+        });
       } finally {
         await events.return(undefined);
       }
@@ -505,7 +559,10 @@ export function createLdapConnector(
     };
   }
 
-  async function readLdap(previous: LdapCursor | undefined, signal: AbortSignal): Promise<SourceRead> {
+  async function readLdap(
+    previous: LdapCursor | undefined,
+    signal: AbortSignal,
+  ): Promise<SourceRead> {
     const { wire, close } = await connectWire(signal);
     let cookies: Record<string, string> | undefined;
     let delta: SyncDelta | undefined;
@@ -524,7 +581,12 @@ export function createLdapConnector(
     const next = (): LdapCursor =>
       cookies
         ? { v: 1, mode: 'rfc4533', cookies, deletions: true }
-        : { v: 1, mode: 'modifyTimestamp', since: toGeneralizedTime(new Date(startedAt.getTime() - clockSkewMs)), deletions: false };
+        : {
+            v: 1,
+            mode: 'modifyTimestamp',
+            since: toGeneralizedTime(new Date(startedAt.getTime() - clockSkewMs)),
+            deletions: false,
+          };
     const session = await connect(signal);
     if (previous?.mode === 'modifyTimestamp') {
       return pagedRead(session, 'delta', next, signal, `(modifyTimestamp>=${previous.since})`);
@@ -535,29 +597,51 @@ export function createLdapConnector(
   // -------------------------------------------------------------------------------------
   // Active Directory: uSNChanged watermark + tombstones
 
-  async function readAd(previous: LdapCursor | undefined, signal: AbortSignal): Promise<SourceRead> {
+  async function readAd(
+    previous: LdapCursor | undefined,
+    signal: AbortSignal,
+  ): Promise<SourceRead> {
     const session = await connect(signal);
     const { client } = session;
     try {
-      const root = await readBase(client, '', ['highestCommittedUSN', 'dnsHostName', 'dsServiceName', 'defaultNamingContext'], signal);
+      const root = await readBase(
+        client,
+        '',
+        ['highestCommittedUSN', 'dnsHostName', 'dsServiceName', 'defaultNamingContext'],
+        signal,
+      );
       const usn = root ? stringValues(root, 'highestCommittedUSN')[0] : undefined;
       const server = root ? (stringValues(root, 'dnsHostName')[0] ?? '') : '';
       const namingContext = root ? stringValues(root, 'defaultNamingContext')[0] : undefined;
       const serviceDN = root ? stringValues(root, 'dsServiceName')[0] : undefined;
       if (!usn || !/^\d+$/.test(usn)) {
-        throw new ConnectorError('invalid_response', `${url} did not report highestCommittedUSN in its rootDSE: is this an Active Directory domain controller?`);
+        throw new ConnectorError(
+          'invalid_response',
+          `${url} did not report highestCommittedUSN in its rootDSE: is this an Active Directory domain controller?`,
+        );
       }
       let invocationId: string | null = null;
       if (serviceDN) {
-        const ntds = await readBase(client, serviceDN, ['invocationId'], signal).catch(() => undefined);
+        const ntds = await readBase(client, serviceDN, ['invocationId'], signal).catch(
+          () => undefined,
+        );
         const raw = ntds ? rawValues(ntds, 'invocationId')[0] : undefined;
         if (Buffer.isBuffer(raw) && raw.length === 16) invocationId = guidToString(raw);
       }
       const sameDc =
-        previous?.mode === 'usn' && previous.server === server && previous.invocationId === invocationId;
+        previous?.mode === 'usn' &&
+        previous.server === server &&
+        previous.invocationId === invocationId;
       if (!sameDc) {
         // USNs are per domain controller: a watermark from another DC means nothing here.
-        const cursor: LdapCursor = { v: 1, mode: 'usn', server, invocationId, usn, deletions: false };
+        const cursor: LdapCursor = {
+          v: 1,
+          mode: 'usn',
+          server,
+          invocationId,
+          usn,
+          deletions: false,
+        };
         return pagedRead(session, 'full', () => cursor, signal);
       }
       const since = BigInt(previous.usn) + 1n;
@@ -567,9 +651,18 @@ export function createLdapConnector(
           deletions = false;
           return;
         }
-        const scope = { baseDN: `<WKGUID=${DELETED_OBJECTS_WKGUID},${namingContext}>`, filter: `(&(isDeleted=TRUE)(uSNChanged>=${since}))` };
+        const scope = {
+          baseDN: `<WKGUID=${DELETED_OBJECTS_WKGUID},${namingContext}>`,
+          filter: `(&(isDeleted=TRUE)(uSNChanged>=${since}))`,
+        };
         try {
-          for await (const entries of pagedEntries(client, scope, ['objectGUID', 'objectClass'], signal, [new ShowDeletedControl()])) {
+          for await (const entries of pagedEntries(
+            client,
+            scope,
+            ['objectGUID', 'objectClass'],
+            signal,
+            [new ShowDeletedControl()],
+          )) {
             const refs: DeletedRef[] = [];
             for (const entry of entries) {
               const classes = stringValues(entry, 'objectClass').map((c) => c.toLowerCase());
@@ -588,7 +681,12 @@ export function createLdapConnector(
         } catch (error) {
           // Reading tombstones needs rights many service accounts lack: deletions are then
           // left to the periodic full read, and the cursor says so.
-          if (error instanceof ConnectorError && (error.kind === 'permission' || error.kind === 'invalid_base_dn' || error.kind === 'invalid_response')) {
+          if (
+            error instanceof ConnectorError &&
+            (error.kind === 'permission' ||
+              error.kind === 'invalid_base_dn' ||
+              error.kind === 'invalid_response')
+          ) {
             deletions = false;
             return;
           }

@@ -63,7 +63,7 @@ export interface OktaClient {
 export function parseLinkHeader(value: string | null): Map<string, string> {
   const links = new Map<string, string>();
   if (!value) return links;
-  const re = /<([^>]*)>((?:\s*;\s*[^;,]+?(?:="[^"]*"|=[^;,]*)?)*)/g;
+  const re = /<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,]*))?)*)/g;
   for (const match of value.matchAll(re)) {
     const target = match[1] ?? '';
     const params = match[2] ?? '';
@@ -99,8 +99,9 @@ export function createOktaClient(
     const reset = Number(res.headers.get('x-rate-limit-reset'));
     if (!Number.isFinite(reset) || reset <= 0) return undefined;
     const serverNow = Date.parse(res.headers.get('date') ?? '') || http.now();
-    // +1 s: the Date header has one-second precision.
-    return Math.max(0, reset * 1000 - serverNow) + 1000;
+    // The Date header is truncated to the second, so this already errs long; a small
+    // margin covers the server's own rounding of the window.
+    return Math.max(0, reset * 1000 - serverNow) + 250;
   }
 
   function noteLimits(family: string, res: HttpResponse): void {

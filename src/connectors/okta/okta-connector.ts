@@ -42,7 +42,12 @@ const MEMBERS_PAGE = '1000';
 /** Re-read window: covers clock granularity and writes that land while we page. */
 const CURSOR_SKEW_MS = 60_000;
 
-const CursorSchema = Type.Object({ v: Type.Literal(1), since: Type.String({ minLength: 1 }) });
+const CursorSchema = Type.Object({
+  v: Type.Literal(1),
+  since: Type.String({ minLength: 1 }),
+  /** Mapping and status rules the cursor was made with: a change needs a full read. */
+  rules: Type.String(),
+});
 
 export function createOktaConnector(
   settings: OktaSettings,
@@ -53,6 +58,7 @@ export function createOktaConnector(
   const mapping = oktaMapping(settings.attributeMapping);
   const disabled = settings.disabledStatuses ?? DEFAULT_OKTA_DISABLED_STATUSES;
   const now = deps.http?.now ?? Date.now;
+  const rules = JSON.stringify([Object.entries(mapping).sort(), [...disabled].sort()]);
 
   return {
     capabilities: { incremental: true, deltaReportsDeletions: false },
@@ -91,7 +97,7 @@ export function createOktaConnector(
     },
 
     async read(options: ReadOptions): Promise<SourceRead> {
-      const since = parseCursor(options.cursor);
+      const since = parseCursor(options.cursor, rules);
       const { signal } = options;
       let serverStart: number | undefined;
       let complete = false;
@@ -137,6 +143,7 @@ export function createOktaConnector(
           return JSON.stringify({
             v: 1,
             since: new Date(serverStart - CURSOR_SKEW_MS).toISOString(),
+            rules,
           });
         },
       };
@@ -179,9 +186,9 @@ async function* paginate<S extends TSchema>(
   }
 }
 
-function parseCursor(cursor: string | null): string | undefined {
+function parseCursor(cursor: string | null, rules: string): string | undefined {
   if (!cursor) return undefined;
   const parsed = tryDecodeJson(CursorSchema, cursor);
-  if (!parsed || Number.isNaN(Date.parse(parsed.since))) return undefined;
+  if (!parsed || parsed.rules !== rules || Number.isNaN(Date.parse(parsed.since))) return undefined;
   return new Date(parsed.since).toISOString();
 }

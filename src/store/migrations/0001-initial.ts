@@ -182,6 +182,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     dn text
   )`.execute(db);
   await db.schema.createIndex('sync_changes_job').on('sync_changes').columns(['job_id', 'id']).execute();
+  // Member references resolve against the users a job plans to create or rename.
+  await db.schema.createIndex('sync_changes_job_dn').on('sync_changes').columns(['job_id', 'object_type', 'dn']).execute();
+  await db.schema.createIndex('sync_changes_job_external').on('sync_changes').columns(['job_id', 'object_type', 'external_id']).execute();
+  await sql`create index sync_changes_job_name on sync_changes (job_id, object_type, lower(name))`.execute(db);
 
   await sql`create table events (
     ${autoId('id')},

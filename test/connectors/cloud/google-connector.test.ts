@@ -4,7 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector } from '../../../src/connectors/connector.js';
 import type { GoogleSettings } from '../../../src/connectors/google/google-config.js';
 import { createGoogleConnector } from '../../../src/connectors/google/google-connector.js';
-import { GoogleFake, SCOPE, type GoogleObject, type ServiceAccountKeyFile } from '../../fakes/google-fake.js';
+import {
+  GoogleFake,
+  SCOPE,
+  type GoogleObject,
+  type ServiceAccountKeyFile,
+} from '../../fakes/google-fake.js';
 import { byId, drain, expectConnectorError, fastRetry } from './read-helpers.js';
 
 interface Seed {
@@ -18,8 +23,15 @@ const seed = JSON.parse(
 let fake: GoogleFake;
 let settings: GoogleSettings;
 
-function connector(overrides: Partial<GoogleSettings> = {}, key: string | ServiceAccountKeyFile = JSON.stringify(fake.serviceAccountKey())): Connector {
-  return createGoogleConnector({ ...settings, ...overrides }, { serviceAccountKey: key }, fastRetry);
+function connector(
+  overrides: Partial<GoogleSettings> = {},
+  key: string | ServiceAccountKeyFile = JSON.stringify(fake.serviceAccountKey()),
+): Connector {
+  return createGoogleConnector(
+    { ...settings, ...overrides },
+    { serviceAccountKey: key },
+    fastRetry,
+  );
 }
 const userPages = () => fake.requests.filter((r) => r.path === '/admin/directory/v1/users');
 const signal = () => AbortSignal.timeout(10_000);
@@ -83,20 +95,27 @@ describe('Google Workspace connector', () => {
       { by: 'externalId', value: '0group-eng', type: 'group' },
       { by: 'externalId', value: '0group-research', type: 'group' },
     ]);
-    expect(byId(read.groups, '0group-eng')).toMatchObject({ name: 'Engineering', description: 'All engineers' });
+    expect(byId(read.groups, '0group-eng')).toMatchObject({
+      name: 'Engineering',
+      description: 'All engineers',
+    });
     expect(read.deleted).toEqual([]);
   });
 
   it('sees updates, suspensions and removals on the next full read', async () => {
     await drain(connector(), null);
-    fake.updateUser('100000000000000000002', { name: { givenName: 'Alan', familyName: 'Turing', fullName: 'Alan M. Turing' } });
+    fake.updateUser('100000000000000000002', {
+      name: { givenName: 'Alan', familyName: 'Turing', fullName: 'Alan M. Turing' },
+    });
     fake.suspendUser('100000000000000000003');
     fake.removeUser('100000000000000000001');
     const read = await drain(connector(), null);
     expect(read.users.map((u) => u.externalId)).not.toContain('100000000000000000001');
     expect(byId(read.users, '100000000000000000002').displayName).toBe('Alan M. Turing');
     expect(byId(read.users, '100000000000000000003').enabled).toBe(false);
-    expect(byId(read.groups, '0group-eng').members).toEqual([{ by: 'externalId', value: '100000000000000000003', type: 'user' }]);
+    expect(byId(read.groups, '0group-eng').members).toEqual([
+      { by: 'externalId', value: '100000000000000000003', type: 'user' },
+    ]);
   });
 
   it('refreshes an access token that expires mid-run and continues', async () => {
@@ -132,11 +151,23 @@ describe('Google Workspace connector', () => {
     const other = await GoogleFake.start();
     const foreignKey = other.serviceAccountKey(); // signed with another key pair
     await other.close();
-    const err = await expectConnectorError(connector({}, { ...foreignKey, token_uri: fake.tokenUri, client_email: fake.clientEmail }).test(signal()), 'auth');
+    const err = await expectConnectorError(
+      connector(
+        {},
+        { ...foreignKey, token_uri: fake.tokenUri, client_email: fake.clientEmail },
+      ).test(signal()),
+      'auth',
+    );
     expect(err.message).toContain('Invalid JWT Signature');
-    await expectConnectorError(connector({ adminEmail: 'nobody@acme.example' }).test(signal()), 'auth');
+    await expectConnectorError(
+      connector({ adminEmail: 'nobody@acme.example' }).test(signal()),
+      'auth',
+    );
     await expectConnectorError(connector({}, 'not json').test(signal()), 'auth');
-    await expectConnectorError(drain(connector({ adminEmail: 'nobody@acme.example' }), null), 'auth');
+    await expectConnectorError(
+      drain(connector({ adminEmail: 'nobody@acme.example' }), null),
+      'auth',
+    );
   });
 
   it('names the scope domain-wide delegation is missing', async () => {
@@ -155,7 +186,12 @@ describe('Google Workspace connector', () => {
   });
 
   it('makes a partial read throw (page 3 fails)', async () => {
-    fake.failUsersPage(3, { status: 500, body: { error: { code: 500, message: 'Backend Error', errors: [{ reason: 'backendError' }] } } });
+    fake.failUsersPage(3, {
+      status: 500,
+      body: {
+        error: { code: 500, message: 'Backend Error', errors: [{ reason: 'backendError' }] },
+      },
+    });
     await expectConnectorError(drain(connector(), null), 'network');
     fake.http.clearFaults();
     fake.failUsersPage(3, 'reset');

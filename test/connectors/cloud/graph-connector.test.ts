@@ -39,7 +39,10 @@ afterEach(() => fake.close());
 
 describe('Entra ID connector', () => {
   it('tests the connection by counting users and groups', async () => {
-    await expect(connector().test(AbortSignal.timeout(5000))).resolves.toEqual({ usersFound: 5, groupsFound: 3 });
+    await expect(connector().test(AbortSignal.timeout(5000))).resolves.toEqual({
+      usersFound: 5,
+      groupsFound: 3,
+    });
     const count = fake.requests.find((r) => r.path === '/v1.0/users/$count');
     expect(count?.headers.consistencylevel).toBe('eventual');
     const token = fake.requests.find((r) => r.path.endsWith('/oauth2/v2.0/token'));
@@ -55,8 +58,12 @@ describe('Entra ID connector', () => {
     expect(read.mode).toBe('full');
     expect(read.users).toHaveLength(5);
     expect(deltaRequests('/v1.0/users/delta').length).toBe(3);
-    const select = new URLSearchParams(deltaRequests('/v1.0/users/delta')[0]?.url.split('?')[1]).get('$select');
-    expect(select?.split(',')).toEqual(expect.arrayContaining(['id', 'accountEnabled', 'userPrincipalName', 'department']));
+    const select = new URLSearchParams(
+      deltaRequests('/v1.0/users/delta')[0]?.url.split('?')[1],
+    ).get('$select');
+    expect(select?.split(',')).toEqual(
+      expect.arrayContaining(['id', 'accountEnabled', 'userPrincipalName', 'department']),
+    );
     expect(byId(read.users, 'u-ada')).toEqual({
       externalId: 'u-ada',
       enabled: true,
@@ -69,11 +76,19 @@ describe('Entra ID connector', () => {
       custom: { department: 'Engineering' },
     });
     // mail empty → UPN; mobilePhone empty → first business phone
-    expect(byId(read.users, 'u-alan')).toMatchObject({ email: 'alan@contoso.com', phone: '+44 20 7946 0002' });
+    expect(byId(read.users, 'u-alan')).toMatchObject({
+      email: 'alan@contoso.com',
+      phone: '+44 20 7946 0002',
+    });
     expect(byId(read.users, 'u-edsger').enabled).toBe(false);
     const eng = byId(read.groups, 'g-eng');
     expect(eng.name).toBe('Engineering');
-    expect(eng.members?.map((m) => m.value).sort()).toEqual(['u-ada', 'u-alan', 'u-barbara', 'u-grace']);
+    expect(eng.members?.map((m) => m.value).sort()).toEqual([
+      'u-ada',
+      'u-alan',
+      'u-barbara',
+      'u-grace',
+    ]);
     expect(byId(read.groups, 'g-all').members).toEqual([
       { by: 'externalId', value: 'g-eng', type: 'group' },
       { by: 'externalId', value: 'g-research', type: 'group' },
@@ -87,7 +102,14 @@ describe('Entra ID connector', () => {
     fake.updateUser('u-ada', { surname: 'King', displayName: 'Ada King' });
     fake.disableUser('u-grace');
     fake.removeUser('u-barbara');
-    fake.addUser({ id: 'u-ken', userPrincipalName: 'ken@contoso.com', givenName: 'Ken', surname: 'Thompson', mail: 'ken@contoso.com', displayName: 'Ken Thompson' });
+    fake.addUser({
+      id: 'u-ken',
+      userPrincipalName: 'ken@contoso.com',
+      givenName: 'Ken',
+      surname: 'Thompson',
+      mail: 'ken@contoso.com',
+      displayName: 'Ken Thompson',
+    });
     fake.addMember('g-research', 'u-ken');
     fake.renameGroup('g-all', 'All staff');
     fake.removeGroup('g-eng');
@@ -97,8 +119,17 @@ describe('Entra ID connector', () => {
     expect(second.mode).toBe('delta');
     expect(second.users.map((u) => u.externalId).sort()).toEqual(['u-ada', 'u-grace', 'u-ken']);
     // Graph sent only the changed properties; the connector fetched the rest.
-    expect(byId(second.users, 'u-ada')).toMatchObject({ lastName: 'King', firstName: 'Ada', email: 'ada@contoso.com', enabled: true });
-    expect(byId(second.users, 'u-grace')).toMatchObject({ enabled: false, username: 'grace@contoso.com', firstName: 'Grace' });
+    expect(byId(second.users, 'u-ada')).toMatchObject({
+      lastName: 'King',
+      firstName: 'Ada',
+      email: 'ada@contoso.com',
+      enabled: true,
+    });
+    expect(byId(second.users, 'u-grace')).toMatchObject({
+      enabled: false,
+      username: 'grace@contoso.com',
+      firstName: 'Grace',
+    });
     const batches = fake.requests.slice(before).filter((r) => r.path === '/v1.0/$batch');
     expect(batches).toHaveLength(2); // users (ada, grace), groups (g-research only had members)
     expect(second.deleted).toEqual(
@@ -110,7 +141,10 @@ describe('Entra ID connector', () => {
     const research = byId(second.groups, 'g-research');
     expect(research.name).toBe('Research');
     expect(research.members).toBeUndefined();
-    expect(research.memberChanges).toEqual({ added: [{ by: 'externalId', value: 'u-ken', type: 'user' }], removed: [] });
+    expect(research.memberChanges).toEqual({
+      added: [{ by: 'externalId', value: 'u-ken', type: 'user' }],
+      removed: [],
+    });
     expect(byId(second.groups, 'g-all')).toMatchObject({ name: 'All staff' });
     expect(byId(second.groups, 'g-all').memberChanges).toBeUndefined();
 
@@ -125,7 +159,11 @@ describe('Entra ID connector', () => {
   });
 
   it('falls back to a full read when the delta token is no longer accepted', async () => {
-    const stale = JSON.stringify({ v: 1, users: `${fake.url}/v1.0/users/delta?$deltatoken=expired`, groups: `${fake.url}/v1.0/groups/delta?$deltatoken=expired` });
+    const stale = JSON.stringify({
+      v: 1,
+      users: `${fake.url}/v1.0/users/delta?$deltatoken=expired`,
+      groups: `${fake.url}/v1.0/groups/delta?$deltatoken=expired`,
+    });
     const read = await drain(connector(), stale);
     expect(read.mode).toBe('full');
     expect(read.users).toHaveLength(5);
@@ -157,22 +195,35 @@ describe('Entra ID connector', () => {
 
   it('gives up with rate_limited and retryAfterMs when throttling persists', async () => {
     fake.throttleNext(100, 1);
-    const c = createEntraConnector(settings, { clientSecret: fake.clientSecret }, { retry: { maxRetries: 1 } });
+    const c = createEntraConnector(
+      settings,
+      { clientSecret: fake.clientSecret },
+      { retry: { maxRetries: 1 } },
+    );
     const err = await expectConnectorError(drain(c, null), 'rate_limited');
     expect(err.retryAfterMs).toBe(1000);
   });
 
   it('reports a wrong client secret as auth, from test() and read()', async () => {
-    const err = await expectConnectorError(connector({}, 'wrong').test(AbortSignal.timeout(5000)), 'auth');
+    const err = await expectConnectorError(
+      connector({}, 'wrong').test(AbortSignal.timeout(5000)),
+      'auth',
+    );
     expect(err.message).toContain('AADSTS7000215');
     expect(err.message).not.toContain('wrong');
     await expectConnectorError(drain(connector({}, 'wrong'), null), 'auth');
-    await expectConnectorError(connector({ tenantId: 'other.onmicrosoft.com' }).test(AbortSignal.timeout(5000)), 'auth');
+    await expectConnectorError(
+      connector({ tenantId: 'other.onmicrosoft.com' }).test(AbortSignal.timeout(5000)),
+      'auth',
+    );
   });
 
   it('names the missing application permission', async () => {
     fake.revokePermission('GroupMember.Read.All');
-    const err = await expectConnectorError(connector().test(AbortSignal.timeout(5000)), 'permission');
+    const err = await expectConnectorError(
+      connector().test(AbortSignal.timeout(5000)),
+      'permission',
+    );
     expect(err.message).toContain('GroupMember.Read.All');
     fake.revokePermission('User.Read.All');
     const readErr = await expectConnectorError(drain(connector(), null), 'permission');
@@ -180,7 +231,10 @@ describe('Entra ID connector', () => {
   });
 
   it('makes a partial read throw (page 3 fails)', async () => {
-    fake.failUsersPage(3, { status: 500, body: { error: { code: 'generalException', message: 'boom' } } });
+    fake.failUsersPage(3, {
+      status: 500,
+      body: { error: { code: 'generalException', message: 'boom' } },
+    });
     const err = await expectConnectorError(drain(connector(), null), 'network');
     expect(err.message).toContain('500');
   });
@@ -198,7 +252,12 @@ describe('Entra ID connector', () => {
     fake = await GraphFake.start();
     const ctrl = new AbortController();
     ctrl.abort();
-    await expectConnectorError(connector({ baseUrl: fake.url, authUrl: fake.url }).read({ cursor: null, signal: ctrl.signal }).then((r) => drainUsers(r)), 'cancelled');
+    await expectConnectorError(
+      connector({ baseUrl: fake.url, authUrl: fake.url })
+        .read({ cursor: null, signal: ctrl.signal })
+        .then((r) => drainUsers(r)),
+      'cancelled',
+    );
   });
 });
 

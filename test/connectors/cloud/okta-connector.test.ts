@@ -10,7 +10,14 @@ import { byId, drain, expectConnectorError, fastRetry } from './read-helpers.js'
 
 interface Seed {
   users: { id: string; status: string; lastUpdated: string; profile: OktaProfile }[];
-  groups: { id: string; name: string; description?: string; type?: string; lastUpdated: string; members: string[] }[];
+  groups: {
+    id: string;
+    name: string;
+    description?: string;
+    type?: string;
+    lastUpdated: string;
+    members: string[];
+  }[];
 }
 const seed = JSON.parse(
   readFileSync(new URL('../../fixtures/cloud/okta-seed.json', import.meta.url), 'utf8'),
@@ -19,11 +26,17 @@ const seed = JSON.parse(
 let fake: OktaFake;
 let settings: OktaSettings;
 
-function connector(overrides: Partial<OktaSettings> = {}, secrets: OktaSecrets = { apiToken: fake.apiToken }): Connector {
+function connector(
+  overrides: Partial<OktaSettings> = {},
+  secrets: OktaSecrets = { apiToken: fake.apiToken },
+): Connector {
   return createOktaConnector({ ...settings, ...overrides }, secrets, fastRetry);
 }
 function oauthConnector(): Connector {
-  return connector({ clientId: fake.clientId, keyId: fake.keyId }, { privateKey: fake.privateKeyPem });
+  return connector(
+    { clientId: fake.clientId, keyId: fake.keyId },
+    { privateKey: fake.privateKeyPem },
+  );
 }
 const userPages = () => fake.requests.filter((r) => r.path === '/api/v1/users');
 const signal = () => AbortSignal.timeout(10_000);
@@ -43,7 +56,9 @@ describe('Okta connector', () => {
     );
     expect(links.get('self')).toBe('https://acme.okta.com/api/v1/users?limit=200');
     expect(links.get('next')).toBe('https://acme.okta.com/api/v1/users?after=00u1,2&limit=200');
-    expect(parseLinkHeader('<https://x/a>; title="a, b"; rel=next').get('next')).toBe('https://x/a');
+    expect(parseLinkHeader('<https://x/a>; title="a, b"; rel=next').get('next')).toBe(
+      'https://x/a',
+    );
     expect(parseLinkHeader(null).size).toBe(0);
   });
 
@@ -97,25 +112,47 @@ describe('Okta connector', () => {
     fake.setStatus('00u2alan', 'DEPROVISIONED');
     fake.deleteUser('00u5barbara');
     fake.addMember('00g1eng', '00u4edsger');
+    fake.advance(2 * 60_000);
 
     const second = await drain(connector(), first.cursor);
     expect(second.mode).toBe('delta');
     const filter = userPages().at(-1)?.query.get('filter') ?? '';
     expect(filter).toMatch(/^lastUpdated gt "\d{4}-\d\d-\d\dT[\d:.]+Z"$/);
-    expect(second.users.map((u) => u.externalId).sort()).toEqual(['00u1ada', '00u2alan', '00u3grace']);
+    expect(second.users.map((u) => u.externalId).sort()).toEqual([
+      '00u1ada',
+      '00u2alan',
+      '00u3grace',
+    ]);
     expect(byId(second.users, '00u1ada')).toMatchObject({ lastName: 'King', enabled: true });
     expect(byId(second.users, '00u3grace').enabled).toBe(false);
     expect(byId(second.users, '00u2alan').enabled).toBe(false); // DEPROVISIONED comes back through the filter
     expect(second.deleted).toEqual([]); // hard deletions are not reported: the periodic full read finds them
-    const groupFilter = fake.requests.filter((r) => r.path === '/api/v1/groups').at(-1)?.query.get('filter');
+    const groupFilter = fake.requests
+      .filter((r) => r.path === '/api/v1/groups')
+      .at(-1)
+      ?.query.get('filter');
     expect(groupFilter).toContain('lastMembershipUpdated gt');
-    expect(second.groups.map((g) => g.externalId).sort()).toEqual(['00g1eng', '00g2research', '00g3everyone']);
-    expect(byId(second.groups, '00g1eng').members?.map((m) => m.value)).toEqual(['00u1ada', '00u3grace', '00u4edsger']);
-    expect(byId(second.groups, '00g2research').members?.map((m) => m.value)).toEqual(['00u4edsger']);
+    expect(second.groups.map((g) => g.externalId).sort()).toEqual([
+      '00g1eng',
+      '00g2research',
+      '00g3everyone',
+    ]);
+    expect(byId(second.groups, '00g1eng').members?.map((m) => m.value)).toEqual([
+      '00u1ada',
+      '00u3grace',
+      '00u4edsger',
+    ]);
+    expect(byId(second.groups, '00g2research').members?.map((m) => m.value)).toEqual([
+      '00u4edsger',
+    ]);
 
+    // Nothing changed within the re-read window before the second run: nothing is read.
     const third = await drain(connector(), second.cursor);
     expect(third.users).toEqual([]);
     expect(third.groups).toEqual([]);
+    // A changed mapping or status rule starts over with a full read.
+    const remapped = await drain(connector({ disabledStatuses: ['SUSPENDED'] }), third.cursor);
+    expect(remapped.mode).toBe('full');
   });
 
   it('waits for the rate-limit reset before the budget runs out', async () => {
@@ -137,7 +174,10 @@ describe('Okta connector', () => {
   });
 
   it('reports an invalid API token as auth and a missing admin role as permission', async () => {
-    const err = await expectConnectorError(connector({}, { apiToken: 'nope' }).test(signal()), 'auth');
+    const err = await expectConnectorError(
+      connector({}, { apiToken: 'nope' }).test(signal()),
+      'auth',
+    );
     expect(err.message).toContain('E0000011');
     await expectConnectorError(drain(connector({}, { apiToken: 'nope' }), null), 'auth');
     fake.adminRole = false;
@@ -147,7 +187,10 @@ describe('Okta connector', () => {
   });
 
   it('makes a partial read throw (page 3 fails)', async () => {
-    fake.failUsersPage(3, { status: 500, body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] } });
+    fake.failUsersPage(3, {
+      status: 500,
+      body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] },
+    });
     await expectConnectorError(drain(connector(), null), 'network');
     fake.http.clearFaults();
     fake.failUsersPage(3, 'reset');
@@ -161,7 +204,11 @@ describe('Okta connector', () => {
       const tokenReq = fake.requests.find((r) => r.path === '/oauth2/v1/token');
       const form = new URLSearchParams(tokenReq?.body);
       expect(form.get('scope')).toBe('okta.users.read okta.groups.read');
-      expect(decodeJwt(form.get('client_assertion') ?? '')).toMatchObject({ iss: fake.clientId, sub: fake.clientId, aud: `${fake.url}/oauth2/v1/token` });
+      expect(decodeJwt(form.get('client_assertion') ?? '')).toMatchObject({
+        iss: fake.clientId,
+        sub: fake.clientId,
+        aud: `${fake.url}/oauth2/v1/token`,
+      });
       expect(userPages()[0]?.headers.authorization).toMatch(/^Bearer /);
     });
 

@@ -1,0 +1,25 @@
+/** SPEC §7 event types, plus the org/team grant events of group mappings. */
+export const eventTypes = [
+  'user.created',
+  'user.updated',
+  'user.suspended',
+  'user.reactivated',
+  'user.deleted',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'group.member_added',
+  'group.member_removed',
+  'role.granted',
+  'role.revoked',
+  'organization.granted',
+  'organization.revoked',
+  'team.granted',
+  'team.revoked',
+  'directory.sync_started',
+  'directory.sync_completed',
+  'directory.sync_failed',
+  'conflict.detected',
+  'scim.deactivations_held',
+] as const;
+export type EventType = (typeof eventTypes)[number];

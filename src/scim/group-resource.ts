@@ -1,0 +1,126 @@
+/**
+ * The SCIM Group resource ⇄ the dirsync group fields.
+ *
+ * `members` is optional on both sides: a body without it means "no members given"
+ * (`members: undefined`, so a PUT without members can be told apart from a PUT that
+ * empties the group), and a group rendered without loading members (e.g.
+ * `excludedAttributes=members`) simply has no `members` key.
+ */
+import { findKeyCI, isJsonObject } from './filter-eval.js';
+import type { JsonObject } from './filter-eval.js';
+import { buildMeta } from './resource-meta.js';
+import type { ResourceMeta, Timestamp } from './resource-meta.js';
+import { SCHEMA_GROUP } from './schemas.js';
+import { ScimError } from './scim-error.js';
+import { readString } from './user-resource.js';
+
+export interface ScimGroupMember {
+  /** The SCIM id of the member (a user, or a group for nested groups). */
+  value: string;
+  display?: string;
+  type?: 'User' | 'Group';
+}
+
+export interface ScimGroupFields {
+  id: string;
+  /** The SCIM `externalId` when the client sent one, else the SCIM `id`. */
+  externalId: string;
+  displayName: string;
+  /** Omit to render the group without members. */
+  members?: ScimGroupMember[];
+  created: Timestamp;
+  lastModified: Timestamp;
+  version: number | string;
+}
+
+export interface ScimGroupInput {
+  displayName: string;
+  /** null when the client sent none: the caller then uses the SCIM id. */
+  externalId: string | null;
+  /** undefined when the body has no `members` attribute. */
+  members: ScimGroupMember[] | undefined;
+}
+
+function get(obj: JsonObject, key: string): unknown {
+  const k = findKeyCI(obj, key);
+  return k === undefined ? undefined : obj[k];
+}
+
+function readMembers(value: unknown): ScimGroupMember[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  const seen = new Set<string>();
+  const out: ScimGroupMember[] = [];
+  items.forEach((item, i) => {
+    const where = `members[${i}]`;
+    if (!isJsonObject(item))
+      throw ScimError.invalidValue(`"${where}" must be an object with a "value"`);
+    const id = readString(get(item, 'value'), `${where}.value`);
+    if (id === undefined || id === '') throw ScimError.invalidValue(`"${where}.value" is required`);
+    if (seen.has(id)) return;
+    seen.add(id);
+    const member: ScimGroupMember = { value: id };
+    const display = readString(get(item, 'display'), `${where}.display`);
+    if (display !== undefined) member.display = display;
+    const type = readString(get(item, 'type'), `${where}.type`);
+    if (type !== undefined) {
+      const lower = type.toLowerCase();
+      if (lower !== 'user' && lower !== 'group') {
+        throw ScimError.invalidValue(`"${where}.type" must be "User" or "Group"`);
+      }
+      member.type = lower === 'user' ? 'User' : 'Group';
+    }
+    out.push(member);
+  });
+  return out;
+}
+
+/**
+ * Reads a SCIM Group body (POST, PUT).
+ * @throws ScimError 400 invalidSyntax (not an object), invalidValue (missing displayName, bad members).
+ */
+export function parseScimGroup(body: unknown): ScimGroupInput {
+  if (!isJsonObject(body)) throw ScimError.invalidSyntax('Group body must be a JSON object');
+  const displayName = readString(get(body, 'displayName'), 'displayName')?.trim();
+  if (displayName === undefined || displayName === '') {
+    throw ScimError.invalidValue('"displayName" is required');
+  }
+  const externalId = readString(get(body, 'externalId'), 'externalId');
+  return {
+    displayName,
+    externalId: externalId === undefined || externalId === '' ? null : externalId,
+    members: readMembers(get(body, 'members')),
+  };
+}
+
+export interface ScimGroupResource extends JsonObject {
+  schemas: string[];
+  id: string;
+  displayName: string;
+  meta: ResourceMeta;
+}
+
+/** Renders group fields as a SCIM Group; members get a `$ref` to their resource. */
+export function renderScimGroup(
+  group: ScimGroupFields,
+  options: { baseUrl: string },
+): ScimGroupResource {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const resource: JsonObject = { schemas: [SCHEMA_GROUP], id: group.id };
+  if (group.externalId !== group.id) resource.externalId = group.externalId;
+  resource.displayName = group.displayName;
+  if (group.members !== undefined) {
+    resource.members = group.members.map((m) => {
+      const out: JsonObject = {
+        value: m.value,
+        $ref: `${base}/${m.type === 'Group' ? 'Groups' : 'Users'}/${encodeURIComponent(m.value)}`,
+      };
+      if (m.display !== undefined) out.display = m.display;
+      if (m.type !== undefined) out.type = m.type;
+      return out;
+    });
+  }
+  resource.meta = buildMeta('Group', options.baseUrl, group);
+  return resource as ScimGroupResource;
+}

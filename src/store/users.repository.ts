@@ -1,0 +1,181 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, GroupsTable, UsersTable } from './schema.js';
+import { parseJson } from './database.js';
+import type { GroupTarget, UserTarget } from '../sync/records.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Rows per statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
+export const BATCH = 500;
+
+export function chunks<T>(items: T[], size = BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function toUserTarget(r: UsersTable): UserTarget {
+  return {
+    id: r.id,
+    externalId: r.external_id,
+    username: r.username,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    email: r.email,
+    phone: r.phone,
+    displayName: r.display_name,
+    custom: parseJson(r.custom, {}),
+    extra: parseJson(r.extra, {}),
+    status: r.status as UserTarget['status'],
+    localEdits: parseJson(r.local_edits, {}),
+    sourceHash: r.source_hash,
+    sourceDn: r.source_dn,
+    suspendedAt: r.suspended_at,
+    createdAt: r.created_at,
+  };
+}
+
+export function toUserRow(t: UserTarget, scope: { tenantId: string; directoryId: string }, at: string): UsersTable {
+  return {
+    id: t.id,
+    tenant_id: scope.tenantId,
+    directory_id: scope.directoryId,
+    external_id: t.externalId,
+    username: t.username,
+    first_name: t.firstName,
+    last_name: t.lastName,
+    email: t.email,
+    phone: t.phone,
+    display_name: t.displayName,
+    status: t.status,
+    email_verified: 1,
+    custom: JSON.stringify(t.custom),
+    extra: JSON.stringify(t.extra),
+    local_edits: JSON.stringify(t.localEdits),
+    source_hash: t.sourceHash,
+    source_dn: t.sourceDn,
+    suspended_at: t.suspendedAt,
+    created_at: t.createdAt ?? at,
+    updated_at: at,
+    version: 1,
+  };
+}
+
+export function toGroupTarget(r: GroupsTable): GroupTarget {
+  return {
+    id: r.id,
+    externalId: r.external_id,
+    name: r.name,
+    description: r.description,
+    sourceDn: r.source_dn,
+    sourceHash: r.source_hash,
+    extra: parseJson(r.extra, {}),
+  };
+}
+
+/** Stored users of a directory by external id, in one statement per batch. */
+export async function usersByExternalId(db: Db, directoryId: string, externalIds: string[]): Promise<Map<string, UserTarget>> {
+  const out = new Map<string, UserTarget>();
+  for (const part of chunks(externalIds)) {
+    if (part.length === 0) continue;
+    const rows = await db.selectFrom('users').selectAll().where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    for (const r of rows) out.set(r.external_id, toUserTarget(r));
+  }
+  return out;
+}
+
+export async function groupsByExternalId(db: Db, directoryId: string, externalIds: string[]): Promise<Map<string, GroupTarget>> {
+  const out = new Map<string, GroupTarget>();
+  for (const part of chunks(externalIds)) {
+    if (part.length === 0) continue;
+    const rows = await db.selectFrom('groups').selectAll().where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    for (const r of rows) out.set(r.external_id, toGroupTarget(r));
+  }
+  return out;
+}
+
+/** Writes full user states: inserts new ids, updates existing ones, in one statement per batch. */
+export async function upsertUsers(db: Db, targets: UserTarget[], scope: { tenantId: string; directoryId: string }, at: string): Promise<void> {
+  for (const part of chunks(targets, 200)) {
+    await db
+      .insertInto('users')
+      .values(part.map((t) => toUserRow(t, scope, at)))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          username: eb.ref('excluded.username'),
+          first_name: eb.ref('excluded.first_name'),
+          last_name: eb.ref('excluded.last_name'),
+          email: eb.ref('excluded.email'),
+          phone: eb.ref('excluded.phone'),
+          display_name: eb.ref('excluded.display_name'),
+          status: eb.ref('excluded.status'),
+          custom: eb.ref('excluded.custom'),
+          extra: eb.ref('excluded.extra'),
+          local_edits: eb.ref('excluded.local_edits'),
+          source_hash: eb.ref('excluded.source_hash'),
+          source_dn: eb.ref('excluded.source_dn'),
+          suspended_at: eb.ref('excluded.suspended_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+          version: eb('users.version', '+', 1),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function upsertGroups(db: Db, targets: GroupTarget[], scope: { tenantId: string; directoryId: string }, at: string): Promise<void> {
+  for (const part of chunks(targets, 200)) {
+    await db
+      .insertInto('groups')
+      .values(
+        part.map((g) => ({
+          id: g.id,
+          tenant_id: scope.tenantId,
+          directory_id: scope.directoryId,
+          external_id: g.externalId,
+          name: g.name,
+          description: g.description,
+          source_dn: g.sourceDn,
+          source_hash: g.sourceHash,
+          extra: JSON.stringify(g.extra),
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          description: eb.ref('excluded.description'),
+          source_dn: eb.ref('excluded.source_dn'),
+          source_hash: eb.ref('excluded.source_hash'),
+          extra: eb.ref('excluded.extra'),
+          updated_at: eb.ref('excluded.updated_at'),
+          version: eb('groups.version', '+', 1),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Public shape of a user in events and the API. */
+export function userView(t: UserTarget, directoryId: string) {
+  return {
+    id: t.id,
+    directoryId,
+    externalId: t.externalId,
+    username: t.username,
+    firstName: t.firstName,
+    lastName: t.lastName,
+    email: t.email,
+    emailVerified: true,
+    phone: t.phone,
+    displayName: t.displayName,
+    status: t.status,
+    custom: t.custom,
+  };
+}
+
+export function groupView(g: GroupTarget, directoryId: string) {
+  return { id: g.id, directoryId, externalId: g.externalId, name: g.name, description: g.description };
+}

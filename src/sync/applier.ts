@@ -1,0 +1,155 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { chunks, groupView, upsertGroups, upsertUsers, userView } from '../store/users.repository.js';
+import { appendEvents, type NewEvent } from '../events/outbox.js';
+import { newId } from '../lib/ids.js';
+import type { Change } from './changes.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface ApplyContext {
+  tenantId: string;
+  directoryId: string;
+  /** `sync:<jobId>` or `scim:<directoryId>`: recorded on events. */
+  actor: string;
+  defaultRole: string | null;
+  at: string;
+}
+
+/**
+ * The one write path for synced identities, shared by pulled syncs and SCIM pushes:
+ * applies a batch of changes with their events inside the caller's transaction.
+ * Statements are per batch, never per user.
+ */
+export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]): Promise<void> {
+  const events: NewEvent[] = [];
+  const scope = { tenantId: ctx.tenantId, directoryId: ctx.directoryId };
+  const event = (e: Omit<NewEvent, 'tenantId' | 'directoryId' | 'actor'>) =>
+    events.push({ ...e, tenantId: ctx.tenantId, directoryId: ctx.directoryId, actor: ctx.actor });
+
+  const users = changes.filter((c): c is Extract<Change, { kind: 'user' }> => c.kind === 'user');
+  if (users.length > 0) {
+    await upsertUsers(trx, users.map((c) => c.target), scope, ctx.at);
+    const created = users.filter((c) => c.action === 'created').map((c) => c.target.id);
+    const roleKey = ctx.defaultRole;
+    if (created.length > 0 && roleKey) await grantDefaultRole(trx, ctx, created, roleKey);
+    for (const c of users) {
+      const data = { ...userView(c.target, ctx.directoryId), ...(c.action === 'created' && roleKey ? { roles: [roleKey] } : {}) };
+      const type = c.action === 'created' ? 'user.created' : c.action === 'updated' ? 'user.updated' : c.action === 'suspended' ? 'user.suspended' : 'user.reactivated';
+      const changed = Object.keys(c.fields).filter((f) => f !== 'reason');
+      event({ type, objectType: 'user', objectId: c.target.id, data, ...(c.action === 'created' ? {} : { changedFields: changed }) });
+    }
+  }
+
+  const conflicts = changes.filter((c): c is Extract<Change, { kind: 'conflict' }> => c.kind === 'conflict');
+  for (const part of chunks(conflicts)) {
+    const rows = part.map((c) => ({
+      id: newId(),
+      tenant_id: ctx.tenantId,
+      directory_id: ctx.directoryId,
+      user_id: c.userId,
+      field: c.field,
+      local_value: JSON.stringify(c.localValue ?? null),
+      source_value: JSON.stringify(c.sourceValue ?? null),
+      status: 'open',
+      resolution: null,
+      resolved_by: null,
+      created_at: ctx.at,
+      resolved_at: null,
+    }));
+    // A newer source value replaces the open conflict of the same field.
+    await trx.deleteFrom('conflicts').where('status', '=', 'open').where((eb) => eb.or(part.map((c) => eb.and([eb('user_id', '=', c.userId), eb('field', '=', c.field)])))).execute();
+    await trx.insertInto('conflicts').values(rows).execute();
+    for (const [i, c] of part.entries()) {
+      event({ type: 'conflict.detected', objectType: 'conflict', objectId: rows[i]!.id, data: { id: rows[i]!.id, userId: c.userId, field: c.field, localValue: c.localValue, sourceValue: c.sourceValue } });
+    }
+  }
+
+  const groups = changes.filter((c): c is Extract<Change, { kind: 'group' }> => c.kind === 'group');
+  const upserted = groups.filter((c) => c.action !== 'deleted');
+  if (upserted.length > 0) await upsertGroups(trx, upserted.map((c) => c.target), scope, ctx.at);
+  const deleted = groups.filter((c) => c.action === 'deleted').map((c) => c.target.id);
+  for (const part of chunks(deleted)) await trx.deleteFrom('groups').where('id', 'in', part).execute();
+  for (const c of groups) {
+    event({
+      type: c.action === 'created' ? 'group.created' : c.action === 'updated' ? 'group.updated' : 'group.deleted',
+      objectType: 'group',
+      objectId: c.target.id,
+      data: groupView(c.target, ctx.directoryId),
+      ...(c.action === 'updated' ? { changedFields: Object.keys(c.fields) } : {}),
+    });
+  }
+
+  const memberships = changes.filter((c): c is Extract<Change, { kind: 'membership' }> => c.kind === 'membership');
+  const nesting = changes.filter((c): c is Extract<Change, { kind: 'nesting' }> => c.kind === 'nesting');
+  if (memberships.length > 0 || nesting.length > 0) {
+    const userIds = await idsByExternalId(trx, 'users', ctx.directoryId, memberships.map((m) => m.userExternalId));
+    const groupIds = await idsByExternalId(trx, 'groups', ctx.directoryId, [
+      ...memberships.map((m) => m.groupExternalId),
+      ...nesting.flatMap((n) => [n.parentExternalId, n.childExternalId]),
+    ]);
+    const resolved = memberships
+      .map((m) => ({ m, userId: userIds.get(m.userExternalId), groupId: groupIds.get(m.groupExternalId) }))
+      .filter((r): r is { m: typeof r.m; userId: string; groupId: string } => !!r.userId && !!r.groupId);
+
+    const adds = resolved.filter((r) => r.m.action === 'added');
+    for (const part of chunks(adds)) {
+      await trx
+        .insertInto('memberships')
+        .values(part.map((r) => ({ tenant_id: ctx.tenantId, group_id: r.groupId, user_id: r.userId, direct: r.m.nested ? 0 : 1, created_at: ctx.at })))
+        .onConflict((oc) => oc.columns(['group_id', 'user_id']).doUpdateSet((eb) => ({ direct: eb.ref('excluded.direct') })))
+        .execute();
+    }
+    const removes = resolved.filter((r) => r.m.action === 'removed');
+    const byGroup = new Map<string, string[]>();
+    for (const r of removes) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), r.userId]);
+    for (const [groupId, ids] of byGroup) {
+      for (const part of chunks(ids)) await trx.deleteFrom('memberships').where('group_id', '=', groupId).where('user_id', 'in', part).execute();
+    }
+    for (const r of resolved) {
+      event({
+        type: r.m.action === 'added' ? 'group.member_added' : 'group.member_removed',
+        objectType: 'membership',
+        objectId: `${r.groupId}:${r.userId}`,
+        data: { groupId: r.groupId, groupExternalId: r.m.groupExternalId, groupName: r.m.groupName, userId: r.userId, userExternalId: r.m.userExternalId, nested: r.m.nested === true },
+      });
+    }
+
+    for (const n of nesting) {
+      const parent = groupIds.get(n.parentExternalId);
+      const child = groupIds.get(n.childExternalId);
+      if (!parent || !child) continue;
+      if (n.action === 'added') {
+        await trx.insertInto('group_nesting').values({ tenant_id: ctx.tenantId, parent_group_id: parent, child_group_id: child }).onConflict((oc) => oc.doNothing()).execute();
+      } else {
+        await trx.deleteFrom('group_nesting').where('parent_group_id', '=', parent).where('child_group_id', '=', child).execute();
+      }
+    }
+  }
+  await appendEvents(trx, events);
+}
+
+async function idsByExternalId(db: Db, table: 'users' | 'groups', directoryId: string, externalIds: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks([...new Set(externalIds)])) {
+    const rows = await db.selectFrom(table).select(['id', 'external_id']).where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    for (const r of rows) out.set(r.external_id, r.id);
+  }
+  return out;
+}
+
+async function grantDefaultRole(trx: Db, ctx: ApplyContext, userIds: string[], roleKey: string): Promise<void> {
+  await trx
+    .insertInto('roles')
+    .values({ id: newId(), tenant_id: ctx.tenantId, key: roleKey, name: roleKey, created_at: ctx.at })
+    .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+    .execute();
+  const role = await trx.selectFrom('roles').select('id').where('tenant_id', '=', ctx.tenantId).where('key', '=', roleKey).executeTakeFirstOrThrow();
+  for (const part of chunks(userIds)) {
+    await trx
+      .insertInto('grants')
+      .values(part.map((userId) => ({ id: newId(), tenant_id: ctx.tenantId, user_id: userId, target_type: 'role', target_id: role.id, source: 'default', mapping_id: null, created_at: ctx.at })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}

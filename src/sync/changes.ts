@@ -1,0 +1,138 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, SyncChangesTable } from '../store/schema.js';
+import type { GroupTarget, RecordError, UserTarget } from './records.js';
+import type { FieldChange, UserAction } from './user-diff.js';
+
+/**
+ * A change set entry: what one job does (or, dry, would do) to one object. The
+ * planner writes them to `sync_changes`; the applier reads them back and applies them;
+ * `GET …/jobs/{id}/changes` lists them. One list, so counts always equal the list.
+ */
+export type Change =
+  | { kind: 'user'; action: UserAction; target: UserTarget; fields: Record<string, FieldChange> }
+  | { kind: 'conflict'; action: 'detected'; userId: string; userExternalId: string; username: string; field: string; localValue: unknown; sourceValue: unknown }
+  | { kind: 'group'; action: 'created' | 'updated' | 'deleted'; target: GroupTarget; fields: Record<string, FieldChange> }
+  | { kind: 'membership'; action: 'added' | 'removed'; groupExternalId: string; groupName: string; userExternalId: string; nested?: boolean }
+  | { kind: 'nesting'; action: 'added' | 'removed'; parentExternalId: string; childExternalId: string }
+  | { kind: 'error'; action: 'failed'; externalId: string | null; dn: string | null; error: RecordError };
+
+export interface JobCounts {
+  usersCreated: number;
+  usersUpdated: number;
+  usersDeactivated: number;
+  usersReactivated: number;
+  groupsCreated: number;
+  groupsUpdated: number;
+  groupsDeleted: number;
+  membershipsAdded: number;
+  membershipsRemoved: number;
+  errors: number;
+  conflicts: number;
+}
+
+export function emptyCounts(): JobCounts {
+  return {
+    usersCreated: 0,
+    usersUpdated: 0,
+    usersDeactivated: 0,
+    usersReactivated: 0,
+    groupsCreated: 0,
+    groupsUpdated: 0,
+    groupsDeleted: 0,
+    membershipsAdded: 0,
+    membershipsRemoved: 0,
+    errors: 0,
+    conflicts: 0,
+  };
+}
+
+export function countChange(counts: JobCounts, c: Change): void {
+  switch (c.kind) {
+    case 'user':
+      if (c.action === 'created') counts.usersCreated++;
+      else if (c.action === 'updated') counts.usersUpdated++;
+      else if (c.action === 'suspended') counts.usersDeactivated++;
+      else counts.usersReactivated++;
+      break;
+    case 'group':
+      if (c.action === 'created') counts.groupsCreated++;
+      else if (c.action === 'updated') counts.groupsUpdated++;
+      else counts.groupsDeleted++;
+      break;
+    case 'membership':
+      if (c.action === 'added') counts.membershipsAdded++;
+      else counts.membershipsRemoved++;
+      break;
+    case 'error':
+      counts.errors++;
+      break;
+    case 'conflict':
+      counts.conflicts++;
+      break;
+    case 'nesting':
+      break;
+  }
+}
+
+export function toChangeRow(jobId: string, c: Change): Omit<SyncChangesTable, 'id'> {
+  const base = { job_id: jobId, object_type: c.kind, action: c.action, error_code: null, error_message: null, dn: null, fields: null };
+  switch (c.kind) {
+    case 'user':
+      return { ...base, object_id: c.target.id, external_id: c.target.externalId, name: c.target.username, dn: c.target.sourceDn, fields: JSON.stringify(c.fields), payload: JSON.stringify(c.target) };
+    case 'group':
+      return { ...base, object_id: c.target.id, external_id: c.target.externalId, name: c.target.name, dn: c.target.sourceDn, fields: JSON.stringify(c.fields), payload: JSON.stringify(c.target) };
+    case 'conflict':
+      return { ...base, object_id: c.userId, external_id: c.userExternalId, name: c.username, fields: JSON.stringify({ [c.field]: { local: c.localValue, source: c.sourceValue } }), payload: JSON.stringify(c) };
+    case 'membership':
+      return { ...base, object_id: null, external_id: c.userExternalId, name: c.groupName, payload: JSON.stringify(c) };
+    case 'nesting':
+      return { ...base, object_id: null, external_id: c.childExternalId, name: null, payload: JSON.stringify(c) };
+    case 'error':
+      return { ...base, object_id: null, external_id: c.externalId, name: null, dn: c.dn, payload: null, error_code: c.error.code, error_message: c.error.message };
+  }
+}
+
+export function fromChangeRow(row: Pick<SyncChangesTable, 'object_type' | 'action' | 'payload' | 'fields' | 'external_id' | 'dn' | 'error_code' | 'error_message'>): Change {
+  switch (row.object_type) {
+    case 'user':
+      return { kind: 'user', action: row.action as UserAction, target: JSON.parse(row.payload!) as UserTarget, fields: JSON.parse(row.fields ?? '{}') as Record<string, FieldChange> };
+    case 'group':
+      return { kind: 'group', action: row.action as 'created', target: JSON.parse(row.payload!) as GroupTarget, fields: JSON.parse(row.fields ?? '{}') as Record<string, FieldChange> };
+    case 'error':
+      return { kind: 'error', action: 'failed', externalId: row.external_id, dn: row.dn, error: { code: row.error_code as RecordError['code'], message: row.error_message ?? '' } };
+    default:
+      return JSON.parse(row.payload!) as Change;
+  }
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Buffers change rows and writes them in batches, keeping the counts in step. */
+export function createChangeWriter(db: Db, jobId: string, options: { maxErrorsKept?: number } = {}) {
+  const counts = emptyCounts();
+  const firstErrors: { externalId: string | null; dn: string | null; code: string; message: string }[] = [];
+  let buffer: Omit<SyncChangesTable, 'id'>[] = [];
+  const maxErrorsKept = options.maxErrorsKept ?? 100;
+
+  async function flush(): Promise<void> {
+    if (buffer.length === 0) return;
+    const rows = buffer;
+    buffer = [];
+    for (let i = 0; i < rows.length; i += 250) await db.insertInto('sync_changes').values(rows.slice(i, i + 250)).execute();
+  }
+
+  return {
+    counts,
+    firstErrors,
+    async add(change: Change): Promise<void> {
+      countChange(counts, change);
+      if (change.kind === 'error' && firstErrors.length < maxErrorsKept) {
+        firstErrors.push({ externalId: change.externalId, dn: change.dn, code: change.error.code, message: change.error.message });
+      }
+      buffer.push(toChangeRow(jobId, change));
+      if (buffer.length >= 1000) await flush();
+    },
+    flush,
+  };
+}
+export type ChangeWriter = ReturnType<typeof createChangeWriter>;

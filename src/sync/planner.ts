@@ -1,0 +1,370 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { MemberRef, SourceGroup, SourceRead, SourceUser } from '../connectors/connector.js';
+import type { ConflictPolicy } from '../directories/directory-schema.js';
+import { chunks, groupsByExternalId, toGroupTarget, toUserTarget, usersByExternalId } from '../store/users.repository.js';
+import { newId } from '../lib/ids.js';
+import { createChangeWriter, type ChangeWriter } from './changes.js';
+import { checkSourceUser, hashSourceGroup, hashSourceUser, sameValue, sourceUserState, type GroupTarget } from './records.js';
+import { diffUser, suspendMissing } from './user-diff.js';
+import { SyncError } from './sync-error.js';
+
+export interface PlanPolicies {
+  conflictPolicy: ConflictPolicy;
+  deactivationBehavior: 'suspend' | 'ignore';
+  deletionThreshold: number | string;
+  allowEmptySource: boolean;
+}
+
+export type Phase = 'fetching_users' | 'fetching_groups' | 'diffing' | 'applying';
+
+export interface PlanInput {
+  db: Kysely<Database>;
+  tenantId: string;
+  directoryId: string;
+  jobId: string;
+  policies: PlanPolicies;
+  confirmDeletions: boolean;
+  /** target field → source attribute, to name what a record lacks. */
+  sourceNames: Record<string, string>;
+  signal: AbortSignal;
+  onProgress(phase: Phase, done: number): void;
+  now: () => string;
+}
+
+export interface PlanResult {
+  writer: ChangeWriter;
+  mode: 'full' | 'delta';
+  recordsRead: number;
+  activeBefore: number;
+}
+
+/**
+ * Reads the source once, compares it page by page with the store and writes the
+ * change set. Nothing is applied here. Absences turn into suspensions and deletions
+ * only after the read completed: a read that throws midway leaves no such change.
+ * Memory: the ids seen (for absence detection) and the groups' DNs, never the directory.
+ */
+export async function planSync(input: PlanInput, read: SourceRead): Promise<PlanResult> {
+  const { db, directoryId, jobId, policies, signal } = input;
+  const writer = createChangeWriter(db, jobId);
+  const at = input.now();
+  let recordsRead = 0;
+
+  const activeBefore = Number(
+    (await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('directory_id', '=', directoryId).where('status', '=', 'active').executeTakeFirstOrThrow()).n,
+  );
+
+  // Users.
+  const seenUsers = new Set<string>();
+  for await (const page of read.users()) {
+    signal.throwIfAborted();
+    recordsRead += page.length;
+    await planUserPage(input, writer, page, seenUsers, at);
+    input.onProgress('fetching_users', recordsRead);
+  }
+
+  if (read.mode === 'full') {
+    if (seenUsers.size === 0 && activeBefore > 0 && !policies.allowEmptySource) {
+      throw new SyncError(
+        'empty_source',
+        `the source returned no users while ${activeBefore} are active here; nothing was changed. Check the base DN and filters, or set allowEmptySource to accept an empty directory`,
+      );
+    }
+    if (policies.deactivationBehavior === 'suspend') await planMissingUsers(input, writer, seenUsers, at);
+  }
+  await writer.flush();
+
+  // Groups and memberships.
+  const groupDns = new Map<string, string>();
+  const seenGroups = new Set<string>();
+  const nestingRefs: { parent: string; ref: MemberRef }[] = [];
+  const groupsWithFullMembers: string[] = [];
+  for await (const page of read.groups()) {
+    signal.throwIfAborted();
+    recordsRead += page.length;
+    await planGroupPage(input, writer, page, { seenGroups, groupDns, nestingRefs, groupsWithFullMembers });
+    input.onProgress('fetching_groups', recordsRead);
+  }
+
+  // Explicit deletions (delta reads).
+  for await (const refs of read.deleted()) {
+    signal.throwIfAborted();
+    const userIds = refs.filter((r) => r.type === 'user').map((r) => r.externalId);
+    const groupIds = refs.filter((r) => r.type === 'group').map((r) => r.externalId);
+    if (policies.deactivationBehavior === 'suspend') {
+      for (const u of (await usersByExternalId(db, directoryId, userIds)).values()) {
+        const plan = suspendMissing(u, at);
+        if (plan) await writer.add({ kind: 'user', ...plan, action: 'suspended' });
+      }
+    }
+    for (const g of (await groupsByExternalId(db, directoryId, groupIds)).values()) {
+      await writer.add({ kind: 'group', action: 'deleted', target: g, fields: {} });
+    }
+  }
+
+  input.onProgress('diffing', recordsRead);
+  if (read.mode === 'full') await planMissingGroups(input, writer, seenGroups);
+  await planNesting(input, writer, nestingRefs, groupDns, groupsWithFullMembers);
+  await writer.flush();
+
+  const limit = thresholdLimit(policies.deletionThreshold, activeBefore);
+  if (writer.counts.usersDeactivated > limit && !input.confirmDeletions) {
+    throw new SyncError(
+      'deletion_threshold_exceeded',
+      `this run would suspend ${writer.counts.usersDeactivated} of ${activeBefore} active users, more than the deletion threshold (${policies.deletionThreshold}); nothing was applied. Review GET …/jobs/${jobId}/changes, then confirm with POST …/sync?confirmDeletions=true`,
+    );
+  }
+  return { writer, mode: read.mode, recordsRead, activeBefore };
+}
+
+export function thresholdLimit(threshold: number | string, activeBefore: number): number {
+  if (typeof threshold === 'number') return threshold;
+  const pct = Number.parseFloat(threshold);
+  return Math.floor((pct / 100) * activeBefore);
+}
+
+async function planUserPage(input: PlanInput, writer: ChangeWriter, page: SourceUser[], seen: Set<string>, at: string) {
+  const { db, directoryId, policies } = input;
+  const valid: SourceUser[] = [];
+  for (const u of page) {
+    if (!u.externalId || seen.has(u.externalId)) continue;
+    seen.add(u.externalId);
+    const error = checkSourceUser(u, input.sourceNames);
+    if (error) await writer.add({ kind: 'error', action: 'failed', externalId: u.externalId, dn: u.dn ?? null, error });
+    else valid.push(u);
+  }
+  if (valid.length === 0) return;
+  const existing = await usersByExternalId(db, directoryId, valid.map((u) => u.externalId));
+  const plans = valid.map((u) => {
+    const incoming = { externalId: u.externalId, state: sourceUserState(u), enabled: u.enabled, hash: hashSourceUser(u), dn: u.dn ?? null };
+    return diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
+  });
+
+  // A conflict already open with the same source value is not raised again.
+  const withConflicts = plans.filter((p) => p && p.conflicts.length > 0).map((p) => p!.target.id);
+  const open = new Map<string, unknown>();
+  for (const part of chunks(withConflicts)) {
+    const rows = await db.selectFrom('conflicts').select(['user_id', 'field', 'source_value']).where('status', '=', 'open').where('user_id', 'in', part).execute();
+    for (const r of rows) open.set(`${r.user_id}\u0000${r.field}`, r.source_value === null ? null : JSON.parse(r.source_value));
+  }
+
+  for (const plan of plans) {
+    if (!plan) continue;
+    if (plan.action) await writer.add({ kind: 'user', action: plan.action, target: plan.target, fields: plan.fields });
+    for (const c of plan.conflicts) {
+      const key = `${plan.target.id}\u0000${c.field}`;
+      if (open.has(key) && sameValue(open.get(key), c.sourceValue)) continue;
+      await writer.add({ kind: 'conflict', action: 'detected', userId: plan.target.id, userExternalId: plan.target.externalId, username: plan.target.username, ...c });
+    }
+  }
+}
+
+/** Active users that a complete read did not return: deleted, moved or filtered out. */
+async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: Set<string>, at: string) {
+  let after = '';
+  for (;;) {
+    const rows = await input.db
+      .selectFrom('users')
+      .selectAll()
+      .where('directory_id', '=', input.directoryId)
+      .where('status', '=', 'active')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      if (seen.has(r.external_id)) continue;
+      const plan = suspendMissing(toUserTarget(r), at);
+      if (plan) await writer.add({ kind: 'user', action: 'suspended', target: plan.target, fields: { ...plan.fields, reason: { old: null, new: 'not_in_source' } } });
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+async function planMissingGroups(input: PlanInput, writer: ChangeWriter, seen: Set<string>) {
+  let after = '';
+  for (;;) {
+    const rows = await input.db.selectFrom('groups').selectAll().where('directory_id', '=', input.directoryId).where('id', '>', after).orderBy('id').limit(1000).execute();
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      if (!seen.has(r.external_id)) await writer.add({ kind: 'group', action: 'deleted', target: toGroupTarget(r), fields: {} });
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+interface GroupScan {
+  seenGroups: Set<string>;
+  groupDns: Map<string, string>;
+  nestingRefs: { parent: string; ref: MemberRef }[];
+  groupsWithFullMembers: string[];
+}
+
+async function planGroupPage(input: PlanInput, writer: ChangeWriter, page: SourceGroup[], scan: GroupScan) {
+  const { db, directoryId } = input;
+  const groups = page.filter((g) => g.externalId && !scan.seenGroups.has(g.externalId));
+  for (const g of groups) {
+    scan.seenGroups.add(g.externalId);
+    if (g.dn) scan.groupDns.set(g.dn, g.externalId);
+  }
+  if (groups.length === 0) return;
+  const existing = await groupsByExternalId(db, directoryId, groups.map((g) => g.externalId));
+
+  for (const g of groups) {
+    const old = existing.get(g.externalId);
+    const hash = hashSourceGroup(g);
+    const target: GroupTarget = { id: old?.id ?? newId(), externalId: g.externalId, name: g.name, description: g.description ?? null, sourceDn: g.dn ?? null, sourceHash: hash, extra: old?.extra ?? {} };
+    if (!old) {
+      await writer.add({ kind: 'group', action: 'created', target, fields: { name: { old: null, new: g.name } } });
+    } else if (old.sourceHash !== hash) {
+      const fields: Record<string, { old: unknown; new: unknown }> = {};
+      if (old.name !== target.name) fields.name = { old: old.name, new: target.name };
+      if (!sameValue(old.description, target.description)) fields.description = { old: old.description, new: target.description };
+      if (!sameValue(old.sourceDn, target.sourceDn)) fields.dn = { old: old.sourceDn, new: target.sourceDn };
+      await writer.add({ kind: 'group', action: 'updated', target, fields });
+    }
+  }
+
+  // Direct user members: what the source lists versus what the store holds.
+  const refs = groups.flatMap((g) => [...(g.members ?? []), ...(g.memberChanges?.added ?? []), ...(g.memberChanges?.removed ?? [])]);
+  const resolved = await resolveUserRefs(input, refs.filter((r) => r.type !== 'group'));
+  const current = await currentDirectMembers(db, groups.map((g) => existing.get(g.externalId)?.id).filter((id): id is string => !!id));
+
+  for (const g of groups) {
+    const groupId = existing.get(g.externalId)?.id;
+    const have = (groupId && current.get(groupId)) || new Set<string>();
+    const toUser = (r: MemberRef) => (r.type === 'group' ? undefined : resolved.get(refKey(r)));
+    if (g.members) {
+      scan.groupsWithFullMembers.push(g.externalId);
+      const want = new Set<string>();
+      for (const r of g.members) {
+        const user = toUser(r);
+        if (user) want.add(user);
+        else if (r.type !== 'user') scan.nestingRefs.push({ parent: g.externalId, ref: r });
+      }
+      for (const u of want) if (!have.has(u)) await writer.add({ kind: 'membership', action: 'added', groupExternalId: g.externalId, groupName: g.name, userExternalId: u });
+      for (const u of have) if (!want.has(u)) await writer.add({ kind: 'membership', action: 'removed', groupExternalId: g.externalId, groupName: g.name, userExternalId: u });
+    } else if (g.memberChanges) {
+      for (const r of g.memberChanges.added) {
+        const user = toUser(r);
+        if (user && !have.has(user)) await writer.add({ kind: 'membership', action: 'added', groupExternalId: g.externalId, groupName: g.name, userExternalId: user });
+        else if (!user && r.type !== 'user') scan.nestingRefs.push({ parent: g.externalId, ref: r });
+      }
+      for (const r of g.memberChanges.removed) {
+        const user = toUser(r);
+        if (user && have.has(user)) await writer.add({ kind: 'membership', action: 'removed', groupExternalId: g.externalId, groupName: g.name, userExternalId: user });
+      }
+    }
+  }
+}
+
+function refKey(r: MemberRef): string {
+  return `${r.by}\u0000${r.value}`;
+}
+
+/**
+ * Member references → user external ids: first among the users this job creates or
+ * renames (their new DN or name is in the change set), then among stored users.
+ */
+async function resolveUserRefs(input: PlanInput, refs: MemberRef[]): Promise<Map<string, string>> {
+  const { db, jobId, directoryId } = input;
+  const out = new Map<string, string>();
+  const byKind = (by: MemberRef['by']) => [...new Set(refs.filter((r) => r.by === by).map((r) => r.value))];
+
+  for (const part of chunks(byKind('dn'))) {
+    const planned = await db.selectFrom('sync_changes').select(['dn', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where('dn', 'in', part).execute();
+    for (const r of planned) if (r.dn && r.external_id) out.set(`dn\u0000${r.dn}`, r.external_id);
+    const rest = part.filter((dn) => !out.has(`dn\u0000${dn}`));
+    if (rest.length === 0) continue;
+    const stored = await db.selectFrom('users').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', rest).execute();
+    for (const r of stored) if (r.source_dn) out.set(`dn\u0000${r.source_dn}`, r.external_id);
+  }
+
+  for (const part of chunks(byKind('username').map((u) => u.toLowerCase()))) {
+    const planned = await db.selectFrom('sync_changes').select(['name', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where(sql<string>`lower(name)`, 'in', part).execute();
+    for (const r of planned) if (r.name && r.external_id) out.set(`username\u0000${r.name.toLowerCase()}`, r.external_id);
+    const rest = part.filter((u) => !out.has(`username\u0000${u}`));
+    if (rest.length === 0) continue;
+    const stored = await db.selectFrom('users').select(['username', 'external_id']).where('directory_id', '=', directoryId).where(sql<string>`lower(username)`, 'in', rest).execute();
+    for (const r of stored) out.set(`username\u0000${r.username.toLowerCase()}`, r.external_id);
+  }
+  // posixGroup memberUid values are matched case-insensitively.
+  for (const r of refs) if (r.by === 'username') {
+    const hit = out.get(`username\u0000${r.value.toLowerCase()}`);
+    if (hit) out.set(refKey(r), hit);
+  }
+
+  for (const part of chunks(byKind('externalId'))) {
+    const planned = await db.selectFrom('sync_changes').select('external_id').where('job_id', '=', jobId).where('object_type', '=', 'user').where('external_id', 'in', part).execute();
+    for (const r of planned) if (r.external_id) out.set(`externalId\u0000${r.external_id}`, r.external_id);
+    const stored = await db.selectFrom('users').select('external_id').where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    for (const r of stored) out.set(`externalId\u0000${r.external_id}`, r.external_id);
+  }
+  return out;
+}
+
+async function currentDirectMembers(db: Kysely<Database>, groupIds: string[]): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  for (const part of chunks(groupIds, 100)) {
+    const rows = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.group_id', 'u.external_id'])
+      .where('m.group_id', 'in', part)
+      .where('m.direct', '=', 1)
+      .execute();
+    for (const r of rows) {
+      let set = out.get(r.group_id);
+      if (!set) out.set(r.group_id, (set = new Set()));
+      set.add(r.external_id);
+    }
+  }
+  return out;
+}
+
+/** Group-in-group edges: resolved once every group of the read is known. */
+async function planNesting(
+  input: PlanInput,
+  writer: ChangeWriter,
+  refs: { parent: string; ref: MemberRef }[],
+  groupDns: Map<string, string>,
+  parentsListed: string[],
+) {
+  const { db, directoryId } = input;
+  const unresolvedDns = [...new Set(refs.filter((r) => r.ref.by === 'dn' && !groupDns.has(r.ref.value)).map((r) => r.ref.value))];
+  for (const part of chunks(unresolvedDns)) {
+    const rows = await db.selectFrom('groups').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', part).execute();
+    for (const r of rows) if (r.source_dn) groupDns.set(r.source_dn, r.external_id);
+  }
+  const want = new Set<string>();
+  for (const { parent, ref } of refs) {
+    const child = ref.by === 'dn' ? groupDns.get(ref.value) : ref.by === 'externalId' ? ref.value : undefined;
+    if (child && child !== parent) want.add(`${parent}\u0000${child}`);
+  }
+
+  const listed = new Set(parentsListed);
+  const have = new Set<string>();
+  const rows = await db
+    .selectFrom('group_nesting as n')
+    .innerJoin('groups as p', 'p.id', 'n.parent_group_id')
+    .innerJoin('groups as c', 'c.id', 'n.child_group_id')
+    .select(['p.external_id as parent', 'c.external_id as child'])
+    .where('p.directory_id', '=', directoryId)
+    .execute();
+  for (const r of rows) have.add(`${r.parent}\u0000${r.child}`);
+
+  for (const edge of want) {
+    if (have.has(edge)) continue;
+    const [parentExternalId, childExternalId] = edge.split('\u0000') as [string, string];
+    await writer.add({ kind: 'nesting', action: 'added', parentExternalId, childExternalId });
+  }
+  for (const edge of have) {
+    const [parentExternalId, childExternalId] = edge.split('\u0000') as [string, string];
+    // Only a parent whose complete member list was read can lose a child group
+    // (parents missing from a full read are deleted, edges and all).
+    if (want.has(edge) || !listed.has(parentExternalId)) continue;
+    await writer.add({ kind: 'nesting', action: 'removed', parentExternalId, childExternalId });
+  }
+}

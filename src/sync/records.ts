@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { SourceGroup, SourceUser } from '../connectors/connector.js';
+
+/**
+ * Source records as the engine compares them, and the stored state it writes.
+ * Glossary: a *mapped field* is one the directory's attribute mapping fills; only
+ * those are ever written by sync (roles, metadata and local fields are not).
+ */
+export const mappedUserFields = ['username', 'firstName', 'lastName', 'email', 'phone', 'displayName'] as const;
+export type MappedUserField = (typeof mappedUserFields)[number];
+export const requiredUserFields = ['username', 'firstName', 'lastName', 'email'] as const;
+
+export interface UserState {
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  displayName: string | null;
+  custom: Record<string, unknown>;
+  extra: Record<string, unknown>;
+}
+
+/** The full stored state of a user the apply step writes (one upsert serves every action). */
+export interface UserTarget extends UserState {
+  id: string;
+  externalId: string;
+  status: 'active' | 'suspended';
+  localEdits: Record<string, unknown>;
+  sourceHash: string | null;
+  sourceDn: string | null;
+  suspendedAt: string | null;
+  createdAt: string | null;
+}
+
+export interface GroupTarget {
+  id: string;
+  externalId: string;
+  name: string;
+  description: string | null;
+  sourceDn: string | null;
+  sourceHash: string | null;
+  extra: Record<string, unknown>;
+}
+
+export interface RecordError {
+  code: 'missing_required_attribute' | 'invalid_record' | 'duplicate_username';
+  message: string;
+}
+
+/** Missing required attributes, named with the source attribute when the mapping says which. */
+export function checkSourceUser(user: SourceUser, sourceNames: Record<string, string> = {}): RecordError | null {
+  if (!user.externalId) return { code: 'invalid_record', message: 'the record has no external id' };
+  const missing = requiredUserFields.filter((f) => !user[f] || String(user[f]).trim() === '');
+  if (missing.length === 0) return null;
+  const named = missing.map((f) => (sourceNames[f] ? `${f} (${sourceNames[f]})` : f));
+  return { code: 'missing_required_attribute', message: `missing ${named.join(', ')}` };
+}
+
+export function sourceUserState(user: SourceUser): UserState {
+  return {
+    username: user.username!.trim(),
+    firstName: user.firstName ?? null,
+    lastName: user.lastName ?? null,
+    email: user.email ?? null,
+    phone: user.phone ?? null,
+    displayName: user.displayName ?? null,
+    custom: user.custom ?? {},
+    extra: {},
+  };
+}
+
+/** A digest of everything sync compares: equal digests mean nothing to do. */
+export function hashSourceUser(user: SourceUser): string {
+  return digest([
+    user.dn ?? null,
+    user.username ?? null,
+    user.firstName ?? null,
+    user.lastName ?? null,
+    user.email ?? null,
+    user.phone ?? null,
+    user.displayName ?? null,
+    user.enabled,
+    sortedEntries(user.custom ?? {}),
+  ]);
+}
+
+export function hashSourceGroup(group: SourceGroup): string {
+  return digest([group.dn ?? null, group.name, group.description ?? null]);
+}
+
+function sortedEntries(obj: Record<string, unknown>): [string, unknown][] {
+  return Object.keys(obj)
+    .sort()
+    .map((k) => [k, obj[k]]);
+}
+
+function digest(value: unknown): string {
+  return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,126 @@
+import type { ConflictPolicy } from '../directories/directory-schema.js';
+import { newId } from '../lib/ids.js';
+import { mappedUserFields, sameValue, type UserState, type UserTarget } from './records.js';
+
+export type UserAction = 'created' | 'updated' | 'suspended' | 'reactivated';
+
+export interface FieldChange {
+  old: unknown;
+  new: unknown;
+}
+
+export interface ConflictFound {
+  field: string;
+  localValue: unknown;
+  sourceValue: unknown;
+}
+
+export interface UserPlan {
+  action: UserAction | null;
+  target: UserTarget;
+  fields: Record<string, FieldChange>;
+  conflicts: ConflictFound[];
+}
+
+export interface IncomingUser {
+  externalId: string;
+  state: UserState;
+  enabled: boolean;
+  hash: string;
+  dn: string | null;
+}
+
+type FieldName = (typeof mappedUserFields)[number];
+
+/**
+ * Compares one source record with the stored user (pure). Mapped fields follow the
+ * conflict policy where they were edited locally; everything else the store holds
+ * (roles, local-only fields) is carried over untouched. Returns null when there is
+ * nothing to do — which is what makes a re-run with no source change write nothing.
+ */
+export function diffUser(
+  incoming: IncomingUser,
+  existing: UserTarget | null,
+  policy: ConflictPolicy,
+  at: string,
+): UserPlan | null {
+  const { state, enabled } = incoming;
+  if (!existing) {
+    const target: UserTarget = {
+      id: newId(),
+      externalId: incoming.externalId,
+      ...state,
+      status: enabled ? 'active' : 'suspended',
+      localEdits: {},
+      sourceHash: incoming.hash,
+      sourceDn: incoming.dn,
+      suspendedAt: enabled ? null : at,
+      createdAt: at,
+    };
+    const fields: Record<string, FieldChange> = {};
+    for (const f of mappedUserFields) if (state[f] !== null) fields[f] = { old: null, new: state[f] };
+    for (const [k, v] of Object.entries(state.custom)) fields[`custom.${k}`] = { old: null, new: v };
+    return { action: 'created', target, fields, conflicts: [] };
+  }
+
+  const statusMatches = enabled === (existing.status === 'active');
+  if (existing.sourceHash === incoming.hash && statusMatches) return null;
+
+  const target: UserTarget = { ...existing, custom: { ...existing.custom }, localEdits: { ...existing.localEdits } };
+  const fields: Record<string, FieldChange> = {};
+  const conflicts: ConflictFound[] = [];
+
+  const consider = (key: string, current: unknown, source: unknown, write: (v: unknown) => void) => {
+    if (sameValue(current, source)) return;
+    if (key in existing.localEdits) {
+      if (policy === 'local_wins') return;
+      if (policy === 'manual_review') {
+        conflicts.push({ field: key, localValue: current ?? null, sourceValue: source ?? null });
+        return;
+      }
+      delete target.localEdits[key];
+    }
+    write(source ?? null);
+    fields[key] = { old: current ?? null, new: source ?? null };
+  };
+
+  for (const f of mappedUserFields) {
+    consider(f, existing[f], state[f], (v) => {
+      (target as unknown as Record<FieldName, unknown>)[f] = v;
+    });
+  }
+  const customKeys = new Set([...Object.keys(existing.custom), ...Object.keys(state.custom)]);
+  for (const k of customKeys) {
+    consider(`custom.${k}`, existing.custom[k], state.custom[k], (v) => {
+      if (v === null || v === undefined) delete target.custom[k];
+      else target.custom[k] = v;
+    });
+  }
+  if (!sameValue(existing.sourceDn, incoming.dn)) {
+    fields.dn = { old: existing.sourceDn, new: incoming.dn };
+    target.sourceDn = incoming.dn;
+  }
+
+  let action: UserAction | null = null;
+  if (!statusMatches) {
+    action = enabled ? 'reactivated' : 'suspended';
+    target.status = enabled ? 'active' : 'suspended';
+    target.suspendedAt = enabled ? null : at;
+  } else if (Object.keys(fields).length > 0) {
+    action = 'updated';
+  }
+  if (action === null && conflicts.length === 0) return null;
+  target.sourceHash = incoming.hash;
+  return { action, target, fields, conflicts };
+}
+
+/** A stored user that left the source's scope (deleted, moved, filtered out). */
+export function suspendMissing(existing: UserTarget, at: string): UserPlan | null {
+  if (existing.status !== 'active') return null;
+  return {
+    action: 'suspended',
+    target: { ...existing, status: 'suspended', suspendedAt: at },
+    fields: { status: { old: 'active', new: 'suspended' } },
+    conflicts: [],
+  };
+}
