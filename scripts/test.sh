@@ -35,6 +35,7 @@ fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 [ ! -f web/package.json ] || [ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund)
+[ ! -f web/package.json ] || [ -f web/dist/index.html ] || npm --prefix web run build --silent
 
 mkdir -p .tmp
 status=0

@@ -7,6 +7,8 @@ import { createSecretBox } from './security/secret-box.js';
 import { loadSecretKeys } from './security/key-file.js';
 import { createServices, type Services } from './services.js';
 import { buildServer, type Server } from './api/server.js';
+import { createWorker, type Worker, type WorkerOptions } from './scheduler/worker.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 
 /**
  * Composition root: builds every service from the configuration. The CLI and the
@@ -33,19 +35,52 @@ export async function bootstrap(services: Services): Promise<Bootstrap> {
   return { tenantId: tenant.id, adminToken: token };
 }
 
+/** The background parts of a process: sync worker and cron scheduler. */
+export interface Background {
+  worker: Worker;
+  scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+export function startBackground(services: Services, options: { worker?: WorkerOptions; schedulerTickMs?: number } = {}): Background {
+  const worker = createWorker(
+    { db: services.db, jobs: services.jobs, directories: services.directories, logger: services.logger, metrics: services.syncMetrics },
+    options.worker,
+  );
+  const notify = () => worker.notify();
+  services.enqueueListeners.add(notify);
+  const scheduler = createScheduler(
+    { db: services.db, jobs: services.jobs, logger: services.logger, onEnqueued: notify },
+    { tickMs: options.schedulerTickMs },
+  );
+  worker.start();
+  scheduler.start();
+  return {
+    worker,
+    scheduler,
+    async stop() {
+      services.enqueueListeners.delete(notify);
+      await scheduler.stop();
+      await worker.stop();
+    },
+  };
+}
+
 export interface Running {
   services: Services;
   server: Server;
   url: string;
   bootstrap: Bootstrap;
+  background: Background | null;
   stop(): Promise<void>;
 }
 
-export async function startDirsync(config: Config, options: { logStream?: DestinationStream } = {}): Promise<Running> {
+export async function startDirsync(config: Config, options: { logStream?: DestinationStream; worker?: boolean } = {}): Promise<Running> {
   const logger = createLogger(config.logLevel, options.logStream);
   const services = await openServices(config, logger);
   const boot = await bootstrap(services);
   const server = await buildServer(services, { logger });
+  const background = options.worker === false ? null : startBackground(services);
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -57,10 +92,12 @@ export async function startDirsync(config: Config, options: { logStream?: Destin
     server,
     url,
     bootstrap: boot,
+    background,
     async stop() {
       if (stopped) return;
       stopped = true;
       await server.close();
+      await background?.stop();
       await services.store.destroy();
     },
   };

@@ -4,7 +4,16 @@ import type { Store } from './store/database.js';
 import type { SecretBox } from './security/secret-box.js';
 import { createTenantsRepository } from './store/tenants.repository.js';
 import { createTokensRepository } from './store/tokens.repository.js';
+import { createJobsRepository } from './store/jobs.repository.js';
 import { createDirectoriesService } from './directories/directories.service.js';
+import { createSyncService } from './sync/sync.service.js';
+import { createSyncMetrics } from './sync/sync-metrics.js';
+import { createWebhooksService } from './events/webhooks.service.js';
+import { createUsersService } from './users/users.service.js';
+import { createGroupsService } from './users/groups.service.js';
+import { createMappingsService } from './mappings/mappings.service.js';
+import { createConflictsService } from './conflicts/conflicts.service.js';
+import { createAuditService } from './audit/audit.service.js';
 
 /**
  * Every service of one dirsync process, built once from a store and a key ring.
@@ -16,7 +25,11 @@ export function createServices(deps: { store: Store; secretBox: SecretBox; logge
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'dirsync_' });
   const tenants = createTenantsRepository(store.db);
   const tokens = createTokensRepository(store.db);
-  const directories = createDirectoriesService({ db: store.db, secretBox });
+  const jobs = createJobsRepository(store.db, store.dialect);
+  const directories = createDirectoriesService({ db: store.db, secretBox, publicUrl: deps.publicUrl });
+  // Workers in this process subscribe, so a queued job starts without waiting for a poll.
+  const enqueueListeners = new Set<() => void>();
+  const sync = createSyncService({ directories, jobs, logger, onEnqueued: () => enqueueListeners.forEach((l) => l()) });
   return {
     store,
     db: store.db,
@@ -24,9 +37,19 @@ export function createServices(deps: { store: Store; secretBox: SecretBox; logge
     logger,
     publicUrl: deps.publicUrl ?? null,
     metricsRegistry,
+    syncMetrics: createSyncMetrics(metricsRegistry),
     tenants,
     tokens,
+    jobs,
     directories,
+    sync,
+    enqueueListeners,
+    webhooks: createWebhooksService({ db: store.db, secretBox }),
+    users: createUsersService({ db: store.db }),
+    groups: createGroupsService({ db: store.db }),
+    mappings: createMappingsService({ db: store.db }),
+    conflicts: createConflictsService({ db: store.db }),
+    audit: createAuditService({ db: store.db }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -12,12 +12,25 @@ import { healthRoutes } from './routes/health.routes.js';
 import { directoriesRoutes } from './routes/directories.routes.js';
 import { tokensRoutes } from './routes/tokens.routes.js';
 import { tenantsRoutes } from './routes/tenants.routes.js';
+import { scimAdminRoutes, scimRoutes, type ScimServerOptions } from './routes/scim.routes.js';
+import { syncRoutes } from './routes/sync.routes.js';
+import { statsRoutes } from './routes/stats.routes.js';
+import { eventsRoutes } from './routes/events.routes.js';
+import { webhooksRoutes } from './routes/webhooks.routes.js';
+import { usersRoutes } from './routes/users.routes.js';
+import { groupsRoutes } from './routes/groups.routes.js';
+import { groupMappingsRoutes } from './routes/group-mappings.routes.js';
+import { conflictsRoutes } from './routes/conflicts.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { rolesRoutes } from './routes/roles.routes.js';
 
 export interface ServerOptions {
   logger: Logger;
   /** Bytes; bodies above get 413. */
   bodyLimit?: number;
   authFailures?: { maxFailures: number; windowMs: number };
+  /** SCIM endpoint limits (body size, rate limit, page size). */
+  scim?: ScimServerOptions;
 }
 
 export type Server = FastifyInstance<HttpServer, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
@@ -66,15 +79,28 @@ export async function buildServer(services: Services, options: ServerOptions): P
   });
 
   await app.register(healthRoutes(services));
+  await app.register(scimRoutes(services, options.scim), { prefix: '/scim/v2' });
   await app.register(
     async (api) => {
       await api.register(directoriesRoutes(services));
       await api.register(tokensRoutes(services));
       await api.register(tenantsRoutes(services));
+      await api.register(scimAdminRoutes(services));
+      await api.register(syncRoutes(services));
+      await api.register(statsRoutes(services));
+      await api.register(eventsRoutes(services));
+      await api.register(webhooksRoutes(services));
+      await api.register(usersRoutes(services));
+      await api.register(groupsRoutes(services));
+      await api.register(groupMappingsRoutes(services));
+      await api.register(conflictsRoutes(services));
+      await api.register(auditRoutes(services));
+      await api.register(rolesRoutes(services));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },
   );
+  await app.register((await import('./console.js')).consoleRoutes());
   return app;
 }
 

@@ -17,7 +17,11 @@ import {
   type DirectoryType,
   type DirectoryView,
 } from './directory-schema.js';
-import { directoryTypeSpecs, schemaErrors, type DirectoryTypeSpec } from './directory-types.js';
+import { directoryTypeSpecs, type DirectoryTypeSpec } from './directory-types.js';
+import { schemaErrors } from '../lib/schema.js';
+import type { Connector } from '../connectors/connector.js';
+import type { Health } from './health.js';
+import { AppError } from '../errors.js';
 import { Type } from '@sinclair/typebox';
 
 const policyKeys = Object.keys(policyProperties);
@@ -29,8 +33,10 @@ export interface Actor {
   name: string;
 }
 
-export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox: SecretBox }) {
+export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox: SecretBox; publicUrl?: string | null }) {
   const { db, secretBox } = deps;
+  /** What a type's afterCreate hook returned (SCIM token), shown by the create response only. */
+  const revealOnce = new WeakMap<Directory, Record<string, string>>();
   const repo = createDirectoriesRepository(db);
 
   function specOf(type: DirectoryType): DirectoryTypeSpec {
@@ -41,8 +47,8 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     return spec;
   }
 
-  function openSecrets(d: Directory): Record<string, string> {
-    return d.sealedSecrets ? (JSON.parse(secretBox.open(d.sealedSecrets)) as Record<string, string>) : {};
+  function openSecrets(d: Directory): Record<string, unknown> {
+    return d.sealedSecrets ? (JSON.parse(secretBox.open(d.sealedSecrets)) as Record<string, unknown>) : {};
   }
 
   /**
@@ -52,7 +58,7 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
   function resolve(
     type: DirectoryType,
     body: Record<string, unknown>,
-    existing: { settings: Record<string, unknown>; secrets: Record<string, string> } | null,
+    existing: { settings: Record<string, unknown>; secrets: Record<string, unknown> } | null,
   ) {
     const spec = specOf(type);
     const settingsKeys = Object.keys(spec.settingsSchema.properties);
@@ -84,13 +90,11 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     }
     errors.push(...schemaErrors(PolicySchema, policies));
 
-    const secrets: Record<string, string> = { ...(existing?.secrets ?? {}) };
+    const secrets: Record<string, unknown> = { ...(existing?.secrets ?? {}) };
     for (const key of spec.secretFields) {
       const v = body[key];
-      if (typeof v === 'string') {
-        if (v === '') delete secrets[key];
-        else secrets[key] = v;
-      }
+      if (v === '' || v === null) delete secrets[key];
+      else if (v !== undefined) secrets[key] = v;
     }
     if (errors.length === 0) errors.push(...spec.check(typeSettings, secrets));
     if (errors.length > 0) throw validationError(errors);
@@ -108,10 +112,27 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     return d;
   }
 
+  /** The connector of a saved directory, or of an unsaved create body (validated as create would). */
+  function connectorFor(d: Directory): Connector {
+    const create = specOf(d.type).createConnector;
+    if (!create) throw new AppError('unprocessable', `directories of type "${d.type}" receive pushes; there is no source to connect to`);
+    return create(d.settings, openSecrets(d));
+  }
+
+  function connectorForBody(body: Record<string, unknown>): Connector {
+    const type = body.type as DirectoryType;
+    const { settings, secrets } = resolve(type, body, null);
+    const create = specOf(type).createConnector;
+    if (!create) throw new AppError('unprocessable', `directories of type "${type}" receive pushes; there is no source to connect to`);
+    return create(settings, secrets);
+  }
+
   return {
     repo,
     openSecrets,
     getOrThrow,
+    connectorFor,
+    connectorForBody,
 
     async create(tenantId: string, actor: Actor, body: Record<string, unknown>): Promise<Directory> {
       const type = body.type as DirectoryType;
@@ -133,11 +154,15 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
         lastSuccessAt: null,
         syncCursor: null,
         lastFullSyncAt: null,
+        lastTestAt: null,
+        lastTestError: null,
         createdAt: at,
         updatedAt: at,
       };
       await db.transaction().execute(async (trx) => {
         await repo.insert(directory, trx);
+        const afterCreate = specOf(type).afterCreate;
+        if (afterCreate) revealOnce.set(directory, await afterCreate(trx, directory, { publicUrl: deps.publicUrl ?? null }));
         await writeAudit(trx, {
           tenantId,
           actor: actor.name,
@@ -173,8 +198,11 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
         updatedAt: now(),
       };
       const changedSecrets = Object.keys(body).filter((k) => specOf(before.type).secretFields.includes(k));
+      // New scope, filters or mapping make the stored cursor meaningless: read in full next time.
+      const scopeChanged = JSON.stringify(before.settings) !== JSON.stringify(settings) || changedSecrets.length > 0;
       await db.transaction().execute(async (trx) => {
         await repo.update(after, trx);
+        if (scopeChanged) await repo.resetCursor(id, trx);
         await writeAudit(trx, {
           tenantId,
           actor: actor.name,
@@ -217,15 +245,15 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
       return repo.list(tenantId, limit, after);
     },
 
-    view(d: Directory): DirectoryView {
-      return toView(d, d.sealedSecrets ? Object.keys(openSecrets(d)) : []);
+    view(d: Directory, health: Health): DirectoryView {
+      return { ...toView(d, d.sealedSecrets ? Object.keys(openSecrets(d)) : [], health), ...revealOnce.get(d) };
     },
   };
 }
 export type DirectoriesService = ReturnType<typeof createDirectoriesService>;
 
 /** The API shape: settings flattened beside the identity fields, secrets named but never shown. */
-export function toView(d: Directory, configuredSecrets: string[]): DirectoryView {
+export function toView(d: Directory, configuredSecrets: string[], health?: Health): DirectoryView {
   return {
     id: d.id,
     name: d.name,
@@ -234,6 +262,7 @@ export function toView(d: Directory, configuredSecrets: string[]): DirectoryView
     ...(d.settings as Partial<DirectoryView>),
     syncSchedule: d.syncSchedule,
     configuredSecrets,
+    health: health ?? { status: 'unknown', reason: 'not synced yet' },
     nextRunAt: d.nextRunAt,
     lastRunAt: d.lastRunAt,
     lastSuccessAt: d.lastSuccessAt,

@@ -1,6 +1,10 @@
 import { Type, type Static, type TOptional, type TProperties } from '@sinclair/typebox';
 import { literalUnion } from '../lib/schema.js';
 import { LdapSettingsSchema } from '../connectors/ldap/ldap-config.js';
+import { EntraSettingsSchema } from '../connectors/graph/graph-config.js';
+import { GoogleSettingsSchema } from '../connectors/google/google-config.js';
+import { OktaSettingsSchema } from '../connectors/okta/okta-config.js';
+import { ScimProviderSchema } from '../scim/scim-directory.js';
 
 /**
  * The directories API shapes (SPEC §2). One property map per concern; the create
@@ -58,12 +62,23 @@ export const policyDefaults = {
 
 /** Connection settings of every type, all optional at this level; the type registry decides. */
 export const settingsProperties = {
+  ...EntraSettingsSchema.properties,
+  ...GoogleSettingsSchema.properties,
+  ...OktaSettingsSchema.properties,
   ...LdapSettingsSchema.properties,
+  provider: ScimProviderSchema,
 };
 
 /** Write-only fields. Never in a response, a log line or an audit entry. */
 export const secretProperties = {
   bindPassword: Type.String({ maxLength: 1024, writeOnly: true }),
+  clientSecret: Type.String({ maxLength: 4096, writeOnly: true }),
+  serviceAccountKey: Type.Union([Type.String({ maxLength: 16384 }), Type.Object({}, { additionalProperties: true })], {
+    writeOnly: true,
+    description: 'Google service account JSON key (the file, as text or object)',
+  }),
+  apiToken: Type.String({ maxLength: 4096, writeOnly: true }),
+  privateKey: Type.String({ maxLength: 16384, writeOnly: true }),
 };
 
 type OptionalAll<T extends TProperties> = { [K in keyof T]: TOptional<T[K]> };
@@ -112,6 +127,12 @@ export const DirectoryView = Type.Object({
   configuredSecrets: Type.Array(Type.String(), {
     description: 'Names of the write-only secrets that are set (their values are never returned)',
   }),
+  scimEndpointUrl: Type.Optional(Type.String({ description: 'SCIM directories: the base URL to give the identity provider' })),
+  scimToken: Type.Optional(Type.String({ description: 'SCIM directories: the bearer token, returned once by create (rotate with POST …/scim-token)' })),
+  health: Type.Object(
+    { status: literalUnion(['green', 'yellow', 'red', 'unknown'] as const), reason: Type.String() },
+    { description: 'SPEC §6: green, yellow or red with the reason (unknown before the first run)' },
+  ),
   nextRunAt: nullableString,
   lastRunAt: nullableString,
   lastSuccessAt: nullableString,

@@ -1,9 +1,20 @@
 import type { TObject } from '@sinclair/typebox';
+import type { Transaction } from 'kysely';
 import type { FieldError } from '../errors.js';
-import { LdapSettingsSchema, ldapDefaults } from '../connectors/ldap/ldap-config.js';
+import type { Database } from '../store/schema.js';
+import type { Connector } from '../connectors/connector.js';
+import { LdapSettingsSchema, ldapDefaults, type LdapSettings } from '../connectors/ldap/ldap-config.js';
+import { createLdapConnector } from '../connectors/ldap/ldap-connector.js';
+import { EntraSettingsSchema, type EntraSettings } from '../connectors/graph/graph-config.js';
+import { createEntraConnector } from '../connectors/graph/graph-connector.js';
+import { GoogleSettingsSchema, GoogleServiceAccountKeySchema, type GoogleSettings } from '../connectors/google/google-config.js';
+import { createGoogleConnector } from '../connectors/google/google-connector.js';
+import { OktaSettingsSchema, type OktaSettings } from '../connectors/okta/okta-config.js';
+import { createOktaConnector } from '../connectors/okta/okta-connector.js';
+import { schemaErrors } from '../lib/schema.js';
 import { checkDn, checkHost, checkLdapFilter } from '../lib/validators.js';
 import type { DirectoryType } from './directory-schema.js';
-export { schemaErrors } from '../lib/schema.js';
+import { scimDirectoryTypeSpec } from '../scim/scim-directory.js';
 
 /**
  * What each directory type accepts: its settings schema, its secrets, defaults and
@@ -15,7 +26,14 @@ export interface DirectoryTypeSpec {
   /** Defaults for fields the body omitted, given what it sent. */
   defaults(input: Record<string, unknown>): Record<string, unknown>;
   /** Semantic checks on complete settings and secrets. */
-  check(settings: Record<string, unknown>, secrets: Record<string, string>): FieldError[];
+  check(settings: Record<string, unknown>, secrets: Record<string, unknown>): FieldError[];
+  /** The connector of a saved or unsaved directory; absent for push-only types (SCIM). */
+  createConnector?(settings: Record<string, unknown>, secrets: Record<string, unknown>): Connector;
+  /**
+   * Runs in the creating transaction; what it returns is shown once in the create
+   * response (the SCIM endpoint URL and bearer token) and never stored in clear.
+   */
+  afterCreate?(trx: Transaction<Database>, directory: { id: string; tenantId: string }, context: { publicUrl: string | null }): Promise<Record<string, string>>;
 }
 
 function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
@@ -52,11 +70,59 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
       }
       return errors;
     },
+    createConnector: (settings, secrets) =>
+      createLdapConnector(flavor, settings as unknown as LdapSettings, { bindPassword: secrets.bindPassword as string | undefined }),
   };
 }
+
+const required = (secrets: Record<string, unknown>, field: string, why: string): FieldError[] =>
+  secrets[field] ? [] : [{ field, message: `is required ${why}` }];
 
 export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec>> = {
   ldap: ldapSpec('ldap'),
   active_directory: ldapSpec('active_directory'),
+  entra_id: {
+    settingsSchema: EntraSettingsSchema,
+    secretFields: ['clientSecret'],
+    defaults: () => ({}),
+    check: (_settings, secrets) => required(secrets, 'clientSecret', 'for the client-credentials grant'),
+    createConnector: (settings, secrets) =>
+      createEntraConnector(settings as unknown as EntraSettings, { clientSecret: String(secrets.clientSecret ?? '') }),
+  },
+  google_workspace: {
+    settingsSchema: GoogleSettingsSchema,
+    secretFields: ['serviceAccountKey'],
+    defaults: () => ({ customer: 'my_customer' }),
+    check(_settings, secrets) {
+      const key = secrets.serviceAccountKey;
+      if (!key) return required(secrets, 'serviceAccountKey', '(the service account JSON key)');
+      let parsed: unknown = key;
+      if (typeof key === 'string') {
+        try {
+          parsed = JSON.parse(key);
+        } catch {
+          return [{ field: 'serviceAccountKey', message: 'is not the JSON key file of a service account' }];
+        }
+      }
+      return schemaErrors(GoogleServiceAccountKeySchema, parsed).map((e) => ({ field: `serviceAccountKey.${e.field}`, message: e.message }));
+    },
+    createConnector: (settings, secrets) =>
+      createGoogleConnector(settings as unknown as GoogleSettings, { serviceAccountKey: secrets.serviceAccountKey as string }),
+  },
+  okta: {
+    settingsSchema: OktaSettingsSchema,
+    secretFields: ['apiToken', 'privateKey'],
+    defaults: () => ({}),
+    check(settings, secrets) {
+      if (secrets.apiToken) return [];
+      if (settings.clientId && secrets.privateKey) return [];
+      return [{ field: 'apiToken', message: 'is required (or clientId with privateKey for an OAuth service app)' }];
+    },
+    createConnector: (settings, secrets) =>
+      createOktaConnector(settings as unknown as OktaSettings, {
+        apiToken: secrets.apiToken as string | undefined,
+        privateKey: secrets.privateKey as string | undefined,
+      }),
+  },
+  scim: scimDirectoryTypeSpec,
 };
-

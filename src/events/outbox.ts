@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { now } from '../store/database.js';
 import { redact } from '../security/redact.js';
@@ -22,9 +22,26 @@ type Db = Kysely<Database> | Transaction<Database>;
 /**
  * Appends events in the caller's transaction (the outbox): an event exists exactly
  * when its change was committed. The auto-increment id orders the feed.
+ *
+ * The feed and the webhook fan-out read "everything after id N", which is only
+ * gap-free if, per tenant, ids become visible in id order. On PostgreSQL two
+ * transactions could take ids 10 and 11 and commit 11 first; a reader would pass
+ * 10 for good. So the append takes a per-tenant transaction-scoped advisory lock
+ * before taking ids: the next writer of that tenant gets its ids only after this
+ * transaction committed. SQLite has a single writer, so ids are commit-ordered already.
+ * Outside a transaction the append opens one, so the lock covers the insert.
  */
 export async function appendEvents(db: Db, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
+  if (!db.isTransaction && isPostgres(db)) {
+    await (db as Kysely<Database>).transaction().execute((trx) => appendEvents(trx, events));
+    return;
+  }
+  if (isPostgres(db)) {
+    for (const tenantId of [...new Set(events.map((e) => e.tenantId))].sort()) {
+      await sql`select pg_advisory_xact_lock(${EVENT_LOCK_CLASS}, hashtext(${tenantId}))`.execute(db);
+    }
+  }
   const at = now();
   const rows = events.map((e) => ({
     tenant_id: e.tenantId,
@@ -40,4 +57,11 @@ export async function appendEvents(db: Db, events: NewEvent[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
     await db.insertInto('events').values(rows.slice(i, i + 500)).execute();
   }
+}
+
+/** Advisory lock class (first key) of the per-tenant event order lock. */
+const EVENT_LOCK_CLASS = 0x45564e54; // "EVNT"
+
+function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }

@@ -20,6 +20,9 @@ export interface Directory {
   lastSuccessAt: string | null;
   syncCursor: string | null;
   lastFullSyncAt: string | null;
+  lastTestAt: string | null;
+  /** JSON {kind, message} of the last failed connection test, null when it passed. */
+  lastTestError: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -39,6 +42,8 @@ export function toDirectory(r: DirectoriesTable): Directory {
     lastSuccessAt: r.last_success_at,
     syncCursor: r.sync_cursor,
     lastFullSyncAt: r.last_full_sync_at,
+    lastTestAt: r.last_test_at,
+    lastTestError: r.last_test_error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -59,6 +64,8 @@ export function toDirectoryRow(d: Directory): DirectoriesTable {
     last_success_at: d.lastSuccessAt,
     sync_cursor: d.syncCursor,
     last_full_sync_at: d.lastFullSyncAt,
+    last_test_at: d.lastTestAt,
+    last_test_error: d.lastTestError,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
   };
@@ -110,10 +117,24 @@ export function createDirectoriesRepository(db: Kysely<Database>) {
       await trx.insertInto('directories').values(toDirectoryRow(d)).execute();
     },
 
+    /** Writes what the API controls; run state (cursor, last run) belongs to the job runner. */
     async update(d: Directory, trx: Db = db): Promise<void> {
-      const { id, tenant_id, created_at, ...rest } = toDirectoryRow(d);
-      void created_at;
-      await trx.updateTable('directories').set(rest).where('id', '=', id).where('tenant_id', '=', tenant_id).execute();
+      const r = toDirectoryRow(d);
+      await trx
+        .updateTable('directories')
+        .set({ name: r.name, enabled: r.enabled, settings: r.settings, secrets: r.secrets, sync_schedule: r.sync_schedule, next_run_at: r.next_run_at, updated_at: r.updated_at })
+        .where('id', '=', r.id)
+        .where('tenant_id', '=', r.tenant_id)
+        .execute();
+    },
+
+    /** Forgets the incremental cursor: the next run reads the whole scope. */
+    async resetCursor(id: string, trx: Db = db): Promise<void> {
+      await trx.updateTable('directories').set({ sync_cursor: null, last_full_sync_at: null }).where('id', '=', id).execute();
+    },
+
+    async recordTest(id: string, at: string, error: string | null): Promise<void> {
+      await db.updateTable('directories').set({ last_test_at: at, last_test_error: error }).where('id', '=', id).execute();
     },
 
     async delete(tenantId: string, id: string, trx: Db = db): Promise<boolean> {

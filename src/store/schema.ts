@@ -44,6 +44,9 @@ export interface DirectoriesTable {
   /** Connector cursor of the last complete read (delta link, sync cookie …). */
   sync_cursor: string | null;
   last_full_sync_at: string | null;
+  /** Last connection test of the saved directory; an error makes its health red. */
+  last_test_at: string | null;
+  last_test_error: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -116,6 +119,8 @@ export interface SyncJobsTable {
   trigger: string;
   dry_run: number;
   confirm_deletions: number;
+  /** 1: read the whole scope even when an incremental cursor is stored. */
+  full_requested: number;
   /** 'full' | 'delta' | null until the read starts. */
   mode: string | null;
   users_created: number;
@@ -260,6 +265,9 @@ export interface WebhookEndpointsTable {
   secret: string;
   enabled: number;
   status: string;
+  description: string | null;
+  /** Events up to this id existed before the endpoint: it never receives them. */
+  from_event_id: number;
   failing_since: string | null;
   last_success_at: string | null;
   created_at: string;
@@ -281,6 +289,15 @@ export interface WebhookDeliveriesTable {
   last_duration_ms: number | null;
   created_at: string;
   delivered_at: string | null;
+  /** Retries stop after this time (created + 24 h; reset by a manual redelivery). */
+  give_up_at: string | null;
+}
+
+/** Webhook fan-out progress: the last event of the tenant turned into deliveries. */
+export interface WebhookFanoutCursorsTable {
+  tenant_id: string;
+  last_event_id: number;
+  updated_at: string;
 }
 
 export interface WebhookAttemptsTable {
@@ -291,6 +308,38 @@ export interface WebhookAttemptsTable {
   duration_ms: number;
   error: string | null;
   created_at: string;
+}
+
+/** SCIM bearer token of a SCIM directory: SHA-256 hash and lookup prefix, never the token. */
+export interface ScimTokensTable {
+  directory_id: string;
+  tenant_id: string;
+  prefix: string;
+  hash: string;
+  created_at: string;
+}
+
+/** Users a SCIM client deleted: suspended here, 404 on the SCIM endpoint. */
+export interface ScimDeletedUsersTable {
+  user_id: string;
+  tenant_id: string;
+  directory_id: string;
+  deleted_at: string;
+}
+
+/** SCIM deactivations (DELETE or active=false): applied, or held for approval. */
+export interface ScimDeactivationsTable {
+  id: string;
+  tenant_id: string;
+  directory_id: string;
+  user_id: string;
+  /** 'delete' | 'deactivate' */
+  action: string;
+  /** 'applied' | 'held' | 'approved' | 'rejected' | 'cancelled' */
+  status: string;
+  requested_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
 }
 
 export interface Database {
@@ -314,4 +363,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  scim_tokens: ScimTokensTable;
+  scim_deleted_users: ScimDeletedUsersTable;
+  scim_deactivations: ScimDeactivationsTable;
+  webhook_fanout_cursors: WebhookFanoutCursorsTable;
 }

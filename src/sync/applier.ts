@@ -4,6 +4,7 @@ import { chunks, groupView, upsertGroups, upsertUsers, userView } from '../store
 import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { newId } from '../lib/ids.js';
 import type { Change } from './changes.js';
+import { applyMappingGrants, type MembershipRef } from '../mappings/grants.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -34,6 +35,7 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
     const roleKey = ctx.defaultRole;
     if (created.length > 0 && roleKey) await grantDefaultRole(trx, ctx, created, roleKey);
     for (const c of users) {
+      if (c.action === 'refreshed') continue;
       const data = { ...userView(c.target, ctx.directoryId), ...(c.action === 'created' && roleKey ? { roles: [roleKey] } : {}) };
       const type = c.action === 'created' ? 'user.created' : c.action === 'updated' ? 'user.updated' : c.action === 'suspended' ? 'user.suspended' : 'user.reactivated';
       const changed = Object.keys(c.fields).filter((f) => f !== 'reason');
@@ -82,6 +84,7 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
 
   const memberships = changes.filter((c): c is Extract<Change, { kind: 'membership' }> => c.kind === 'membership');
   const nesting = changes.filter((c): c is Extract<Change, { kind: 'nesting' }> => c.kind === 'nesting');
+  const membershipDelta: { added: MembershipRef[]; removed: MembershipRef[] } = { added: [], removed: [] };
   if (memberships.length > 0 || nesting.length > 0) {
     const userIds = await idsByExternalId(trx, 'users', ctx.directoryId, memberships.map((m) => m.userExternalId));
     const groupIds = await idsByExternalId(trx, 'groups', ctx.directoryId, [
@@ -101,6 +104,8 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
         .execute();
     }
     const removes = resolved.filter((r) => r.m.action === 'removed');
+    membershipDelta.added = adds;
+    membershipDelta.removed = removes;
     const byGroup = new Map<string, string[]>();
     for (const r of removes) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), r.userId]);
     for (const [groupId, ids] of byGroup) {
@@ -125,7 +130,21 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
         await trx.deleteFrom('group_nesting').where('parent_group_id', '=', parent).where('child_group_id', '=', child).execute();
       }
     }
+
+    // A membership change is a change of the group: its version and lastModified move
+    // (SCIM ETags, `updated since` filters). Groups upserted in this batch already moved.
+    const upsertedIds = new Set(upserted.map((c) => c.target.id));
+    const touched = new Set<string>(resolved.map((r) => r.groupId));
+    for (const n of nesting) {
+      const parent = groupIds.get(n.parentExternalId);
+      if (parent) touched.add(parent);
+    }
+    for (const part of chunks([...touched].filter((id) => !upsertedIds.has(id)))) {
+      await trx.updateTable('groups').set((eb) => ({ version: eb('version', '+', 1), updated_at: ctx.at })).where('id', 'in', part).execute();
+    }
   }
+  // Group mappings: grants follow the membership changes, in this transaction.
+  events.push(...(await applyMappingGrants(trx, ctx, { membershipsAdded: membershipDelta.added, membershipsRemoved: membershipDelta.removed, groupsDeleted: deleted, usersSuspended: users.filter((c) => c.action === 'suspended').map((c) => c.target.id) })));
   await appendEvents(trx, events);
 }
 

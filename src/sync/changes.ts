@@ -52,7 +52,7 @@ export function countChange(counts: JobCounts, c: Change): void {
       if (c.action === 'created') counts.usersCreated++;
       else if (c.action === 'updated') counts.usersUpdated++;
       else if (c.action === 'suspended') counts.usersDeactivated++;
-      else counts.usersReactivated++;
+      else if (c.action === 'reactivated') counts.usersReactivated++;
       break;
     case 'group':
       if (c.action === 'created') counts.groupsCreated++;

@@ -141,17 +141,22 @@ async function planUserPage(input: PlanInput, writer: ChangeWriter, page: Source
     return diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
   });
 
-  // A conflict already open with the same source value is not raised again.
+  // A conflict already open with the same source value is not raised again, nor is one
+  // whose latest resolution was keep_local for that same source value.
   const withConflicts = plans.filter((p) => p && p.conflicts.length > 0).map((p) => p!.target.id);
   const open = new Map<string, unknown>();
   for (const part of chunks(withConflicts)) {
-    const rows = await db.selectFrom('conflicts').select(['user_id', 'field', 'source_value']).where('status', '=', 'open').where('user_id', 'in', part).execute();
-    for (const r of rows) open.set(`${r.user_id}\u0000${r.field}`, r.source_value === null ? null : JSON.parse(r.source_value));
+    const rows = await db.selectFrom('conflicts').select(['user_id', 'field', 'source_value', 'status', 'resolution']).where('user_id', 'in', part).orderBy('created_at').orderBy('id').execute();
+    for (const r of rows) {
+      const key = `${r.user_id}\u0000${r.field}`;
+      if (r.status === 'open' || r.resolution === 'keep_local') open.set(key, r.source_value === null ? null : JSON.parse(r.source_value));
+      else open.delete(key);
+    }
   }
 
   for (const plan of plans) {
     if (!plan) continue;
-    if (plan.action) await writer.add({ kind: 'user', action: plan.action, target: plan.target, fields: plan.fields });
+    await writer.add({ kind: 'user', action: plan.action, target: plan.target, fields: plan.fields });
     for (const c of plan.conflicts) {
       const key = `${plan.target.id}\u0000${c.field}`;
       if (open.has(key) && sameValue(open.get(key), c.sourceValue)) continue;

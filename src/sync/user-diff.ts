@@ -2,7 +2,10 @@ import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { newId } from '../lib/ids.js';
 import { mappedUserFields, sameValue, type UserState, type UserTarget } from './records.js';
 
-export type UserAction = 'created' | 'updated' | 'suspended' | 'reactivated';
+/** `refreshed`: the source changed but nothing visible here did (a policy kept a local
+ * value): only the stored source hash moves, silently, so the next run compares against
+ * what the source says now. Never counted, listed or announced. */
+export type UserAction = 'created' | 'updated' | 'suspended' | 'reactivated' | 'refreshed';
 
 export interface FieldChange {
   old: unknown;
@@ -16,7 +19,7 @@ export interface ConflictFound {
 }
 
 export interface UserPlan {
-  action: UserAction | null;
+  action: UserAction;
   target: UserTarget;
   fields: Record<string, FieldChange>;
   conflicts: ConflictFound[];
@@ -109,9 +112,8 @@ export function diffUser(
   } else if (Object.keys(fields).length > 0) {
     action = 'updated';
   }
-  if (action === null && conflicts.length === 0) return null;
   target.sourceHash = incoming.hash;
-  return { action, target, fields, conflicts };
+  return { action: action ?? 'refreshed', target, fields, conflicts };
 }
 
 /** A stored user that left the source's scope (deleted, moved, filtered out). */

@@ -5,9 +5,17 @@ import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { DirectoryCreateBody, DirectoryUpdateBody, DirectoryView } from '../../directories/directory-schema.js';
 import { errorResponses, IdParams, PageQuery, pageOf } from '../schemas.js';
+import type { Directory } from '../../store/directories.repository.js';
+import { directoryHealth } from '../../directories/health.js';
 
 export function directoriesRoutes(services: Services): FastifyPluginAsync {
-  const { directories } = services;
+  const { directories, jobs } = services;
+  /** Views with health, from one query for the last run of every directory shown. */
+  const views = async (list: Directory[]) => {
+    const last = await jobs.lastFinished(list.map((d) => d.id));
+    return list.map((d) => directories.view(d, directoryHealth(d, last.get(d.id))));
+  };
+  const viewOne = async (d: Directory) => (await views([d]))[0]!;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['directories'];
@@ -18,7 +26,7 @@ export function directoriesRoutes(services: Services): FastifyPluginAsync {
     }, async (request) => {
       const auth = authOf(request);
       const page = await directories.list(auth.tenantId, request.query.limit, request.query.after);
-      return { data: page.data.map((d) => directories.view(d)), nextCursor: page.nextCursor };
+      return { data: await views(page.data), nextCursor: page.nextCursor };
     });
 
     app.get('/directories/:id', {
@@ -26,7 +34,7 @@ export function directoriesRoutes(services: Services): FastifyPluginAsync {
       schema: { tags, params: IdParams, response: { 200: DirectoryView, ...errorResponses } },
     }, async (request) => {
       const d = await directories.getOrThrow(authOf(request).tenantId, request.params.id);
-      return directories.view(d);
+      return viewOne(d);
     });
 
     app.post('/directories', {
@@ -35,7 +43,7 @@ export function directoriesRoutes(services: Services): FastifyPluginAsync {
     }, async (request, reply) => {
       const auth = authOf(request);
       const d = await directories.create(auth.tenantId, { name: auth.actor }, request.body);
-      return reply.status(201).send(directories.view(d));
+      return reply.status(201).send(await viewOne(d));
     });
 
     app.put('/directories/:id', {
@@ -44,7 +52,7 @@ export function directoriesRoutes(services: Services): FastifyPluginAsync {
     }, async (request) => {
       const auth = authOf(request);
       const d = await directories.update(auth.tenantId, request.params.id, { name: auth.actor }, request.body);
-      return directories.view(d);
+      return viewOne(d);
     });
 
     app.delete('/directories/:id', {

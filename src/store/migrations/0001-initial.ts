@@ -43,6 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_success_at', 'text')
     .addColumn('sync_cursor', 'text')
     .addColumn('last_full_sync_at', 'text')
+    .addColumn('last_test_at', 'text')
+    .addColumn('last_test_error', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
@@ -133,6 +135,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('trigger', 'text', (c) => c.notNull())
     .addColumn('dry_run', 'integer', (c) => c.notNull())
     .addColumn('confirm_deletions', 'integer', (c) => c.notNull())
+    .addColumn('full_requested', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('mode', 'text')
     .addColumn('users_created', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('users_updated', 'integer', (c) => c.notNull().defaultTo(0))

@@ -1,0 +1,161 @@
+/**
+ * The server half of the SCIM benchmark, run in its own process so the load generator
+ * does not share its event loop: dirsync on a fresh SQLite file (or DIRSYNC_BENCH_DB_URL),
+ * one SCIM directory, and IPC commands to seed a large group and report peak RSS.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/logger.js';
+import { bootstrap, openServices } from '../../src/main.js';
+import { buildServer } from '../../src/api/server.js';
+import { generateKey } from '../../src/security/secret-box.js';
+import { applyChanges } from '../../src/sync/applier.js';
+import { newId } from '../../src/lib/ids.js';
+import { now } from '../../src/store/database.js';
+import type { Change } from '../../src/sync/changes.js';
+
+type Command = { cmd: 'seed-group'; size: number; name: string } | { cmd: 'rss' } | { cmd: 'stop' };
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dirsync-bench-'));
+const databaseUrl =
+  process.env.DIRSYNC_BENCH_DB_URL ?? `sqlite:${path.join(dataDir, 'dirsync.db')}`;
+const logger = createLogger('warn');
+const services = await openServices(
+  {
+    databaseUrl,
+    dataDir,
+    secretKeys: [generateKey()],
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    publicUrl: null,
+  },
+  logger,
+);
+const boot = await bootstrap(services);
+// The per-token rate limit would cap the benchmark: measure the endpoint, not the limiter.
+const server = await buildServer(services, {
+  logger,
+  scim: { rateLimit: { perSecond: 1e9, burst: 1e9 } },
+});
+await server.listen({ port: 0, host: '127.0.0.1' });
+const address = server.server.address();
+const port = typeof address === 'object' && address ? address.port : 0;
+
+const adminToken =
+  boot.adminToken ??
+  (await services.tokens.create({ tenantId: null, name: 'bench', permissions: ['admin'] })).token;
+const created = await server.inject({
+  method: 'POST',
+  url: '/api/v1/directories',
+  headers: { authorization: `Bearer ${adminToken}` },
+  payload: { name: 'bench', type: 'scim', provider: 'generic', defaultRole: null },
+});
+const directory = JSON.parse(created.body) as { id: string; scimToken: string };
+
+/** Seeds users and one group holding all of them through the applier in batches (setup, not measured). */
+async function seedGroup(size: number, name: string) {
+  const at = now();
+  const ctx = {
+    tenantId: boot.tenantId,
+    directoryId: directory.id,
+    actor: 'bench',
+    defaultRole: null,
+    at,
+  };
+  const groupId = newId();
+  await services.db
+    .transaction()
+    .execute((trx) =>
+      applyChanges(trx, ctx, [
+        {
+          kind: 'group',
+          action: 'created',
+          target: {
+            id: groupId,
+            externalId: groupId,
+            name,
+            description: null,
+            sourceDn: null,
+            sourceHash: null,
+            extra: {},
+          },
+          fields: {},
+        },
+      ]),
+    );
+  const userIds: string[] = [];
+  for (let i = 0; i < size; i += 2000) {
+    const changes: Change[] = [];
+    for (let j = i; j < Math.min(size, i + 2000); j++) {
+      const id = newId();
+      userIds.push(id);
+      changes.push({
+        kind: 'user',
+        action: 'created',
+        target: {
+          id,
+          externalId: id,
+          username: `${name}-${j}@bench.example`,
+          firstName: 'B',
+          lastName: String(j),
+          email: `${name}-${j}@bench.example`,
+          phone: null,
+          displayName: null,
+          custom: {},
+          extra: {},
+          status: 'active',
+          localEdits: {},
+          sourceHash: null,
+          sourceDn: null,
+          suspendedAt: null,
+          createdAt: at,
+        },
+        fields: {},
+      });
+    }
+    await services.db.transaction().execute(async (trx) => {
+      await applyChanges(trx, ctx, changes);
+      await trx
+        .insertInto('memberships')
+        .values(
+          changes.map((c) => ({
+            tenant_id: boot.tenantId,
+            group_id: groupId,
+            user_id: (c as Extract<Change, { kind: 'user' }>).target.id,
+            direct: 1,
+            created_at: at,
+          })),
+        )
+        .execute();
+    });
+  }
+  return { groupId };
+}
+
+process.on('message', (message: Command) => {
+  void (async () => {
+    if (message.cmd === 'seed-group')
+      process.send?.({ cmd: 'seeded', ...(await seedGroup(message.size, message.name)) });
+    else if (message.cmd === 'rss')
+      process.send?.({
+        cmd: 'rss',
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        rssBytes: process.memoryUsage().rss,
+      });
+    else {
+      await server.close();
+      await services.store.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  })();
+});
+process.send?.({
+  cmd: 'ready',
+  url: `http://127.0.0.1:${port}`,
+  directoryId: directory.id,
+  token: directory.scimToken,
+  database: services.store.dialect,
+});

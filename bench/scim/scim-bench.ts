@@ -1,0 +1,306 @@
+/**
+ * SCIM endpoint benchmark (issue 5): drives /scim/v2 over loopback with autocannon and
+ * reports requests/second and latency for the operations IdPs send most, plus the
+ * server's peak RSS. Prints a table and writes JSON to bench/results/.
+ *
+ *   npm run bench:scim                       # SQLite, 10 connections, 10 s per scenario
+ *   BENCH_DURATION=5 BENCH_CONNECTIONS=10 npm run bench:scim
+ *   DIRSYNC_BENCH_DB_URL=postgres://… npm run bench:scim
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const bigGroupSize = Number(process.env.BENCH_BIG_GROUP ?? 100_000);
+const here = import.meta.dirname;
+
+interface Ready {
+  url: string;
+  directoryId: string;
+  token: string;
+  database: string;
+}
+
+function startServer(): Promise<{ child: ChildProcess; ready: Ready }> {
+  const child = fork(path.join(here, 'scim-bench-server.ts'), [], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+        : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    child.once('message', (m: Ready & { cmd: string }) => resolve({ child, ready: m }));
+  });
+}
+
+function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { cmd: string }) => {
+      if (m.cmd !== reply) return;
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
+interface Row {
+  scenario: string;
+  requests: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+}
+
+const rows: Row[] = [];
+
+function record(scenario: string, r: AutocannonResult): Row {
+  const row = {
+    scenario,
+    requests: r.requests.total,
+    reqPerSec: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    errors: r.errors + r.timeouts + r.non2xx,
+  };
+  rows.push(row);
+  console.log(`  ${scenario}: ${row.reqPerSec} req/s, p99 ${row.p99Ms} ms, errors ${row.errors}`);
+  return row;
+}
+
+async function main(): Promise<void> {
+  const { child, ready } = await startServer();
+  const base = `/scim/v2/${ready.directoryId}`;
+  const headers = {
+    authorization: `Bearer ${ready.token}`,
+    'content-type': 'application/scim+json',
+  };
+  const run = (
+    requests: AutocannonRequest[],
+    options: { duration?: number; connections?: number; amount?: number } = {},
+  ) =>
+    autocannon({
+      url: ready.url,
+      connections: options.connections ?? connections,
+      ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? duration }),
+      headers,
+      requests,
+    });
+  console.log(
+    `dirsync SCIM benchmark: ${ready.database}, ${connections} connections, ${duration} s per scenario, ${os.cpus().length} CPUs`,
+  );
+
+  // 1. POST /Users, every request a new user.
+  let n = 0;
+  const userName = (i: number) => `bench.user.${i}@example.com`;
+  record(
+    'POST /Users (distinct users)',
+    await run([
+      {
+        method: 'POST',
+        path: `${base}/Users`,
+        setupRequest: (req) => {
+          const i = n++;
+          return {
+            ...req,
+            body: JSON.stringify({
+              schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+              userName: userName(i),
+              externalId: `ext-${i}`,
+              name: { givenName: 'Bench', familyName: `User ${i}` },
+              emails: [{ value: userName(i), type: 'work', primary: true }],
+              active: true,
+            }),
+          };
+        },
+      },
+    ]),
+  );
+  const created = n;
+
+  // The ids of the created users, read once through the API.
+  const ids: string[] = [];
+  for (let start = 1; ids.length < created; start += 1000) {
+    const res = await fetch(
+      `${ready.url}${base}/Users?startIndex=${start}&count=1000&attributes=id`,
+      { headers },
+    );
+    const page = (await res.json()) as { Resources: { id: string }[] };
+    if (page.Resources.length === 0) break;
+    ids.push(...page.Resources.map((r) => r.id));
+  }
+
+  // 2. GET /Users?filter=userName eq "…" (Entra's and Okta's probe).
+  let g = 0;
+  record(
+    'GET /Users?filter=userName eq',
+    await run([
+      {
+        method: 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${userName(g++ % created)}"`)}`,
+        }),
+      },
+    ]),
+  );
+
+  // 3. PATCH /Users/{id} replacing the name.
+  let p = 0;
+  record(
+    'PATCH /Users/{id} (replace name)',
+    await run([
+      {
+        method: 'PATCH',
+        setupRequest: (req) => {
+          const i = p++;
+          return {
+            ...req,
+            path: `${base}/Users/${ids[i % ids.length]}`,
+            body: JSON.stringify({
+              schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+              Operations: [{ op: 'replace', path: 'name.familyName', value: `Renamed ${i}` }],
+            }),
+          };
+        },
+      },
+    ]),
+  );
+
+  // 4. PATCH /Groups/{id} adding 1,000 members in one request (one request at a time).
+  const groupIds: string[] = [];
+  const batches = Math.min(20, Math.floor(ids.length / 1000));
+  for (let i = 0; i < batches; i++) {
+    const res = await fetch(`${ready.url}${base}/Groups`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ displayName: `bench-group-${i}` }),
+    });
+    groupIds.push(((await res.json()) as { id: string }).id);
+  }
+  let b = 0;
+  record(
+    'PATCH /Groups/{id} (+1,000 members)',
+    await run(
+      [
+        {
+          method: 'PATCH',
+          setupRequest: (req) => {
+            const i = b++;
+            const members = ids.slice(i * 1000, i * 1000 + 1000).map((value) => ({ value }));
+            return {
+              ...req,
+              path: `${base}/Groups/${groupIds[i]}`,
+              body: JSON.stringify({
+                schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+                Operations: [{ op: 'Add', path: 'members', value: members }],
+              }),
+            };
+          },
+        },
+      ],
+      { connections: 1, amount: batches },
+    ),
+  );
+
+  // 5. One-member PATCH on a 100,000-member group versus a 10-member group.
+  const pool = ids.slice(0, 1000);
+  const onePatch = (groupId: string) => {
+    let k = 0;
+    return run(
+      [
+        {
+          method: 'PATCH',
+          setupRequest: (req) => {
+            const i = k++;
+            const member = pool[Math.floor(i / 2) % pool.length];
+            const op =
+              i % 2 === 0
+                ? { op: 'add', path: 'members', value: [{ value: member }] }
+                : { op: 'remove', path: `members[value eq "${member}"]` };
+            return {
+              ...req,
+              path: `${base}/Groups/${groupId}`,
+              body: JSON.stringify({
+                schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+                Operations: [op],
+              }),
+            };
+          },
+        },
+      ],
+      { duration: Math.max(3, Math.round(duration / 2)) },
+    );
+  };
+  const small = await ask<{ groupId: string }>(
+    child,
+    { cmd: 'seed-group', size: 10, name: 'small' },
+    'seeded',
+  );
+  record('PATCH one member, 10-member group', await onePatch(small.groupId));
+  const seedStart = Date.now();
+  const big = await ask<{ groupId: string }>(
+    child,
+    { cmd: 'seed-group', size: bigGroupSize, name: 'big' },
+    'seeded',
+  );
+  console.log(
+    `  (seeded a ${bigGroupSize}-member group in ${((Date.now() - seedStart) / 1000).toFixed(1)} s)`,
+  );
+  record(
+    `PATCH one member, ${bigGroupSize.toLocaleString('en')}-member group`,
+    await onePatch(big.groupId),
+  );
+
+  const rss = await ask<{ maxRssBytes: number }>(child, { cmd: 'rss' }, 'rss');
+  child.send({ cmd: 'stop' });
+
+  const peakRssMb = Math.round(rss.maxRssBytes / 1024 / 1024);
+  console.log('');
+  console.table(
+    rows.map((r) => ({
+      scenario: r.scenario,
+      'req/s': r.reqPerSec,
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      'max ms': r.maxMs,
+      requests: r.requests,
+      errors: r.errors,
+    })),
+  );
+  console.log(`server peak RSS: ${peakRssMb} MiB`);
+
+  const result = {
+    benchmark: 'scim',
+    at: new Date().toISOString(),
+    database: ready.database,
+    node: process.version,
+    cpus: os.cpus().length,
+    connections,
+    durationSeconds: duration,
+    bigGroupSize,
+    scenarios: rows,
+    serverPeakRssMb: peakRssMb,
+  };
+  const dir = path.resolve(here, '../results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `scim-${ready.database}-${result.at.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
+await main();

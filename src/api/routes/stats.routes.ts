@@ -1,0 +1,60 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../services.js';
+import { authOf } from '../auth.js';
+import { errorResponses } from '../schemas.js';
+import { directoryHealth } from '../../directories/health.js';
+import { toDirectory } from '../../store/directories.repository.js';
+
+const Counts = Type.Record(Type.String(), Type.Integer());
+
+/** SPEC §2 /stats: directories and connectors, users and groups by status, health. */
+export function statsRoutes(services: Services): FastifyPluginAsync {
+  const { db, jobs } = services;
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    app.get('/stats', {
+      config: { permission: 'directory:read' },
+      schema: {
+        tags: ['stats'],
+        response: {
+          200: Type.Object({
+            directories: Type.Object({ total: Type.Integer(), active: Type.Integer(), byType: Counts }),
+            users: Type.Object({ total: Type.Integer(), byStatus: Counts }),
+            groups: Type.Object({ total: Type.Integer() }),
+            health: Counts,
+          }),
+          ...errorResponses,
+        },
+      },
+    }, async (request) => {
+      const tenantId = authOf(request).tenantId;
+      const dirRows = await db.selectFrom('directories').selectAll().where('tenant_id', '=', tenantId).execute();
+      const dirs = dirRows.map(toDirectory);
+      const last = await jobs.lastFinished(dirs.map((d) => d.id));
+      const byType: Record<string, number> = {};
+      const health: Record<string, number> = { green: 0, yellow: 0, red: 0, unknown: 0 };
+      for (const d of dirs) {
+        byType[d.type] = (byType[d.type] ?? 0) + 1;
+        const h = directoryHealth(d, last.get(d.id));
+        health[h.status] = (health[h.status] ?? 0) + 1;
+      }
+      const users = await db
+        .selectFrom('users')
+        .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+        .where('tenant_id', '=', tenantId)
+        .groupBy('status')
+        .execute();
+      const byStatus: Record<string, number> = { active: 0, suspended: 0 };
+      for (const r of users) byStatus[r.status] = Number(r.n);
+      const groups = await db.selectFrom('groups').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+      return {
+        directories: { total: dirs.length, active: dirs.filter((d) => d.enabled).length, byType },
+        users: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
+        groups: { total: Number(groups.n) },
+        health,
+      };
+    });
+  };
+}

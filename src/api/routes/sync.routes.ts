@@ -1,0 +1,177 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../services.js';
+import { authOf } from '../auth.js';
+import { notFound } from '../../errors.js';
+import { DirectoryCreateBody } from '../../directories/directory-schema.js';
+import { errorResponses, IdParams, PageQuery, pageOf } from '../schemas.js';
+import { literalUnion } from '../../lib/schema.js';
+import { jobStatuses, jobTriggers, type Job } from '../../store/jobs.repository.js';
+import { decodeCursor, toPage } from '../../lib/cursor.js';
+
+const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const JobView = Type.Object({
+  id: Type.String(),
+  directoryId: Type.String(),
+  status: literalUnion(jobStatuses),
+  trigger: literalUnion(jobTriggers),
+  dryRun: Type.Boolean(),
+  confirmDeletions: Type.Boolean(),
+  fullRequested: Type.Boolean(),
+  mode: Nullable(literalUnion(['full', 'delta'] as const)),
+  usersCreated: Type.Integer(),
+  usersUpdated: Type.Integer(),
+  usersDeactivated: Type.Integer(),
+  usersReactivated: Type.Integer(),
+  groupsCreated: Type.Integer(),
+  groupsUpdated: Type.Integer(),
+  groupsDeleted: Type.Integer(),
+  membershipsAdded: Type.Integer(),
+  membershipsRemoved: Type.Integer(),
+  recordsRead: Type.Integer(),
+  errorCount: Type.Integer({ description: 'All per-record errors; `errors` lists the first 100' }),
+  errors: Type.Array(Type.Object({ externalId: Nullable(Type.String()), dn: Nullable(Type.String()), code: Type.String(), message: Type.String() })),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() }, { description: 'Why a failed or cancelled job stopped' })),
+  progress: Type.Object({
+    phase: Type.String({ description: 'queued | fetching_users | fetching_groups | diffing | applying | done' }),
+    done: Type.Integer(),
+    total: Nullable(Type.Integer()),
+    rate: Type.Optional(Type.Number({ description: 'records per second' })),
+  }),
+  attempt: Type.Integer(),
+  scheduledFor: Nullable(Type.String()),
+  createdAt: Type.String(),
+  startedAt: Nullable(Type.String()),
+  completedAt: Nullable(Type.String()),
+});
+
+const ChangeView = Type.Object({
+  id: Type.Integer(),
+  objectType: Type.String({ description: 'user | group | membership | conflict | error' }),
+  action: Type.String(),
+  objectId: Nullable(Type.String()),
+  externalId: Nullable(Type.String()),
+  name: Nullable(Type.String()),
+  dn: Nullable(Type.String()),
+  fields: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
+const TestView = Type.Union([
+  Type.Object({ success: Type.Literal(true), usersFound: Type.Integer(), groupsFound: Type.Integer() }),
+  Type.Object({ success: Type.Literal(false), error: Type.Object({ kind: Type.String(), message: Type.String() }) }),
+]);
+
+const JobParams = Type.Object({ id: Type.String(), jobId: Type.String() });
+
+export function toJobView(j: Job) {
+  const { tenantId: _t, maxAttempts: _m, ...rest } = j;
+  return rest;
+}
+
+/** Sync runs, job history, change lists, cancellation and connection tests (SPEC §2, §3). */
+export function syncRoutes(services: Services): FastifyPluginAsync {
+  const { jobs, sync, directories, db } = services;
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['sync'];
+
+    app.post('/directories/:id/sync', {
+      config: { permission: 'directory:write' },
+      schema: {
+        tags,
+        params: IdParams,
+        querystring: Type.Object({
+          dryRun: Type.Boolean({ default: false, description: 'Compute and list the changes; apply nothing' }),
+          confirmDeletions: Type.Boolean({ default: false, description: 'Apply suspensions above the deletion threshold' }),
+          full: Type.Boolean({ default: false, description: 'Read the whole scope even when an incremental cursor is stored' }),
+        }),
+        response: { 202: Type.Object({ jobId: Type.String(), status: Type.String(), startedAt: Nullable(Type.String()), created: Type.Boolean() }), ...errorResponses, 422: errorResponses[400] },
+      },
+    }, async (request, reply) => {
+      const auth = authOf(request);
+      const { job, created } = await sync.requestSync(auth.tenantId, request.params.id, { ...request.query, trigger: 'api' });
+      return reply.status(202).send({ jobId: job.id, status: job.status, startedAt: job.startedAt ?? job.createdAt, created });
+    });
+
+    app.get('/directories/:id/jobs', {
+      config: { permission: 'directory:read' },
+      schema: { tags, params: IdParams, querystring: PageQuery, response: { 200: pageOf(JobView), ...errorResponses } },
+    }, async (request) => {
+      const auth = authOf(request);
+      await directories.getOrThrow(auth.tenantId, request.params.id);
+      const page = await jobs.list(auth.tenantId, request.params.id, request.query.limit, request.query.after);
+      return { data: page.data.map(toJobView), nextCursor: page.nextCursor };
+    });
+
+    app.get('/directories/:id/jobs/:jobId', {
+      config: { permission: 'directory:read' },
+      schema: { tags, params: JobParams, response: { 200: JobView, ...errorResponses } },
+    }, async (request) => {
+      const job = await jobs.get(authOf(request).tenantId, request.params.id, request.params.jobId);
+      if (!job) throw notFound('job');
+      return toJobView(job);
+    });
+
+    app.get('/directories/:id/jobs/:jobId/changes', {
+      config: { permission: 'directory:read' },
+      schema: {
+        tags,
+        params: JobParams,
+        querystring: Type.Composite([PageQuery, Type.Object({ objectType: Type.Optional(Type.String()), action: Type.Optional(Type.String()) })]),
+        response: { 200: pageOf(ChangeView), ...errorResponses },
+      },
+    }, async (request) => {
+      const job = await jobs.get(authOf(request).tenantId, request.params.id, request.params.jobId);
+      if (!job) throw notFound('job');
+      const { limit, after, objectType, action } = request.query;
+      let q = db
+        .selectFrom('sync_changes')
+        .select(['id', 'object_type', 'action', 'object_id', 'external_id', 'name', 'dn', 'fields', 'error_code', 'error_message'])
+        .where('job_id', '=', job.id)
+        // Internal bookkeeping (group nesting edges, silent source-hash refreshes) is not a change anyone sees.
+        .where('object_type', '!=', 'nesting')
+        .where('action', '!=', 'refreshed')
+        .orderBy('id')
+        .limit(limit + 1);
+      if (objectType) q = q.where('object_type', '=', objectType);
+      if (action) q = q.where('action', '=', action);
+      if (after) q = q.where('id', '>', Number(decodeCursor(after, 1)[0]));
+      const rows = await q.execute();
+      return toPage(rows, limit, (r) => [r.id], (r) => ({
+        id: r.id,
+        objectType: r.object_type,
+        action: r.action,
+        objectId: r.object_id,
+        externalId: r.external_id,
+        name: r.name,
+        dn: r.dn,
+        fields: r.fields ? (JSON.parse(r.fields) as Record<string, unknown>) : null,
+        error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+      }));
+    });
+
+    app.post('/directories/:id/jobs/:jobId/cancel', {
+      config: { permission: 'directory:write' },
+      schema: { tags, params: JobParams, response: { 202: JobView, ...errorResponses } },
+    }, async (request, reply) => {
+      const auth = authOf(request);
+      const job = await jobs.get(auth.tenantId, request.params.id, request.params.jobId);
+      if (!job) throw notFound('job');
+      await jobs.requestCancel(job.id);
+      return reply.status(202).send(toJobView((await jobs.getById(job.id))!));
+    });
+
+    app.post('/directories/:id/test', {
+      config: { permission: 'directory:write' },
+      schema: { tags, params: IdParams, response: { 200: TestView, ...errorResponses, 422: errorResponses[400] } },
+    }, async (request) => sync.testSaved(authOf(request).tenantId, request.params.id));
+
+    app.post('/directories/test', {
+      config: { permission: 'directory:write' },
+      schema: { tags, body: DirectoryCreateBody, response: { 200: TestView, ...errorResponses, 422: errorResponses[400] } },
+    }, async (request) => sync.testUnsaved(request.body));
+  };
+}

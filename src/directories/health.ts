@@ -1,0 +1,33 @@
+import type { Directory } from '../store/directories.repository.js';
+import type { Job } from '../store/jobs.repository.js';
+import { nextCronRuns } from '../lib/validators.js';
+
+export type HealthStatus = 'green' | 'yellow' | 'red' | 'unknown';
+export interface Health {
+  status: HealthStatus;
+  reason: string;
+}
+
+/**
+ * SPEC §6: green = last run completed cleanly; yellow = completed with record
+ * errors; red = last run failed, the last connection test failed, or no successful
+ * run within 3 scheduled intervals. Push-only and never-run directories are unknown.
+ */
+export function directoryHealth(d: Directory, last: Job | undefined, at: Date = new Date()): Health {
+  if (d.lastTestError) {
+    const e = JSON.parse(d.lastTestError) as { kind: string; message: string };
+    return { status: 'red', reason: `connection test failed (${e.kind}): ${e.message}` };
+  }
+  if (d.syncSchedule && d.enabled) {
+    const lastOk = d.lastSuccessAt ? Date.parse(d.lastSuccessAt) : Date.parse(d.createdAt);
+    const runs = nextCronRuns(d.syncSchedule, 4, new Date(lastOk));
+    const third = runs[2];
+    if (third && at.getTime() > third.getTime() + 60_000) {
+      return { status: 'red', reason: d.lastSuccessAt ? `no successful sync since ${d.lastSuccessAt} (3 scheduled runs missed)` : 'no successful sync in 3 scheduled intervals' };
+    }
+  }
+  if (!last) return { status: 'unknown', reason: d.type === 'scim' ? 'receives SCIM pushes' : 'not synced yet' };
+  if (last.status === 'failed') return { status: 'red', reason: `last sync failed: ${last.error?.code ?? 'error'}: ${last.error?.message ?? ''}`.trim() };
+  if (last.status === 'completed_with_errors') return { status: 'yellow', reason: `last sync completed with ${last.errorCount} record error${last.errorCount === 1 ? '' : 's'}` };
+  return { status: 'green', reason: `last sync completed at ${last.completedAt}` };
+}

@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { parseJson } from '../store/database.js';
+import { toUserTarget, userView } from '../store/users.repository.js';
+import { appendEvents } from '../events/outbox.js';
+import { writeAudit } from '../store/audit.repository.js';
+
+export interface PurgeReport {
+  directoriesChecked: number;
+  usersDeleted: number;
+}
+
+const BATCH = 500;
+export const PURGE_ACTOR = 'system:retention';
+
+/**
+ * Deletes users suspended longer than their directory's `purgeAfterDays` (directories
+ * without it keep suspended users forever). Each deletion emits `user.deleted` and an
+ * audit entry in the same transaction; earlier audit entries and events stay, and the
+ * user's memberships, grants and conflicts go with it. A user reactivated before the
+ * deadline is untouched (its suspended_at is cleared). Call it periodically (the
+ * scheduler does, e.g. hourly); it is idempotent and safe on several workers at once.
+ */
+export async function purgeSuspendedUsers(db: Kysely<Database>, now: Date = new Date()): Promise<PurgeReport> {
+  const report: PurgeReport = { directoriesChecked: 0, usersDeleted: 0 };
+  const directories = await db.selectFrom('directories').select(['id', 'tenant_id', 'settings']).execute();
+  for (const d of directories) {
+    const days = parseJson<Record<string, unknown>>(d.settings, {}).purgeAfterDays;
+    if (typeof days !== 'number' || days <= 0) continue;
+    report.directoriesChecked++;
+    const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
+    for (;;) {
+      const deleted = await db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('users')
+          .selectAll()
+          .where('directory_id', '=', d.id)
+          .where('status', '=', 'suspended')
+          .where('suspended_at', 'is not', null)
+          .where('suspended_at', '<', cutoff)
+          .orderBy('id')
+          .limit(BATCH)
+          .execute();
+        if (rows.length === 0) return 0;
+        const ids = rows.map((r) => r.id);
+        const gone = await trx.deleteFrom('users').where('id', 'in', ids).where('status', '=', 'suspended').returning('id').execute();
+        const goneIds = new Set(gone.map((g) => g.id));
+        const purged = rows.filter((r) => goneIds.has(r.id));
+        await appendEvents(
+          trx,
+          purged.map((r) => ({
+            tenantId: r.tenant_id,
+            directoryId: r.directory_id,
+            type: 'user.deleted' as const,
+            objectType: 'user',
+            objectId: r.id,
+            data: { ...userView(toUserTarget(r), r.directory_id), reason: 'retention', suspendedAt: r.suspended_at },
+            actor: PURGE_ACTOR,
+          })),
+        );
+        await writeAudit(
+          trx,
+          purged.map((r) => ({
+            tenantId: r.tenant_id,
+            actor: PURGE_ACTOR,
+            action: 'user.purged',
+            objectType: 'user',
+            objectId: r.id,
+            directoryId: r.directory_id,
+            before: { ...userView(toUserTarget(r), r.directory_id), suspendedAt: r.suspended_at },
+            after: { purgeAfterDays: days },
+          })),
+        );
+        return rows.length;
+      });
+      report.usersDeleted += deleted;
+      if (deleted < BATCH) break;
+    }
+  }
+  return report;
+}

@@ -1,0 +1,101 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { JobsRepository } from '../store/jobs.repository.js';
+import { now } from '../store/database.js';
+import { runSyncJob, type RunnerDeps, type RunOutcome } from '../sync/job-runner.js';
+
+export interface WorkerOptions {
+  /** How long a claimed job stays ours without a heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** Idle poll interval (default 1 s); an enqueue in this process wakes it at once. */
+  pollMs?: number;
+  workerId?: string;
+}
+
+/**
+ * Claims queued sync jobs and runs them, one at a time per worker. Crash recovery:
+ * a running job whose lease lapsed (its worker died) is taken over by exactly one
+ * worker and retried from scratch, or failed after its last attempt.
+ */
+export function createWorker(deps: RunnerDeps & { jobs: JobsRepository; logger: Logger }, options: WorkerOptions = {}) {
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 1000;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const shutdown = new AbortController();
+  let wake: (() => void) | null = null;
+  let loop: Promise<void> | null = null;
+  let current: Promise<RunOutcome> | null = null;
+
+  async function recoverLapsed(): Promise<void> {
+    for (const job of await deps.jobs.expiredLeases()) {
+      const stale = job.id ? (await deps.jobs.getById(job.id)) : null;
+      if (!stale || stale.status !== 'running') continue;
+      const owner = (await deps.db.selectFrom('sync_jobs').select('lease_owner').where('id', '=', job.id).executeTakeFirst())?.lease_owner ?? null;
+      if (!(await deps.jobs.stealLease(job.id, owner, workerId, leaseMs))) continue;
+      if (job.attempt < job.maxAttempts) {
+        await deps.jobs.requeue(job.id, workerId, now(), { code: 'worker_lost', message: 'the worker running this job stopped responding; retrying' }, true);
+        deps.logger.warn({ jobId: job.id, lostWorker: owner }, 'lease lapsed; job re-queued');
+      } else {
+        await deps.db.transaction().execute((trx) =>
+          deps.jobs.finish(trx, job.id, workerId, { status: 'failed', error: { code: 'worker_lost', message: 'the worker running this job stopped responding, and no attempts are left' } }),
+        );
+        deps.logger.warn({ jobId: job.id }, 'lease lapsed on the last attempt; job failed');
+      }
+    }
+  }
+
+  /** Claims and runs one due job; false when the queue had none. */
+  async function runOnce(): Promise<boolean> {
+    await recoverLapsed();
+    const job = await deps.jobs.claimNext(workerId, leaseMs);
+    if (!job) return false;
+    current = runSyncJob(deps, job, { workerId, leaseMs, shutdown: shutdown.signal });
+    try {
+      await current;
+    } finally {
+      current = null;
+    }
+    return true;
+  }
+
+  async function run(): Promise<void> {
+    while (!shutdown.signal.aborted) {
+      let worked = false;
+      try {
+        worked = await runOnce();
+      } catch (err) {
+        deps.logger.error({ err }, 'worker loop error');
+      }
+      if (worked || shutdown.signal.aborted) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  }
+
+  return {
+    workerId,
+    runOnce,
+    start() {
+      loop ??= run();
+    },
+    /** Wakes an idle worker (a job was just queued by this process). */
+    notify() {
+      wake?.();
+    },
+    /** Graceful stop: a job still reading is released to the queue; one applying finishes. */
+    async stop(): Promise<void> {
+      shutdown.abort();
+      wake?.();
+      await current?.catch(() => undefined);
+      await loop;
+    },
+  };
+}
+export type Worker = ReturnType<typeof createWorker>;

@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import { now } from '../store/database.js';
+import type { DirectoriesService } from '../directories/directories.service.js';
+import type { JobsRepository, JobTrigger } from '../store/jobs.repository.js';
+import { ConnectorError, type Connector, type TestResult } from '../connectors/connector.js';
+
+export type TestOutcome = { success: true; usersFound: number; groupsFound: number } | { success: false; error: { kind: string; message: string } };
+
+const TEST_TIMEOUT_MS = 60_000;
+
+/** Starting syncs and connection tests: the API and the CLI call these. */
+export function createSyncService(deps: { directories: DirectoriesService; jobs: JobsRepository; logger: Logger; onEnqueued?: () => void }) {
+  const { directories, jobs } = deps;
+
+  async function runTest(connector: Connector): Promise<TestOutcome> {
+    const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
+    try {
+      const r: TestResult = await connector.test(signal);
+      return { success: true, usersFound: r.usersFound, groupsFound: r.groupsFound };
+    } catch (err) {
+      if (err instanceof ConnectorError) {
+        const kind = err.kind === 'cancelled' ? 'timeout' : err.kind;
+        return { success: false, error: { kind, message: err.message } };
+      }
+      deps.logger.error({ err }, 'connection test crashed');
+      return { success: false, error: { kind: 'network', message: 'the test failed unexpectedly; see the server log' } };
+    } finally {
+      await connector.close().catch(() => undefined);
+    }
+  }
+
+  return {
+    /** Queues a run; a second request while one is queued or running returns that job. */
+    async requestSync(tenantId: string, directoryId: string, options: { dryRun?: boolean; confirmDeletions?: boolean; full?: boolean; trigger?: JobTrigger }) {
+      const d = await directories.getOrThrow(tenantId, directoryId);
+      if (d.type === 'scim') throw new AppError('unprocessable', 'SCIM directories receive pushes from the identity provider; there is nothing to pull');
+      if (!d.enabled) throw new AppError('conflict', 'the directory is disabled; enable it to sync');
+      const result = await jobs.enqueue({ tenantId, directoryId, trigger: options.trigger ?? 'api', dryRun: options.dryRun, confirmDeletions: options.confirmDeletions, full: options.full });
+      if (!result) throw new AppError('conflict', 'could not queue a sync job; try again');
+      if (result.created) deps.onEnqueued?.();
+      return result;
+    },
+
+    /** Tests a saved directory and remembers the outcome (a failure turns its health red). */
+    async testSaved(tenantId: string, directoryId: string): Promise<TestOutcome> {
+      const d = await directories.getOrThrow(tenantId, directoryId);
+      const outcome = await runTest(directories.connectorFor(d));
+      await directories.repo.recordTest(d.id, now(), outcome.success ? null : JSON.stringify(outcome.error));
+      return outcome;
+    },
+
+    /** Tests a create body without saving it (validated exactly as create would). */
+    async testUnsaved(body: Record<string, unknown>): Promise<TestOutcome> {
+      return runTest(directories.connectorForBody(body));
+    },
+  };
+}
+export type SyncService = ReturnType<typeof createSyncService>;

@@ -1,0 +1,1009 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testDatabaseKinds } from '../helpers/databases.js';
+import {
+  createScimDirectory,
+  eventsOf,
+  expectScimError,
+  minimalUser,
+  PATCH_OP,
+  scimClient,
+  storeSnapshot,
+  type ScimClient,
+} from './scim-helpers.js';
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+describe.each(testDatabaseKinds())('SCIM service provider on %s', (kind) => {
+  let app: TestApp;
+  let scim: ScimClient;
+  beforeAll(async () => {
+    app = await startTestApp(kind, { server: { scim: { bodyLimit: 64 * 1024 } } });
+    scim = await createScimDirectory(app, { provider: 'okta' });
+  });
+  afterAll(async () => app?.close());
+
+  describe('directories and tokens', () => {
+    it('creating a scim directory shows the endpoint URL and token once', async () => {
+      const res = await app.request('POST', '/api/v1/directories', {
+        name: 'Entra push',
+        type: 'scim',
+        provider: 'entra_id',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.scimEndpointUrl).toBe(`/scim/v2/${res.body.id}`);
+      expect(res.body.scimToken).toMatch(/^scim_[0-9a-f]{12}_/);
+      expect(res.body.provider).toBe('entra_id');
+      const got = await app.request('GET', `/api/v1/directories/${res.body.id}`);
+      expect(got.status).toBe(200);
+      expect(got.body.scimToken).toBeUndefined();
+      const audit = await app.services.db
+        .selectFrom('audit_log')
+        .select(['after'])
+        .where('object_id', '=', res.body.id)
+        .execute();
+      expect(JSON.stringify(audit)).not.toContain(res.body.scimToken);
+    });
+
+    it('rejects an unknown provider and LDAP fields', async () => {
+      expect(
+        (
+          await app.request('POST', '/api/v1/directories', {
+            name: 'x',
+            type: 'scim',
+            provider: 'azure',
+          })
+        ).status,
+      ).toBe(400);
+      const ldap = await app.request('POST', '/api/v1/directories', {
+        name: 'x',
+        type: 'scim',
+        provider: 'okta',
+        host: 'ldap.example.com',
+      });
+      expect(ldap.status).toBe(400);
+      expect(ldap.body.error.message).toContain('host');
+      const mapping = await app.request('POST', '/api/v1/directories', {
+        name: 'x',
+        type: 'scim',
+        provider: 'okta',
+        attributeMapping: { costCenter: 'emails[type eq' },
+      });
+      expect(mapping.status).toBe(400);
+    });
+
+    it('401 for a missing, wrong or foreign token, and for a directory that does not exist — all alike', async () => {
+      const other = await createScimDirectory(app);
+      const answers = [
+        await app.server.inject({ method: 'GET', url: `${scim.base}/Users` }),
+        await app.server.inject({
+          method: 'GET',
+          url: `${scim.base}/Users`,
+          headers: { authorization: 'Bearer scim_000000000000_nope' },
+        }),
+        await app.server.inject({
+          method: 'GET',
+          url: `${scim.base}/Users`,
+          headers: { authorization: `Bearer ${other.token}` },
+        }),
+        await app.server.inject({
+          method: 'GET',
+          url: '/scim/v2/00000000-0000-7000-8000-000000000000/Users',
+          headers: { authorization: `Bearer ${scim.token}` },
+        }),
+        await app.server.inject({
+          method: 'GET',
+          url: `${scim.base}/Users`,
+          headers: { authorization: `Bearer ${app.adminToken}` },
+        }),
+      ];
+      for (const a of answers) {
+        expect(a.statusCode).toBe(401);
+        expect(a.headers['www-authenticate']).toContain('Bearer');
+        expect(JSON.parse(a.body)).toEqual(JSON.parse(answers[0]!.body));
+      }
+    });
+
+    it('rotating the token rejects the old one at once', async () => {
+      const dir = await createScimDirectory(app);
+      expect((await dir.get('/Users')).status).toBe(200);
+      const rotated = await app.request(
+        'POST',
+        `/api/v1/directories/${dir.directoryId}/scim-token`,
+      );
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.scimEndpointUrl).toMatch(
+        new RegExp(`^http://.+/scim/v2/${dir.directoryId}$`),
+      );
+      expect((await dir.get('/Users')).status).toBe(401);
+      expect(
+        (await scimClient(app, dir.directoryId, rotated.body.scimToken).get('/Users')).status,
+      ).toBe(200);
+      const ldap = await app.request('POST', '/api/v1/directories', {
+        name: 'l',
+        type: 'ldap',
+        host: '127.0.0.1',
+        baseDN: 'dc=x',
+      });
+      expect(
+        (await app.request('POST', `/api/v1/directories/${ldap.body.id}/scim-token`)).status,
+      ).toBe(422);
+      const readOnly = await app.services.tokens.create({
+        tenantId: app.tenantId,
+        name: 'ro',
+        permissions: ['directory:read'],
+      });
+      expect(
+        (
+          await app.request(
+            'POST',
+            `/api/v1/directories/${dir.directoryId}/scim-token`,
+            undefined,
+            readOnly.token,
+          )
+        ).status,
+      ).toBe(403);
+    });
+
+    it('a disabled directory answers 403', async () => {
+      const dir = await createScimDirectory(app);
+      await app.request('PUT', `/api/v1/directories/${dir.directoryId}`, { enabled: false });
+      expectScimError(await dir.get('/Users'), 403);
+    });
+  });
+
+  describe('discovery', () => {
+    it('serves ServiceProviderConfig, ResourceTypes and Schemas', async () => {
+      const spc = await scim.get('/ServiceProviderConfig');
+      expect(spc.status).toBe(200);
+      expect(spc.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+      expect(spc.body).toMatchObject({
+        patch: { supported: true },
+        filter: { supported: true, maxResults: 1000 },
+        etag: { supported: true },
+        bulk: { supported: false },
+      });
+      const types = await scim.get('/ResourceTypes');
+      expect(types.body.Resources.map((r: any) => r.id)).toEqual(['User', 'Group']);
+      expect((await scim.get('/ResourceTypes/User')).body.schemaExtensions[0].schema).toBe(
+        ENTERPRISE,
+      );
+      const schemas = await scim.get('/Schemas');
+      expect(schemas.body.totalResults).toBe(3);
+      expect((await scim.get(`/Schemas/${ENTERPRISE}`)).body.id).toBe(ENTERPRISE);
+      expectScimError(await scim.get('/Schemas/urn:nope'), 404);
+      expectScimError(await scim.get('/Nope'), 404);
+    });
+  });
+
+  describe('users', () => {
+    it('POST creates a user through the shared apply path: events, default role, audit', async () => {
+      const res = await scim.request('POST', '/Users', {
+        ...minimalUser('alice@example.com', {
+          externalId: 'okta-alice',
+          displayName: 'Alice A',
+          title: 'Engineer',
+          nickName: 'Al',
+        }),
+        [ENTERPRISE]: { department: 'R&D', employeeNumber: '42', manager: { value: 'boss-1' } },
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.etag).toBe('W/"1"');
+      expect(res.headers.location).toBe(res.body.meta.location);
+      expect(res.body).toMatchObject({
+        userName: 'alice@example.com',
+        externalId: 'okta-alice',
+        active: true,
+        title: 'Engineer',
+        nickName: 'Al',
+        [ENTERPRISE]: { department: 'R&D', employeeNumber: '42', manager: { value: 'boss-1' } },
+      });
+      const row = await app.services.db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', res.body.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({
+        username: 'alice@example.com',
+        first_name: 'alice',
+        last_name: 'Test',
+        email: 'alice@example.com',
+        status: 'active',
+        external_id: 'okta-alice',
+        directory_id: scim.directoryId,
+      });
+      expect(JSON.parse(row.extra)).toMatchObject({
+        title: 'Engineer',
+        enterprise: { department: 'R&D' },
+      });
+      const created = await eventsOf(app, scim.directoryId, 'user.created');
+      expect(created.at(-1)).toMatchObject({
+        object_id: res.body.id,
+        actor: `scim:${scim.directoryId}`,
+      });
+      expect(JSON.parse(created.at(-1)!.data).roles).toEqual(['member']);
+      const audit = await app.services.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('object_id', '=', res.body.id)
+        .execute();
+      expect(audit.map((a) => [a.action, a.actor])).toEqual([
+        ['scim.user.created', `scim:${scim.directoryId}`],
+      ]);
+    });
+
+    it('409 uniqueness on userName (case-insensitive) and externalId, changing nothing', async () => {
+      await scim.request('POST', '/Users', minimalUser('dup@example.com', { externalId: 'dup-1' }));
+      const before = await storeSnapshot(app, scim.directoryId);
+      expectScimError(
+        await scim.request('POST', '/Users', minimalUser('DUP@example.com')),
+        409,
+        'uniqueness',
+      );
+      expectScimError(
+        await scim.request(
+          'POST',
+          '/Users',
+          minimalUser('other@example.com', { externalId: 'dup-1' }),
+        ),
+        409,
+        'uniqueness',
+      );
+      expect(await storeSnapshot(app, scim.directoryId)).toBe(before);
+      // The same userName in another directory is fine.
+      const other = await createScimDirectory(app);
+      expect((await other.request('POST', '/Users', minimalUser('dup@example.com'))).status).toBe(
+        201,
+      );
+    });
+
+    it('GET, PUT and PATCH with ETags; If-Match and If-None-Match', async () => {
+      const created = await scim.request('POST', '/Users', minimalUser('bob@example.com'));
+      const id = created.body.id;
+      const got = await scim.get(`/Users/${id}`);
+      expect(got.body).toEqual({ ...created.body, meta: got.body.meta });
+      expect(got.body.externalId).toBeUndefined();
+      expect(
+        (await scim.request('GET', `/Users/${id}`, undefined, { 'if-none-match': 'W/"1"' })).status,
+      ).toBe(304);
+
+      const put = await scim.request(
+        'PUT',
+        `/Users/${id}`,
+        minimalUser('bob@example.com', {
+          displayName: 'Bobby',
+          name: { givenName: 'Bob', familyName: 'Builder' },
+        }),
+        { 'if-match': 'W/"1"' },
+      );
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({
+        displayName: 'Bobby',
+        name: { givenName: 'Bob', familyName: 'Builder' },
+      });
+      expect(put.headers.etag).toBe('W/"2"');
+      expectScimError(
+        await scim.request(
+          'PATCH',
+          `/Users/${id}`,
+          { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] },
+          { 'if-match': 'W/"1"' },
+        ),
+        412,
+      );
+
+      const patched = await scim.request('PATCH', `/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'name.familyName', value: 'Builds' }],
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.body.name).toEqual({ givenName: 'Bob', familyName: 'Builds' });
+      const updated = await eventsOf(app, scim.directoryId, 'user.updated');
+      expect(JSON.parse(updated.at(-1)!.changed_fields!)).toEqual(['lastName']);
+      // A PATCH that changes nothing writes nothing.
+      const before = await storeSnapshot(app, scim.directoryId);
+      expect(
+        (
+          await scim.request('PATCH', `/Users/${id}`, {
+            schemas: [PATCH_OP],
+            Operations: [{ op: 'replace', path: 'name.familyName', value: 'Builds' }],
+          })
+        ).status,
+      ).toBe(200);
+      expect(await storeSnapshot(app, scim.directoryId)).toBe(before);
+    });
+
+    it('active=false suspends (user.suspended) and active=true reactivates', async () => {
+      const { body } = await scim.request('POST', '/Users', minimalUser('carol@example.com'));
+      const off = await scim.request('PATCH', `/Users/${body.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      });
+      expect(off.body.active).toBe(false);
+      expect(
+        (
+          await app.services.db
+            .selectFrom('users')
+            .select('status')
+            .where('id', '=', body.id)
+            .executeTakeFirstOrThrow()
+        ).status,
+      ).toBe('suspended');
+      expect(
+        (await eventsOf(app, scim.directoryId, 'user.suspended')).some(
+          (e) => e.object_id === body.id,
+        ),
+      ).toBe(true);
+      const on = await scim.request('PATCH', `/Users/${body.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'active', value: true }],
+      });
+      expect(on.body.active).toBe(true);
+      expect(
+        (await eventsOf(app, scim.directoryId, 'user.reactivated')).some(
+          (e) => e.object_id === body.id,
+        ),
+      ).toBe(true);
+    });
+
+    it('DELETE suspends (never deletes), answers 404 afterwards, and a new POST brings the same user back', async () => {
+      const { body } = await scim.request(
+        'POST',
+        '/Users',
+        minimalUser('dave@example.com', { externalId: 'okta-dave' }),
+      );
+      expect((await scim.request('DELETE', `/Users/${body.id}`)).status).toBe(204);
+      const row = await app.services.db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', body.id)
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe('suspended');
+      expectScimError(await scim.get(`/Users/${body.id}`), 404);
+      expectScimError(await scim.request('DELETE', `/Users/${body.id}`), 404);
+      expect(
+        (await scim.get('/Users', { filter: 'userName eq "dave@example.com"' })).body.totalResults,
+      ).toBe(0);
+      const again = await scim.request(
+        'POST',
+        '/Users',
+        minimalUser('dave@example.com', { externalId: 'okta-dave' }),
+      );
+      expect(again.status).toBe(201);
+      expect(again.body.id).toBe(body.id);
+      expect(again.body.active).toBe(true);
+      expect(
+        (await eventsOf(app, scim.directoryId, 'user.reactivated')).some(
+          (e) => e.object_id === body.id,
+        ),
+      ).toBe(true);
+    });
+
+    it('conflict policies apply to SCIM writes as to pulled syncs', async () => {
+      for (const [policy, expected] of [
+        ['directory_wins', 'Remote'],
+        ['local_wins', 'Local'],
+        ['manual_review', 'Local'],
+      ] as const) {
+        const dir = await createScimDirectory(app, { conflictPolicy: policy });
+        const { body } = await dir.request('POST', '/Users', minimalUser('erin@example.com'));
+        await app.services.db
+          .updateTable('users')
+          .set({ first_name: 'Local', local_edits: JSON.stringify({ firstName: 'Local' }) })
+          .where('id', '=', body.id)
+          .execute();
+        const put = await dir.request(
+          'PUT',
+          `/Users/${body.id}`,
+          minimalUser('erin@example.com', { name: { givenName: 'Remote', familyName: 'Test' } }),
+        );
+        expect(put.status).toBe(200);
+        expect(put.body.name.givenName, policy).toBe(expected);
+        const conflicts = await app.services.db
+          .selectFrom('conflicts')
+          .selectAll()
+          .where('user_id', '=', body.id)
+          .execute();
+        expect(conflicts.length, policy).toBe(policy === 'manual_review' ? 1 : 0);
+      }
+    });
+
+    it('maps custom attributes from attributeMapping', async () => {
+      const dir = await createScimDirectory(app, {
+        attributeMapping: {
+          costCenter: `${ENTERPRISE}:costCenter`,
+          workPhone: 'phoneNumbers[type eq "work"].value',
+        },
+      });
+      const { body } = await dir.request('POST', '/Users', {
+        ...minimalUser('fay@example.com'),
+        phoneNumbers: [{ type: 'work', value: '+1 555' }],
+        [ENTERPRISE]: { costCenter: 'CC-7' },
+      });
+      const row = await app.services.db
+        .selectFrom('users')
+        .select('custom')
+        .where('id', '=', body.id)
+        .executeTakeFirstOrThrow();
+      expect(JSON.parse(row.custom)).toEqual({ costCenter: 'CC-7', workPhone: '+1 555' });
+    });
+  });
+
+  describe('filters, pagination and projection', () => {
+    let dir: ScimClient;
+    beforeAll(async () => {
+      dir = await createScimDirectory(app);
+      for (let i = 1; i <= 12; i++) {
+        const n = String(i).padStart(2, '0');
+        await dir.request('POST', '/Users', {
+          ...minimalUser(`user${n}@corp.example`, {
+            externalId: `ext-${n}`,
+            title: i % 2 ? 'Engineer' : 'Manager',
+          }),
+          [ENTERPRISE]: { department: i <= 4 ? 'Sales' : 'Ops' },
+        });
+      }
+      const { body } = await dir.get('/Users', { filter: 'userName eq "user12@corp.example"' });
+      await dir.request('PATCH', `/Users/${body.Resources[0].id}`, {
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      });
+    });
+    const names = (res: any) => res.body.Resources.map((r: any) => r.userName);
+
+    it.each([
+      ['userName eq "USER01@corp.example"', ['user01@corp.example']],
+      [
+        'userName sw "user0" and title eq "manager"',
+        [
+          'user02@corp.example',
+          'user04@corp.example',
+          'user06@corp.example',
+          'user08@corp.example',
+        ],
+      ],
+      [
+        'externalId eq "ext-03" or externalId eq "ext-05"',
+        ['user03@corp.example', 'user05@corp.example'],
+      ],
+      ['userName co "11"', ['user11@corp.example']],
+      ['userName ew "12@corp.example" and active eq false', ['user12@corp.example']],
+      ['not (active eq true)', ['user12@corp.example']],
+      [
+        `${ENTERPRISE}:department eq "sales" and not (userName eq "user01@corp.example")`,
+        ['user02@corp.example', 'user03@corp.example', 'user04@corp.example'],
+      ],
+      ['emails.value eq "user07@corp.example"', ['user07@corp.example']],
+      ['emails eq "user08@corp.example"', ['user08@corp.example']],
+      [
+        '(userName eq "user09@corp.example") or (name.givenName eq "user10")',
+        ['user09@corp.example', 'user10@corp.example'],
+      ],
+      [
+        'externalId pr and userName gt "user10@corp.example"',
+        ['user11@corp.example', 'user12@corp.example'],
+      ],
+      [
+        'meta.lastModified gt "2000-01-01T00:00:00Z" and userName eq "user01@corp.example"',
+        ['user01@corp.example'],
+      ],
+    ])('filter %s', async (filter, expected) => {
+      const res = await dir.get('/Users', { filter });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(names(res)).toEqual(expected);
+      expect(res.body.totalResults).toBe(expected.length);
+    });
+
+    it.each([
+      'userName eq',
+      'userName xx "a"',
+      'userName eq "a" and',
+      '((userName eq "a")',
+      'nickName eq "x"',
+      'active gt true',
+    ])('invalid filter %s → 400 invalidFilter', async (filter) => {
+      expectScimError(await dir.get('/Users', { filter }), 400, 'invalidFilter');
+    });
+
+    it('pages with startIndex and count; count 0 gives the total only; count is capped', async () => {
+      const page = await dir.get('/Users', { startIndex: '5', count: '3' });
+      expect(page.body).toMatchObject({ totalResults: 12, startIndex: 5, itemsPerPage: 3 });
+      expect(names(page)).toEqual([
+        'user05@corp.example',
+        'user06@corp.example',
+        'user07@corp.example',
+      ]);
+      const last = await dir.get('/Users', { startIndex: '11', count: '5' });
+      expect(last.body).toMatchObject({ totalResults: 12, itemsPerPage: 2 });
+      const beyond = await dir.get('/Users', { startIndex: '50' });
+      expect(beyond.body).toMatchObject({ totalResults: 12, itemsPerPage: 0, Resources: [] });
+      const zero = await dir.get('/Users', { count: '0' });
+      expect(zero.body).toMatchObject({ totalResults: 12, itemsPerPage: 0 });
+      expect((await dir.get('/Users', { count: '999999' })).body.itemsPerPage).toBe(12);
+      expectScimError(await dir.get('/Users', { count: 'ten' }), 400, 'invalidValue');
+    });
+
+    it('attributes and excludedAttributes', async () => {
+      const only = await dir.get('/Users', {
+        filter: 'userName eq "user01@corp.example"',
+        attributes: 'userName,name.familyName',
+      });
+      expect(only.body.Resources[0]).toEqual({
+        schemas: expect.any(Array),
+        id: expect.any(String),
+        userName: 'user01@corp.example',
+        name: { familyName: 'Test' },
+      });
+      const without = await dir.get('/Users', {
+        filter: 'userName eq "user01@corp.example"',
+        excludedAttributes: `emails,${ENTERPRISE}`,
+      });
+      expect(without.body.Resources[0].emails).toBeUndefined();
+      expect(without.body.Resources[0][ENTERPRISE]).toBeUndefined();
+      expect(without.body.Resources[0].userName).toBe('user01@corp.example');
+    });
+
+    it('POST /.search', async () => {
+      const res = await dir.request('POST', '/Users/.search', {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+        filter: 'userName eq "user02@corp.example"',
+        attributes: ['userName'],
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.Resources).toEqual([
+        { schemas: expect.any(Array), id: expect.any(String), userName: 'user02@corp.example' },
+      ]);
+    });
+  });
+
+  describe('groups', () => {
+    let dir: ScimClient;
+    let users: string[];
+    beforeAll(async () => {
+      dir = await createScimDirectory(app);
+      users = [];
+      for (let i = 0; i < 5; i++)
+        users.push((await dir.request('POST', '/Users', minimalUser(`m${i}@example.com`))).body.id);
+    });
+
+    it('creates with members, adds and removes by delta, replaces, renames, filters and deletes', async () => {
+      const created = await dir.request('POST', '/Groups', {
+        displayName: 'Eng',
+        externalId: 'g-eng',
+        members: [{ value: users[0] }, { value: users[1] }],
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.etag).toBe('W/"1"');
+      expect(created.body.members.map((m: any) => m.value).sort()).toEqual(
+        [users[0], users[1]].sort(),
+      );
+      const gid = created.body.id;
+
+      const add = await dir.request('PATCH', `/Groups/${gid}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'add', path: 'members', value: [{ value: users[2] }, { value: users[0] }] },
+        ],
+      });
+      expect(add.status).toBe(204);
+      const added = await eventsOf(app, dir.directoryId, 'group.member_added');
+      expect(added.length).toBe(3); // the already-present member adds no event
+      const remove = await dir.request('PATCH', `/Groups/${gid}`, {
+        Operations: [{ op: 'remove', path: `members[value eq "${users[1]}"]` }],
+      });
+      expect(remove.status).toBe(204);
+      let got = await dir.get(`/Groups/${gid}`);
+      expect(got.body.members.map((m: any) => m.value).sort()).toEqual([users[0], users[2]].sort());
+      expect(got.headers.etag).toBe('W/"3"');
+
+      // A user's groups are listed on the user.
+      expect((await dir.get(`/Users/${users[0]}`)).body.groups).toEqual([
+        expect.objectContaining({ value: gid, display: 'Eng' }),
+      ]);
+      expect(
+        (
+          await dir.get('/Groups', {
+            filter: `members.value eq "${users[2]}"`,
+            excludedAttributes: 'members',
+          })
+        ).body.Resources.map((g: any) => g.id),
+      ).toEqual([gid]);
+      expect(
+        (await dir.get('/Users', { filter: `groups.value eq "${gid}"` })).body.totalResults,
+      ).toBe(2);
+
+      const replaced = await dir.request('PATCH', `/Groups/${gid}?excludedAttributes=members`, {
+        Operations: [
+          { op: 'replace', path: 'members', value: [{ value: users[3] }] },
+          { op: 'replace', path: 'displayName', value: 'Engineering' },
+        ],
+      });
+      expect(replaced.status).toBe(200);
+      expect(replaced.body.displayName).toBe('Engineering');
+      expect(replaced.body.members).toBeUndefined();
+      got = await dir.get(`/Groups/${gid}`);
+      expect(got.body.members.map((m: any) => m.value)).toEqual([users[3]]);
+
+      const put = await dir.request('PUT', `/Groups/${gid}`, {
+        displayName: 'Engineering',
+        members: [{ value: users[3] }, { value: users[4] }],
+      });
+      expect(put.body.members.map((m: any) => m.value).sort()).toEqual([users[3], users[4]].sort());
+      const putNoMembers = await dir.request('PUT', `/Groups/${gid}`, { displayName: 'Eng 2' });
+      expect(putNoMembers.body.members).toHaveLength(2);
+
+      expect(
+        (await dir.get('/Groups', { filter: 'displayName eq "eng 2"' })).body.totalResults,
+      ).toBe(1);
+      expect((await dir.request('DELETE', `/Groups/${gid}`)).status).toBe(204);
+      expectScimError(await dir.get(`/Groups/${gid}`), 404);
+      expect((await eventsOf(app, dir.directoryId, 'group.deleted')).length).toBe(1);
+    });
+
+    it("never empties a group on a value-less remove (Entra's remove) and rejects unknown members, changing nothing", async () => {
+      const { body } = await dir.request('POST', '/Groups', {
+        displayName: 'Safe',
+        members: [{ value: users[0] }, { value: users[1] }],
+      });
+      const before = await storeSnapshot(app, dir.directoryId);
+      expectScimError(
+        await dir.request('PATCH', `/Groups/${body.id}`, {
+          Operations: [{ op: 'Remove', path: 'members' }],
+        }),
+        400,
+        'noTarget',
+      );
+      expectScimError(
+        await dir.request('PATCH', `/Groups/${body.id}`, {
+          Operations: [
+            { op: 'Add', path: 'members', value: [{ value: users[2] }, { value: 'no-such-user' }] },
+          ],
+        }),
+        400,
+        'invalidValue',
+      );
+      expectScimError(
+        await dir.request('PATCH', `/Groups/${body.id}`, {
+          Operations: [{ op: 'add', path: 'members', value: [{ value: body.id }] }],
+        }),
+        400,
+        'invalidValue',
+      );
+      expectScimError(
+        await dir.request('POST', '/Groups', { displayName: 'Bad', members: [{ value: 'nope' }] }),
+        400,
+        'invalidValue',
+      );
+      expect(await storeSnapshot(app, dir.directoryId)).toBe(before);
+      // Removing a non-member is a no-op.
+      expect(
+        (
+          await dir.request('PATCH', `/Groups/${body.id}`, {
+            Operations: [{ op: 'remove', path: 'members', value: [{ value: users[4] }] }],
+          })
+        ).status,
+      ).toBe(204);
+      expect(await storeSnapshot(app, dir.directoryId)).toBe(before);
+    });
+
+    it('nested groups are members of type Group', async () => {
+      const parent = (await dir.request('POST', '/Groups', { displayName: 'Parent' })).body.id;
+      const child = (await dir.request('POST', '/Groups', { displayName: 'Child' })).body.id;
+      await dir.request('PATCH', `/Groups/${parent}`, {
+        Operations: [{ op: 'add', path: 'members', value: [{ value: child, type: 'Group' }] }],
+      });
+      expect((await dir.get(`/Groups/${parent}`)).body.members).toEqual([
+        expect.objectContaining({ value: child, type: 'Group', display: 'Child' }),
+      ]);
+    });
+  });
+
+  describe('bad input of every kind: an RFC 7644 error and no change', () => {
+    let dir: ScimClient;
+    let userId: string;
+    let groupId: string;
+    beforeAll(async () => {
+      dir = await createScimDirectory(app);
+      userId = (await dir.request('POST', '/Users', minimalUser('valid@example.com'))).body.id;
+      groupId = (
+        await dir.request('POST', '/Groups', { displayName: 'Valid', members: [{ value: userId }] })
+      ).body.id;
+    });
+
+    const cases: [
+      string,
+      string,
+      () => string,
+      unknown,
+      number,
+      string | undefined,
+      Record<string, string>?,
+    ][] = [
+      ['invalid JSON', 'POST', () => '/Users', '{"userName": ', 400, 'invalidSyntax'],
+      ['a JSON array', 'POST', () => '/Users', [], 400, 'invalidSyntax'],
+      ['no userName', 'POST', () => '/Users', { name: { givenName: 'x' } }, 400, 'invalidValue'],
+      [
+        'userName of the wrong type',
+        'POST',
+        () => '/Users',
+        { userName: { a: 1 } },
+        400,
+        'invalidValue',
+      ],
+      [
+        'active not a boolean',
+        'POST',
+        () => '/Users',
+        { userName: 'z@example.com', active: 'maybe' },
+        400,
+        'invalidValue',
+      ],
+      [
+        'emails not objects',
+        'POST',
+        () => '/Users',
+        { userName: 'z@example.com', emails: [1] },
+        400,
+        'invalidValue',
+      ],
+      [
+        'schemas not strings',
+        'POST',
+        () => '/Users',
+        { userName: 'z@example.com', schemas: 'x' },
+        400,
+        'invalidSyntax',
+      ],
+      [
+        'PUT without userName',
+        'PUT',
+        () => `/Users/${userId}`,
+        { displayName: 'x' },
+        400,
+        'invalidValue',
+      ],
+      [
+        'PATCH without Operations',
+        'PATCH',
+        () => `/Users/${userId}`,
+        { schemas: [PATCH_OP] },
+        400,
+        'invalidSyntax',
+      ],
+      [
+        'PATCH with an unknown op',
+        'PATCH',
+        () => `/Users/${userId}`,
+        { Operations: [{ op: 'merge', path: 'title', value: 'x' }] },
+        400,
+        'invalidSyntax',
+      ],
+      [
+        'PATCH with a bad path',
+        'PATCH',
+        () => `/Users/${userId}`,
+        { Operations: [{ op: 'replace', path: 'emails[type eq', value: 'x' }] },
+        400,
+        'invalidPath',
+      ],
+      [
+        'PATCH replacing id',
+        'PATCH',
+        () => `/Users/${userId}`,
+        { Operations: [{ op: 'replace', path: 'id', value: 'other' }] },
+        400,
+        'mutability',
+      ],
+      [
+        'PATCH active with a non-boolean',
+        'PATCH',
+        () => `/Users/${userId}`,
+        { Operations: [{ op: 'replace', path: 'active', value: 'nope' }] },
+        400,
+        'invalidValue',
+      ],
+      [
+        'PATCH that removes userName',
+        'PATCH',
+        () => `/Users/${userId}`,
+        { Operations: [{ op: 'remove', path: 'userName' }] },
+        400,
+        'invalidValue',
+      ],
+      [
+        'a group without displayName',
+        'POST',
+        () => '/Groups',
+        { members: [] },
+        400,
+        'invalidValue',
+      ],
+      [
+        'a member filter other than value eq',
+        'PATCH',
+        () => `/Groups/${groupId}`,
+        { Operations: [{ op: 'remove', path: 'members[display eq "x"]' }] },
+        400,
+        'invalidFilter',
+      ],
+      [
+        'PATCH of an unknown user',
+        'PATCH',
+        () => '/Users/nope',
+        { Operations: [{ op: 'replace', path: 'title', value: 'x' }] },
+        404,
+        undefined,
+      ],
+      [
+        'PUT of an unknown group',
+        'PUT',
+        () => '/Groups/nope',
+        { displayName: 'x' },
+        404,
+        undefined,
+      ],
+      [
+        'a stale If-Match',
+        'PUT',
+        () => `/Users/${userId}`,
+        minimalUser('valid@example.com'),
+        412,
+        undefined,
+        { 'if-match': 'W/"99"' },
+      ],
+      [
+        'a body over the limit',
+        'POST',
+        () => '/Users',
+        { userName: 'big@example.com', nickName: 'x'.repeat(70 * 1024) },
+        413,
+        undefined,
+      ],
+    ];
+
+    it.each(cases)('%s', async (_name, method, path, body, status, scimType, headers) => {
+      const before = await storeSnapshot(app, dir.directoryId);
+      const res = await dir.request(method, path(), body, headers);
+      expectScimError(res, status, scimType);
+      expect(await storeSnapshot(app, dir.directoryId)).toBe(before);
+    });
+
+    it('an unsupported media type is 415', async () => {
+      const res = await dir.request('POST', '/Users', 'userName=x', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
+      expectScimError(res, 415);
+    });
+
+    it('accepts application/json and a DELETE that announces a JSON body it does not send', async () => {
+      const created = await dir.request('POST', '/Users', minimalUser('json@example.com'), {
+        'content-type': 'application/json',
+      });
+      expect(created.status).toBe(201);
+      const res = await app.server.inject({
+        method: 'DELETE',
+        url: `${dir.base}/Users/${created.body.id}`,
+        headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json' },
+      });
+      expect(res.statusCode).toBe(204);
+    });
+  });
+
+  describe('held deactivations', () => {
+    it('holds deactivations beyond the threshold within an hour, until approved or rejected', async () => {
+      const dir = await createScimDirectory(app, { deletionThreshold: 2 });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++)
+        ids.push((await dir.request('POST', '/Users', minimalUser(`h${i}@example.com`))).body.id);
+      expect((await dir.request('DELETE', `/Users/${ids[0]}`)).status).toBe(204);
+      expect(
+        (
+          await dir.request('PATCH', `/Users/${ids[1]}`, {
+            Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+          })
+        ).body.active,
+      ).toBe(false);
+      // The third and fourth are held: the users stay active and visible.
+      expect((await dir.request('DELETE', `/Users/${ids[2]}`)).status).toBe(204);
+      const held = await dir.request('PATCH', `/Users/${ids[3]}`, {
+        Operations: [{ op: 'replace', value: { active: false, displayName: 'Still here' } }],
+      });
+      expect(held.body).toMatchObject({ active: true, displayName: 'Still here' });
+      expect((await dir.get(`/Users/${ids[2]}`)).body.active).toBe(true);
+      expect((await eventsOf(app, dir.directoryId, 'scim.deactivations_held')).length).toBe(1);
+      expect((await eventsOf(app, dir.directoryId, 'user.suspended')).length).toBe(2);
+
+      const list = await app.request('GET', `/api/v1/directories/${dir.directoryId}/scim-held`);
+      expect(list.status).toBe(200);
+      expect(list.body.data.map((h: any) => [h.userId, h.action])).toEqual([
+        [ids[2], 'delete'],
+        [ids[3], 'deactivate'],
+      ]);
+
+      const approve = await app.request(
+        'POST',
+        `/api/v1/directories/${dir.directoryId}/scim-held/approve`,
+        { ids: [list.body.data[0].id] },
+      );
+      expect(approve.body).toEqual({ approved: 1, rejected: 0 });
+      expectScimError(await dir.get(`/Users/${ids[2]}`), 404);
+      expect(
+        (
+          await app.services.db
+            .selectFrom('users')
+            .select('status')
+            .where('id', '=', ids[2])
+            .executeTakeFirstOrThrow()
+        ).status,
+      ).toBe('suspended');
+
+      const reject = await app.request(
+        'POST',
+        `/api/v1/directories/${dir.directoryId}/scim-held/reject`,
+        {},
+      );
+      expect(reject.body).toEqual({ approved: 0, rejected: 1 });
+      expect((await dir.get(`/Users/${ids[3]}`)).body.active).toBe(true);
+      expect(
+        (await app.request('GET', `/api/v1/directories/${dir.directoryId}/scim-held`)).body.data,
+      ).toEqual([]);
+      const audit = await app.services.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('directory_id', '=', dir.directoryId)
+        .execute();
+      expect(audit.map((a) => a.action)).toEqual(
+        expect.arrayContaining([
+          'scim.deactivation_held',
+          'scim.deactivations_approved',
+          'scim.deactivations_rejected',
+        ]),
+      );
+    });
+
+    it('an IdP that re-activates a user cancels its hold', async () => {
+      const dir = await createScimDirectory(app, { deletionThreshold: 0 });
+      const id = (await dir.request('POST', '/Users', minimalUser('flip@example.com'))).body.id;
+      await dir.request('PATCH', `/Users/${id}`, {
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      });
+      expect(
+        (await app.request('GET', `/api/v1/directories/${dir.directoryId}/scim-held`)).body.data,
+      ).toHaveLength(1);
+      await dir.request('PUT', `/Users/${id}`, minimalUser('flip@example.com', { active: true }));
+      expect(
+        (await app.request('GET', `/api/v1/directories/${dir.directoryId}/scim-held`)).body.data,
+      ).toHaveLength(0);
+      expect(
+        (
+          await app.request(
+            'GET',
+            `/api/v1/directories/${dir.directoryId}/scim-held?status=cancelled`,
+          )
+        ).body.data,
+      ).toHaveLength(1);
+    });
+  });
+});
+
+describe('SCIM rate limit', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('sqlite', {
+      server: { scim: { rateLimit: { perSecond: 1, burst: 3 } } },
+    });
+  });
+  afterAll(async () => app?.close());
+
+  it('answers 429 with Retry-After once a token exceeds its rate, per token', async () => {
+    const a = await createScimDirectory(app);
+    const b = await createScimDirectory(app);
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await a.get('/Users')).status);
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses[4]).toBe(429);
+    const limited = await a.get('/Users');
+    expectScimError(limited, 429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await b.get('/Users')).status).toBe(200);
+  });
+});
