@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /** `web/dist` of the repository, seen from src/api (tsx) and dist/api (compiled) alike. */
-export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /** Paths the console never answers, so an unknown API URL stays a JSON 404. */
 const RESERVED = /^\/(api|scim)(\/|$)|^\/(health|metrics)$/;

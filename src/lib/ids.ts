@@ -3,8 +3,17 @@ import { randomBytes } from 'node:crypto';
 /**
  * UUIDv7: time-ordered, so ids sort by creation and B-tree inserts stay local.
  */
+// Random bytes come from a pool: one crypto call per 256 ids instead of one per id.
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 export function newId(): string {
-  const bytes = randomBytes(16);
+  if (offset + 16 > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(offset, offset + 16));
+  offset += 16;
   const ms = BigInt(Date.now());
   bytes[0] = Number((ms >> 40n) & 0xffn);
   bytes[1] = Number((ms >> 32n) & 0xffn);

@@ -271,6 +271,7 @@ describe('admin console', () => {
 
     await page.getByRole('link', { name: /go to the directory/ }).click();
     await page.getByRole('heading', { name: 'SCIM provisioning' }).waitFor();
+    await page.screenshot({ path: join(h.scratch, 'scim-directory.png'), fullPage: true });
     expect(await page.getByLabel('SCIM endpoint URL', { exact: true }).inputValue()).toBe(endpoint);
     await page.getByRole('button', { name: 'Rotate token' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rotate the SCIM token?' });
@@ -337,6 +338,7 @@ describe('admin console', () => {
     await live.getByText('Failed').first().waitFor({ timeout: 30_000 });
     await live.getByRole('link', { name: 'View job details' }).click();
     await page.getByRole('heading', { name: 'Stopped before suspending users' }).waitFor();
+    await page.screenshot({ path: join(h.scratch, 'threshold-stop.png'), fullPage: true });
     expect(await page.getByText('deletion_threshold_exceeded').count()).toBeGreaterThan(0);
 
     await page.getByRole('button', { name: 'Confirm deletions and sync' }).click();

@@ -79,13 +79,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
-    .addUniqueConstraint('users_source_key', ['tenant_id', 'directory_id', 'external_id'])
+    // (tenant, directory, externalId) is the identity of a synced user; the directory
+    // leads the key so the same index serves the engine's lookups by directory.
+    .addUniqueConstraint('users_source_key', ['directory_id', 'external_id', 'tenant_id'])
     .execute();
   await db.schema.createIndex('users_directory_dn').on('users').columns(['directory_id', 'source_dn']).execute();
   await db.schema.createIndex('users_tenant_updated').on('users').columns(['tenant_id', 'updated_at', 'id']).execute();
-  await db.schema.createIndex('users_directory_status').on('users').columns(['directory_id', 'status']).execute();
   await sql`create index users_directory_username on users (directory_id, lower(username))`.execute(db);
-  await sql`create index users_tenant_email on users (tenant_id, lower(email))`.execute(db);
 
   await db.schema
     .createTable('groups')
@@ -101,7 +101,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
-    .addUniqueConstraint('groups_source_key', ['tenant_id', 'directory_id', 'external_id'])
+    .addUniqueConstraint('groups_source_key', ['directory_id', 'external_id', 'tenant_id'])
     .execute();
   await db.schema.createIndex('groups_directory_dn').on('groups').columns(['directory_id', 'source_dn']).execute();
   await sql`create index groups_directory_name on groups (directory_id, lower(name))`.execute(db);
@@ -185,10 +185,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     dn text
   )`.execute(db);
   await db.schema.createIndex('sync_changes_job').on('sync_changes').columns(['job_id', 'id']).execute();
-  // Member references resolve against the users a job plans to create or rename.
-  await db.schema.createIndex('sync_changes_job_dn').on('sync_changes').columns(['job_id', 'object_type', 'dn']).execute();
-  await db.schema.createIndex('sync_changes_job_external').on('sync_changes').columns(['job_id', 'object_type', 'external_id']).execute();
-  await sql`create index sync_changes_job_name on sync_changes (job_id, object_type, lower(name))`.execute(db);
 
   await sql`create table events (
     ${autoId('id')},

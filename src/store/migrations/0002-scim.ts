@@ -65,17 +65,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['directory_id', 'id'])
     .execute();
   await sql`create index users_directory_email on users (directory_id, lower(email))`.execute(db);
-  // The applier resolves member references by (directory_id, external_id), without tenant_id.
-  await db.schema
-    .createIndex('users_directory_external')
-    .on('users')
-    .columns(['directory_id', 'external_id'])
-    .execute();
-  await db.schema
-    .createIndex('groups_directory_external')
-    .on('groups')
-    .columns(['directory_id', 'external_id'])
-    .execute();
+  // Lookups by (directory_id, external_id) use the source-key unique index, which leads with them.
 }
 
 export async function down(): Promise<void> {

@@ -38,7 +38,7 @@ export const healthLabels: Record<HealthStatus, string> = {
   green: 'Healthy',
   yellow: 'Warnings',
   red: 'Failing',
-  unknown: 'Not synced yet',
+  unknown: 'Unknown',
 };
 
 export const jobStatusLabels: Record<JobStatus, string> = {

@@ -1,5 +1,4 @@
 /** Add or edit a directory: per-type fields with help, Test Connection, schedule presets. */
-import { Cron } from 'croner';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, type FieldError } from '../lib/api.js';
 import { absoluteUrl, errorKindWords, plural } from '../lib/format.js';
@@ -93,7 +92,27 @@ function presetOf(cron: string | null | undefined): [string, string] {
 }
 
 /** The next run times of a 5-field UTC cron expression, or why it is not valid. */
-function nextRuns(expr: string, count = 5): { runs: Date[]; error: string | null } {
+type CronClass = typeof import('croner').Cron;
+
+/** croner is loaded on demand, so only the directory form pays for it. */
+function useCron(): CronClass | null {
+  const [cron, setCron] = useState<CronClass | null>(null);
+  useEffect(() => {
+    let live = true;
+    void import('croner').then((m) => live && setCron(() => m.Cron));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return cron;
+}
+
+function nextRuns(
+  Cron: CronClass | null,
+  expr: string,
+  count = 5,
+): { runs: Date[]; error: string | null } {
+  if (!Cron) return { runs: [], error: null };
   const text = expr.trim();
   if (!text) return { runs: [], error: null };
   if (text.split(/\s+/).length !== 5)
@@ -344,9 +363,10 @@ export function DirectoryForm({ id }: { id?: string }) {
     localErrors.find((e) => e.field === field)?.message ?? errors?.fieldMessage(field);
 
   const schedule = scheduleOf(preset, customCron);
+  const Cron = useCron();
   const preview = useMemo(
-    () => nextRuns(preset === 'custom' ? customCron : (schedule ?? '')),
-    [preset, customCron, schedule],
+    () => nextRuns(Cron, preset === 'custom' ? customCron : (schedule ?? '')),
+    [Cron, preset, customCron, schedule],
   );
 
   /** The request body: everything on create; only what changed on edit (PUT is partial). */

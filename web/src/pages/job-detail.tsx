@@ -19,7 +19,7 @@ const objectTypeLabels: Record<string, string> = {
 const actionLabels: Record<string, string> = {
   created: 'Created',
   updated: 'Updated',
-  deactivated: 'Suspended',
+  suspended: 'Suspended',
   reactivated: 'Reactivated',
   deleted: 'Deleted',
   added: 'Added',
@@ -242,7 +242,14 @@ export function JobDetail({ directoryId, jobId }: { directoryId: string; jobId: 
         <DefinitionList
           items={[
             ['Trigger', job.trigger],
-            ['Mode', job.dryRun ? 'Preview (dry run): nothing was applied' : 'Applied'],
+            [
+              'Mode',
+              job.dryRun
+                ? 'Preview (dry run): nothing was applied'
+                : job.status === 'failed' || job.status === 'cancelled'
+                  ? 'Stopped: no changes were applied'
+                  : 'Applied',
+            ],
             ['Started', <Time iso={job.startedAt} empty="Not yet" />],
             [
               'Finished',
@@ -302,12 +309,16 @@ export function JobDetail({ directoryId, jobId }: { directoryId: string; jobId: 
         <h2 id="errors-title">Record errors</h2>
         {(job.errorCount ?? 0) > recordErrors.length ? (
           <p class="help">
-            Showing the first {recordErrors.length} of {job.errorCount} errors; the change list
-            below has every one.
+            {recordErrors.length > 0
+              ? `Showing the first ${recordErrors.length} of ${job.errorCount} errors. `
+              : `${job.errorCount} record error(s). `}
+            The change list below has every one (object type: Errors).
           </p>
         ) : null}
         {recordErrors.length === 0 ? (
-          <p class="muted">No record errors.</p>
+          job.errorCount ? null : (
+            <p class="muted">No record errors.</p>
+          )
         ) : (
           <div class="table-wrap">
             <table class="record-errors">

@@ -1,0 +1,139 @@
+/**
+ * LDAP sync benchmark (issue 3). Seeds a throwaway slapd with N users and G groups (one
+ * holding 10% of the users), then measures in one run:
+ *   raw      streaming every entry with a paged search (ldapts), the floor
+ *   first    a full first sync into an empty store
+ *   resync   a full re-sync with no change
+ *   noop     an incremental sync with no change
+ *   delta1   an incremental sync after 1% of the users changed
+ * Each sync runs in its own process; its peak RSS is reported. Prints a table and
+ * writes JSON to bench/results/.
+ *
+ *   npm run bench:ldap -- --users 100000 [--groups 1000] [--db sqlite|postgres]
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { Client } from 'ldapts';
+import { startSlapd, generateUsers, generatedUid } from '../../test/helpers/slapd.js';
+import { createTestDatabase } from '../../test/helpers/databases.js';
+import { openServices, bootstrap } from '../../src/main.js';
+import { createLogger } from '../../src/logger.js';
+import { generateKey } from '../../src/security/secret-box.js';
+import { loadConfig } from '../../src/config.js';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: { users: { type: 'string', default: '100000' }, groups: { type: 'string', default: '1000' }, db: { type: 'string', default: 'sqlite' } },
+});
+const users = Number(values.users);
+const groups = Number(values.groups);
+const kind = values.db === 'postgres' ? 'postgres' : 'sqlite';
+const peopleDN = 'ou=people,dc=example,dc=com';
+const groupsDN = 'ou=groups,dc=example,dc=com';
+
+function groupLdif(): string {
+  const parts: string[] = [];
+  const big = Math.max(1, Math.floor(users / 10));
+  let entry = `dn: cn=big,${groupsDN}\nobjectClass: groupOfNames\ncn: big\ndescription: 10% of the users\n`;
+  for (let i = 0; i < big; i++) entry += `member: uid=${generatedUid(i)},${peopleDN}\n`;
+  parts.push(entry);
+  for (let g = 1; g < groups; g++) {
+    let e = `dn: cn=team${g},${groupsDN}\nobjectClass: groupOfNames\ncn: team${g}\n`;
+    for (let m = 0; m < 10; m++) e += `member: uid=${generatedUid((g * 10 + m) % users)},${peopleDN}\n`;
+    parts.push(e);
+  }
+  return parts.join('\n');
+}
+
+console.error('building dist/ (the phases run compiled code, as `dirsync serve` does)…');
+await run('npx', ['tsc', '-p', 'tsconfig.json']);
+console.error(`seeding slapd with ${users} users and ${groups} groups…`);
+const seedStarted = performance.now();
+const slapd = await startSlapd({ seedLdif: `${generateUsers(users)}\n${groupLdif()}`, syncprov: true });
+console.error(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+async function rawStream(): Promise<{ ms: number; entries: number }> {
+  const client = new Client({ url: slapd.url });
+  await client.bind(slapd.rootDN, slapd.rootPassword);
+  const started = performance.now();
+  let entries = 0;
+  const attributes = ['uid', 'givenName', 'sn', 'mail', 'telephoneNumber', 'displayName', 'entryUUID'];
+  for await (const page of client.searchPaginated(peopleDN, { scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes, paged: { pageSize: 1000 } })) entries += page.searchEntries.length;
+  for await (const page of client.searchPaginated(groupsDN, { scope: 'sub', filter: '(objectClass=groupOfNames)', attributes: ['cn', 'description', 'member', 'entryUUID'], paged: { pageSize: 1000 } })) entries += page.searchEntries.length;
+  const ms = performance.now() - started;
+  await client.unbind();
+  return { ms, entries };
+}
+
+const db = await createTestDatabase(kind);
+const secretKey = generateKey();
+const config = { ...loadConfig({}), databaseUrl: db.url, dataDir: db.dataDir, secretKeys: [secretKey], logLevel: 'warn' as const };
+const services = await openServices(config, createLogger('warn', process.stderr));
+const { tenantId } = await bootstrap(services);
+const directory = await services.directories.create(tenantId, { name: 'bench' }, {
+  name: 'bench', type: 'ldap', host: slapd.host, port: slapd.port, bindDN: slapd.rootDN, bindPassword: slapd.rootPassword,
+  baseDN: slapd.baseDN, userSearchFilter: '(objectClass=inetOrgPerson)', deletionThreshold: '100%',
+});
+await services.store.destroy();
+
+interface PhaseResult { ms: number; peakRssMb: number; job: Record<string, unknown> }
+async function phase(full: boolean): Promise<PhaseResult> {
+  const input = JSON.stringify({ databaseUrl: db.url, dataDir: db.dataDir, secretKey, tenantId, directoryId: directory.id, full });
+  const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const { stdout } = await run(process.execPath, [...prof, path.join(import.meta.dirname, 'sync-phase.mjs'), input], { maxBuffer: 1 << 24 });
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
+  if (!['completed', 'completed_with_errors'].includes(String(result.job.status))) throw new Error(`sync failed: ${JSON.stringify(result.job.error)}`);
+  return result;
+}
+
+const raw = await rawStream();
+console.error(`raw stream: ${raw.ms.toFixed(0)} ms`);
+const first = await phase(true);
+console.error(`first sync: ${first.ms.toFixed(0)} ms`);
+const resync = await phase(true);
+console.error(`full re-sync, no change: ${resync.ms.toFixed(0)} ms`);
+const noop = await phase(false);
+console.error(`incremental, no change: ${noop.ms.toFixed(0)} ms`);
+
+// 1% of the users change (a new telephone number), applied through ldapmodify.
+const changed = Math.max(1, Math.floor(users / 100));
+const mods: string[] = [];
+for (let i = 0; i < changed; i++) mods.push(`dn: uid=${generatedUid(i * 100 % users)},${peopleDN}\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: +44 20 ${String(i).padStart(7, '0')}\n`);
+await slapd.addLdif(mods.join('\n'));
+const delta = await phase(false);
+console.error(`incremental after ${changed} changes: ${delta.ms.toFixed(0)} ms`);
+
+await slapd.stop();
+await db.drop();
+
+const row = (name: string, r: PhaseResult | null, ms: number, extra = '') => ({ phase: name, ms: Math.round(ms), ratio: +(ms / raw.ms).toFixed(2), peakRssMb: r ? Math.round(r.peakRssMb) : null, note: extra });
+const table = [
+  row('raw paged stream (floor)', null, raw.ms, `${raw.entries} entries`),
+  row('first full sync', first, first.ms, `${first.job.usersCreated} users, ${first.job.membershipsAdded} memberships`),
+  row('full re-sync, no change', resync, resync.ms, `${resync.job.usersUpdated} updates`),
+  row('incremental, no change', noop, noop.ms, `mode ${noop.job.mode}`),
+  row('incremental, 1% changed', delta, delta.ms, `${delta.job.usersUpdated} updated, mode ${delta.job.mode}; ${(100 * delta.ms / first.ms).toFixed(1)}% of first sync`),
+];
+console.table(table);
+const result = {
+  benchmark: 'ldap-sync',
+  at: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, node: process.version },
+  parameters: { users, groups, database: kind },
+  phases: table,
+  targets: {
+    firstSyncRatio: { target: 1.5, measured: table[1]!.ratio },
+    noChangeResyncRatio: { target: 1.2, measured: table[2]!.ratio },
+    incrementalShareOfFull: { target: 0.1, measured: +(delta.ms / first.ms).toFixed(3) },
+    peakRssMb: { target: users <= 100_000 ? 250 : 512, measured: Math.max(first.peakRssMb, resync.peakRssMb, delta.peakRssMb) },
+  },
+};
+const dir = path.join(process.cwd(), 'bench', 'results');
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `ldap-sync-${kind}-${users}-${result.at.replace(/[:.]/g, '-')}.json`);
+fs.writeFileSync(file, JSON.stringify(result, null, 2));
+console.log(JSON.stringify(result.targets));
+console.error(`written ${file}`);
