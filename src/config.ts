@@ -16,6 +16,21 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Public base URL for links shown to people (console URL, SCIM endpoint URLs). */
   publicUrl: string | null;
+  /** Background work: sync worker, cron scheduler, webhook dispatcher, retention purge. Absent fields take `workerDefaults`. */
+  worker?: Partial<WorkerConfig>;
+}
+
+export interface WorkerConfig {
+  /** Idle poll of the job queue, ms (`DIRSYNC_WORKER_POLL_MS`, default 1000). */
+  pollMs: number;
+  /** Lease on a running job, renewed by heartbeats every third of it, ms (`DIRSYNC_LEASE_MS`, default 30000). */
+  leaseMs: number;
+  /** How often due schedules are turned into jobs, ms (`DIRSYNC_SCHEDULER_TICK_MS`, default 15000). */
+  schedulerTickMs: number;
+  /** First retry delay after a transient source error, doubling per attempt, ms (`DIRSYNC_RETRY_BASE_MS`, default 30000). */
+  retryBaseMs: number;
+  /** How often suspended users past their directory's retention are purged, ms (`DIRSYNC_PURGE_INTERVAL_MS`, default 3600000). */
+  purgeIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +72,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   return {
+    worker: {
+      pollMs: positiveInt(env, 'DIRSYNC_WORKER_POLL_MS', workerDefaults.pollMs),
+      leaseMs: positiveInt(env, 'DIRSYNC_LEASE_MS', workerDefaults.leaseMs),
+      schedulerTickMs: positiveInt(env, 'DIRSYNC_SCHEDULER_TICK_MS', workerDefaults.schedulerTickMs),
+      retryBaseMs: positiveInt(env, 'DIRSYNC_RETRY_BASE_MS', workerDefaults.retryBaseMs),
+      purgeIntervalMs: positiveInt(env, 'DIRSYNC_PURGE_INTERVAL_MS', workerDefaults.purgeIntervalMs),
+    },
     databaseUrl,
     dataDir,
     secretKeys,
@@ -65,4 +87,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     publicUrl,
   };
+}
+
+export const workerDefaults: WorkerConfig = {
+  pollMs: 1000,
+  leaseMs: 30_000,
+  schedulerTickMs: 15_000,
+  retryBaseMs: 30_000,
+  purgeIntervalMs: 3_600_000,
+};
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(name, `must be a positive integer (milliseconds), got "${raw}"`);
+  return n;
 }

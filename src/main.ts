@@ -1,5 +1,5 @@
 import type { DestinationStream, Logger } from 'pino';
-import type { Config } from './config.js';
+import { workerDefaults, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { openStore } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -9,16 +9,18 @@ import { createServices, type Services } from './services.js';
 import { buildServer, type Server } from './api/server.js';
 import { createWorker, type Worker, type WorkerOptions } from './scheduler/worker.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { createWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from './events/webhook-dispatcher.js';
+import { purgeSuspendedUsers } from './retention/purge.js';
 
 /**
  * Composition root: builds every service from the configuration. The CLI and the
  * tests both start dirsync through here.
  */
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
+export async function openServices(config: Config, logger: Logger, options: { clock?: () => Date } = {}): Promise<Services> {
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store);
   const secretBox = createSecretBox(loadSecretKeys({ secretKeys: config.secretKeys, dataDir: config.dataDir, logger }));
-  return createServices({ store, secretBox, logger, publicUrl: config.publicUrl });
+  return createServices({ store, secretBox, logger, publicUrl: config.publicUrl, clock: options.clock });
 }
 
 export interface Bootstrap {
@@ -35,33 +37,79 @@ export async function bootstrap(services: Services): Promise<Bootstrap> {
   return { tenantId: tenant.id, adminToken: token };
 }
 
-/** The background parts of a process: sync worker and cron scheduler. */
+/** The background parts of a process: sync worker, cron scheduler, webhook dispatcher, retention purge. */
 export interface Background {
   worker: Worker;
   scheduler: Scheduler;
+  dispatcher: WebhookDispatcher | null;
   stop(): Promise<void>;
 }
 
-export function startBackground(services: Services, options: { worker?: WorkerOptions; schedulerTickMs?: number } = {}): Background {
+export interface BackgroundOptions {
+  worker?: WorkerOptions;
+  /** First retry delay after a transient source error (doubles per attempt). */
+  retryBaseMs?: number;
+  schedulerTickMs?: number;
+  /** Injectable clock of the scheduler (tests move time instead of sleeping). */
+  clock?: () => Date;
+  /** Minimum time between retention purges (default hourly). */
+  purgeIntervalMs?: number;
+  /** Webhook dispatcher options, or false for none (tests that drive deliveries by hand). */
+  dispatcher?: WebhookDispatcherOptions | false;
+}
+
+/** Background options from the configuration (`DIRSYNC_WORKER_POLL_MS` …, see config.ts). */
+export function backgroundOptions(config: Config): BackgroundOptions {
+  const w = { ...workerDefaults, ...config.worker };
+  return {
+    worker: { pollMs: w.pollMs, leaseMs: w.leaseMs },
+    retryBaseMs: w.retryBaseMs,
+    schedulerTickMs: w.schedulerTickMs,
+    purgeIntervalMs: w.purgeIntervalMs,
+  };
+}
+
+/**
+ * Starts the worker, the scheduler (whose ticks also run the retention purge) and the
+ * webhook dispatcher. Any number of processes may run this against one PostgreSQL:
+ * jobs, scheduled slots and deliveries are claimed in the database.
+ */
+export function startBackground(services: Services, options: BackgroundOptions = {}): Background {
+  const { logger } = services;
   const worker = createWorker(
-    { db: services.db, jobs: services.jobs, directories: services.directories, logger: services.logger, metrics: services.syncMetrics },
+    { db: services.db, jobs: services.jobs, directories: services.directories, logger, metrics: services.syncMetrics, retryBaseMs: options.retryBaseMs },
     options.worker,
   );
   const notify = () => worker.notify();
   services.enqueueListeners.add(notify);
+  const purgeEvery = options.purgeIntervalMs ?? workerDefaults.purgeIntervalMs;
+  let lastPurge = -Infinity;
   const scheduler = createScheduler(
-    { db: services.db, jobs: services.jobs, logger: services.logger, onEnqueued: notify },
-    { tickMs: options.schedulerTickMs },
+    { db: services.db, jobs: services.jobs, logger, onEnqueued: notify },
+    {
+      tickMs: options.schedulerTickMs,
+      clock: options.clock,
+      // Idempotent and safe on several processes at once, so no coordination here.
+      onTick: async (at) => {
+        if (at.getTime() - lastPurge < purgeEvery) return;
+        lastPurge = at.getTime();
+        const report = await purgeSuspendedUsers(services.db, at);
+        if (report.usersDeleted > 0) logger.info(report, 'retention purge deleted suspended users');
+      },
+    },
   );
+  const dispatcher = options.dispatcher === false ? null : createWebhookDispatcher(services, options.dispatcher);
   worker.start();
   scheduler.start();
+  dispatcher?.start();
   return {
     worker,
     scheduler,
+    dispatcher,
     async stop() {
       services.enqueueListeners.delete(notify);
       await scheduler.stop();
-      await worker.stop();
+      await Promise.all([worker.stop(), dispatcher?.stop()]);
     },
   };
 }
@@ -75,12 +123,16 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * `dirsync serve`: API and console, plus the background work unless `worker: false`
+ * (`serve --no-worker`: an API-only process beside separate `dirsync worker`s).
+ */
 export async function startDirsync(config: Config, options: { logStream?: DestinationStream; worker?: boolean } = {}): Promise<Running> {
   const logger = createLogger(config.logLevel, options.logStream);
   const services = await openServices(config, logger);
   const boot = await bootstrap(services);
   const server = await buildServer(services, { logger });
-  const background = options.worker === false ? null : startBackground(services);
+  const background = options.worker === false ? null : startBackground(services, backgroundOptions(config));
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -99,6 +151,37 @@ export async function startDirsync(config: Config, options: { logStream?: Destin
       await server.close();
       await background?.stop();
       await services.store.destroy();
+    },
+  };
+}
+
+export interface RunningWorker {
+  services: Services;
+  background: Background;
+  stop(): Promise<void>;
+}
+
+/**
+ * `dirsync worker`: worker, scheduler and webhook dispatcher without HTTP. `stop()` is
+ * the graceful shutdown: a job still reading goes back to the queue, one applying
+ * finishes first.
+ */
+export async function startWorkerProcess(config: Config, options: { logStream?: DestinationStream } = {}): Promise<RunningWorker> {
+  const logger = createLogger(config.logLevel, options.logStream);
+  // No bootstrap here: a first admin token must be shown to someone, and only `serve` prints it.
+  const services = await openServices(config, logger);
+  const background = startBackground(services, backgroundOptions(config));
+  logger.info({ workerId: background.worker.workerId }, 'worker started');
+  let stopping: Promise<void> | null = null;
+  return {
+    services,
+    background,
+    stop() {
+      stopping ??= (async () => {
+        await background.stop();
+        await services.store.destroy();
+      })();
+      return stopping;
     },
   };
 }

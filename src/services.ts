@@ -19,7 +19,7 @@ import { createAuditService } from './audit/audit.service.js';
  * Every service of one dirsync process, built once from a store and a key ring.
  * Handlers and commands receive it explicitly; nothing here holds per-request state.
  */
-export function createServices(deps: { store: Store; secretBox: SecretBox; logger: Logger; publicUrl?: string | null }) {
+export function createServices(deps: { store: Store; secretBox: SecretBox; logger: Logger; publicUrl?: string | null; clock?: () => Date }) {
   const { store, secretBox, logger } = deps;
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'dirsync_' });
@@ -36,6 +36,8 @@ export function createServices(deps: { store: Store; secretBox: SecretBox; logge
     secretBox,
     logger,
     publicUrl: deps.publicUrl ?? null,
+    /** "Now" for time-based views (health's missed-schedule rule); tests inject one. */
+    clock: deps.clock ?? (() => new Date()),
     metricsRegistry,
     syncMetrics: createSyncMetrics(metricsRegistry),
     tenants,

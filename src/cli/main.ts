@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config.js';
+import { UsageError } from './usage-error.js';
 import { createLogger } from '../logger.js';
-import { openServices, startDirsync } from '../main.js';
+import { openServices, startDirsync, startWorkerProcess } from '../main.js';
+import { directoryCommand } from './directory-command.js';
 import { isPermission, type Permission } from '../security/tokens.js';
 
 /**
@@ -11,16 +13,25 @@ import { isPermission, type Permission } from '../security/tokens.js';
  */
 const usage = `Usage: dirsync <command>
 
-  serve [--no-worker]          API, console, scheduler and worker
+  serve [--no-worker]          API and console, plus scheduler, sync worker and webhook
+                               delivery (--no-worker: API and console only)
+  worker                       scheduler, sync worker and webhook delivery, no HTTP
+                               (SIGTERM: finishes or releases the job in hand, then exits)
   migrate                      bring the database schema up to date
   token create [--tenant ID] [--permissions a,b] [--name N]
                                create an API token and print it (only) on stdout
   token list [--tenant ID]     list tokens (never their values)
   token revoke <id>            revoke a token
+  directory test <id> [--json] test a directory's connection; prints usersFound and
+                               groupsFound, or the error kind and message (exit 1)
+  directory sync <id> [--dry-run] [--confirm-deletions] [--full]
+                               queue a sync and run it here unless a worker takes it;
+                               progress on stderr, final counts on stdout; exit 1 when
+                               the job fails or is cancelled
 
 Configuration is read from environment variables (see README).`;
 
-class UsageError extends Error {}
+
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,8 +42,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { 'no-worker': { type: 'boolean' } } });
-      void values;
-      const running = await startDirsync(config, { logStream: process.stderr });
+      const running = await startDirsync(config, { logStream: process.stderr, worker: values['no-worker'] !== true });
       const lines = [`dirsync is running at ${running.url}`, `Console: ${running.url}/`];
       if (running.bootstrap.adminToken) {
         lines.push(
@@ -51,6 +61,18 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', shutdown);
       return await new Promise<number>(() => undefined);
     }
+    case 'worker': {
+      parseArgs({ args: rest, options: {} });
+      const running = await startWorkerProcess(config, { logStream: process.stderr });
+      process.stdout.write(`dirsync worker ${running.background.worker.workerId} is running\n`);
+      return await new Promise<number>((resolve) => {
+        const shutdown = () => void running.stop().then(() => resolve(0));
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+    }
+    case 'directory':
+      return directoryCommand(rest, config, logger);
     case 'migrate': {
       const services = await openServices(config, logger);
       await services.store.destroy();

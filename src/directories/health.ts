@@ -2,7 +2,8 @@ import type { Directory } from '../store/directories.repository.js';
 import type { Job } from '../store/jobs.repository.js';
 import { nextCronRuns } from '../lib/validators.js';
 
-export type HealthStatus = 'green' | 'yellow' | 'red' | 'unknown';
+export const healthStatuses = ['green', 'yellow', 'red', 'unknown'] as const;
+export type HealthStatus = (typeof healthStatuses)[number];
 export interface Health {
   status: HealthStatus;
   reason: string;
@@ -11,10 +12,14 @@ export interface Health {
 /**
  * SPEC §6: green = last run completed cleanly; yellow = completed with record
  * errors; red = last run failed, the last connection test failed, or no successful
- * run within 3 scheduled intervals. Push-only and never-run directories are unknown.
+ * run within 3 scheduled intervals (the third scheduled run after the last success,
+ * plus a minute of grace, has passed at `at`). A failed test is outdated by a later
+ * successful sync. Push-only and never-run directories are unknown.
  */
 export function directoryHealth(d: Directory, last: Job | undefined, at: Date = new Date()): Health {
-  if (d.lastTestError) {
+  // A successful sync after a failed test shows the connection works again.
+  const testStillCurrent = !d.lastSuccessAt || !d.lastTestAt || d.lastTestAt >= d.lastSuccessAt;
+  if (d.lastTestError && testStillCurrent) {
     const e = JSON.parse(d.lastTestError) as { kind: string; message: string };
     return { status: 'red', reason: `connection test failed (${e.kind}): ${e.message}` };
   }

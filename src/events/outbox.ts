@@ -1,6 +1,7 @@
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { now } from '../store/database.js';
+import { isPostgres, now } from '../store/database.js';
+import { bulkInsert } from '../store/bulk-insert.js';
 import { redact } from '../security/redact.js';
 import type { EventType } from './event-types.js';
 
@@ -54,14 +55,12 @@ export async function appendEvents(db: Db, events: NewEvent[]): Promise<void> {
     actor: e.actor,
     created_at: at,
   }));
-  for (let i = 0; i < rows.length; i += 500) {
-    await db.insertInto('events').values(rows.slice(i, i + 500)).execute();
-  }
+  await bulkInsert(db, 'events', eventColumns, rows);
 }
+
+const eventColumns = ['tenant_id', 'directory_id', 'type', 'object_type', 'object_id', 'data', 'changed_fields', 'actor', 'created_at'] as const;
 
 /** Advisory lock class (first key) of the per-tenant event order lock. */
 const EVENT_LOCK_CLASS = 0x45564e54; // "EVNT"
 
-function isPostgres(db: Db): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
+

@@ -7,8 +7,9 @@ import { nextCronRuns } from '../lib/validators.js';
 export interface SchedulerOptions {
   /** Injectable clock: tests move time instead of sleeping. */
   clock?: () => Date;
+  /** Default 15 s: a 5-field cron's minute slot starts within a quarter of a minute. */
   tickMs?: number;
-  /** Called after each tick (retention purges and other periodic upkeep). */
+  /** Called after each tick (retention purges and other periodic upkeep); its errors are logged, never thrown. */
   onTick?: (at: Date) => Promise<void>;
 }
 
@@ -23,6 +24,7 @@ export function createScheduler(deps: { db: Kysely<Database>; jobs: JobsReposito
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
 
+  /** Enqueues every due slot once; returns how many jobs this call created. */
   async function tick(): Promise<number> {
     const at = clock();
     const due = await deps.db
@@ -42,6 +44,9 @@ export function createScheduler(deps: { db: Kysely<Database>; jobs: JobsReposito
         .set({ next_run_at: next })
         .where('id', '=', d.id)
         .where('next_run_at', '=', d.next_run_at)
+        // A schedule cleared or changed, or a directory disabled, since the select wins.
+        .where('sync_schedule', '=', d.sync_schedule)
+        .where('enabled', '=', 1)
         .executeTakeFirst();
       if (Number(advanced.numUpdatedRows) === 0) continue; // another process took this slot
       const result = await deps.jobs.enqueue({ tenantId: d.tenant_id, directoryId: d.id, trigger: 'schedule', scheduledFor: d.next_run_at });
@@ -49,7 +54,11 @@ export function createScheduler(deps: { db: Kysely<Database>; jobs: JobsReposito
       else deps.logger.info({ directoryId: d.id, slot: d.next_run_at }, 'scheduled run skipped: a job of this directory is already queued or running');
     }
     if (enqueued > 0) deps.onEnqueued?.();
-    await options.onTick?.(at);
+    try {
+      await options.onTick?.(at);
+    } catch (err) {
+      deps.logger.error({ err }, 'scheduler upkeep failed');
+    }
     return enqueued;
   }
 

@@ -11,6 +11,8 @@ export interface WorkerOptions {
   /** Idle poll interval (default 1 s); an enqueue in this process wakes it at once. */
   pollMs?: number;
   workerId?: string;
+  /** Claim only this job (the CLI running one sync in-process); others are left to other workers. */
+  onlyJobId?: string;
 }
 
 /**
@@ -29,9 +31,8 @@ export function createWorker(deps: RunnerDeps & { jobs: JobsRepository; logger: 
 
   async function recoverLapsed(): Promise<void> {
     for (const job of await deps.jobs.expiredLeases()) {
-      const stale = job.id ? (await deps.jobs.getById(job.id)) : null;
-      if (!stale || stale.status !== 'running') continue;
-      const owner = (await deps.db.selectFrom('sync_jobs').select('lease_owner').where('id', '=', job.id).executeTakeFirst())?.lease_owner ?? null;
+      const owner = (await deps.db.selectFrom('sync_jobs').select('lease_owner').where('id', '=', job.id).where('status', '=', 'running').executeTakeFirst())?.lease_owner;
+      if (owner === undefined) continue; // finished meanwhile
       if (!(await deps.jobs.stealLease(job.id, owner, workerId, leaseMs))) continue;
       if (job.attempt < job.maxAttempts) {
         await deps.jobs.requeue(job.id, workerId, now(), { code: 'worker_lost', message: 'the worker running this job stopped responding; retrying' }, true);
@@ -48,7 +49,7 @@ export function createWorker(deps: RunnerDeps & { jobs: JobsRepository; logger: 
   /** Claims and runs one due job; false when the queue had none. */
   async function runOnce(): Promise<boolean> {
     await recoverLapsed();
-    const job = await deps.jobs.claimNext(workerId, leaseMs);
+    const job = await deps.jobs.claimNext(workerId, leaseMs, options.onlyJobId ? { jobId: options.onlyJobId } : undefined);
     if (!job) return false;
     current = runSyncJob(deps, job, { workerId, leaseMs, shutdown: shutdown.signal });
     try {

@@ -194,7 +194,7 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
      * PostgreSQL so workers never wait on each other; SQLite serialises writers, so
      * the same UPDATE … RETURNING is atomic there without it.
      */
-    async claimNext(workerId: string, leaseMs: number): Promise<Job | null> {
+    async claimNext(workerId: string, leaseMs: number, only?: { jobId: string }): Promise<Job | null> {
       const at = now();
       const row = await db
         .updateTable('sync_jobs')
@@ -214,6 +214,7 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
             .orderBy('run_after')
             .orderBy('created_at')
             .limit(1);
+          if (only) next = next.where('id', '=', only.jobId);
           if (dialect === 'postgres') next = next.forUpdate().skipLocked();
           return next;
         })
@@ -308,6 +309,22 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       q = staleOwner === null ? q.where('lease_owner', 'is', null) : q.where('lease_owner', '=', staleOwner);
       const r = await q.executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
+    },
+
+    /** Queued jobs (due or waiting for a retry): the queue depth on /metrics. */
+    async queueDepth(): Promise<number> {
+      const r = await db.selectFrom('sync_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    /** Jobs per directory and status over the whole history (metrics, collected on scrape). */
+    async countByDirectoryAndStatus(): Promise<{ directoryId: string; status: JobStatus; n: number }[]> {
+      const rows = await db
+        .selectFrom('sync_jobs')
+        .select((eb) => ['directory_id', 'status', eb.fn.countAll<number>().as('n')])
+        .groupBy(['directory_id', 'status'])
+        .execute();
+      return rows.map((r) => ({ directoryId: r.directory_id, status: r.status as JobStatus, n: Number(r.n) }));
     },
 
     async requestCancel(jobId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, GroupsTable, UsersTable } from './schema.js';
 import { parseJson } from './database.js';
+import { bulkInsert } from './bulk-insert.js';
 import type { GroupTarget, UserTarget } from '../sync/records.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -73,6 +74,17 @@ export function toGroupTarget(r: GroupsTable): GroupTarget {
   };
 }
 
+/** Source digest and status of stored users by external id: the cheap first comparison. */
+export async function userDigests(db: Db, directoryId: string, externalIds: string[]): Promise<Map<string, { hash: string | null; status: string }>> {
+  const out = new Map<string, { hash: string | null; status: string }>();
+  for (const part of chunks(externalIds)) {
+    if (part.length === 0) continue;
+    const rows = await db.selectFrom('users').select(['external_id', 'source_hash', 'status']).where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    for (const r of rows) out.set(r.external_id, { hash: r.source_hash, status: r.status });
+  }
+  return out;
+}
+
 /** Stored users of a directory by external id, in one statement per batch. */
 export async function usersByExternalId(db: Db, directoryId: string, externalIds: string[]): Promise<Map<string, UserTarget>> {
   const out = new Map<string, UserTarget>();
@@ -95,32 +107,17 @@ export async function groupsByExternalId(db: Db, directoryId: string, externalId
 }
 
 /** Writes full user states: inserts new ids, updates existing ones, in one statement per batch. */
+const userColumns = [
+  'id', 'tenant_id', 'directory_id', 'external_id', 'username', 'first_name', 'last_name', 'email', 'phone', 'display_name',
+  'status', 'email_verified', 'custom', 'extra', 'local_edits', 'source_hash', 'source_dn', 'suspended_at', 'created_at', 'updated_at', 'version',
+] as const satisfies readonly (keyof UsersTable)[];
+const userUpdatable = [
+  'username', 'first_name', 'last_name', 'email', 'phone', 'display_name', 'status', 'custom', 'extra', 'local_edits', 'source_hash', 'source_dn', 'suspended_at', 'updated_at',
+] as const;
+const userUpsert = `on conflict ("id") do update set ${userUpdatable.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, "version" = "users"."version" + 1`;
+
 export async function upsertUsers(db: Db, targets: UserTarget[], scope: { tenantId: string; directoryId: string }, at: string): Promise<void> {
-  for (const part of chunks(targets, 200)) {
-    await db
-      .insertInto('users')
-      .values(part.map((t) => toUserRow(t, scope, at)))
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          username: eb.ref('excluded.username'),
-          first_name: eb.ref('excluded.first_name'),
-          last_name: eb.ref('excluded.last_name'),
-          email: eb.ref('excluded.email'),
-          phone: eb.ref('excluded.phone'),
-          display_name: eb.ref('excluded.display_name'),
-          status: eb.ref('excluded.status'),
-          custom: eb.ref('excluded.custom'),
-          extra: eb.ref('excluded.extra'),
-          local_edits: eb.ref('excluded.local_edits'),
-          source_hash: eb.ref('excluded.source_hash'),
-          source_dn: eb.ref('excluded.source_dn'),
-          suspended_at: eb.ref('excluded.suspended_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-          version: eb('users.version', '+', 1),
-        })),
-      )
-      .execute();
-  }
+  await bulkInsert<UsersTable>(db, 'users', userColumns, targets.map((t) => toUserRow(t, scope, at)), userUpsert);
 }
 
 export async function upsertGroups(db: Db, targets: GroupTarget[], scope: { tenantId: string; directoryId: string }, at: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { chunks, groupView, upsertGroups, upsertUsers, userView } from '../store/users.repository.js';
 import { appendEvents, type NewEvent } from '../events/outbox.js';
+import { bulkInsert } from '../store/bulk-insert.js';
 import { newId } from '../lib/ids.js';
 import type { Change } from './changes.js';
 import { applyMappingGrants, type MembershipRef } from '../mappings/grants.js';
@@ -96,13 +97,13 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
       .filter((r): r is { m: typeof r.m; userId: string; groupId: string } => !!r.userId && !!r.groupId);
 
     const adds = resolved.filter((r) => r.m.action === 'added');
-    for (const part of chunks(adds)) {
-      await trx
-        .insertInto('memberships')
-        .values(part.map((r) => ({ tenant_id: ctx.tenantId, group_id: r.groupId, user_id: r.userId, direct: r.m.nested ? 0 : 1, created_at: ctx.at })))
-        .onConflict((oc) => oc.columns(['group_id', 'user_id']).doUpdateSet((eb) => ({ direct: eb.ref('excluded.direct') })))
-        .execute();
-    }
+    await bulkInsert(
+      trx,
+      'memberships',
+      ['tenant_id', 'group_id', 'user_id', 'direct', 'created_at'],
+      adds.map((r) => ({ tenant_id: ctx.tenantId, group_id: r.groupId, user_id: r.userId, direct: r.m.nested ? 0 : 1, created_at: ctx.at })),
+      'on conflict ("group_id", "user_id") do update set "direct" = excluded."direct"',
+    );
     const removes = resolved.filter((r) => r.m.action === 'removed');
     membershipDelta.added = adds;
     membershipDelta.removed = removes;
@@ -164,11 +165,6 @@ async function grantDefaultRole(trx: Db, ctx: ApplyContext, userIds: string[], r
     .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
     .execute();
   const role = await trx.selectFrom('roles').select('id').where('tenant_id', '=', ctx.tenantId).where('key', '=', roleKey).executeTakeFirstOrThrow();
-  for (const part of chunks(userIds)) {
-    await trx
-      .insertInto('grants')
-      .values(part.map((userId) => ({ id: newId(), tenant_id: ctx.tenantId, user_id: userId, target_type: 'role', target_id: role.id, source: 'default', mapping_id: null, created_at: ctx.at })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  const rows = userIds.map((userId) => ({ id: newId(), tenant_id: ctx.tenantId, user_id: userId, target_type: 'role', target_id: role.id, source: 'default', mapping_id: null, created_at: ctx.at }));
+  await bulkInsert(trx, 'grants', ['id', 'tenant_id', 'user_id', 'target_type', 'target_id', 'source', 'mapping_id', 'created_at'], rows, 'on conflict do nothing');
 }

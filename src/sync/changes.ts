@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, SyncChangesTable } from '../store/schema.js';
-import type { GroupTarget, RecordError, UserTarget } from './records.js';
+import { bulkInsert } from '../store/bulk-insert.js';
+import { mappedUserFields, type GroupTarget, type RecordError, type UserTarget } from './records.js';
 import type { FieldChange, UserAction } from './user-diff.js';
 
 /**
@@ -78,7 +79,8 @@ export function toChangeRow(jobId: string, c: Change): Omit<SyncChangesTable, 'i
   const base = { job_id: jobId, object_type: c.kind, action: c.action, error_code: null, error_message: null, dn: null, fields: null };
   switch (c.kind) {
     case 'user':
-      return { ...base, object_id: c.target.id, external_id: c.target.externalId, name: c.target.username, dn: c.target.sourceDn, fields: JSON.stringify(c.fields), payload: JSON.stringify(c.target) };
+      // A creation's fields are its whole payload; they are derived when listed, not stored twice.
+      return { ...base, object_id: c.target.id, external_id: c.target.externalId, name: c.target.username, dn: c.target.sourceDn, fields: c.action === 'created' ? null : JSON.stringify(c.fields), payload: JSON.stringify(c.target) };
     case 'group':
       return { ...base, object_id: c.target.id, external_id: c.target.externalId, name: c.target.name, dn: c.target.sourceDn, fields: JSON.stringify(c.fields), payload: JSON.stringify(c.target) };
     case 'conflict':
@@ -94,8 +96,11 @@ export function toChangeRow(jobId: string, c: Change): Omit<SyncChangesTable, 'i
 
 export function fromChangeRow(row: Pick<SyncChangesTable, 'object_type' | 'action' | 'payload' | 'fields' | 'external_id' | 'dn' | 'error_code' | 'error_message'>): Change {
   switch (row.object_type) {
-    case 'user':
-      return { kind: 'user', action: row.action as UserAction, target: JSON.parse(row.payload!) as UserTarget, fields: JSON.parse(row.fields ?? '{}') as Record<string, FieldChange> };
+    case 'user': {
+      const target = JSON.parse(row.payload!) as UserTarget;
+      const fields = row.fields ? (JSON.parse(row.fields) as Record<string, FieldChange>) : row.action === 'created' ? createdFields(target) : {};
+      return { kind: 'user', action: row.action as UserAction, target, fields };
+    }
     case 'group':
       return { kind: 'group', action: row.action as 'created', target: JSON.parse(row.payload!) as GroupTarget, fields: JSON.parse(row.fields ?? '{}') as Record<string, FieldChange> };
     case 'error':
@@ -105,7 +110,17 @@ export function fromChangeRow(row: Pick<SyncChangesTable, 'object_type' | 'actio
   }
 }
 
+/** The fields of a created user, as old → new pairs. */
+export function createdFields(t: UserTarget): Record<string, FieldChange> {
+  const fields: Record<string, FieldChange> = {};
+  for (const f of mappedUserFields) if (t[f] !== null) fields[f] = { old: null, new: t[f] };
+  for (const [k, v] of Object.entries(t.custom)) fields[`custom.${k}`] = { old: null, new: v };
+  return fields;
+}
+
 type Db = Kysely<Database> | Transaction<Database>;
+
+const changeColumns = ['job_id', 'object_type', 'action', 'object_id', 'external_id', 'name', 'fields', 'payload', 'error_code', 'error_message', 'dn'] as const;
 
 /** Buffers change rows and writes them in batches, keeping the counts in step. */
 export function createChangeWriter(db: Db, jobId: string, options: { maxErrorsKept?: number } = {}) {
@@ -118,7 +133,7 @@ export function createChangeWriter(db: Db, jobId: string, options: { maxErrorsKe
     if (buffer.length === 0) return;
     const rows = buffer;
     buffer = [];
-    for (let i = 0; i < rows.length; i += 250) await db.insertInto('sync_changes').values(rows.slice(i, i + 250)).execute();
+    await bulkInsert(db, 'sync_changes', changeColumns, rows);
   }
 
   return {

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { MemberRef, SourceGroup, SourceRead, SourceUser } from '../connectors/connector.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
-import { chunks, groupsByExternalId, toGroupTarget, toUserTarget, usersByExternalId } from '../store/users.repository.js';
+import { chunks, groupsByExternalId, toGroupTarget, userDigests, usersByExternalId } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
 import { createChangeWriter, type ChangeWriter } from './changes.js';
 import { checkSourceUser, hashSourceGroup, hashSourceUser, sameValue, sourceUserState, type GroupTarget } from './records.js';
@@ -56,11 +56,12 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   );
 
   // Users.
-  const seenUsers = new Set<string>();
+  const scan: UserScan = { seen: new Set(), rejected: new Set(), plannedDns: new Map(), plannedNames: new Map() };
+  const seenUsers = scan.seen;
   for await (const page of read.users()) {
     signal.throwIfAborted();
     recordsRead += page.length;
-    await planUserPage(input, writer, page, seenUsers, at);
+    await planUserPage(input, writer, page, scan, at);
     input.onProgress('fetching_users', recordsRead);
   }
 
@@ -83,7 +84,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   for await (const page of read.groups()) {
     signal.throwIfAborted();
     recordsRead += page.length;
-    await planGroupPage(input, writer, page, { seenGroups, groupDns, nestingRefs, groupsWithFullMembers });
+    await planGroupPage(input, writer, page, { seenGroups, groupDns, nestingRefs, groupsWithFullMembers }, scan);
     input.onProgress('fetching_groups', recordsRead);
   }
 
@@ -118,27 +119,54 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   return { writer, mode: read.mode, recordsRead, activeBefore };
 }
 
+/** What the user pass leaves for the group pass and absence detection. */
+interface UserScan {
+  /** External ids the read returned (absence from a full read = gone). */
+  seen: Set<string>;
+  /** Seen but rejected (missing required attributes): not created, so not resolvable. */
+  rejected: Set<string>;
+  /** New DNs and usernames of users this job creates or renames. */
+  plannedDns: Map<string, string>;
+  plannedNames: Map<string, string>;
+}
+
 export function thresholdLimit(threshold: number | string, activeBefore: number): number {
   if (typeof threshold === 'number') return threshold;
   const pct = Number.parseFloat(threshold);
   return Math.floor((pct / 100) * activeBefore);
 }
 
-async function planUserPage(input: PlanInput, writer: ChangeWriter, page: SourceUser[], seen: Set<string>, at: string) {
+async function planUserPage(input: PlanInput, writer: ChangeWriter, page: SourceUser[], scan: UserScan, at: string) {
   const { db, directoryId, policies } = input;
-  const valid: SourceUser[] = [];
+  const valid: { user: SourceUser; hash: string }[] = [];
   for (const u of page) {
-    if (!u.externalId || seen.has(u.externalId)) continue;
-    seen.add(u.externalId);
+    if (!u.externalId || scan.seen.has(u.externalId)) continue;
+    scan.seen.add(u.externalId);
     const error = checkSourceUser(u, input.sourceNames);
-    if (error) await writer.add({ kind: 'error', action: 'failed', externalId: u.externalId, dn: u.dn ?? null, error });
-    else valid.push(u);
+    if (error) {
+      scan.rejected.add(u.externalId);
+      await writer.add({ kind: 'error', action: 'failed', externalId: u.externalId, dn: u.dn ?? null, error });
+    } else valid.push({ user: u, hash: hashSourceUser(u) });
   }
   if (valid.length === 0) return;
-  const existing = await usersByExternalId(db, directoryId, valid.map((u) => u.externalId));
-  const plans = valid.map((u) => {
-    const incoming = { externalId: u.externalId, state: sourceUserState(u), enabled: u.enabled, hash: hashSourceUser(u), dn: u.dn ?? null };
-    return diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
+  // Compare digests first; only records that differ are loaded in full. A re-sync with
+  // no change reads three short columns per user and decodes no JSON.
+  const digests = await userDigests(db, directoryId, valid.map((v) => v.user.externalId));
+  const differing = valid.filter(({ user, hash }) => {
+    const d = digests.get(user.externalId);
+    return !d || d.hash !== hash || (d.status === 'active') !== user.enabled;
+  });
+  if (differing.length === 0) return;
+  const existing = await usersByExternalId(db, directoryId, differing.filter((v) => digests.has(v.user.externalId)).map((v) => v.user.externalId));
+  const plans = differing.map(({ user: u, hash }) => {
+    const incoming = { externalId: u.externalId, state: sourceUserState(u), enabled: u.enabled, hash, dn: u.dn ?? null };
+    const plan = diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
+    // Member references to users this job creates or renames resolve from memory.
+    if (plan && (plan.action === 'created' || plan.fields.dn || plan.fields.username)) {
+      if (plan.target.sourceDn) scan.plannedDns.set(plan.target.sourceDn, u.externalId);
+      scan.plannedNames.set(plan.target.username.toLowerCase(), u.externalId);
+    }
+    return plan;
   });
 
   // A conflict already open with the same source value is not raised again, nor is one
@@ -171,17 +199,17 @@ async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: Se
   for (;;) {
     const rows = await input.db
       .selectFrom('users')
-      .selectAll()
+      .select(['id', 'external_id'])
       .where('directory_id', '=', input.directoryId)
       .where('status', '=', 'active')
       .where('id', '>', after)
       .orderBy('id')
-      .limit(1000)
+      .limit(5000)
       .execute();
     if (rows.length === 0) return;
-    for (const r of rows) {
-      if (seen.has(r.external_id)) continue;
-      const plan = suspendMissing(toUserTarget(r), at);
+    const missing = rows.filter((r) => !seen.has(r.external_id)).map((r) => r.external_id);
+    for (const user of (await usersByExternalId(input.db, input.directoryId, missing)).values()) {
+      const plan = suspendMissing(user, at);
       if (plan) await writer.add({ kind: 'user', action: 'suspended', target: plan.target, fields: { ...plan.fields, reason: { old: null, new: 'not_in_source' } } });
     }
     after = rows[rows.length - 1]!.id;
@@ -207,7 +235,7 @@ interface GroupScan {
   groupsWithFullMembers: string[];
 }
 
-async function planGroupPage(input: PlanInput, writer: ChangeWriter, page: SourceGroup[], scan: GroupScan) {
+async function planGroupPage(input: PlanInput, writer: ChangeWriter, page: SourceGroup[], scan: GroupScan, users: UserScan) {
   const { db, directoryId } = input;
   const groups = page.filter((g) => g.externalId && !scan.seenGroups.has(g.externalId));
   for (const g of groups) {
@@ -234,7 +262,7 @@ async function planGroupPage(input: PlanInput, writer: ChangeWriter, page: Sourc
 
   // Direct user members: what the source lists versus what the store holds.
   const refs = groups.flatMap((g) => [...(g.members ?? []), ...(g.memberChanges?.added ?? []), ...(g.memberChanges?.removed ?? [])]);
-  const resolved = await resolveUserRefs(input, refs.filter((r) => r.type !== 'group'));
+  const resolved = await resolveUserRefs(input, refs.filter((r) => r.type !== 'group'), users);
   const current = await currentDirectMembers(db, groups.map((g) => existing.get(g.externalId)?.id).filter((id): id is string => !!id));
 
   for (const g of groups) {
@@ -271,39 +299,47 @@ function refKey(r: MemberRef): string {
 
 /**
  * Member references → user external ids: first among the users this job creates or
- * renames (their new DN or name is in the change set), then among stored users.
+ * renames (kept in memory by the user pass), then among stored users.
  */
-async function resolveUserRefs(input: PlanInput, refs: MemberRef[]): Promise<Map<string, string>> {
-  const { db, jobId, directoryId } = input;
+async function resolveUserRefs(input: PlanInput, refs: MemberRef[], users: UserScan): Promise<Map<string, string>> {
+  const { db, directoryId } = input;
   const out = new Map<string, string>();
-  const byKind = (by: MemberRef['by']) => [...new Set(refs.filter((r) => r.by === by).map((r) => r.value))];
-
-  for (const part of chunks(byKind('dn'))) {
-    const planned = await db.selectFrom('sync_changes').select(['dn', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where('dn', 'in', part).execute();
-    for (const r of planned) if (r.dn && r.external_id) out.set(`dn\u0000${r.dn}`, r.external_id);
-    const rest = part.filter((dn) => !out.has(`dn\u0000${dn}`));
-    if (rest.length === 0) continue;
-    const stored = await db.selectFrom('users').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', rest).execute();
+  const dns = new Set<string>();
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  for (const r of refs) {
+    const key = refKey(r);
+    if (out.has(key)) continue;
+    if (r.by === 'dn') {
+      const hit = users.plannedDns.get(r.value);
+      if (hit) out.set(key, hit);
+      else dns.add(r.value);
+    } else if (r.by === 'username') {
+      const hit = users.plannedNames.get(r.value.toLowerCase());
+      if (hit) out.set(key, hit);
+      else names.add(r.value.toLowerCase());
+    } else if (users.seen.has(r.value) && !users.rejected.has(r.value)) {
+      out.set(key, r.value);
+    } else {
+      ids.add(r.value);
+    }
+  }
+  for (const part of chunks([...dns])) {
+    const stored = await db.selectFrom('users').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', part).execute();
     for (const r of stored) if (r.source_dn) out.set(`dn\u0000${r.source_dn}`, r.external_id);
   }
-
-  for (const part of chunks(byKind('username').map((u) => u.toLowerCase()))) {
-    const planned = await db.selectFrom('sync_changes').select(['name', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where(sql<string>`lower(name)`, 'in', part).execute();
-    for (const r of planned) if (r.name && r.external_id) out.set(`username\u0000${r.name.toLowerCase()}`, r.external_id);
-    const rest = part.filter((u) => !out.has(`username\u0000${u}`));
-    if (rest.length === 0) continue;
-    const stored = await db.selectFrom('users').select(['username', 'external_id']).where('directory_id', '=', directoryId).where(sql<string>`lower(username)`, 'in', rest).execute();
-    for (const r of stored) out.set(`username\u0000${r.username.toLowerCase()}`, r.external_id);
+  const byName = new Map<string, string>();
+  for (const part of chunks([...names])) {
+    const stored = await db.selectFrom('users').select(['username', 'external_id']).where('directory_id', '=', directoryId).where(sql<string>`lower(username)`, 'in', part).execute();
+    for (const r of stored) byName.set(r.username.toLowerCase(), r.external_id);
   }
   // posixGroup memberUid values are matched case-insensitively.
-  for (const r of refs) if (r.by === 'username') {
-    const hit = out.get(`username\u0000${r.value.toLowerCase()}`);
+  for (const r of refs) {
+    if (r.by !== 'username' || out.has(refKey(r))) continue;
+    const hit = byName.get(r.value.toLowerCase());
     if (hit) out.set(refKey(r), hit);
   }
-
-  for (const part of chunks(byKind('externalId'))) {
-    const planned = await db.selectFrom('sync_changes').select('external_id').where('job_id', '=', jobId).where('object_type', '=', 'user').where('external_id', 'in', part).execute();
-    for (const r of planned) if (r.external_id) out.set(`externalId\u0000${r.external_id}`, r.external_id);
+  for (const part of chunks([...ids])) {
     const stored = await db.selectFrom('users').select('external_id').where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
     for (const r of stored) out.set(`externalId\u0000${r.external_id}`, r.external_id);
   }

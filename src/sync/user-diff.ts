@@ -1,5 +1,6 @@
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { newId } from '../lib/ids.js';
+import { createdFields } from './changes.js';
 import { mappedUserFields, sameValue, type UserState, type UserTarget } from './records.js';
 
 /** `refreshed`: the source changed but nothing visible here did (a policy kept a local
@@ -60,10 +61,7 @@ export function diffUser(
       suspendedAt: enabled ? null : at,
       createdAt: at,
     };
-    const fields: Record<string, FieldChange> = {};
-    for (const f of mappedUserFields) if (state[f] !== null) fields[f] = { old: null, new: state[f] };
-    for (const [k, v] of Object.entries(state.custom)) fields[`custom.${k}`] = { old: null, new: v };
-    return { action: 'created', target, fields, conflicts: [] };
+    return { action: 'created', target, fields: createdFields(target), conflicts: [] };
   }
 
   const statusMatches = enabled === (existing.status === 'active');

@@ -54,6 +54,13 @@ export interface FakeServer {
     answer: FaultAnswer,
     times?: number,
   ): void;
+  /**
+   * Runs `effect` when a request matching `match` arrives, before faults and the
+   * provider logic see it (e.g. expire every token just as page 2 is asked for),
+   * for the next `times` matches.
+   */
+  onRequest(match: (req: RecordedRequest) => boolean, effect: () => void, times?: number): void;
+  /** Drops faults and request hooks. */
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -63,6 +70,8 @@ export async function startFakeServer(
 ): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   let faults: Fault[] = [];
+  let hooks: { match: (req: RecordedRequest) => boolean; effect: () => void; remaining: number }[] =
+    [];
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -80,6 +89,12 @@ export async function startFakeServer(
           url: req.url ?? '/',
         };
         requests.push(recorded);
+        for (const hook of hooks) {
+          if (hook.remaining > 0 && hook.match(recorded)) {
+            hook.remaining--;
+            hook.effect();
+          }
+        }
         let answer: FaultAnswer;
         const fault = faults.find((f) => f.remaining > 0 && f.match(recorded));
         try {
@@ -140,8 +155,12 @@ export async function startFakeServer(
         remaining: times,
       });
     },
+    onRequest(match, effect, times = 1) {
+      hooks.push({ match, effect, remaining: times });
+    },
     clearFaults() {
       faults = [];
+      hooks = [];
     },
     close: () =>
       new Promise<void>((resolve) => {

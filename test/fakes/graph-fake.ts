@@ -198,9 +198,24 @@ export class GraphFake {
   revokePermission(permission: string): void {
     this.permissions.delete(permission);
   }
-  /** Fails the `page`-th users delta page request from now on (with its retries). */
+  /**
+   * Fails page `page` (1-based) of every users delta round from now on, retries
+   * included: page n ≥ 2 is the request whose `$skiptoken` offset is (n-1)·pageSize.
+   * Matching by position rather than URL keeps failing a re-run, whose skip tokens
+   * name a new session.
+   */
   failUsersPage(page: number, answer: FakeResponse | 'reset'): void {
-    this.server.failNth((r) => r.path === '/v1.0/users/delta', page, answer);
+    this.server.addFault(
+      (r) => r.path === '/v1.0/users/delta' && this.pageOf(r) === page,
+      answer,
+      Number.POSITIVE_INFINITY,
+    );
+  }
+  /** Which page of its delta round a delta request asks for (1 = the first). */
+  pageOf(req: RecordedRequest): number {
+    const skip = req.query.get('$skiptoken');
+    if (!skip) return 1;
+    return Math.floor(Number(skip.split('.')[1]) / this.pageSize) + 1;
   }
 
   // ---- HTTP --------------------------------------------------------------------

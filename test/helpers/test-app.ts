@@ -46,12 +46,12 @@ export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): C
 }
 
 /** A dirsync API over a fresh database of the given kind, driven through app.inject. */
-export async function startTestApp(kind: TestDatabaseKind, options: { config?: Partial<Config>; server?: Partial<ServerOptions>; db?: TestDatabase } = {}): Promise<TestApp> {
+export async function startTestApp(kind: TestDatabaseKind, options: { config?: Partial<Config>; server?: Partial<ServerOptions>; db?: TestDatabase; clock?: () => Date } = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase(kind));
   const config = testConfig(db, options.config);
   const logs = createLogCapture();
   const logger = createLogger(config.logLevel, logs.stream);
-  const services = await openServices(config, logger);
+  const services = await openServices(config, logger, { clock: options.clock });
   const boot = await bootstrap(services);
   const server = await buildServer(services, { logger, ...options.server });
   await server.ready();

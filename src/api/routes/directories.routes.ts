@@ -13,7 +13,8 @@ export function directoriesRoutes(services: Services): FastifyPluginAsync {
   /** Views with health, from one query for the last run of every directory shown. */
   const views = async (list: Directory[]) => {
     const last = await jobs.lastFinished(list.map((d) => d.id));
-    return list.map((d) => directories.view(d, directoryHealth(d, last.get(d.id))));
+    const at = services.clock();
+    return list.map((d) => directories.view(d, directoryHealth(d, last.get(d.id), at)));
   };
   const viewOne = async (d: Directory) => (await views([d]))[0]!;
   return async (fastify) => {

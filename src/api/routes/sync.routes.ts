@@ -9,6 +9,8 @@ import { errorResponses, IdParams, PageQuery, pageOf } from '../schemas.js';
 import { literalUnion } from '../../lib/schema.js';
 import { jobStatuses, jobTriggers, type Job } from '../../store/jobs.repository.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
+import { createdFields } from '../../sync/changes.js';
+import type { UserTarget } from '../../sync/records.js';
 
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -129,7 +131,7 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
       const { limit, after, objectType, action } = request.query;
       let q = db
         .selectFrom('sync_changes')
-        .select(['id', 'object_type', 'action', 'object_id', 'external_id', 'name', 'dn', 'fields', 'error_code', 'error_message'])
+        .select(['id', 'object_type', 'action', 'object_id', 'external_id', 'name', 'dn', 'fields', 'payload', 'error_code', 'error_message'])
         .where('job_id', '=', job.id)
         // Internal bookkeeping (group nesting edges, silent source-hash refreshes) is not a change anyone sees.
         .where('object_type', '!=', 'nesting')
@@ -148,7 +150,11 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
         externalId: r.external_id,
         name: r.name,
         dn: r.dn,
-        fields: r.fields ? (JSON.parse(r.fields) as Record<string, unknown>) : null,
+        fields: r.fields
+          ? (JSON.parse(r.fields) as Record<string, unknown>)
+          : r.object_type === 'user' && r.action === 'created' && r.payload
+            ? createdFields(JSON.parse(r.payload) as UserTarget)
+            : null,
         error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
       }));
     });

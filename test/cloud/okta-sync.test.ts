@@ -1,0 +1,311 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../helpers/databases.js';
+import { usersOf } from '../helpers/sync.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { OktaFake, type OktaProfile } from '../fakes/okta-fake.js';
+import {
+  createCloudDirectory,
+  eventTypesAfter,
+  expectCountsMatchChanges,
+  expectIdleRun,
+  expectSecretsNowhere,
+  lastEventId,
+  membersOf,
+  runSync,
+  statusOf,
+  testDirectory,
+  userEvents,
+} from './cloud-helpers.js';
+
+/**
+ * Okta end to end: directories API → job runner → Okta connector → fake Okta org
+ * (SSWS API token and OAuth service app, Link paging, lastUpdated filters, rate-limit
+ * headers), on every test database.
+ */
+
+interface Seed {
+  users: { id: string; status: string; lastUpdated: string; profile: OktaProfile }[];
+  groups: {
+    id: string;
+    name: string;
+    description?: string;
+    type?: string;
+    lastUpdated: string;
+    members: string[];
+  }[];
+}
+const seed = JSON.parse(
+  readFileSync(new URL('../fixtures/cloud/okta-seed.json', import.meta.url), 'utf8'),
+) as Seed;
+
+const person = (id: string, first: string, last: string) => ({
+  id,
+  profile: {
+    login: `${first.toLowerCase()}@acme.example`,
+    email: `${first.toLowerCase()}@acme.example`,
+    firstName: first,
+    lastName: last,
+  },
+});
+
+const usersPath = '/api/v1/users';
+
+describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => {
+  let app: TestApp;
+  let fake: OktaFake;
+  let dir: string;
+  let oauthDir: string;
+  let keyLine: string;
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    name: 'Acme Okta',
+    type: 'okta',
+    orgUrl: fake.url,
+    apiToken: fake.apiToken,
+    ...overrides,
+  });
+  const oauthBody = () => ({
+    name: 'Acme Okta (service app)',
+    type: 'okta',
+    orgUrl: fake.url,
+    clientId: fake.clientId,
+    keyId: fake.keyId,
+    privateKey: fake.privateKeyPem,
+  });
+  const userCalls = () => fake.requests.filter((r) => r.path === usersPath);
+  const tokenCalls = () => fake.requests.filter((r) => r.path === '/oauth2/v1/token');
+
+  beforeAll(async () => {
+    [app, fake] = await Promise.all([startTestApp(kind), OktaFake.start()]);
+    for (const u of seed.users) fake.addUser(u);
+    fake.addUser(person('00u7linus', 'Linus', 'Torvalds'));
+    fake.addUser(person('00u8margaret', 'Margaret', 'Hamilton'));
+    for (const g of seed.groups) fake.addGroup(g);
+    keyLine = fake.privateKeyPem.split('\n')[5] ?? '';
+    expect(keyLine.length).toBeGreaterThan(40);
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await app?.close();
+  });
+
+  it('creates directories; the API token and private key are write-only', async () => {
+    dir = await createCloudDirectory(app, body(), [fake.apiToken]);
+    oauthDir = await createCloudDirectory(app, oauthBody(), [keyLine]);
+    const view = (await app.request('GET', `/api/v1/directories/${oauthDir}`)).body;
+    expect(view).toMatchObject({ type: 'okta', orgUrl: fake.url, clientId: fake.clientId });
+    expect(view.configuredSecrets).toEqual(['privateKey']);
+  });
+
+  it('tests the connection with an API token and with a service app', async () => {
+    // DEPROVISIONED users are not listed by /api/v1/users without a filter.
+    expect(await testDirectory(app, dir)).toEqual({ success: true, usersFound: 7, groupsFound: 3 });
+    expect(await testDirectory(app, oauthDir)).toEqual({
+      success: true,
+      usersFound: 7,
+      groupsFound: 3,
+    });
+    expect(userCalls().at(-1)?.headers.authorization).toMatch(/^Bearer /);
+  });
+
+  it('reports a bad token as auth and a missing role or scope by name', async () => {
+    const wrong = await createCloudDirectory(
+      app,
+      body({ name: 'Wrong token', apiToken: '00wrongTOKENvalue-xyz' }),
+      ['00wrongTOKENvalue-xyz'],
+    );
+    const auth = await testDirectory(app, wrong);
+    expect(auth).toMatchObject({ success: false, error: { kind: 'auth' } });
+    expect(auth.error.message).toContain('E0000011');
+    expect(auth.error.message).not.toContain('00wrongTOKENvalue-xyz');
+    await app.request('DELETE', `/api/v1/directories/${wrong}`);
+
+    fake.adminRole = false;
+    try {
+      const denied = await testDirectory(app, dir);
+      expect(denied).toMatchObject({ success: false, error: { kind: 'permission' } });
+      expect(denied.error.message).toContain('Read-only Administrator');
+      const job = await runSync(app, dir);
+      expect(job).toMatchObject({ status: 'failed', attempt: 1 });
+      expect(job.error.code).toBe('permission');
+      expect(await usersOf(app, dir)).toEqual([]);
+    } finally {
+      fake.adminRole = true;
+    }
+
+    fake.grantedScopes.delete('okta.groups.read');
+    try {
+      const scope = await testDirectory(app, oauthDir);
+      expect(scope).toMatchObject({ success: false, error: { kind: 'permission' } });
+      expect(scope.error.message).toContain('okta.groups.read');
+    } finally {
+      fake.grantedScopes.add('okta.groups.read');
+    }
+  });
+
+  it('imports users, groups and memberships over several Link-paged pages', async () => {
+    const before = userCalls().length;
+    const job = await runSync(app, dir);
+    expect(job).toMatchObject({
+      status: 'completed',
+      mode: 'full',
+      usersCreated: 7,
+      groupsCreated: 3,
+      // Engineering 2 + Research 2 + Everyone 5.
+      membershipsAdded: 9,
+      errorCount: 0,
+    });
+    const calls = userCalls().slice(before);
+    expect(calls).toHaveLength(4); // 7 listed users, 2 per page
+    expect(calls[0]?.headers.authorization).toBe(`SSWS ${fake.apiToken}`);
+    expect(calls[1]?.query.get('after')).toBeTruthy();
+    await expectCountsMatchChanges(app, dir, job);
+
+    expect((await usersOf(app, dir)).find((u) => u.username === 'ada@acme.example')).toMatchObject({
+      external_id: '00u1ada',
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      email: 'ada@acme.example',
+      phone: '+1 555 0101',
+      status: 'active',
+    });
+    expect(await statusOf(app, dir)).toMatchObject({
+      'alan@acme.example': 'active', // PROVISIONED
+      grace: 'active', // LOCKED_OUT
+      'edsger@acme.example': 'suspended', // SUSPENDED
+      'barbara@acme.example': 'suspended', // STAGED
+    });
+    expect(await membersOf(app, dir, 'Engineering')).toEqual(['ada@acme.example', 'grace']);
+    expect((await membersOf(app, dir, 'Everyone')).length).toBe(5);
+    await expectSecretsNowhere(app, [fake.apiToken, keyLine]);
+  });
+
+  it('re-running with no change reads with a lastUpdated filter and changes nothing', async () => {
+    const job = await expectIdleRun(app, dir);
+    expect(job.mode).toBe('delta');
+    expect(userCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
+  });
+
+  it('applies an update, a deactivation and a suspension from a lastUpdated read', async () => {
+    fake.updateProfile('00u1ada', { lastName: 'King', displayName: 'Ada King' });
+    fake.setStatus('00u3grace', 'SUSPENDED');
+    fake.setStatus('00u2alan', 'DEPROVISIONED'); // also leaves Research and Everyone
+    fake.addUser(person('00u9ken', 'Kenneth', 'Iverson'));
+    fake.addMember('00g1eng', '00u9ken');
+
+    const job = await runSync(app, dir);
+    expect(job).toMatchObject({
+      status: 'completed',
+      mode: 'delta',
+      usersCreated: 1,
+      usersUpdated: 1,
+      usersDeactivated: 2,
+      usersReactivated: 0,
+      membershipsAdded: 1,
+      membershipsRemoved: 2,
+    });
+    expect(userCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
+    const changes = await expectCountsMatchChanges(app, dir, job);
+    expect(changes.find((c) => c.action === 'updated')).toMatchObject({
+      name: 'ada@acme.example',
+      fields: {
+        lastName: { old: 'Lovelace', new: 'King' },
+        displayName: { old: null, new: 'Ada King' },
+      },
+    });
+    expect(await statusOf(app, dir)).toMatchObject({
+      'ada@acme.example': 'active',
+      grace: 'suspended',
+      'alan@acme.example': 'suspended',
+      'kenneth@acme.example': 'active',
+    });
+    expect(await membersOf(app, dir, 'Research')).toEqual(['edsger@acme.example']);
+    expect(await membersOf(app, dir, 'Engineering')).toEqual([
+      'ada@acme.example',
+      'grace',
+      'kenneth@acme.example',
+    ]);
+    expect((await userEvents(app, dir, 'user.suspended')).sort()).toEqual([
+      'alan@acme.example',
+      'grace',
+    ]);
+
+    fake.setStatus('00u3grace', 'ACTIVE');
+    const back = await runSync(app, dir);
+    expect(back).toMatchObject({ status: 'completed', mode: 'delta', usersReactivated: 1 });
+    await expectCountsMatchChanges(app, dir, back);
+    expect((await statusOf(app, dir)).grace).toBe('active');
+    await expectIdleRun(app, dir);
+  });
+
+  it('finds a hard-deleted user on the next full read', async () => {
+    fake.deleteUser('00u7linus');
+    // A lastUpdated read cannot see a deletion …
+    await expectIdleRun(app, dir);
+    // … the periodic (here: requested) full read does.
+    const full = await runSync(app, dir, '?full=true');
+    expect(full).toMatchObject({ status: 'completed', mode: 'full', usersDeactivated: 1 });
+    await expectCountsMatchChanges(app, dir, full);
+    expect((await statusOf(app, dir))['linus@acme.example']).toBe('suspended');
+  });
+
+  it('gets a new service-app token when one expires mid-run and continues', async () => {
+    const tokensBefore = tokenCalls().length;
+    fake.http.onRequest(
+      (r) => r.path === usersPath && r.query.has('after'),
+      () => fake.expireTokens(),
+    );
+    const job = await runSync(app, oauthDir);
+    expect(job).toMatchObject({ status: 'completed', mode: 'full', errorCount: 0 });
+    expect(job.usersCreated).toBe((await usersOf(app, oauthDir)).length);
+    expect(await statusOf(app, oauthDir)).toEqual(await statusOf(app, dir).then(withoutGone));
+    expect(tokenCalls().length - tokensBefore).toBe(2);
+    await expectSecretsNowhere(app, [keyLine]);
+  });
+
+  it('waits for X-Rate-Limit-Reset before the budget runs out, and after a 429', async () => {
+    // Budget of 10 with 3 left: the connector pauses before it would hit 429.
+    fake.setRateLimit(usersPath, 10, 3, 1);
+    let before = userCalls().length;
+    await expectIdleRun(app, dir, '?full=true');
+    let calls = userCalls().slice(before);
+    expect(calls).toHaveLength(3); // no 429, no retry
+    expect((calls[2]?.at ?? 0) - (calls[1]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+
+    // Budget already spent: the first call gets 429 and is retried after the reset.
+    fake.setRateLimit(usersPath, 10, 0, 1);
+    before = userCalls().length;
+    await expectIdleRun(app, dir, '?full=true');
+    calls = userCalls().slice(before);
+    expect(calls[1]?.url).toBe(calls[0]?.url);
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  it('fails a partial read (page 3 fails) after retries and suspends nobody', async () => {
+    fake.deleteUser('00u8margaret'); // would be suspended by a complete read
+    const statuses = await statusOf(app, dir);
+    const last = await lastEventId(app);
+    fake.failUsersPage(3, {
+      status: 500,
+      body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] },
+    });
+    const job = await runSync(app, dir, '?full=true');
+    fake.http.clearFaults();
+    expect(job).toMatchObject({ status: 'failed', attempt: 3, usersDeactivated: 0 });
+    expect(job.error.code).toBe('network');
+    expect(await statusOf(app, dir)).toEqual(statuses);
+    const types = await eventTypesAfter(app, last);
+    expect(types.filter((t) => !t.startsWith('directory.'))).toEqual([]);
+    expect(types.at(-1)).toBe('directory.sync_failed');
+
+    const ok = await runSync(app, dir, '?full=true');
+    expect(ok).toMatchObject({ status: 'completed', usersDeactivated: 1 });
+    expect((await statusOf(app, dir))['margaret@acme.example']).toBe('suspended');
+  });
+});
+
+/** The service-app directory was first read after linus was deleted at the source. */
+function withoutGone(statuses: Record<string, unknown>) {
+  const { 'linus@acme.example': _gone, ...rest } = statuses;
+  return rest;
+}
