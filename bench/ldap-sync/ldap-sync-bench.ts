@@ -83,7 +83,8 @@ interface PhaseResult { ms: number; peakRssMb: number; job: Record<string, unkno
 async function phase(full: boolean): Promise<PhaseResult> {
   const input = JSON.stringify({ databaseUrl: db.url, dataDir: db.dataDir, secretKey, tenantId, directoryId: directory.id, full });
   const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : process.env.BENCH_TRACE ? ['--import', process.env.BENCH_TRACE] : [];
-  const { stdout, stderr } = await run(process.execPath, [...prof, path.join(import.meta.dirname, 'sync-phase.mjs'), input], { maxBuffer: 1 << 24 });
+  const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
+  const { stdout, stderr } = await run(process.execPath, [...flags, ...prof, path.join(import.meta.dirname, 'sync-phase.mjs'), input], { maxBuffer: 1 << 24 });
   if (process.env.BENCH_TRACE) process.stderr.write(stderr);
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
   if (!['completed', 'completed_with_errors'].includes(String(result.job.status))) throw new Error(`sync failed: ${JSON.stringify(result.job.error)}`);

@@ -210,7 +210,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       name: 'ada@acme.example',
       fields: {
         lastName: { old: 'Lovelace', new: 'King' },
-        displayName: { old: null, new: 'Ada King' },
+        displayName: { old: 'Ada Lovelace', new: 'Ada King' },
       },
     });
     expect(await statusOf(app, dir)).toMatchObject({
@@ -258,7 +258,11 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     const job = await runSync(app, oauthDir);
     expect(job).toMatchObject({ status: 'completed', mode: 'full', errorCount: 0 });
     expect(job.usersCreated).toBe((await usersOf(app, oauthDir)).length);
-    expect(await statusOf(app, oauthDir)).toEqual(await statusOf(app, dir).then(withoutGone));
+    // The same org read by a second directory: the same users in the same states, except
+    // those the first directory still remembers (deactivated and deleted since).
+    const { 'linus@acme.example': _deleted, 'alan@acme.example': _deprovisioned, ...rest } =
+      await statusOf(app, dir);
+    expect(await statusOf(app, oauthDir)).toEqual(rest);
     expect(tokenCalls().length - tokensBefore).toBe(2);
     await expectSecretsNowhere(app, [keyLine]);
   });
@@ -279,6 +283,8 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     calls = userCalls().slice(before);
     expect(calls[1]?.url).toBe(calls[0]?.url);
     expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+    // Back to a roomy budget: later runs must not wait for one-minute windows.
+    fake.setRateLimit(usersPath, 600, 600, 60);
   });
 
   it('fails a partial read (page 3 fails) after retries and suspends nobody', async () => {
@@ -303,9 +309,3 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     expect((await statusOf(app, dir))['margaret@acme.example']).toBe('suspended');
   });
 });
-
-/** The service-app directory was first read after linus was deleted at the source. */
-function withoutGone(statuses: Record<string, unknown>) {
-  const { 'linus@acme.example': _gone, ...rest } = statuses;
-  return rest;
-}
