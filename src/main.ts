@@ -59,7 +59,7 @@ export interface BackgroundOptions {
 }
 
 /** Background options from the configuration (`DIRSYNC_WORKER_POLL_MS` …, see config.ts). */
-export function backgroundOptions(config: Config): BackgroundOptions {
+function backgroundOptions(config: Config): BackgroundOptions {
   const w = { ...workerDefaults, ...config.worker };
   return {
     worker: { pollMs: w.pollMs, leaseMs: w.leaseMs },

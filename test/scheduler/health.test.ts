@@ -33,7 +33,7 @@ describe.each(testDatabaseKinds())('directory health on %s', (kind) => {
 
     expect((await syncNow(app, dir)).status).toBe('completed');
     expect(await health()).toMatchObject({ status: 'green' });
-    let s = await stats();
+    const s = await stats();
     expect(s.health).toEqual({ green: 1, yellow: 0, red: 0, unknown: 0 });
     expect(s.users.byDirectory).toEqual({ [dir]: { active: 2, suspended: 0 } });
 
