@@ -78,6 +78,25 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
 const required = (secrets: Record<string, unknown>, field: string, why: string): FieldError[] =>
   secrets[field] ? [] : [{ field, message: `is required ${why}` }];
 
+/** What the Okta connector can import: a PKCS#8 PEM or a private JWK as JSON. */
+function checkOktaPrivateKey(key: unknown): FieldError[] {
+  const text = typeof key === 'string' ? key.trim() : '';
+  if (text.startsWith('-----BEGIN PRIVATE KEY-----')) return [];
+  if (text.startsWith('{')) {
+    try {
+      const jwk = JSON.parse(text) as Record<string, unknown>;
+      if (jwk.kty === 'RSA' && typeof jwk.d === 'string') return [];
+    } catch {
+      // reported below
+    }
+    return [{ field: 'privateKey', message: 'is not a private RSA JWK (kty "RSA" with "d")' }];
+  }
+  if (text.startsWith('-----BEGIN RSA PRIVATE KEY-----')) {
+    return [{ field: 'privateKey', message: 'is PKCS#1; convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)' }];
+  }
+  return [{ field: 'privateKey', message: 'must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a private JWK as JSON' }];
+}
+
 export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec>> = {
   ldap: ldapSpec('ldap'),
   active_directory: ldapSpec('active_directory'),
@@ -114,8 +133,14 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     secretFields: ['apiToken', 'privateKey'],
     defaults: () => ({}),
     check(settings, secrets) {
+      // The connector authenticates with OAuth whenever clientId is set, so an API token
+      // beside it would be ignored and the directory would fail at its first call.
+      if (settings.clientId) {
+        if (!secrets.privateKey) return required(secrets, 'privateKey', 'when clientId is set (OAuth service app)');
+        return checkOktaPrivateKey(secrets.privateKey);
+      }
       if (secrets.apiToken) return [];
-      if (settings.clientId && secrets.privateKey) return [];
+      if (secrets.privateKey) return [{ field: 'clientId', message: 'is required with privateKey (the service app client id)' }];
       return [{ field: 'apiToken', message: 'is required (or clientId with privateKey for an OAuth service app)' }];
     },
     createConnector: (settings, secrets) =>

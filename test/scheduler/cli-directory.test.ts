@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory, usersOf } from '../helpers/sync.js';
-import { person, spawnCli } from './scheduler-helpers.js';
+import { person, pollUntil, spawnCli } from './scheduler-helpers.js';
 
 /** `dirsync directory test|sync <id>` as a separate process over the same database. */
 describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) => {
@@ -65,6 +65,28 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
     expect((await usersOf(app, dir)).length).toBe(2500);
     const job = (await app.request('GET', `/api/v1/directories/${dir}/jobs/${out.jobId}`)).body;
     expect(job).toMatchObject({ status: 'completed', trigger: 'manual' });
+  }, 60_000);
+
+  it('serve --no-worker answers the API and runs no job; SIGTERM stops it', async () => {
+    const dir = await createLdapDirectory(app, slapd, { name: 'api-only' });
+    const { token } = await app.services.tokens.create({ tenantId: app.tenantId, name: 'api-only', permissions: ['admin'] });
+    const serve = spawnCli(['serve', '--no-worker'], { ...env, PORT: '0', DIRSYNC_WORKER_POLL_MS: '50', DIRSYNC_SCHEDULER_TICK_MS: '50' });
+    try {
+      const url = await pollUntil(async () => /running at (http:\/\/\S+)/.exec(serve.stdout())?.[1], 30_000);
+      const res = await fetch(`${url}/api/v1/directories/${dir}/sync`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(202);
+      const { jobId } = (await res.json()) as { jobId: string };
+      // A worker polling every 50 ms would have claimed it many times over.
+      const deadline = Date.now() + 700;
+      while (Date.now() < deadline) {
+        expect((await app.services.jobs.getById(jobId))!.status).toBe('queued');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await app.request('POST', `/api/v1/directories/${dir}/jobs/${jobId}/cancel`);
+    } finally {
+      serve.proc.kill('SIGTERM');
+    }
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
 
   it('directory sync exits non-zero when the job fails', async () => {

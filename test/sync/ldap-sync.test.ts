@@ -226,8 +226,8 @@ describe.each(testDatabaseKinds())('LDAP sync against slapd on %s', (kind) => {
     await slapd.modify('uid=gina,ou=people,dc=example,dc=com', { givenName: 'Georgina' });
     const before = await usersOf(app, dir);
     const events = await eventCount(app);
-    const dry = await syncNow(app, dir, '?dryRun=true');
-    expect(dry).toMatchObject({ status: 'completed', dryRun: true, usersUpdated: 1 });
+    const dry = await syncNow(app, dir, '?dryRun=true&trigger=manual');
+    expect(dry).toMatchObject({ status: 'completed', dryRun: true, usersUpdated: 1, trigger: 'manual' });
     const changes = await jobChanges(app, dir, dry.id);
     expect(changes).toEqual([expect.objectContaining({ objectType: 'user', action: 'updated', name: 'gina', fields: { firstName: { old: 'Gina', new: 'Georgina' } } })]);
     expect(await usersOf(app, dir)).toEqual(before);

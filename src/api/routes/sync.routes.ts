@@ -89,12 +89,14 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
           dryRun: Type.Boolean({ default: false, description: 'Compute and list the changes; apply nothing' }),
           confirmDeletions: Type.Boolean({ default: false, description: 'Apply suspensions above the deletion threshold' }),
           full: Type.Boolean({ default: false, description: 'Read the whole scope even when an incremental cursor is stored' }),
+          trigger: literalUnion(['api', 'manual'] as const, 'manual: a person pressed Sync (the console sends it); default api'),
         }),
         response: { 202: Type.Object({ jobId: Type.String(), status: Type.String(), startedAt: Nullable(Type.String()), created: Type.Boolean() }), ...errorResponses, 422: errorResponses[400] },
       },
     }, async (request, reply) => {
       const auth = authOf(request);
-      const { job, created } = await sync.requestSync(auth.tenantId, request.params.id, { ...request.query, trigger: 'api' });
+      const { trigger, ...options } = request.query;
+      const { job, created } = await sync.requestSync(auth.tenantId, request.params.id, { ...options, trigger: (trigger as 'api' | 'manual' | undefined) ?? 'api' });
       return reply.status(202).send({ jobId: job.id, status: job.status, startedAt: job.startedAt ?? job.createdAt, created });
     });
 

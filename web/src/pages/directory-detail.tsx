@@ -203,7 +203,7 @@ export function DirectoryDetail({ id }: { id: string }) {
       const res = await api.post<{ jobId: string }>(
         `/directories/${id}/sync`,
         undefined,
-        dryRun ? { dryRun: true } : undefined,
+        dryRun ? { dryRun: true, trigger: 'manual' } : { trigger: 'manual' },
       );
       setJobId(res.jobId);
       setHistoryVersion((v) => v + 1);

@@ -194,7 +194,7 @@ export function JobDetail({ directoryId, jobId }: { directoryId: string; jobId: 
       const res = await api.post<{ jobId: string }>(
         `/directories/${directoryId}/sync`,
         undefined,
-        query,
+        { ...query, trigger: 'manual' },
       );
       navigate(`/directories/${directoryId}/jobs/${res.jobId}`);
     } catch (err) {
