@@ -1,3 +1,4 @@
+/* global process, performance */
 // One phase of the LDAP sync benchmark, in its own process (compiled dist/, as
 // `dirsync serve` runs) so its peak RSS is its own: opens the store, queues a sync of
 // the directory and runs it with a worker. Input: JSON in argv[2]; output: one JSON line.

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { now } from '../store/database.js';
-import type { Directory, DirectoriesRepository } from '../store/directories.repository.js';
+import type { Directory } from '../store/directories.repository.js';
 import type { Job, JobProgress, JobsRepository } from '../store/jobs.repository.js';
 import type { DirectoriesService } from '../directories/directories.service.js';
 import { ConnectorError, type Connector } from '../connectors/connector.js';
@@ -215,8 +215,12 @@ async function handleFailure(
   }
   if (!(err instanceof ConnectorError) && !(err instanceof SyncError)) log.error({ err }, 'sync job crashed');
   const status = stopReason === 'cancelled' ? 'cancelled' : 'failed';
-  // Read before the transaction: SQLite has one connection, held by the transaction.
-  const planned = await plannedCounts(deps, job.id);
+  // Only a threshold stop has a complete plan to show; any other failure applied nothing
+  // and its partial plan would read as changes. Read before the transaction: SQLite has
+  // one connection, held by the transaction.
+  const thresholdStop = err instanceof SyncError && err.code === 'deletion_threshold_exceeded';
+  const planned = thresholdStop ? await plannedCounts(deps, job.id) : {};
+  if (!thresholdStop) await db.deleteFrom('sync_changes').where('job_id', '=', job.id).execute();
   await db.transaction().execute(async (trx) => {
     await jobs.finish(trx, job.id, options.workerId, {
       status,

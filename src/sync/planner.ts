@@ -96,7 +96,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     if (policies.deactivationBehavior === 'suspend') {
       for (const u of (await usersByExternalId(db, directoryId, userIds)).values()) {
         const plan = suspendMissing(u, at);
-        if (plan) await writer.add({ kind: 'user', ...plan, action: 'suspended' });
+        if (plan) await writer.add({ kind: 'user', action: 'suspended', target: plan.target, fields: { ...plan.fields, reason: { old: null, new: 'deleted_at_source' } } });
       }
     }
     for (const g of (await groupsByExternalId(db, directoryId, groupIds)).values()) {

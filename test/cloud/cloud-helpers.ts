@@ -22,7 +22,11 @@ export async function createCloudDirectory(
   const id = res.body.id as string;
   const got = await app.request('GET', `/api/v1/directories/${id}`);
   const list = await app.request('GET', '/api/v1/directories?limit=100');
-  for (const text of [JSON.stringify(res.body), JSON.stringify(got.body), JSON.stringify(list.body)]) {
+  for (const text of [
+    JSON.stringify(res.body),
+    JSON.stringify(got.body),
+    JSON.stringify(list.body),
+  ]) {
     for (const field of secretFields) expect(text).not.toContain(`"${field}":`);
     for (const secret of secretValues) expect(text).not.toContain(secret);
   }
@@ -38,10 +42,46 @@ export async function expectSecretsNowhere(app: TestApp, secretValues: string[])
   }
 }
 
-export async function testDirectory(app: TestApp, id: string): Promise<any> {
+/** The body of POST /directories/{id}/test (SPEC §2). */
+export interface TestOutcome {
+  success: boolean;
+  usersFound?: number;
+  groupsFound?: number;
+  error?: { kind: string; message: string };
+}
+
+/** The job record fields these suites read (SPEC §2). */
+export interface JobRecord {
+  id: string;
+  status: string;
+  mode: 'full' | 'delta' | null;
+  attempt: number;
+  error: { code: string; message: string } | null;
+  usersCreated: number;
+  usersUpdated: number;
+  usersDeactivated: number;
+  usersReactivated: number;
+  groupsCreated: number;
+  groupsUpdated: number;
+  groupsDeleted: number;
+  membershipsAdded: number;
+  membershipsRemoved: number;
+  errorCount: number;
+}
+
+/** One entry of GET …/jobs/{id}/changes. */
+export interface ChangeRecord {
+  objectType: string;
+  action: string;
+  name: string | null;
+  externalId: string | null;
+  fields: Record<string, unknown> | null;
+}
+
+export async function testDirectory(app: TestApp, id: string): Promise<TestOutcome> {
   const res = await app.request('POST', `/api/v1/directories/${id}/test`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
+  return res.body as TestOutcome;
 }
 
 /**
@@ -54,7 +94,7 @@ export async function runSync(
   directoryId: string,
   query = '',
   worker = testWorker(app, { retryBaseMs: 5 }),
-): Promise<any> {
+): Promise<JobRecord> {
   const started = await app.request('POST', `/api/v1/directories/${directoryId}/sync${query}`);
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   const deadline = Date.now() + 45_000;
@@ -63,7 +103,7 @@ export async function runSync(
       'GET',
       `/api/v1/directories/${directoryId}/jobs/${started.body.jobId}`,
     );
-    if (!['queued', 'running'].includes(job.body.status)) return job.body;
+    if (!['queued', 'running'].includes(job.body.status)) return job.body as JobRecord;
     const ran = await worker.runOnce();
     if (!ran) await new Promise((r) => setTimeout(r, 10));
   }
@@ -83,15 +123,20 @@ const countKeys = {
 } as const;
 
 /** Asserts the job's counts equal its change list, and returns that list. */
-export async function expectCountsMatchChanges(app: TestApp, directoryId: string, job: any) {
-  const changes = await jobChanges(app, directoryId, job.id);
+export async function expectCountsMatchChanges(
+  app: TestApp,
+  directoryId: string,
+  job: JobRecord,
+): Promise<ChangeRecord[]> {
+  const changes = (await jobChanges(app, directoryId, job.id)) as ChangeRecord[];
   const counted: Record<string, number> = {};
   for (const key of Object.values(countKeys)) counted[key] = 0;
   for (const c of changes) {
     const key = countKeys[`${c.objectType}:${c.action}` as keyof typeof countKeys];
     if (key) counted[key] = (counted[key] ?? 0) + 1;
   }
-  const fromJob = Object.fromEntries(Object.values(countKeys).map((k) => [k, job[k]]));
+  const fromJob: Record<string, number> = {};
+  for (const key of Object.values(countKeys)) fromJob[key] = job[key];
   expect(fromJob).toEqual(counted);
   return changes;
 }
@@ -113,7 +158,7 @@ export async function expectIdleRun(
   app: TestApp,
   directoryId: string,
   query = '',
-): Promise<any> {
+): Promise<JobRecord> {
   const last = await lastEventId(app);
   const users = await usersOf(app, directoryId);
   const job = await runSync(app, directoryId, query);

@@ -83,6 +83,13 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     expect(view.configuredSecrets).toEqual(['clientSecret']);
   });
 
+  it('refuses a body without the client secret, naming the field', async () => {
+    const { clientSecret: _omitted, ...rest } = body();
+    const res = await app.request('POST', '/api/v1/directories', rest);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'clientSecret' })]);
+  });
+
   it('tests the connection: usersFound and groupsFound', async () => {
     expect(await testDirectory(app, dir)).toEqual({ success: true, usersFound: 7, groupsFound: 3 });
     // An unsaved body is tested the same way.
@@ -98,8 +105,8 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     );
     const auth = await testDirectory(app, wrong);
     expect(auth).toMatchObject({ success: false, error: { kind: 'auth' } });
-    expect(auth.error.message).toContain('AADSTS7000215');
-    expect(auth.error.message).not.toContain('not-the-secret');
+    expect(auth.error?.message).toContain('AADSTS7000215');
+    expect(auth.error?.message).not.toContain('not-the-secret');
     // A failed test turns the directory's health red, naming why.
     expect((await app.request('GET', `/api/v1/directories/${wrong}`)).body.health.status).toBe(
       'red',
@@ -109,12 +116,12 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     try {
       const denied = await testDirectory(app, dir);
       expect(denied).toMatchObject({ success: false, error: { kind: 'permission' } });
-      expect(denied.error.message).toContain('GroupMember.Read.All');
+      expect(denied.error?.message).toContain('GroupMember.Read.All');
       // A sync fails the same way, at once (not transient), and applies nothing.
       const job = await runSync(app, dir);
       expect(job).toMatchObject({ status: 'failed', attempt: 1 });
-      expect(job.error.code).toBe('permission');
-      expect(job.error.message).toContain('GroupMember.Read.All');
+      expect(job.error?.code).toBe('permission');
+      expect(job.error?.message).toContain('GroupMember.Read.All');
       expect(await usersOf(app, dir)).toEqual([]);
     } finally {
       fake.permissions.add('GroupMember.Read.All');
@@ -158,7 +165,10 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
       'barbara@contoso.com',
       'grace@contoso.com',
     ]);
-    expect(await membersOf(app, dir, 'Research')).toEqual(['alan@contoso.com', 'edsger@contoso.com']);
+    expect(await membersOf(app, dir, 'Research')).toEqual([
+      'alan@contoso.com',
+      'edsger@contoso.com',
+    ]);
     await expectSecretsNowhere(app, [fake.clientSecret]);
   });
 
@@ -291,8 +301,8 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     const job = await runSync(app, dir, '?full=true');
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', attempt: 3, usersDeactivated: 0 });
-    expect(job.error.code).toBe('network');
-    expect(job.error.message).toMatch(/nothing was suspended/);
+    expect(job.error?.code).toBe('network');
+    expect(job.error?.message).toMatch(/nothing was suspended/);
     expect(await statusOf(app, dir)).toEqual(statuses);
     const types = await eventTypesAfter(app, last);
     expect(types.filter((t) => !t.startsWith('directory.'))).toEqual([]);

@@ -88,11 +88,38 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
     expect(view.configuredSecrets).toEqual(['serviceAccountKey']);
   });
 
+  it('refuses a key that is not a service-account key, naming the field', async () => {
+    const res = await app.request(
+      'POST',
+      '/api/v1/directories',
+      body({ serviceAccountKey: JSON.stringify({ type: 'authorized_user', client_id: 'x' }) }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'serviceAccountKey.client_email' }),
+      ]),
+    );
+    const notJson = await app.request(
+      'POST',
+      '/api/v1/directories',
+      body({ serviceAccountKey: 'x' }),
+    );
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.details).toEqual([
+      expect.objectContaining({ field: 'serviceAccountKey' }),
+    ]);
+  });
+
   it('tests the connection: usersFound and groupsFound (key as object or as text)', async () => {
     expect(await testDirectory(app, dir)).toEqual({ success: true, usersFound: 7, groupsFound: 3 });
     const asText = await createCloudDirectory(
       app,
-      { ...body(), name: 'Key as text', serviceAccountKey: JSON.stringify(fake.serviceAccountKey()) },
+      {
+        ...body(),
+        name: 'Key as text',
+        serviceAccountKey: JSON.stringify(fake.serviceAccountKey()),
+      },
       [keyLine],
     );
     expect(await testDirectory(app, asText)).toEqual({
@@ -111,19 +138,19 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
     );
     const auth = await testDirectory(app, stranger);
     expect(auth).toMatchObject({ success: false, error: { kind: 'auth' } });
-    expect(auth.error.message).toContain('nobody@acme.example');
+    expect(auth.error?.message).toContain('nobody@acme.example');
     await app.request('DELETE', `/api/v1/directories/${stranger}`);
 
     fake.delegatedScopes.delete(SCOPE.groupReadonly);
     try {
       const denied = await testDirectory(app, dir);
       expect(denied).toMatchObject({ success: false, error: { kind: 'permission' } });
-      expect(denied.error.message).toContain(SCOPE.groupReadonly);
-      expect(denied.error.message).toContain(fake.clientId);
+      expect(denied.error?.message).toContain(SCOPE.groupReadonly);
+      expect(denied.error?.message).toContain(fake.clientId);
       const job = await runSync(app, dir);
       expect(job).toMatchObject({ status: 'failed', attempt: 1 });
-      expect(job.error.code).toBe('permission');
-      expect(job.error.message).toContain(SCOPE.groupReadonly);
+      expect(job.error?.code).toBe('permission');
+      expect(job.error?.message).toContain(SCOPE.groupReadonly);
       expect(await usersOf(app, dir)).toEqual([]);
     } finally {
       fake.delegatedScopes.add(SCOPE.groupReadonly);
@@ -134,7 +161,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
     try {
       const noRole = await testDirectory(app, dir);
       expect(noRole).toMatchObject({ success: false, error: { kind: 'permission' } });
-      expect(noRole.error.message).toMatch(/admin@acme\.example.*admin role/);
+      expect(noRole.error?.message).toMatch(/admin@acme\.example.*admin role/);
     } finally {
       fake.admins.set('admin@acme.example', true);
     }
@@ -286,7 +313,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
     const job = await runSync(app, dir);
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', attempt: 3, usersDeactivated: 0 });
-    expect(job.error.code).toBe('network');
+    expect(job.error?.code).toBe('network');
     expect(await statusOf(app, dir)).toEqual(statuses);
     const types = await eventTypesAfter(app, last);
     expect(types.filter((t) => !t.startsWith('directory.'))).toEqual([]);

@@ -97,6 +97,34 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     expect(view.configuredSecrets).toEqual(['privateKey']);
   });
 
+  it('refuses credentials the connector could not use, naming the field', async () => {
+    const fieldsOf = async (extra: Record<string, unknown>) => {
+      const res = await app.request('POST', '/api/v1/directories', {
+        name: 'Incomplete',
+        type: 'okta',
+        orgUrl: fake.url,
+        ...extra,
+      });
+      expect(res.status).toBe(400);
+      return (res.body.error.details as { field: string; message: string }[]).map((d) => d.field);
+    };
+    expect(await fieldsOf({})).toEqual(['apiToken']);
+    // clientId switches to OAuth: an API token beside it would be ignored.
+    expect(await fieldsOf({ clientId: fake.clientId, apiToken: fake.apiToken })).toEqual([
+      'privateKey',
+    ]);
+    expect(await fieldsOf({ privateKey: fake.privateKeyPem })).toEqual(['clientId']);
+    expect(
+      await fieldsOf({
+        clientId: fake.clientId,
+        privateKey: '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----',
+      }),
+    ).toEqual(['privateKey']);
+    expect(
+      await fieldsOf({ clientId: fake.clientId, privateKey: '{"kty":"RSA","n":"x"}' }),
+    ).toEqual(['privateKey']);
+  });
+
   it('tests the connection with an API token and with a service app', async () => {
     // DEPROVISIONED users are not listed by /api/v1/users without a filter.
     expect(await testDirectory(app, dir)).toEqual({ success: true, usersFound: 7, groupsFound: 3 });
@@ -116,18 +144,18 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     );
     const auth = await testDirectory(app, wrong);
     expect(auth).toMatchObject({ success: false, error: { kind: 'auth' } });
-    expect(auth.error.message).toContain('E0000011');
-    expect(auth.error.message).not.toContain('00wrongTOKENvalue-xyz');
+    expect(auth.error?.message).toContain('E0000011');
+    expect(auth.error?.message).not.toContain('00wrongTOKENvalue-xyz');
     await app.request('DELETE', `/api/v1/directories/${wrong}`);
 
     fake.adminRole = false;
     try {
       const denied = await testDirectory(app, dir);
       expect(denied).toMatchObject({ success: false, error: { kind: 'permission' } });
-      expect(denied.error.message).toContain('Read-only Administrator');
+      expect(denied.error?.message).toContain('Read-only Administrator');
       const job = await runSync(app, dir);
       expect(job).toMatchObject({ status: 'failed', attempt: 1 });
-      expect(job.error.code).toBe('permission');
+      expect(job.error?.code).toBe('permission');
       expect(await usersOf(app, dir)).toEqual([]);
     } finally {
       fake.adminRole = true;
@@ -137,7 +165,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     try {
       const scope = await testDirectory(app, oauthDir);
       expect(scope).toMatchObject({ success: false, error: { kind: 'permission' } });
-      expect(scope.error.message).toContain('okta.groups.read');
+      expect(scope.error?.message).toContain('okta.groups.read');
     } finally {
       fake.grantedScopes.add('okta.groups.read');
     }
@@ -260,8 +288,11 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     expect(job.usersCreated).toBe((await usersOf(app, oauthDir)).length);
     // The same org read by a second directory: the same users in the same states, except
     // those the first directory still remembers (deactivated and deleted since).
-    const { 'linus@acme.example': _deleted, 'alan@acme.example': _deprovisioned, ...rest } =
-      await statusOf(app, dir);
+    const {
+      'linus@acme.example': _deleted,
+      'alan@acme.example': _deprovisioned,
+      ...rest
+    } = await statusOf(app, dir);
     expect(await statusOf(app, oauthDir)).toEqual(rest);
     expect(tokenCalls().length - tokensBefore).toBe(2);
     await expectSecretsNowhere(app, [keyLine]);
@@ -298,7 +329,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     const job = await runSync(app, dir, '?full=true');
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', attempt: 3, usersDeactivated: 0 });
-    expect(job.error.code).toBe('network');
+    expect(job.error?.code).toBe('network');
     expect(await statusOf(app, dir)).toEqual(statuses);
     const types = await eventTypesAfter(app, last);
     expect(types.filter((t) => !t.startsWith('directory.'))).toEqual([]);

@@ -122,7 +122,7 @@ export class GoogleFake {
       kind: 'admin#directory#user',
       suspended: false,
       archived: false,
-      ...user,
+      ...structuredClone(user),
     });
   }
   updateUser(id: string, patch: Record<string, unknown>): void {

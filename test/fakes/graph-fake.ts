@@ -103,7 +103,7 @@ export class GraphFake {
   // ---- state -------------------------------------------------------------------
 
   addUser(user: GraphObject): void {
-    this.users.set(user.id, { accountEnabled: true, businessPhones: [], ...user });
+    this.users.set(user.id, { accountEnabled: true, businessPhones: [], ...structuredClone(user) });
     this.changes.push({ seq: ++this.seq, kind: 'user', id: user.id, op: 'create' });
   }
   updateUser(id: string, patch: Record<string, unknown>): void {

@@ -120,7 +120,8 @@ export class OktaFake {
       created: stamp,
       lastUpdated: stamp,
       statusChanged: stamp,
-      profile: user.profile,
+      // A copy: updateProfile must never write through to the caller's (shared seed) object.
+      profile: structuredClone(user.profile),
     });
   }
   updateProfile(id: string, patch: OktaProfile): void {

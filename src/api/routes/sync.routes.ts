@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { notFound } from '../../errors.js';
@@ -12,7 +12,7 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { createdFields } from '../../sync/changes.js';
 import type { UserTarget } from '../../sync/records.js';
 
-const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const JobView = Type.Object({
   id: Type.String(),
@@ -89,7 +89,7 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
           dryRun: Type.Boolean({ default: false, description: 'Compute and list the changes; apply nothing' }),
           confirmDeletions: Type.Boolean({ default: false, description: 'Apply suspensions above the deletion threshold' }),
           full: Type.Boolean({ default: false, description: 'Read the whole scope even when an incremental cursor is stored' }),
-          trigger: literalUnion(['api', 'manual'] as const, 'manual: a person pressed Sync (the console sends it); default api'),
+          trigger: Type.Optional(literalUnion(['api', 'manual'] as const, 'manual: a person pressed Sync (the console sends it); default api')),
         }),
         response: { 202: Type.Object({ jobId: Type.String(), status: Type.String(), startedAt: Nullable(Type.String()), created: Type.Boolean() }), ...errorResponses, 422: errorResponses[400] },
       },
