@@ -31,12 +31,12 @@ export function consoleRoutes(options: { dir?: string } = {}): FastifyPluginAsyn
       wildcard: false,
       index: false,
       schemaHide: true,
-      setHeaders(reply, path) {
-        reply.header('x-content-type-options', 'nosniff');
+      setHeaders(res, path) {
+        res.setHeader('x-content-type-options', 'nosniff');
         // File names under assets/ carry a content hash: cache them for good.
         if (/[\\/]assets[\\/]/.test(path))
-          reply.header('cache-control', 'public, max-age=31536000, immutable');
-        else reply.header('cache-control', 'no-cache');
+          res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+        else res.setHeader('cache-control', 'no-cache');
       },
     });
 

@@ -47,32 +47,28 @@ export function emptyCounts(): JobCounts {
   };
 }
 
+/** Which counter of the job record a change (kind, action) moves; null for bookkeeping. */
+export function counterOf(kind: string, action: string): keyof JobCounts | null {
+  return counters[`${kind}:${action}`] ?? null;
+}
+
+const counters: Partial<Record<string, keyof JobCounts>> = {
+  'user:created': 'usersCreated',
+  'user:updated': 'usersUpdated',
+  'user:suspended': 'usersDeactivated',
+  'user:reactivated': 'usersReactivated',
+  'group:created': 'groupsCreated',
+  'group:updated': 'groupsUpdated',
+  'group:deleted': 'groupsDeleted',
+  'membership:added': 'membershipsAdded',
+  'membership:removed': 'membershipsRemoved',
+  'error:failed': 'errors',
+  'conflict:detected': 'conflicts',
+};
+
 export function countChange(counts: JobCounts, c: Change): void {
-  switch (c.kind) {
-    case 'user':
-      if (c.action === 'created') counts.usersCreated++;
-      else if (c.action === 'updated') counts.usersUpdated++;
-      else if (c.action === 'suspended') counts.usersDeactivated++;
-      else if (c.action === 'reactivated') counts.usersReactivated++;
-      break;
-    case 'group':
-      if (c.action === 'created') counts.groupsCreated++;
-      else if (c.action === 'updated') counts.groupsUpdated++;
-      else counts.groupsDeleted++;
-      break;
-    case 'membership':
-      if (c.action === 'added') counts.membershipsAdded++;
-      else counts.membershipsRemoved++;
-      break;
-    case 'error':
-      counts.errors++;
-      break;
-    case 'conflict':
-      counts.conflicts++;
-      break;
-    case 'nesting':
-      break;
-  }
+  const key = counterOf(c.kind, c.action);
+  if (key) counts[key]++;
 }
 
 export function toChangeRow(jobId: string, c: Change): Omit<SyncChangesTable, 'id'> {

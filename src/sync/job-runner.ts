@@ -10,7 +10,7 @@ import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { appendEvents } from '../events/outbox.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { applyChanges, type ApplyContext } from './applier.js';
-import { createChangeWriter, emptyCounts, fromChangeRow, type JobCounts } from './changes.js';
+import { counterOf, createChangeWriter, emptyCounts, fromChangeRow, type JobCounts } from './changes.js';
 import { planSync, type Phase, type PlanPolicies } from './planner.js';
 import { planNestedMemberships } from './nested.js';
 import { SyncError } from './sync-error.js';
@@ -251,26 +251,11 @@ async function plannedCounts(deps: RunnerDeps, jobId: string): Promise<{ counts?
     .execute();
   if (rows.length === 0) return {};
   const counts = emptyCounts();
-  for (const r of rows) countRow(counts, r.object_type, r.action, Number(r.n));
+  for (const r of rows) {
+    const key = counterOf(r.object_type, r.action);
+    if (key) counts[key] += Number(r.n);
+  }
   return { counts };
-}
-
-function countRow(c: JobCounts, type: string, action: string, n: number): void {
-  const key: Partial<Record<string, keyof JobCounts>> = {
-    'user:created': 'usersCreated',
-    'user:updated': 'usersUpdated',
-    'user:suspended': 'usersDeactivated',
-    'user:reactivated': 'usersReactivated',
-    'group:created': 'groupsCreated',
-    'group:updated': 'groupsUpdated',
-    'group:deleted': 'groupsDeleted',
-    'membership:added': 'membershipsAdded',
-    'membership:removed': 'membershipsRemoved',
-    'error:failed': 'errors',
-    'conflict:detected': 'conflicts',
-  };
-  const k = key[`${type}:${action}`];
-  if (k) c[k] += n;
 }
 
 function describeFailure(err: unknown, stopReason: string | null): { code: string; message: string } {
