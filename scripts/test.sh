@@ -26,7 +26,7 @@ if [ -z "${DIRSYNC_TEST_PG_URL:-}" ] && command -v pg_ctlcluster >/dev/null; the
     as_root su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
     sleep 1
   done
-  as_root su postgres -c "psql -qtAc \"do \\\$\\\$ begin if not exists (select from pg_roles where rolname='dirsync_test') then create role dirsync_test login createdb password 'dirsync_test'; end if; end \\\$\\\$\"" >/dev/null 2>&1 \
+  as_root su postgres -c "psql -qtAc \"do \\\$\\\$ begin if not exists (select from pg_roles where rolname='dirsync_test') then create role dirsync_test login createdb password 'dirsync_test'; end if; end \\\$\\\$; grant pg_signal_backend to dirsync_test\"" >/dev/null 2>&1 \
     && export DIRSYNC_TEST_PG_URL="postgres://dirsync_test:dirsync_test@127.0.0.1:5432/postgres"
 fi
 if [ -z "${DIRSYNC_TEST_PG_URL:-}" ]; then

@@ -98,7 +98,7 @@ export function startBackground(services: Services, options: BackgroundOptions =
       },
     },
   );
-  const dispatcher = options.dispatcher === false ? null : createWebhookDispatcher(services, options.dispatcher);
+  const dispatcher = options.dispatcher === false ? null : createWebhookDispatcher(services, { yieldTo: () => worker.busy(), ...options.dispatcher });
   worker.start();
   scheduler.start();
   dispatcher?.start();

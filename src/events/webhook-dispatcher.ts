@@ -47,6 +47,14 @@ export interface WebhookDispatcherOptions {
   workerId?: string;
   /** Injected for tests. */
   random?: () => number;
+  /**
+   * True while this process has sync work in hand. Deliveries then trickle (one batch
+   * per lane every `busyPauseMs`) so that fan-out never competes with a sync for the
+   * CPU; they catch up at full speed when the sync is done.
+   */
+  yieldTo?: () => boolean;
+  /** Default 250 ms. */
+  busyPauseMs?: number;
 }
 
 export interface DispatchReport {
@@ -95,6 +103,7 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
   const retry: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
   const workerId = options.workerId ?? `webhooks-${newId()}`;
   const random = options.random ?? Math.random;
+  const busyPauseMs = options.busyPauseMs ?? 250;
   const secrets = new Map<string, { sealed: string; secret: string }>();
   const lanes = new Map<string, Promise<DispatchReport>>();
 
@@ -373,7 +382,9 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
     const report = emptyReport();
     const p = (async () => {
       try {
-        while (!stopping && (await deliverBatch(endpointId, report)) > 0);
+        while (!stopping && (await deliverBatch(endpointId, report)) > 0) {
+          if (options.yieldTo?.()) await new Promise((r) => setTimeout(r, busyPauseMs));
+        }
       } catch (error) {
         log.error({ err: error, endpointId }, 'webhook lane failed; it is retried on the next poll');
       } finally {
@@ -408,7 +419,7 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
         .catch((error: unknown) => log.error({ err: error }, 'webhook dispatcher poll failed'))
         .finally(() => {
           tickInFlight = null;
-          schedule(pollIntervalMs);
+          schedule(options.yieldTo?.() ? Math.max(pollIntervalMs, busyPauseMs * 4) : pollIntervalMs);
         });
     }, delay);
     timer.unref?.();

@@ -86,6 +86,10 @@ export function createWorker(deps: RunnerDeps & { jobs: JobsRepository; logger: 
     start() {
       loop ??= run();
     },
+    /** A job is in hand (other background work yields to it). */
+    busy(): boolean {
+      return current !== null;
+    },
     /** Wakes an idle worker (a job was just queued by this process). */
     notify() {
       wake?.();
