@@ -30,7 +30,7 @@ import type { Services } from '../../src/services.js';
 
 const feedEvents = Number(process.env.BENCH_FEED_EVENTS ?? 100_000);
 const webhookEvents = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
-const syncUsers = Number(process.env.BENCH_SYNC_USERS ?? 20_000);
+const syncUsers = Number(process.env.BENCH_SYNC_USERS ?? 100_000);
 
 async function openBenchServices(): Promise<{ services: Services; tenantId: string; dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dirsync-events-bench-'));

@@ -119,7 +119,8 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
     for (const { tenant_id } of tenants) {
       for (;;) {
         const scanned = await fanOutTenant(tenant_id, report);
-        if (scanned < fanOutBatchSize) break;
+        // While a sync runs here, one batch per poll: the rest waits for it to finish.
+        if (scanned < fanOutBatchSize || options.yieldTo?.()) break;
       }
     }
   }
