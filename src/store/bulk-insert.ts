@@ -39,7 +39,9 @@ function textFor(style: 'question' | 'dollar', table: string, columns: readonly 
 export async function bulkInsert<R extends object>(db: AnyDb, table: string, columns: readonly (keyof R & string)[], rows: readonly R[], conflict = ''): Promise<void> {
   if (rows.length === 0) return;
   const style = styleOf(db);
-  const perBatch = Math.max(1, Math.floor(30_000 / columns.length));
+  // ~8k parameters: big enough to amortise a statement, small enough that the few
+  // cached prepared statements (one per batch size) stay a few MB.
+  const perBatch = Math.max(1, Math.floor(8_000 / columns.length));
   for (let start = 0; start < rows.length; start += perBatch) {
     const batch = rows.slice(start, start + perBatch);
     const params: unknown[] = new Array(batch.length * columns.length);
