@@ -8,6 +8,7 @@ import { createChangeWriter, type ChangeWriter } from './changes.js';
 import { checkSourceUser, hashSourceGroup, hashSourceUser, sameValue, sourceUserState, type GroupTarget } from './records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
+import { IdSet } from './id-set.js';
 
 export interface PlanPolicies {
   conflictPolicy: ConflictPolicy;
@@ -56,7 +57,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   );
 
   // Users.
-  const scan: UserScan = { seen: new Set(), rejected: new Set(), plannedDns: new Map(), plannedNames: new Map() };
+  const scan: UserScan = { seen: new IdSet(), rejected: new Set() };
   const seenUsers = scan.seen;
   for await (const page of read.users()) {
     signal.throwIfAborted();
@@ -122,12 +123,9 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
 /** What the user pass leaves for the group pass and absence detection. */
 interface UserScan {
   /** External ids the read returned (absence from a full read = gone). */
-  seen: Set<string>;
+  seen: IdSet;
   /** Seen but rejected (missing required attributes): not created, so not resolvable. */
   rejected: Set<string>;
-  /** New DNs and usernames of users this job creates or renames. */
-  plannedDns: Map<string, string>;
-  plannedNames: Map<string, string>;
 }
 
 export function thresholdLimit(threshold: number | string, activeBefore: number): number {
@@ -160,13 +158,7 @@ async function planUserPage(input: PlanInput, writer: ChangeWriter, page: Source
   const existing = await usersByExternalId(db, directoryId, differing.filter((v) => digests.has(v.user.externalId)).map((v) => v.user.externalId));
   const plans = differing.map(({ user: u, hash }) => {
     const incoming = { externalId: u.externalId, state: sourceUserState(u), enabled: u.enabled, hash, dn: u.dn ?? null };
-    const plan = diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
-    // Member references to users this job creates or renames resolve from memory.
-    if (plan && (plan.action === 'created' || plan.fields.dn || plan.fields.username)) {
-      if (plan.target.sourceDn) scan.plannedDns.set(plan.target.sourceDn, u.externalId);
-      scan.plannedNames.set(plan.target.username.toLowerCase(), u.externalId);
-    }
-    return plan;
+    return diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
   });
 
   // A conflict already open with the same source value is not raised again, nor is one
@@ -194,7 +186,7 @@ async function planUserPage(input: PlanInput, writer: ChangeWriter, page: Source
 }
 
 /** Active users that a complete read did not return: deleted, moved or filtered out. */
-async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: Set<string>, at: string) {
+async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: IdSet, at: string) {
   let after = '';
   for (;;) {
     const rows = await input.db
@@ -299,43 +291,40 @@ function refKey(r: MemberRef): string {
 
 /**
  * Member references → user external ids: first among the users this job creates or
- * renames (kept in memory by the user pass), then among stored users.
+ * renames (their new DN or name is in the change set), then among stored users.
  */
 async function resolveUserRefs(input: PlanInput, refs: MemberRef[], users: UserScan): Promise<Map<string, string>> {
-  const { db, directoryId } = input;
+  const { db, jobId, directoryId } = input;
   const out = new Map<string, string>();
   const dns = new Set<string>();
   const names = new Set<string>();
   const ids = new Set<string>();
   for (const r of refs) {
-    const key = refKey(r);
-    if (out.has(key)) continue;
-    if (r.by === 'dn') {
-      const hit = users.plannedDns.get(r.value);
-      if (hit) out.set(key, hit);
-      else dns.add(r.value);
-    } else if (r.by === 'username') {
-      const hit = users.plannedNames.get(r.value.toLowerCase());
-      if (hit) out.set(key, hit);
-      else names.add(r.value.toLowerCase());
-    } else if (users.seen.has(r.value) && !users.rejected.has(r.value)) {
-      out.set(key, r.value);
-    } else {
-      ids.add(r.value);
-    }
+    if (r.by === 'dn') dns.add(r.value);
+    else if (r.by === 'username') names.add(r.value.toLowerCase());
+    else if (users.seen.has(r.value) && !users.rejected.has(r.value)) out.set(refKey(r), r.value);
+    else ids.add(r.value);
   }
   for (const part of chunks([...dns])) {
-    const stored = await db.selectFrom('users').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', part).execute();
+    const planned = await db.selectFrom('sync_changes').select(['dn', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where('dn', 'in', part).execute();
+    for (const r of planned) if (r.dn && r.external_id) out.set(`dn\u0000${r.dn}`, r.external_id);
+    const rest = part.filter((dn) => !out.has(`dn\u0000${dn}`));
+    if (rest.length === 0) continue;
+    const stored = await db.selectFrom('users').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', rest).execute();
     for (const r of stored) if (r.source_dn) out.set(`dn\u0000${r.source_dn}`, r.external_id);
   }
   const byName = new Map<string, string>();
   for (const part of chunks([...names])) {
-    const stored = await db.selectFrom('users').select(['username', 'external_id']).where('directory_id', '=', directoryId).where(sql<string>`lower(username)`, 'in', part).execute();
+    const planned = await db.selectFrom('sync_changes').select(['name', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where(sql<string>`lower(name)`, 'in', part).execute();
+    for (const r of planned) if (r.name && r.external_id) byName.set(r.name.toLowerCase(), r.external_id);
+    const rest = part.filter((n) => !byName.has(n));
+    if (rest.length === 0) continue;
+    const stored = await db.selectFrom('users').select(['username', 'external_id']).where('directory_id', '=', directoryId).where(sql<string>`lower(username)`, 'in', rest).execute();
     for (const r of stored) byName.set(r.username.toLowerCase(), r.external_id);
   }
   // posixGroup memberUid values are matched case-insensitively.
   for (const r of refs) {
-    if (r.by !== 'username' || out.has(refKey(r))) continue;
+    if (r.by !== 'username') continue;
     const hit = byName.get(r.value.toLowerCase());
     if (hit) out.set(refKey(r), hit);
   }

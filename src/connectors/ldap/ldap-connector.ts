@@ -46,6 +46,7 @@ export interface LdapConnectorOptions {
    * before the read starts, so the read can still turn into a full one). Above it the
    * read is full. Default 10 000.
    */
+  /** Most changes an RFC 4533 refresh may return before a full read is cheaper (default 50,000). */
   deltaChangeLimit?: number;
   /** modifyTimestamp deltas start this long before the previous read began. Default 5 min. */
   clockSkewMs?: number;
@@ -103,7 +104,7 @@ export function createLdapConnector(
   const mapping = effectiveMapping(flavor, settings);
   const now = options.now ?? (() => new Date());
   const clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
-  const deltaChangeLimit = options.deltaChangeLimit ?? 10_000;
+  const deltaChangeLimit = options.deltaChangeLimit ?? 50_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   // Local guard over the server's own time limit (sent with every search).
   const operationTimeoutMs = (settings.timeLimitSeconds + 15) * 1000;

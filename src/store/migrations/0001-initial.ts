@@ -185,6 +185,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     dn text
   )`.execute(db);
   await db.schema.createIndex('sync_changes_job').on('sync_changes').columns(['job_id', 'id']).execute();
+  // Group members resolve against the users a job plans to create or rename (new DN,
+  // new username): the change set is the only place those exist before apply.
+  await sql`create index sync_changes_user_dn on sync_changes (job_id, dn) where object_type = 'user'`.execute(db);
+  await sql`create index sync_changes_user_name on sync_changes (job_id, lower(name)) where object_type = 'user'`.execute(db);
 
   await sql`create table events (
     ${autoId('id')},
