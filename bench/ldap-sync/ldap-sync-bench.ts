@@ -52,7 +52,8 @@ console.error('building dist/ (the phases run compiled code, as `dirsync serve` 
 await run('npx', ['tsc', '-p', 'tsconfig.json']);
 console.error(`seeding slapd with ${users} users and ${groups} groups…`);
 const seedStarted = performance.now();
-const slapd = await startSlapd({ seedLdif: `${generateUsers(users)}\n${groupLdif()}`, syncprov: true });
+// A session log large enough to replay a 1% change as a delta (as a production syncprov would be sized).
+const slapd = await startSlapd({ seedLdif: `${generateUsers(users)}\n${groupLdif()}`, syncprov: { sessionlog: Math.max(10_000, Math.ceil(users / 20)) } });
 console.error(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
 async function rawStream(): Promise<{ ms: number; entries: number }> {
@@ -91,7 +92,8 @@ async function phase(full: boolean): Promise<PhaseResult> {
   return result;
 }
 
-const raw = await rawStream();
+// The floor: the better of two paged streams (the first warms slapd's caches).
+const raw = [await rawStream(), await rawStream()].reduce((a, b) => (b.ms < a.ms ? b : a));
 console.error(`raw stream: ${raw.ms.toFixed(0)} ms`);
 const first = await phase(true);
 console.error(`first sync: ${first.ms.toFixed(0)} ms`);
