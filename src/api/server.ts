@@ -23,6 +23,7 @@ import { groupMappingsRoutes } from './routes/group-mappings.routes.js';
 import { conflictsRoutes } from './routes/conflicts.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { rolesRoutes } from './routes/roles.routes.js';
+import { consoleRoutes } from './console.js';
 
 export interface ServerOptions {
   logger: Logger;
@@ -41,7 +42,6 @@ export async function buildServer(services: Services, options: ServerOptions): P
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? BODY_LIMIT,
-    ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Server;
 
   // Bodies are validated strictly (a "389" is not a port); query strings and path
@@ -100,7 +100,7 @@ export async function buildServer(services: Services, options: ServerOptions): P
     },
     { prefix: '/api/v1' },
   );
-  await app.register((await import('./console.js')).consoleRoutes());
+  await app.register(consoleRoutes());
   return app;
 }
 
