@@ -300,6 +300,7 @@ export function createLdapConnector(
     signal: AbortSignal,
   ): AsyncGenerator<SourceUser[]> {
     const seen = new Set<string>();
+    const dedupe = userBases.length > 1;
     for (const baseDN of userBases) {
       for await (const entries of pagedEntries(
         client,
@@ -310,9 +311,12 @@ export function createLdapConnector(
         const users: SourceUser[] = [];
         for (const entry of entries) {
           const user = mapUser(entry, mapping);
-          // Overlapping base DNs return an entry twice.
-          if (seen.has(user.externalId)) continue;
-          seen.add(user.externalId);
+          // Overlapping base DNs return an entry twice; with one base there is nothing
+          // to remember (a million ids would be held for nothing).
+          if (dedupe) {
+            if (seen.has(user.externalId)) continue;
+            seen.add(user.externalId);
+          }
           users.push(user);
         }
         if (users.length > 0) yield users;

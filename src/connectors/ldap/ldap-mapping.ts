@@ -115,13 +115,23 @@ export function binaryAttributes(mapping: EffectiveMapping): string[] {
 
 /** All values of `attribute` (case-insensitive name; `;range=` and other options excluded). */
 export function rawValues(entry: LdapEntry, attribute: string): (string | Buffer)[] {
-  const wanted = attribute.toLowerCase();
-  for (const [key, value] of Object.entries(entry)) {
-    if (key === 'dn' || key.toLowerCase() !== wanted) continue;
-    if (Array.isArray(value)) return value;
-    return [value];
+  const value = attributeIndex(entry).get(attribute.toLowerCase());
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+// Each entry is looked up a dozen times by case-insensitive name while it is mapped:
+// index its attribute names once instead of scanning them per lookup.
+const indexes = new WeakMap<LdapEntry, Map<string, LdapEntry[string]>>();
+
+function attributeIndex(entry: LdapEntry): Map<string, LdapEntry[string]> {
+  let index = indexes.get(entry);
+  if (!index) {
+    index = new Map();
+    for (const key in entry) if (key !== 'dn') index.set(key.toLowerCase(), entry[key]);
+    indexes.set(entry, index);
   }
-  return [];
+  return index;
 }
 
 /** Values rendered as strings: binary AD attributes get their canonical text form. */
