@@ -116,27 +116,11 @@ interface Row {
   lastJob: Job | null;
 }
 
+/** Users synced from a directory: `GET /stats` counts them per directory and status. */
 function usersSynced(d: Directory, stats: Stats | undefined): number | null {
-  for (const key of ['userCount', 'usersSynced', 'users']) {
-    const v = d[key];
-    if (typeof v === 'number') return v;
-    if (v && typeof v === 'object' && typeof (v as { total?: unknown }).total === 'number')
-      return (v as { total: number }).total;
-  }
-  const per =
-    stats?.byDirectory ?? (stats?.users as Record<string, unknown> | undefined)?.byDirectory;
-  if (per && typeof per === 'object') {
-    const entry = (per as Record<string, unknown>)[d.id];
-    if (typeof entry === 'number') return entry;
-    if (
-      entry &&
-      typeof entry === 'object' &&
-      typeof (entry as { users?: unknown }).users === 'number'
-    ) {
-      return (entry as { users: number }).users;
-    }
-  }
-  return null;
+  const users = stats?.users as { byDirectory?: Record<string, Record<string, number>> } | undefined;
+  const counts = users?.byDirectory?.[d.id];
+  return counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
 }
 
 export function Overview() {
