@@ -140,6 +140,11 @@ export interface ConnectorCapabilities {
 
 export interface Connector {
   readonly capabilities: ConnectorCapabilities;
+  /**
+   * The source attribute a target field is read from (`email` → `mail`), so per-record
+   * errors can name what the source lacks. Optional: sources without a mapping omit it.
+   */
+  sourceAttributes?(): Record<string, string>;
   /** Binds/authenticates and counts users and groups in scope. Throws ConnectorError. */
   test(signal: AbortSignal): Promise<TestResult>;
   /** Starts a read. A null cursor, or one the source no longer accepts, gives a full read. */

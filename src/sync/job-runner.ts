@@ -102,7 +102,7 @@ export async function runSyncJob(deps: RunnerDeps, job: Job, options: RunOptions
         jobId: job.id,
         policies: policiesOf(settings),
         confirmDeletions: job.confirmDeletions,
-        sourceNames: (settings.attributeMapping as Record<string, string> | undefined) ?? {},
+        sourceNames: connector.sourceAttributes?.() ?? {},
         signal: abort.signal,
         onProgress: (phase, done) => {
           recordsRead = done;

@@ -726,6 +726,8 @@ export function createLdapConnector(
   return {
     capabilities,
 
+    sourceAttributes: () => ({ ...mapping.standard, ...mapping.custom }),
+
     async test(signal) {
       const f = filters();
       const session = await connect(signal);
