@@ -40,7 +40,7 @@ fi
 mkdir -p .tmp
 status=0
 npx tsc -p tsconfig.check.json || { echo "typecheck failed"; status=1; }
-npx eslint src test bench || { echo "lint failed"; status=1; }
+npm run lint --silent || { echo "lint failed (eslint, prettier)"; status=1; }
 npx depcheck || { echo "unused or missing dependencies"; status=1; }
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || status=1
 node scripts/test-summary.mjs .tmp/vitest.json || status=1

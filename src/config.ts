@@ -63,7 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const secretKeys = env.DIRSYNC_SECRET_KEY
-    ? env.DIRSYNC_SECRET_KEY.split(',').map((k) => k.trim()).filter(Boolean)
+    ? env.DIRSYNC_SECRET_KEY.split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
     : null;
 
   const publicUrl = env.DIRSYNC_PUBLIC_URL ? env.DIRSYNC_PUBLIC_URL.replace(/\/+$/, '') : null;
@@ -75,9 +77,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       pollMs: positiveInt(env, 'DIRSYNC_WORKER_POLL_MS', workerDefaults.pollMs),
       leaseMs: positiveInt(env, 'DIRSYNC_LEASE_MS', workerDefaults.leaseMs),
-      schedulerTickMs: positiveInt(env, 'DIRSYNC_SCHEDULER_TICK_MS', workerDefaults.schedulerTickMs),
+      schedulerTickMs: positiveInt(
+        env,
+        'DIRSYNC_SCHEDULER_TICK_MS',
+        workerDefaults.schedulerTickMs,
+      ),
       retryBaseMs: positiveInt(env, 'DIRSYNC_RETRY_BASE_MS', workerDefaults.retryBaseMs),
-      purgeIntervalMs: positiveInt(env, 'DIRSYNC_PURGE_INTERVAL_MS', workerDefaults.purgeIntervalMs),
+      purgeIntervalMs: positiveInt(
+        env,
+        'DIRSYNC_PURGE_INTERVAL_MS',
+        workerDefaults.purgeIntervalMs,
+      ),
     },
     databaseUrl,
     dataDir,
@@ -101,6 +111,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(name, `must be a positive integer (milliseconds), got "${raw}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ConfigError(name, `must be a positive integer (milliseconds), got "${raw}"`);
   return n;
 }

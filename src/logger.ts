@@ -8,7 +8,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       redact: { paths: pinoRedactPaths(), censor: '[redacted]' },
       serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url, ip: req.ip }),
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          url: req.url,
+          ip: req.ip,
+        }),
       },
     },
     destination,

@@ -9,18 +9,34 @@ import { createServices, type Services } from './services.js';
 import { buildServer, type Server } from './api/server.js';
 import { createWorker, type Worker, type WorkerOptions } from './scheduler/worker.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
-import { createWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from './events/webhook-dispatcher.js';
+import {
+  createWebhookDispatcher,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './events/webhook-dispatcher.js';
 import { purgeSuspendedUsers } from './retention/purge.js';
 
 /**
  * Composition root: builds every service from the configuration. The CLI and the
  * tests both start dirsync through here.
  */
-export async function openServices(config: Config, logger: Logger, options: { clock?: () => Date } = {}): Promise<Services> {
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  options: { clock?: () => Date } = {},
+): Promise<Services> {
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store);
-  const secretBox = createSecretBox(loadSecretKeys({ secretKeys: config.secretKeys, dataDir: config.dataDir, logger }));
-  return createServices({ store, secretBox, logger, publicUrl: config.publicUrl, clock: options.clock });
+  const secretBox = createSecretBox(
+    loadSecretKeys({ secretKeys: config.secretKeys, dataDir: config.dataDir, logger }),
+  );
+  return createServices({
+    store,
+    secretBox,
+    logger,
+    publicUrl: config.publicUrl,
+    clock: options.clock,
+  });
 }
 
 export interface Bootstrap {
@@ -33,7 +49,11 @@ export interface Bootstrap {
 export async function bootstrap(services: Services): Promise<Bootstrap> {
   const tenant = (await services.tenants.first()) ?? (await services.tenants.create('Default'));
   if ((await services.tokens.count()) > 0) return { tenantId: tenant.id, adminToken: null };
-  const { token } = await services.tokens.create({ tenantId: null, name: 'bootstrap-admin', permissions: ['admin'] });
+  const { token } = await services.tokens.create({
+    tenantId: null,
+    name: 'bootstrap-admin',
+    permissions: ['admin'],
+  });
   return { tenantId: tenant.id, adminToken: token };
 }
 
@@ -77,7 +97,14 @@ function backgroundOptions(config: Config): BackgroundOptions {
 export function startBackground(services: Services, options: BackgroundOptions = {}): Background {
   const { logger } = services;
   const worker = createWorker(
-    { db: services.db, jobs: services.jobs, directories: services.directories, logger, metrics: services.syncMetrics, retryBaseMs: options.retryBaseMs },
+    {
+      db: services.db,
+      jobs: services.jobs,
+      directories: services.directories,
+      logger,
+      metrics: services.syncMetrics,
+      retryBaseMs: options.retryBaseMs,
+    },
     options.worker,
   );
   const notify = () => worker.notify();
@@ -98,7 +125,10 @@ export function startBackground(services: Services, options: BackgroundOptions =
       },
     },
   );
-  const dispatcher = options.dispatcher === false ? null : createWebhookDispatcher(services, { yieldTo: () => worker.busy(), ...options.dispatcher });
+  const dispatcher =
+    options.dispatcher === false
+      ? null
+      : createWebhookDispatcher(services, { yieldTo: () => worker.busy(), ...options.dispatcher });
   worker.start();
   scheduler.start();
   dispatcher?.start();
@@ -127,12 +157,16 @@ export interface Running {
  * `dirsync serve`: API and console, plus the background work unless `worker: false`
  * (`serve --no-worker`: an API-only process beside separate `dirsync worker`s).
  */
-export async function startDirsync(config: Config, options: { logStream?: DestinationStream; worker?: boolean } = {}): Promise<Running> {
+export async function startDirsync(
+  config: Config,
+  options: { logStream?: DestinationStream; worker?: boolean } = {},
+): Promise<Running> {
   const logger = createLogger(config.logLevel, options.logStream);
   const services = await openServices(config, logger);
   const boot = await bootstrap(services);
   const server = await buildServer(services, { logger });
-  const background = options.worker === false ? null : startBackground(services, backgroundOptions(config));
+  const background =
+    options.worker === false ? null : startBackground(services, backgroundOptions(config));
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -166,7 +200,10 @@ export interface RunningWorker {
  * the graceful shutdown: a job still reading goes back to the queue, one applying
  * finishes first.
  */
-export async function startWorkerProcess(config: Config, options: { logStream?: DestinationStream } = {}): Promise<RunningWorker> {
+export async function startWorkerProcess(
+  config: Config,
+  options: { logStream?: DestinationStream } = {},
+): Promise<RunningWorker> {
   const logger = createLogger(config.logLevel, options.logStream);
   // No bootstrap here: a first admin token must be shown to someone, and only `serve` prints it.
   const services = await openServices(config, logger);

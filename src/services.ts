@@ -19,17 +19,32 @@ import { createAuditService } from './audit/audit.service.js';
  * Every service of one dirsync process, built once from a store and a key ring.
  * Handlers and commands receive it explicitly; nothing here holds per-request state.
  */
-export function createServices(deps: { store: Store; secretBox: SecretBox; logger: Logger; publicUrl?: string | null; clock?: () => Date }) {
+export function createServices(deps: {
+  store: Store;
+  secretBox: SecretBox;
+  logger: Logger;
+  publicUrl?: string | null;
+  clock?: () => Date;
+}) {
   const { store, secretBox, logger } = deps;
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'dirsync_' });
   const tenants = createTenantsRepository(store.db);
   const tokens = createTokensRepository(store.db);
   const jobs = createJobsRepository(store.db, store.dialect);
-  const directories = createDirectoriesService({ db: store.db, secretBox, publicUrl: deps.publicUrl });
+  const directories = createDirectoriesService({
+    db: store.db,
+    secretBox,
+    publicUrl: deps.publicUrl,
+  });
   // Workers in this process subscribe, so a queued job starts without waiting for a poll.
   const enqueueListeners = new Set<() => void>();
-  const sync = createSyncService({ directories, jobs, logger, onEnqueued: () => enqueueListeners.forEach((l) => l()) });
+  const sync = createSyncService({
+    directories,
+    jobs,
+    logger,
+    onEnqueued: () => enqueueListeners.forEach((l) => l()),
+  });
   return {
     store,
     db: store.db,

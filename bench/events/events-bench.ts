@@ -32,10 +32,27 @@ const feedEvents = Number(process.env.BENCH_FEED_EVENTS ?? 100_000);
 const webhookEvents = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
 const syncUsers = Number(process.env.BENCH_SYNC_USERS ?? 100_000);
 
-async function openBenchServices(): Promise<{ services: Services; tenantId: string; dataDir: string }> {
+async function openBenchServices(): Promise<{
+  services: Services;
+  tenantId: string;
+  dataDir: string;
+}> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dirsync-events-bench-'));
-  const databaseUrl = process.env.DIRSYNC_BENCH_DB_URL ? await freshPostgres(process.env.DIRSYNC_BENCH_DB_URL) : `sqlite:${path.join(dataDir, 'dirsync.db')}`;
-  const services = await openServices({ databaseUrl, dataDir, secretKeys: [generateKey()], port: 0, host: '127.0.0.1', logLevel: 'warn', publicUrl: null }, createLogger('warn'));
+  const databaseUrl = process.env.DIRSYNC_BENCH_DB_URL
+    ? await freshPostgres(process.env.DIRSYNC_BENCH_DB_URL)
+    : `sqlite:${path.join(dataDir, 'dirsync.db')}`;
+  const services = await openServices(
+    {
+      databaseUrl,
+      dataDir,
+      secretKeys: [generateKey()],
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'warn',
+      publicUrl: null,
+    },
+    createLogger('warn'),
+  );
   const boot = await bootstrap(services);
   return { services, tenantId: boot.tenantId, dataDir };
 }
@@ -60,7 +77,15 @@ function userEvent(tenantId: string, i: number): NewEvent {
     type: i % 3 === 0 ? 'user.created' : 'user.updated',
     objectType: 'user',
     objectId: id,
-    data: { id, username: `user${i}`, firstName: `Given${i}`, lastName: `Sur${i}`, email: `user${i}@example.com`, status: 'active', custom: { employeeNumber: `E-${i}` } },
+    data: {
+      id,
+      username: `user${i}`,
+      firstName: `Given${i}`,
+      lastName: `Sur${i}`,
+      email: `user${i}@example.com`,
+      status: 'active',
+      custom: { employeeNumber: `E-${i}` },
+    },
     ...(i % 3 === 0 ? {} : { changedFields: ['lastName'] }),
     actor: 'bench',
   };
@@ -68,7 +93,9 @@ function userEvent(tenantId: string, i: number): NewEvent {
 
 async function seedEvents(services: Services, tenantId: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += 5000) {
-    const batch = Array.from({ length: Math.min(5000, n - i) }, (_, k) => userEvent(tenantId, i + k));
+    const batch = Array.from({ length: Math.min(5000, n - i) }, (_, k) =>
+      userEvent(tenantId, i + k),
+    );
     await services.db.transaction().execute((trx) => appendEvents(trx, batch));
   }
 }
@@ -87,8 +114,12 @@ process.on('message', (m) => { if (m === 'count') process.send({ received }); if
 `;
 
 async function startReceiver() {
-  const child = spawn(process.execPath, ['-e', receiverSource], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
+  const child = spawn(process.execPath, ['-e', receiverSource], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.once('message', (m) => resolve((m as { port: number }).port)),
+  );
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received: () =>
@@ -106,8 +137,15 @@ async function startReceiver() {
 async function benchFeed() {
   const { services, tenantId } = await openBenchServices();
   await seedEvents(services, tenantId, feedEvents);
-  const { token } = await services.tokens.create({ tenantId, name: 'bench', permissions: ['events:read'] });
-  const server = await buildServer(services, { logger: createLogger('warn'), authFailures: { maxFailures: 1_000_000, windowMs: 60_000 } });
+  const { token } = await services.tokens.create({
+    tenantId,
+    name: 'bench',
+    permissions: ['events:read'],
+  });
+  const server = await buildServer(services, {
+    logger: createLogger('warn'),
+    authFailures: { maxFailures: 1_000_000, windowMs: 60_000 },
+  });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   const started = performance.now();
@@ -115,7 +153,9 @@ async function benchFeed() {
   let pages = 0;
   let after = '';
   for (;;) {
-    const res = await fetch(`${base}/api/v1/events?limit=1000${after ? `&after=${after}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${base}/api/v1/events?limit=1000${after ? `&after=${after}` : ''}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as { data: unknown[]; nextCursor: string; hasMore: boolean };
     read += body.data.length;
     pages++;
@@ -133,14 +173,23 @@ async function benchFanOut() {
   const rx = await startReceiver();
   await services.webhooks.create(tenantId, { name: 'bench' }, { url: rx.url });
   await seedEvents(services, tenantId, webhookEvents);
-  const dispatcher = createWebhookDispatcher(services, { claimBatchSize: 500, perEndpointConcurrency: 64, fanOutBatchSize: 5000 });
+  const dispatcher = createWebhookDispatcher(services, {
+    claimBatchSize: 500,
+    perEndpointConcurrency: 64,
+    fanOutBatchSize: 5000,
+  });
   const started = performance.now();
   const report = await dispatcher.runOnce();
   const seconds = (performance.now() - started) / 1000;
   const received = await rx.received();
   await rx.close();
   await services.store.destroy();
-  return { deliveries: report.delivered, received, seconds, deliveriesPerSecond: Math.round(report.delivered / seconds) };
+  return {
+    deliveries: report.delivered,
+    received,
+    seconds,
+    deliveriesPerSecond: Math.round(report.delivered / seconds),
+  };
 }
 
 function newUsers(n: number, offset: number): Change[] {
@@ -175,16 +224,28 @@ function newUsers(n: number, offset: number): Change[] {
 async function timedSync(endpoints: number): Promise<number> {
   const { services, tenantId } = await openBenchServices();
   const receivers = await Promise.all(Array.from({ length: endpoints }, () => startReceiver()));
-  for (const rx of receivers) await services.webhooks.create(tenantId, { name: 'bench' }, { url: rx.url });
+  for (const rx of receivers)
+    await services.webhooks.create(tenantId, { name: 'bench' }, { url: rx.url });
   const directoryId = newId();
   let syncing = true;
   // As in `dirsync serve`: the dispatcher yields to a sync the process is running.
-  const dispatcher = createWebhookDispatcher(services, { pollIntervalMs: 50, yieldTo: () => syncing });
+  const dispatcher = createWebhookDispatcher(services, {
+    pollIntervalMs: 50,
+    yieldTo: () => syncing,
+  });
   if (endpoints > 0) dispatcher.start();
   const started = performance.now();
   for (let i = 0; i < syncUsers; i += 500) {
     const changes = newUsers(Math.min(500, syncUsers - i), i);
-    await services.db.transaction().execute((trx) => applyChanges(trx, { tenantId, directoryId, actor: 'sync:bench', defaultRole: 'member', at: now() }, changes));
+    await services.db
+      .transaction()
+      .execute((trx) =>
+        applyChanges(
+          trx,
+          { tenantId, directoryId, actor: 'sync:bench', defaultRole: 'member', at: now() },
+          changes,
+        ),
+      );
   }
   const seconds = (performance.now() - started) / 1000;
   syncing = false;
@@ -198,7 +259,12 @@ async function benchSyncOverhead() {
   await timedSync(0); // warm-up
   const without = await timedSync(0);
   const withTwo = await timedSync(2);
-  return { users: syncUsers, secondsWithout: without, secondsWithTwoEndpoints: withTwo, slowdownPercent: Math.round(((withTwo - without) / without) * 1000) / 10 };
+  return {
+    users: syncUsers,
+    secondsWithout: without,
+    secondsWithTwoEndpoints: withTwo,
+    slowdownPercent: Math.round(((withTwo - without) / without) * 1000) / 10,
+  };
 }
 
 const dialect = process.env.DIRSYNC_BENCH_DB_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
@@ -207,16 +273,48 @@ const fanOut = await benchFanOut();
 const sync = await benchSyncOverhead();
 
 const rows = [
-  ['feed (limit=1000, HTTP)', `${feed.events} events`, `${feed.seconds.toFixed(2)} s`, `${feed.eventsPerSecond} events/s`, '≥ 20000 events/s', feed.eventsPerSecond >= 20_000 ? 'pass' : 'FAIL'],
-  ['webhook fan-out + delivery', `${fanOut.deliveries} deliveries`, `${fanOut.seconds.toFixed(2)} s`, `${fanOut.deliveriesPerSecond} deliveries/s`, '≥ 2000 deliveries/s', fanOut.deliveriesPerSecond >= 2000 ? 'pass' : 'FAIL'],
-  ['sync slowdown, 2 endpoints', `${sync.users} users`, `${sync.secondsWithout.toFixed(2)} → ${sync.secondsWithTwoEndpoints.toFixed(2)} s`, `${sync.slowdownPercent} %`, '< 15 %', sync.slowdownPercent < 15 ? 'pass' : 'FAIL'],
+  [
+    'feed (limit=1000, HTTP)',
+    `${feed.events} events`,
+    `${feed.seconds.toFixed(2)} s`,
+    `${feed.eventsPerSecond} events/s`,
+    '≥ 20000 events/s',
+    feed.eventsPerSecond >= 20_000 ? 'pass' : 'FAIL',
+  ],
+  [
+    'webhook fan-out + delivery',
+    `${fanOut.deliveries} deliveries`,
+    `${fanOut.seconds.toFixed(2)} s`,
+    `${fanOut.deliveriesPerSecond} deliveries/s`,
+    '≥ 2000 deliveries/s',
+    fanOut.deliveriesPerSecond >= 2000 ? 'pass' : 'FAIL',
+  ],
+  [
+    'sync slowdown, 2 endpoints',
+    `${sync.users} users`,
+    `${sync.secondsWithout.toFixed(2)} → ${sync.secondsWithTwoEndpoints.toFixed(2)} s`,
+    `${sync.slowdownPercent} %`,
+    '< 15 %',
+    sync.slowdownPercent < 15 ? 'pass' : 'FAIL',
+  ],
 ];
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length), 8));
 console.log(`events benchmark on ${dialect}`);
 for (const r of rows) console.log(r.map((v, c) => v.padEnd(widths[c]!)).join('  '));
 
-const out = path.join('bench', 'results', `events-${dialect}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const out = path.join(
+  'bench',
+  'results',
+  `events-${dialect}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+);
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, JSON.stringify({ dialect, feed, fanOut, sync, node: process.version, cpus: os.cpus().length }, null, 2));
+fs.writeFileSync(
+  out,
+  JSON.stringify(
+    { dialect, feed, fanOut, sync, node: process.version, cpus: os.cpus().length },
+    null,
+    2,
+  ),
+);
 console.log(`wrote ${out}`);
 process.exit(rows.every((r) => r[5] === 'pass') ? 0 : 1);

@@ -28,7 +28,11 @@ import { drainRead, ldapSettingsFor } from '../../test/helpers/slapd-settings.js
 
 const run = promisify(execFile);
 const { values } = parseArgs({
-  options: { users: { type: 'string', default: '100000' }, groups: { type: 'string', default: '1000' }, db: { type: 'string', default: 'sqlite' } },
+  options: {
+    users: { type: 'string', default: '100000' },
+    groups: { type: 'string', default: '1000' },
+    db: { type: 'string', default: 'sqlite' },
+  },
 });
 const users = Number(values.users);
 const groups = Number(values.groups);
@@ -44,7 +48,8 @@ function groupLdif(): string {
   parts.push(entry);
   for (let g = 1; g < groups; g++) {
     let e = `dn: cn=team${g},${groupsDN}\nobjectClass: groupOfNames\ncn: team${g}\n`;
-    for (let m = 0; m < 10; m++) e += `member: uid=${generatedUid((g * 10 + m) % users)},${peopleDN}\n`;
+    for (let m = 0; m < 10; m++)
+      e += `member: uid=${generatedUid((g * 10 + m) % users)},${peopleDN}\n`;
     parts.push(e);
   }
   return parts.join('\n');
@@ -55,7 +60,10 @@ await run('npx', ['tsc', '-p', 'tsconfig.json']);
 console.error(`seeding slapd with ${users} users and ${groups} groups…`);
 const seedStarted = performance.now();
 // A session log large enough to replay a 1% change as a delta (as a production syncprov would be sized).
-const slapd = await startSlapd({ seedLdif: `${generateUsers(users)}\n${groupLdif()}`, syncprov: { sessionlog: Math.max(10_000, Math.ceil(users / 20)) } });
+const slapd = await startSlapd({
+  seedLdif: `${generateUsers(users)}\n${groupLdif()}`,
+  syncprov: { sessionlog: Math.max(10_000, Math.ceil(users / 20)) },
+});
 console.error(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
 async function rawStream(): Promise<{ ms: number; entries: number }> {
@@ -63,9 +71,29 @@ async function rawStream(): Promise<{ ms: number; entries: number }> {
   await client.bind(slapd.rootDN, slapd.rootPassword);
   const started = performance.now();
   let entries = 0;
-  const attributes = ['uid', 'givenName', 'sn', 'mail', 'telephoneNumber', 'displayName', 'entryUUID'];
-  for await (const page of client.searchPaginated(peopleDN, { scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes, paged: { pageSize: 1000 } })) entries += page.searchEntries.length;
-  for await (const page of client.searchPaginated(groupsDN, { scope: 'sub', filter: '(objectClass=groupOfNames)', attributes: ['cn', 'description', 'member', 'entryUUID'], paged: { pageSize: 1000 } })) entries += page.searchEntries.length;
+  const attributes = [
+    'uid',
+    'givenName',
+    'sn',
+    'mail',
+    'telephoneNumber',
+    'displayName',
+    'entryUUID',
+  ];
+  for await (const page of client.searchPaginated(peopleDN, {
+    scope: 'sub',
+    filter: '(objectClass=inetOrgPerson)',
+    attributes,
+    paged: { pageSize: 1000 },
+  }))
+    entries += page.searchEntries.length;
+  for await (const page of client.searchPaginated(groupsDN, {
+    scope: 'sub',
+    filter: '(objectClass=groupOfNames)',
+    attributes: ['cn', 'description', 'member', 'entryUUID'],
+    paged: { pageSize: 1000 },
+  }))
+    entries += page.searchEntries.length;
   const ms = performance.now() - started;
   await client.unbind();
   return { ms, entries };
@@ -73,9 +101,18 @@ async function rawStream(): Promise<{ ms: number; entries: number }> {
 
 /** The connector's own full read, drained without a store: mapping and paging cost. */
 async function connectorRead(): Promise<{ ms: number; entries: number }> {
-  const connector = createLdapConnector('ldap', { ...ldapSettingsFor(slapd, { bindDN: slapd.rootDN }), userSearchFilter: '(objectClass=inetOrgPerson)' }, { bindPassword: slapd.rootPassword });
+  const connector = createLdapConnector(
+    'ldap',
+    {
+      ...ldapSettingsFor(slapd, { bindDN: slapd.rootDN }),
+      userSearchFilter: '(objectClass=inetOrgPerson)',
+    },
+    { bindPassword: slapd.rootPassword },
+  );
   const started = performance.now();
-  const drained = await drainRead(await connector.read({ cursor: null, signal: new AbortController().signal }));
+  const drained = await drainRead(
+    await connector.read({ cursor: null, signal: new AbortController().signal }),
+  );
   const ms = performance.now() - started;
   await connector.close();
   return { ms, entries: drained.users.length + drained.groups.length };
@@ -83,24 +120,61 @@ async function connectorRead(): Promise<{ ms: number; entries: number }> {
 
 const db = await createTestDatabase(kind);
 const secretKey = generateKey();
-const config = { ...loadConfig({}), databaseUrl: db.url, dataDir: db.dataDir, secretKeys: [secretKey], logLevel: 'warn' as const };
+const config = {
+  ...loadConfig({}),
+  databaseUrl: db.url,
+  dataDir: db.dataDir,
+  secretKeys: [secretKey],
+  logLevel: 'warn' as const,
+};
 const services = await openServices(config, createLogger('warn', process.stderr));
 const { tenantId } = await bootstrap(services);
-const directory = await services.directories.create(tenantId, { name: 'bench' }, {
-  name: 'bench', type: 'ldap', host: slapd.host, port: slapd.port, bindDN: slapd.rootDN, bindPassword: slapd.rootPassword,
-  baseDN: slapd.baseDN, userSearchFilter: '(objectClass=inetOrgPerson)', deletionThreshold: '100%',
-});
+const directory = await services.directories.create(
+  tenantId,
+  { name: 'bench' },
+  {
+    name: 'bench',
+    type: 'ldap',
+    host: slapd.host,
+    port: slapd.port,
+    bindDN: slapd.rootDN,
+    bindPassword: slapd.rootPassword,
+    baseDN: slapd.baseDN,
+    userSearchFilter: '(objectClass=inetOrgPerson)',
+    deletionThreshold: '100%',
+  },
+);
 await services.store.destroy();
 
-interface PhaseResult { ms: number; peakRssMb: number; job: Record<string, unknown> }
+interface PhaseResult {
+  ms: number;
+  peakRssMb: number;
+  job: Record<string, unknown>;
+}
 async function phase(full: boolean): Promise<PhaseResult> {
-  const input = JSON.stringify({ databaseUrl: db.url, dataDir: db.dataDir, secretKey, tenantId, directoryId: directory.id, full });
-  const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : process.env.BENCH_TRACE ? ['--import', process.env.BENCH_TRACE] : [];
+  const input = JSON.stringify({
+    databaseUrl: db.url,
+    dataDir: db.dataDir,
+    secretKey,
+    tenantId,
+    directoryId: directory.id,
+    full,
+  });
+  const prof = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : process.env.BENCH_TRACE
+      ? ['--import', process.env.BENCH_TRACE]
+      : [];
   const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
-  const { stdout, stderr } = await run(process.execPath, [...flags, ...prof, path.join(import.meta.dirname, 'sync-phase.mjs'), input], { maxBuffer: 1 << 24 });
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [...flags, ...prof, path.join(import.meta.dirname, 'sync-phase.mjs'), input],
+    { maxBuffer: 1 << 24 },
+  );
   if (process.env.BENCH_TRACE) process.stderr.write(stderr);
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
-  if (!['completed', 'completed_with_errors'].includes(String(result.job.status))) throw new Error(`sync failed: ${JSON.stringify(result.job.error)}`);
+  if (!['completed', 'completed_with_errors'].includes(String(result.job.status)))
+    throw new Error(`sync failed: ${JSON.stringify(result.job.error)}`);
   return result;
 }
 
@@ -119,7 +193,10 @@ console.error(`incremental, no change: ${noop.ms.toFixed(0)} ms`);
 // 1% of the users change (a new telephone number), applied through ldapmodify.
 const changed = Math.max(1, Math.floor(users / 100));
 const mods: string[] = [];
-for (let i = 0; i < changed; i++) mods.push(`dn: uid=${generatedUid(i * 100 % users)},${peopleDN}\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: +44 20 ${String(i).padStart(7, '0')}\n`);
+for (let i = 0; i < changed; i++)
+  mods.push(
+    `dn: uid=${generatedUid((i * 100) % users)},${peopleDN}\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: +44 20 ${String(i).padStart(7, '0')}\n`,
+  );
 await slapd.addLdif(mods.join('\n'));
 const delta = await phase(false);
 console.error(`incremental after ${changed} changes: ${delta.ms.toFixed(0)} ms`);
@@ -127,14 +204,30 @@ console.error(`incremental after ${changed} changes: ${delta.ms.toFixed(0)} ms`)
 await slapd.stop();
 await db.drop();
 
-const row = (name: string, r: PhaseResult | null, ms: number, extra = '') => ({ phase: name, ms: Math.round(ms), ratio: +(ms / raw.ms).toFixed(2), peakRssMb: r ? Math.round(r.peakRssMb) : null, note: extra });
+const row = (name: string, r: PhaseResult | null, ms: number, extra = '') => ({
+  phase: name,
+  ms: Math.round(ms),
+  ratio: +(ms / raw.ms).toFixed(2),
+  peakRssMb: r ? Math.round(r.peakRssMb) : null,
+  note: extra,
+});
 const table = [
   row('raw paged stream (floor)', null, raw.ms, `${raw.entries} entries`),
   row('connector read, no store', null, read.ms, `${read.entries} records mapped`),
-  row('first full sync', first, first.ms, `${first.job.usersCreated} users, ${first.job.membershipsAdded} memberships`),
+  row(
+    'first full sync',
+    first,
+    first.ms,
+    `${first.job.usersCreated} users, ${first.job.membershipsAdded} memberships`,
+  ),
   row('full re-sync, no change', resync, resync.ms, `${resync.job.usersUpdated} updates`),
   row('incremental, no change', noop, noop.ms, `mode ${noop.job.mode}`),
-  row('incremental, 1% changed', delta, delta.ms, `${delta.job.usersUpdated} updated, mode ${delta.job.mode}; ${(100 * delta.ms / first.ms).toFixed(1)}% of first sync`),
+  row(
+    'incremental, 1% changed',
+    delta,
+    delta.ms,
+    `${delta.job.usersUpdated} updated, mode ${delta.job.mode}; ${((100 * delta.ms) / first.ms).toFixed(1)}% of first sync`,
+  ),
 ];
 console.table(table);
 const result = {
@@ -147,7 +240,10 @@ const result = {
     firstSyncRatio: { target: 1.5, measured: table[2]!.ratio },
     noChangeResyncRatio: { target: 1.2, measured: table[3]!.ratio },
     incrementalShareOfFull: { target: 0.1, measured: +(delta.ms / first.ms).toFixed(3) },
-    peakRssMb: { target: users <= 100_000 ? 250 : 512, measured: Math.max(first.peakRssMb, resync.peakRssMb, delta.peakRssMb) },
+    peakRssMb: {
+      target: users <= 100_000 ? 250 : 512,
+      measured: Math.max(first.peakRssMb, resync.peakRssMb, delta.peakRssMb),
+    },
   },
 };
 const dir = path.join(process.cwd(), 'bench', 'results');

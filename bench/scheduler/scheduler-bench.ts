@@ -25,7 +25,11 @@ import { createLogger } from '../../src/logger.js';
 import { generateKey } from '../../src/security/secret-box.js';
 
 const { values } = parseArgs({
-  options: { directories: { type: 'string', default: '200' }, users: { type: 'string', default: '50' }, db: { type: 'string', default: 'sqlite' } },
+  options: {
+    directories: { type: 'string', default: '200' },
+    users: { type: 'string', default: '50' },
+    db: { type: 'string', default: 'sqlite' },
+  },
 });
 const N = Number(values.directories);
 const U = Number(values.users);
@@ -37,14 +41,27 @@ for (let d = 0; d < N; d++) {
   seed.push(`dn: ou=d${d},${base}\nobjectClass: organizationalUnit\nou: d${d}\n`);
   for (let u = 0; u < U; u++) {
     const uid = `u${d}x${u}`;
-    seed.push(`dn: uid=${uid},ou=d${d},${base}\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid} B\ngivenName: ${uid}\nsn: B\nmail: ${uid}@example.com\n`);
+    seed.push(
+      `dn: uid=${uid},ou=d${d},${base}\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid} B\ngivenName: ${uid}\nsn: B\nmail: ${uid}@example.com\n`,
+    );
   }
 }
 console.error(`seeding slapd with ${N} OUs × ${U} users…`);
 const slapd = await startSlapd({ seedLdif: seed.join('\n') });
 const db = await createTestDatabase(kind);
 const logger = createLogger('warn');
-const services = await openServices({ databaseUrl: db.url, dataDir: db.dataDir, secretKeys: [generateKey()], port: 0, host: '127.0.0.1', logLevel: 'warn', publicUrl: null }, logger);
+const services = await openServices(
+  {
+    databaseUrl: db.url,
+    dataDir: db.dataDir,
+    secretKeys: [generateKey()],
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    publicUrl: null,
+  },
+  logger,
+);
 const boot = await bootstrap(services);
 const server = await buildServer(services, { logger });
 const token = boot.adminToken!;
@@ -91,10 +108,19 @@ interface Round {
 }
 
 async function round(name: string): Promise<Round> {
-  const background = startBackground(services, { worker: { pollMs: 50, leaseMs: 30_000 }, schedulerTickMs: 100, dispatcher: false, retryBaseMs: 1000 });
+  const background = startBackground(services, {
+    worker: { pollMs: 50, leaseMs: 30_000 },
+    schedulerTickMs: 100,
+    dispatcher: false,
+    retryBaseMs: 1000,
+  });
   const slot = new Date().toISOString();
   const t0 = Date.now();
-  await services.db.updateTable('directories').set({ next_run_at: slot }).where('id', 'in', ids).execute();
+  await services.db
+    .updateTable('directories')
+    .set({ next_run_at: slot })
+    .where('id', 'in', ids)
+    .execute();
   for (;;) {
     const r = await services.db
       .selectFrom('sync_jobs')
@@ -107,7 +133,11 @@ async function round(name: string): Promise<Round> {
     await new Promise((res) => setTimeout(res, 100));
   }
   await background.stop();
-  const jobs = await services.db.selectFrom('sync_jobs').selectAll().where('scheduled_for', '=', slot).execute();
+  const jobs = await services.db
+    .selectFrom('sync_jobs')
+    .selectAll()
+    .where('scheduled_for', '=', slot)
+    .execute();
   const lastDone = Math.max(...jobs.map((j) => Date.parse(j.completed_at!)));
   const seconds = (lastDone - Date.parse(slot)) / 1000;
   const latency = jobs.map((j) => Date.parse(j.started_at!) - Date.parse(j.scheduled_for!));
@@ -136,12 +166,20 @@ for (const r of rounds) {
     `${r.round.padEnd(7)} ${String(r.jobs).padStart(4)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.jobsPerSecond.toFixed(2).padStart(6)}  ${`${r.latencyP50Ms} ms`.padStart(11)}  ${`${r.latencyP99Ms} ms`.padStart(11)}  ${`${r.runP50Ms} ms`.padStart(8)}  ${`${r.runP99Ms} ms`.padStart(7)}  ${String(r.failed).padStart(6)}`,
   );
 }
-console.log(`\ndirectories one worker keeps on a 15-minute schedule (steady jobs/s × 900 s): ${perWorker}`);
+console.log(
+  `\ndirectories one worker keeps on a 15-minute schedule (steady jobs/s × 900 s): ${perWorker}`,
+);
 
 const outDir = path.join('bench', 'results');
 fs.mkdirSync(outDir, { recursive: true });
-const file = path.join(outDir, `scheduler-${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-fs.writeFileSync(file, `${JSON.stringify({ bench: 'scheduler', db: kind, directories: N, usersPerDirectory: U, node: process.version, rounds, directoriesPerWorkerAt15Min: perWorker }, null, 2)}\n`);
+const file = path.join(
+  outDir,
+  `scheduler-${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+);
+fs.writeFileSync(
+  file,
+  `${JSON.stringify({ bench: 'scheduler', db: kind, directories: N, usersPerDirectory: U, node: process.version, rounds, directoriesPerWorkerAt15Min: perWorker }, null, 2)}\n`,
+);
 console.log(`wrote ${file}`);
 
 await server.close();

@@ -65,26 +65,24 @@ async function seedGroup(size: number, name: string) {
     at,
   };
   const groupId = newId();
-  await services.db
-    .transaction()
-    .execute((trx) =>
-      applyChanges(trx, ctx, [
-        {
-          kind: 'group',
-          action: 'created',
-          target: {
-            id: groupId,
-            externalId: groupId,
-            name,
-            description: null,
-            sourceDn: null,
-            sourceHash: null,
-            extra: {},
-          },
-          fields: {},
+  await services.db.transaction().execute((trx) =>
+    applyChanges(trx, ctx, [
+      {
+        kind: 'group',
+        action: 'created',
+        target: {
+          id: groupId,
+          externalId: groupId,
+          name,
+          description: null,
+          sourceDn: null,
+          sourceHash: null,
+          extra: {},
         },
-      ]),
-    );
+        fields: {},
+      },
+    ]),
+  );
   const userIds: string[] = [];
   for (let i = 0; i < size; i += 2000) {
     const changes: Change[] = [];

@@ -43,7 +43,8 @@ export function createFailureLimiter(options: { maxFailures: number; windowMs: n
     },
     fail(ip: string, at = Date.now()): void {
       const entry = failures.get(ip);
-      if (!entry || entry.resetAt <= at) failures.set(ip, { count: 1, resetAt: at + options.windowMs });
+      if (!entry || entry.resetAt <= at)
+        failures.set(ip, { count: 1, resetAt: at + options.windowMs });
       else entry.count++;
       if (failures.size > 10_000) {
         for (const [k, v] of failures) if (v.resetAt <= at) failures.delete(k);
@@ -67,21 +68,30 @@ export function createAuthHook(deps: {
     const blocked = deps.limiter.blockedFor(request.ip);
     if (blocked > 0) {
       reply.header('retry-after', String(blocked));
-      throw new AppError('rate_limited', 'too many failed authentications from this address; try again later', { retryAfter: blocked });
+      throw new AppError(
+        'rate_limited',
+        'too many failed authentications from this address; try again later',
+        { retryAfter: blocked },
+      );
     }
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
     const token = bearer ? await deps.tokens.verify(bearer) : null;
     if (!token) {
       deps.limiter.fail(request.ip);
-      throw new AppError('unauthorized', bearer ? 'the API token is invalid or revoked' : 'missing Authorization: Bearer <token>');
+      throw new AppError(
+        'unauthorized',
+        bearer ? 'the API token is invalid or revoked' : 'missing Authorization: Bearer <token>',
+      );
     }
 
     const requested = request.headers['x-tenant-id'];
     const requestedTenant = typeof requested === 'string' && requested !== '' ? requested : null;
     let tenantId: string;
     if (token.tenantId === null) {
-      const tenant = requestedTenant ? await deps.tenants.get(requestedTenant) : await deps.tenants.first();
+      const tenant = requestedTenant
+        ? await deps.tenants.get(requestedTenant)
+        : await deps.tenants.first();
       if (!tenant) throw new AppError('not_found', 'X-Tenant-ID: no such tenant');
       tenantId = tenant.id;
     } else {
@@ -91,7 +101,10 @@ export function createAuthHook(deps: {
       tenantId = token.tenantId;
     }
 
-    if (config.instanceAdminOnly && !(token.tenantId === null && token.permissions.includes('admin'))) {
+    if (
+      config.instanceAdminOnly &&
+      !(token.tenantId === null && token.permissions.includes('admin'))
+    ) {
       throw new AppError('forbidden', 'this operation needs an instance admin token');
     }
     if (permission && !hasPermission(token.permissions, permission)) {

@@ -14,33 +14,50 @@ const fastifyCodes: Record<string, ErrorCode> = {
  * The one error renderer: 4xx say what is wrong and which field; 5xx say nothing
  * beyond "internal error" (details go to the log, never to the client).
  */
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   if (error instanceof AppError) {
     if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-    void reply.status(error.status).send({ error: { code: error.code, message: error.message, details: error.details } });
+    void reply
+      .status(error.status)
+      .send({ error: { code: error.code, message: error.message, details: error.details } });
     return;
   }
   if (error.validation) {
     const part = error.validationContext ?? 'body';
-    const details = ajvFieldErrors(error.validation as unknown as Parameters<typeof ajvFieldErrors>[0], part === 'body' ? '' : part);
+    const details = ajvFieldErrors(
+      error.validation as unknown as Parameters<typeof ajvFieldErrors>[0],
+      part === 'body' ? '' : part,
+    );
     const first = details[0];
     void reply.status(400).send({
-      error: { code: 'validation_failed', message: first ? `${first.field}: ${first.message}` : 'invalid request', details },
+      error: {
+        code: 'validation_failed',
+        message: first ? `${first.field}: ${first.message}` : 'invalid request',
+        details,
+      },
     });
     return;
   }
   const mapped = error.code ? fastifyCodes[error.code] : undefined;
   if (mapped) {
     const message =
-      mapped === 'invalid_json' ? `the request body is not valid JSON: ${error.message}`
-      : mapped === 'payload_too_large' ? 'the request body is larger than the limit (1 MiB)'
-      : error.message;
+      mapped === 'invalid_json'
+        ? `the request body is not valid JSON: ${error.message}`
+        : mapped === 'payload_too_large'
+          ? 'the request body is larger than the limit (1 MiB)'
+          : error.message;
     void reply.status(error.statusCode ?? 400).send({ error: { code: mapped, message } });
     return;
   }
   const status = error.statusCode ?? 500;
   if (status < 500) {
-    void reply.status(status).send({ error: { code: status === 404 ? 'not_found' : 'bad_request', message: error.message } });
+    void reply.status(status).send({
+      error: { code: status === 404 ? 'not_found' : 'bad_request', message: error.message },
+    });
     return;
   }
   request.log.error({ err: error }, 'unhandled error');

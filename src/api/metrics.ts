@@ -3,7 +3,8 @@ import { Counter, type Registry } from 'prom-client';
 /** HTTP request counters by route pattern and status, for GET /metrics. */
 export function createHttpMetrics(registry: Registry) {
   const requests =
-    (registry.getSingleMetric('dirsync_http_requests_total') as Counter<'method' | 'route' | 'status'> | undefined) ??
+    (registry.getSingleMetric('dirsync_http_requests_total') as
+      Counter<'method' | 'route' | 'status'> | undefined) ??
     new Counter({
       name: 'dirsync_http_requests_total',
       help: 'HTTP requests by method, route pattern and status code',

@@ -34,7 +34,13 @@ export interface ServerOptions {
   scim?: ScimServerOptions;
 }
 
-export type Server = FastifyInstance<HttpServer, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+export type Server = FastifyInstance<
+  HttpServer,
+  IncomingMessage,
+  ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -55,7 +61,12 @@ export async function buildServer(services: Services, options: ServerOptions): P
   app.decorateRequest('auth', null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
+    void reply.status(404).send({
+      error: {
+        code: 'not_found',
+        message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      },
+    });
   });
 
   const metrics = createHttpMetrics(services.metricsRegistry);
@@ -63,16 +74,23 @@ export async function buildServer(services: Services, options: ServerOptions): P
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
   });
 
-  app.addHook('onRequest', createAuthHook({
-    tokens: services.tokens,
-    tenants: services.tenants,
-    limiter: createFailureLimiter(options.authFailures ?? { maxFailures: 20, windowMs: 60_000 }),
-  }));
+  app.addHook(
+    'onRequest',
+    createAuthHook({
+      tokens: services.tokens,
+      tenants: services.tenants,
+      limiter: createFailureLimiter(options.authFailures ?? { maxFailures: 20, windowMs: 60_000 }),
+    }),
+  );
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'dirsync API', version: '1', description: 'Directory sync: directories, jobs, users, groups, events.' },
+      info: {
+        title: 'dirsync API',
+        version: '1',
+        description: 'Directory sync: directories, jobs, users, groups, events.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -103,4 +121,3 @@ export async function buildServer(services: Services, options: ServerOptions): P
   await app.register(consoleRoutes());
   return app;
 }
-

@@ -51,10 +51,23 @@ type Cursor = [string, number, number];
 export function createAuditService(deps: { db: Kysely<Database> }) {
   const { db } = deps;
 
-  async function auditRows(tenantId: string, q: AuditQuery, cursor: Cursor | null): Promise<(AuditView & { key: Cursor })[]> {
-    let query = db.selectFrom('audit_log').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1);
+  async function auditRows(
+    tenantId: string,
+    q: AuditQuery,
+    cursor: Cursor | null,
+  ): Promise<(AuditView & { key: Cursor })[]> {
+    let query = db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1);
     if (q.actor) query = query.where('actor', '=', q.actor);
-    if (q.action) query = q.action.endsWith('.') ? query.where('action', 'like', `${q.action}%`) : query.where('action', '=', q.action);
+    if (q.action)
+      query = q.action.endsWith('.')
+        ? query.where('action', 'like', `${q.action}%`)
+        : query.where('action', '=', q.action);
     if (q.objectType) query = query.where('object_type', '=', q.objectType);
     if (q.objectId) query = query.where('object_id', '=', q.objectId);
     if (q.directoryId) query = query.where('directory_id', '=', q.directoryId);
@@ -63,7 +76,17 @@ export function createAuditService(deps: { db: Kysely<Database> }) {
     if (cursor) {
       const [c, rank, id] = cursor;
       query = query.where((eb) =>
-        eb.or([eb('created_at', '<', c), eb.and([eb('created_at', '=', c), AUDIT_RANK < rank ? eb.lit(true) : AUDIT_RANK === rank ? eb('id', '<', id) : eb.lit(false)])]),
+        eb.or([
+          eb('created_at', '<', c),
+          eb.and([
+            eb('created_at', '=', c),
+            AUDIT_RANK < rank
+              ? eb.lit(true)
+              : AUDIT_RANK === rank
+                ? eb('id', '<', id)
+                : eb.lit(false),
+          ]),
+        ]),
       );
     }
     return (await query.execute()).map((r) => ({
@@ -80,12 +103,28 @@ export function createAuditService(deps: { db: Kysely<Database> }) {
     }));
   }
 
-  async function syncRows(tenantId: string, q: AuditQuery, cursor: Cursor | null): Promise<(AuditView & { key: Cursor })[]> {
+  async function syncRows(
+    tenantId: string,
+    q: AuditQuery,
+    cursor: Cursor | null,
+  ): Promise<(AuditView & { key: Cursor })[]> {
     if (q.actor && !q.actor.startsWith('sync:')) return [];
     let query = db
       .selectFrom('sync_changes as c')
       .innerJoin('sync_jobs as j', 'j.id', 'c.job_id')
-      .select(['c.id', 'c.job_id', 'c.object_type', 'c.action', 'c.object_id', 'c.external_id', 'c.name', 'c.dn', 'c.fields', 'j.directory_id', 'j.completed_at'])
+      .select([
+        'c.id',
+        'c.job_id',
+        'c.object_type',
+        'c.action',
+        'c.object_id',
+        'c.external_id',
+        'c.name',
+        'c.dn',
+        'c.fields',
+        'j.directory_id',
+        'j.completed_at',
+      ])
       .where('j.tenant_id', '=', tenantId)
       .where('j.dry_run', '=', 0)
       .where('j.status', 'in', ['completed', 'completed_with_errors'])
@@ -110,11 +149,23 @@ export function createAuditService(deps: { db: Kysely<Database> }) {
     if (cursor) {
       const [c, rank, id] = cursor;
       query = query.where((eb) =>
-        eb.or([eb('j.completed_at', '<', c), eb.and([eb('j.completed_at', '=', c), SYNC_RANK < rank ? eb.lit(true) : SYNC_RANK === rank ? eb('c.id', '<', id) : eb.lit(false)])]),
+        eb.or([
+          eb('j.completed_at', '<', c),
+          eb.and([
+            eb('j.completed_at', '=', c),
+            SYNC_RANK < rank
+              ? eb.lit(true)
+              : SYNC_RANK === rank
+                ? eb('c.id', '<', id)
+                : eb.lit(false),
+          ]),
+        ]),
       );
     }
     return (await query.execute()).map((r) => {
-      const fields = parseJson<Record<string, { old?: unknown; new?: unknown; local?: unknown; source?: unknown }>>(r.fields, {});
+      const fields = parseJson<
+        Record<string, { old?: unknown; new?: unknown; local?: unknown; source?: unknown }>
+      >(r.fields, {});
       const before: Record<string, unknown> = {};
       const after: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(fields)) {
@@ -148,12 +199,22 @@ export function createAuditService(deps: { db: Kysely<Database> }) {
       let cursor: Cursor | null = null;
       if (q.after) {
         const raw = decodeCursor(q.after, 3);
-        if (typeof raw[0] !== 'string' || typeof raw[1] !== 'number' || typeof raw[2] !== 'number') throw new AppError('invalid_cursor', 'after: not a cursor returned by this API');
+        if (typeof raw[0] !== 'string' || typeof raw[1] !== 'number' || typeof raw[2] !== 'number')
+          throw new AppError('invalid_cursor', 'after: not a cursor returned by this API');
         cursor = raw as Cursor;
       }
-      const withSync = q.includeSyncChanges ?? (q.actor?.startsWith('sync:') === true);
-      const rows = [...(await auditRows(tenantId, q, cursor)), ...(withSync ? await syncRows(tenantId, q, cursor) : [])];
-      rows.sort((a, b) => (a.key[0] !== b.key[0] ? (a.key[0] < b.key[0] ? 1 : -1) : b.key[1] - a.key[1] || b.key[2] - a.key[2]));
+      const withSync = q.includeSyncChanges ?? q.actor?.startsWith('sync:') === true;
+      const rows = [
+        ...(await auditRows(tenantId, q, cursor)),
+        ...(withSync ? await syncRows(tenantId, q, cursor) : []),
+      ];
+      rows.sort((a, b) =>
+        a.key[0] !== b.key[0]
+          ? a.key[0] < b.key[0]
+            ? 1
+            : -1
+          : b.key[1] - a.key[1] || b.key[2] - a.key[2],
+      );
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return {
@@ -167,4 +228,3 @@ export function createAuditService(deps: { db: Kysely<Database> }) {
   };
 }
 export type AuditService = ReturnType<typeof createAuditService>;
-

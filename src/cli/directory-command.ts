@@ -11,7 +11,11 @@ const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'cancelle
 const POLL_MS = 250;
 
 /** `dirsync directory test|sync <id>`: the same services the API uses, for one directory of any tenant. */
-export async function directoryCommand(args: string[], config: Config, logger: Logger): Promise<number> {
+export async function directoryCommand(
+  args: string[],
+  config: Config,
+  logger: Logger,
+): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
     args: rest,
@@ -33,8 +37,14 @@ export async function directoryCommand(args: string[], config: Config, logger: L
     if (sub === 'test') {
       const outcome = await services.sync.testSaved(directory.tenantId, id);
       if (values.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
-      else if (outcome.success) process.stdout.write(`usersFound: ${outcome.usersFound}\ngroupsFound: ${outcome.groupsFound}\n`);
-      else process.stderr.write(`connection test failed: ${outcome.error.kind}: ${outcome.error.message}\n`);
+      else if (outcome.success)
+        process.stdout.write(
+          `usersFound: ${outcome.usersFound}\ngroupsFound: ${outcome.groupsFound}\n`,
+        );
+      else
+        process.stderr.write(
+          `connection test failed: ${outcome.error.kind}: ${outcome.error.message}\n`,
+        );
       return outcome.success ? 0 : 1;
     }
     return await syncDirectory(services, config, directory.tenantId, id, {
@@ -52,12 +62,31 @@ export async function directoryCommand(args: string[], config: Config, logger: L
  * when no `dirsync worker` is up; when one is, whoever claims first runs it and this
  * command follows its progress either way.
  */
-async function syncDirectory(services: Services, config: Config, tenantId: string, id: string, options: { dryRun: boolean; confirmDeletions: boolean; full: boolean }): Promise<number> {
-  const { job, created } = await services.sync.requestSync(tenantId, id, { ...options, trigger: 'manual' });
-  if (!created) process.stderr.write(`a sync of this directory is already ${job.status} (job ${job.id}); following it\n`);
+async function syncDirectory(
+  services: Services,
+  config: Config,
+  tenantId: string,
+  id: string,
+  options: { dryRun: boolean; confirmDeletions: boolean; full: boolean },
+): Promise<number> {
+  const { job, created } = await services.sync.requestSync(tenantId, id, {
+    ...options,
+    trigger: 'manual',
+  });
+  if (!created)
+    process.stderr.write(
+      `a sync of this directory is already ${job.status} (job ${job.id}); following it\n`,
+    );
   const w = { ...workerDefaults, ...config.worker };
   const worker = createWorker(
-    { db: services.db, jobs: services.jobs, directories: services.directories, logger: services.logger, metrics: services.syncMetrics, retryBaseMs: w.retryBaseMs },
+    {
+      db: services.db,
+      jobs: services.jobs,
+      directories: services.directories,
+      logger: services.logger,
+      metrics: services.syncMetrics,
+      retryBaseMs: w.retryBaseMs,
+    },
     { leaseMs: w.leaseMs, pollMs: POLL_MS, onlyJobId: job.id },
   );
   let interrupted = false;
@@ -110,7 +139,8 @@ function formatResult(j: Job): string {
     ['errorCount', j.errorCount],
   ];
   if (j.error) lines.push(['error', `${j.error.code}: ${j.error.message}`]);
-  for (const e of j.errors.slice(0, 10)) lines.push(['recordError', `${e.code} ${e.dn ?? e.externalId ?? ''}: ${e.message}`]);
+  for (const e of j.errors.slice(0, 10))
+    lines.push(['recordError', `${e.code} ${e.dn ?? e.externalId ?? ''}: ${e.message}`]);
   return lines.map(([k, v]) => `${k}: ${v ?? ''}\n`).join('');
 }
 

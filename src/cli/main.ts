@@ -31,8 +31,6 @@ const usage = `Usage: dirsync <command>
 
 Configuration is read from environment variables (see README).`;
 
-
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig();
@@ -42,7 +40,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { 'no-worker': { type: 'boolean' } } });
-      const running = await startDirsync(config, { logStream: process.stderr, worker: values['no-worker'] !== true });
+      const running = await startDirsync(config, {
+        logStream: process.stderr,
+        worker: values['no-worker'] !== true,
+      });
       const lines = [`dirsync is running at ${running.url}`, `Console: ${running.url}/`];
       if (running.bootstrap.adminToken) {
         lines.push(
@@ -51,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
           'Sign in to the console with it, or call the API with "Authorization: Bearer <token>".',
         );
       } else {
-        lines.push('Sign in with an API token (create one with: dirsync token create --name console --permissions admin).');
+        lines.push(
+          'Sign in with an API token (create one with: dirsync token create --name console --permissions admin).',
+        );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       const shutdown = () => {
@@ -91,21 +94,34 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function tokenCommand(args: string[], config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createLogger>): Promise<number> {
+async function tokenCommand(
+  args: string[],
+  config: ReturnType<typeof loadConfig>,
+  logger: ReturnType<typeof createLogger>,
+): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { tenant: { type: 'string' }, permissions: { type: 'string' }, name: { type: 'string' } },
+    options: {
+      tenant: { type: 'string' },
+      permissions: { type: 'string' },
+      name: { type: 'string' },
+    },
   });
   const services = await openServices(config, logger);
   try {
-    const defaultTenant = (await services.tenants.first()) ?? (await services.tenants.create('Default'));
+    const defaultTenant =
+      (await services.tenants.first()) ?? (await services.tenants.create('Default'));
     const tenantId = values.tenant ?? defaultTenant.id;
-    if (values.tenant && !(await services.tenants.get(values.tenant))) throw new UsageError(`--tenant: no tenant ${values.tenant}`);
+    if (values.tenant && !(await services.tenants.get(values.tenant)))
+      throw new UsageError(`--tenant: no tenant ${values.tenant}`);
     switch (sub) {
       case 'create': {
-        const requested = (values.permissions ?? 'admin').split(',').map((p) => p.trim()).filter(Boolean);
+        const requested = (values.permissions ?? 'admin')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
         const bad = requested.filter((p) => !isPermission(p));
         if (bad.length) throw new UsageError(`--permissions: unknown permission ${bad.join(', ')}`);
         const { token } = await services.tokens.create({
@@ -144,7 +160,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`dirsync: ${err.message}\n${err instanceof UsageError ? `\n${usage}\n` : ''}`);
+      process.stderr.write(
+        `dirsync: ${err.message}\n${err instanceof UsageError ? `\n${usage}\n` : ''}`,
+      );
       process.exit(2);
     }
     process.stderr.write(`dirsync: ${err instanceof Error ? err.message : String(err)}\n`);

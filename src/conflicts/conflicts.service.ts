@@ -77,7 +77,16 @@ export function createConflictsService(deps: { db: Kysely<Database> }) {
 
   return {
     /** Newest first. */
-    async list(tenantId: string, q: { limit: number; after?: string | undefined; status?: string | undefined; directoryId?: string | undefined; userId?: string | undefined }): Promise<Page<ConflictView>> {
+    async list(
+      tenantId: string,
+      q: {
+        limit: number;
+        after?: string | undefined;
+        status?: string | undefined;
+        directoryId?: string | undefined;
+        userId?: string | undefined;
+      },
+    ): Promise<Page<ConflictView>> {
       let query = db
         .selectFrom('conflicts as c')
         .leftJoin('users as u', 'u.id', 'c.user_id')
@@ -92,7 +101,12 @@ export function createConflictsService(deps: { db: Kysely<Database> }) {
       if (q.userId) query = query.where('c.user_id', '=', q.userId);
       if (q.after) {
         const [c, id] = decodeCursor(q.after, 2) as [string, string];
-        query = query.where((eb) => eb.or([eb('c.created_at', '<', c), eb.and([eb('c.created_at', '=', c), eb('c.id', '<', id)])]));
+        query = query.where((eb) =>
+          eb.or([
+            eb('c.created_at', '<', c),
+            eb.and([eb('c.created_at', '=', c), eb('c.id', '<', id)]),
+          ]),
+        );
       }
       return toPage(await query.execute(), q.limit, (r) => [r.created_at, r.id], toView);
     },
@@ -101,12 +115,30 @@ export function createConflictsService(deps: { db: Kysely<Database> }) {
       return toView(await getRow(tenantId, id));
     },
 
-    async resolve(tenantId: string, id: string, actor: { name: string }, resolution: ConflictResolution): Promise<ConflictView> {
+    async resolve(
+      tenantId: string,
+      id: string,
+      actor: { name: string },
+      resolution: ConflictResolution,
+    ): Promise<ConflictView> {
       return db.transaction().execute(async (trx) => {
-        const conflict = await trx.selectFrom('conflicts').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+        const conflict = await trx
+          .selectFrom('conflicts')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
         if (!conflict) throw notFound('conflict');
-        if (conflict.status !== 'open') throw new AppError('conflict', `this conflict is already ${conflict.status} (${conflict.resolution ?? 'no resolution'})`);
-        const user = await trx.selectFrom('users').selectAll().where('id', '=', conflict.user_id).executeTakeFirstOrThrow();
+        if (conflict.status !== 'open')
+          throw new AppError(
+            'conflict',
+            `this conflict is already ${conflict.status} (${conflict.resolution ?? 'no resolution'})`,
+          );
+        const user = await trx
+          .selectFrom('users')
+          .selectAll()
+          .where('id', '=', conflict.user_id)
+          .executeTakeFirstOrThrow();
         const at = now();
 
         if (resolution === 'take_directory') {
@@ -126,13 +158,25 @@ export function createConflictsService(deps: { db: Kysely<Database> }) {
             const column = columnOf[conflict.field as MappedUserField];
             changed = !sameValue(user[column], sourceValue);
             // username is required: a null source value cannot replace it.
-            (set as Record<string, unknown>)[column] = column === 'username' ? (sourceValue ?? user.username) : (sourceValue ?? null);
+            (set as Record<string, unknown>)[column] =
+              column === 'username' ? (sourceValue ?? user.username) : (sourceValue ?? null);
           }
           if (changed) Object.assign(set, { updated_at: at, version: user.version + 1 });
           await trx.updateTable('users').set(set).where('id', '=', user.id).execute();
           if (changed) {
             const after = { ...user, ...set } as UsersTable;
-            await appendEvents(trx, [{ tenantId, directoryId: user.directory_id, type: 'user.updated', objectType: 'user', objectId: user.id, data: userView(toUserTarget(after), user.directory_id), changedFields: [conflict.field], actor: actor.name }]);
+            await appendEvents(trx, [
+              {
+                tenantId,
+                directoryId: user.directory_id,
+                type: 'user.updated',
+                objectType: 'user',
+                objectId: user.id,
+                data: userView(toUserTarget(after), user.directory_id),
+                changedFields: [conflict.field],
+                actor: actor.name,
+              },
+            ]);
           }
         }
         // keep_local: nothing changes on the user; the resolved row remembers the source value it settled.
@@ -140,7 +184,16 @@ export function createConflictsService(deps: { db: Kysely<Database> }) {
         const patch = { status: 'resolved', resolution, resolved_by: actor.name, resolved_at: at };
         await trx.updateTable('conflicts').set(patch).where('id', '=', id).execute();
         const view = toView({ ...conflict, ...patch, username: user.username });
-        await writeAudit(trx, { tenantId, actor: actor.name, action: 'conflict.resolved', objectType: 'conflict', objectId: id, directoryId: conflict.directory_id, before: toView({ ...conflict, username: user.username }), after: view });
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'conflict.resolved',
+          objectType: 'conflict',
+          objectId: id,
+          directoryId: conflict.directory_id,
+          before: toView({ ...conflict, username: user.username }),
+          after: view,
+        });
         return view;
       });
     },

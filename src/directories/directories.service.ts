@@ -1,10 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { now } from '../store/database.js';
-import {
-  createDirectoriesRepository,
-  type Directory,
-} from '../store/directories.repository.js';
+import { createDirectoriesRepository, type Directory } from '../store/directories.repository.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { notFound, validationError, type FieldError } from '../errors.js';
 import { newId } from '../lib/ids.js';
@@ -33,7 +30,11 @@ export interface Actor {
   name: string;
 }
 
-export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox: SecretBox; publicUrl?: string | null }) {
+export function createDirectoriesService(deps: {
+  db: Kysely<Database>;
+  secretBox: SecretBox;
+  publicUrl?: string | null;
+}) {
   const { db, secretBox } = deps;
   /** What a type's afterCreate hook returned (SCIM token), shown by the create response only. */
   const revealOnce = new WeakMap<Directory, Record<string, string>>();
@@ -42,13 +43,20 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
   function specOf(type: DirectoryType): DirectoryTypeSpec {
     const spec = directoryTypeSpecs[type];
     if (!spec) {
-      throw validationError([{ field: 'type', message: `directories of type "${type}" are not supported by this version` }]);
+      throw validationError([
+        {
+          field: 'type',
+          message: `directories of type "${type}" are not supported by this version`,
+        },
+      ]);
     }
     return spec;
   }
 
   function openSecrets(d: Directory): Record<string, unknown> {
-    return d.sealedSecrets ? (JSON.parse(secretBox.open(d.sealedSecrets)) as Record<string, unknown>) : {};
+    return d.sealedSecrets
+      ? (JSON.parse(secretBox.open(d.sealedSecrets)) as Record<string, unknown>)
+      : {};
   }
 
   /**
@@ -64,23 +72,36 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     const settingsKeys = Object.keys(spec.settingsSchema.properties);
     const errors: FieldError[] = [];
     for (const key of Object.keys(body)) {
-      if (!commonKeys.includes(key) && !policyKeys.includes(key) && !settingsKeys.includes(key) && !spec.secretFields.includes(key)) {
+      if (
+        !commonKeys.includes(key) &&
+        !policyKeys.includes(key) &&
+        !settingsKeys.includes(key) &&
+        !spec.secretFields.includes(key)
+      ) {
         errors.push({ field: key, message: `is not a field of "${type}" directories` });
       }
     }
 
     const base = existing?.settings ?? {};
-    const pick = (keys: string[]) => Object.fromEntries(keys.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
+    const pick = (keys: string[]) =>
+      Object.fromEntries(keys.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
 
     const typeSettings: Record<string, unknown> = existing
-      ? { ...Object.fromEntries(settingsKeys.filter((k) => base[k] !== undefined).map((k) => [k, base[k]])), ...pick(settingsKeys) }
+      ? {
+          ...Object.fromEntries(
+            settingsKeys.filter((k) => base[k] !== undefined).map((k) => [k, base[k]]),
+          ),
+          ...pick(settingsKeys),
+        }
       : { ...spec.defaults(body), ...pick(settingsKeys) };
     for (const [k, v] of Object.entries(typeSettings)) if (v === null) delete typeSettings[k];
     errors.push(...schemaErrors(spec.settingsSchema, typeSettings));
 
     const policies: Record<string, unknown> = {
       ...policyDefaults,
-      ...Object.fromEntries(policyKeys.filter((k) => base[k] !== undefined).map((k) => [k, base[k]])),
+      ...Object.fromEntries(
+        policyKeys.filter((k) => base[k] !== undefined).map((k) => [k, base[k]]),
+      ),
       ...pick(policyKeys),
     };
     if (policies.syncSchedule === '') policies.syncSchedule = null;
@@ -115,7 +136,11 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
   /** The connector of a saved directory, or of an unsaved create body (validated as create would). */
   function connectorFor(d: Directory): Connector {
     const create = specOf(d.type).createConnector;
-    if (!create) throw new AppError('unprocessable', `directories of type "${d.type}" receive pushes; there is no source to connect to`);
+    if (!create)
+      throw new AppError(
+        'unprocessable',
+        `directories of type "${d.type}" receive pushes; there is no source to connect to`,
+      );
     return create(d.settings, openSecrets(d));
   }
 
@@ -123,7 +148,11 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     const type = body.type as DirectoryType;
     const { settings, secrets } = resolve(type, body, null);
     const create = specOf(type).createConnector;
-    if (!create) throw new AppError('unprocessable', `directories of type "${type}" receive pushes; there is no source to connect to`);
+    if (!create)
+      throw new AppError(
+        'unprocessable',
+        `directories of type "${type}" receive pushes; there is no source to connect to`,
+      );
     return create(settings, secrets);
   }
 
@@ -134,7 +163,11 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     connectorFor,
     connectorForBody,
 
-    async create(tenantId: string, actor: Actor, body: Record<string, unknown>): Promise<Directory> {
+    async create(
+      tenantId: string,
+      actor: Actor,
+      body: Record<string, unknown>,
+    ): Promise<Directory> {
       const type = body.type as DirectoryType;
       const { settings, secrets } = resolve(type, body, null);
       const at = now();
@@ -162,7 +195,11 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
       await db.transaction().execute(async (trx) => {
         await repo.insert(directory, trx);
         const afterCreate = specOf(type).afterCreate;
-        if (afterCreate) revealOnce.set(directory, await afterCreate(trx, directory, { publicUrl: deps.publicUrl ?? null }));
+        if (afterCreate)
+          revealOnce.set(
+            directory,
+            await afterCreate(trx, directory, { publicUrl: deps.publicUrl ?? null }),
+          );
         await writeAudit(trx, {
           tenantId,
           actor: actor.name,
@@ -177,13 +214,23 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     },
 
     /** Partial update: only the fields sent change. */
-    async update(tenantId: string, id: string, actor: Actor, body: Record<string, unknown>): Promise<Directory> {
+    async update(
+      tenantId: string,
+      id: string,
+      actor: Actor,
+      body: Record<string, unknown>,
+    ): Promise<Directory> {
       const before = await getOrThrow(tenantId, id);
       if (body.type !== undefined && body.type !== before.type) {
-        throw validationError([{ field: 'type', message: 'cannot be changed; create a new directory instead' }]);
+        throw validationError([
+          { field: 'type', message: 'cannot be changed; create a new directory instead' },
+        ]);
       }
       const oldSecrets = openSecrets(before);
-      const { settings, secrets } = resolve(before.type, body, { settings: before.settings, secrets: oldSecrets });
+      const { settings, secrets } = resolve(before.type, body, {
+        settings: before.settings,
+        secrets: oldSecrets,
+      });
       const enabled = typeof body.enabled === 'boolean' ? body.enabled : before.enabled;
       const syncSchedule = (settings.syncSchedule as string | null) ?? null;
       const scheduleChanged = syncSchedule !== before.syncSchedule || enabled !== before.enabled;
@@ -197,9 +244,12 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
         nextRunAt: scheduleChanged ? nextRun({ enabled, syncSchedule }) : before.nextRunAt,
         updatedAt: now(),
       };
-      const changedSecrets = Object.keys(body).filter((k) => specOf(before.type).secretFields.includes(k));
+      const changedSecrets = Object.keys(body).filter((k) =>
+        specOf(before.type).secretFields.includes(k),
+      );
       // New scope, filters or mapping make the stored cursor meaningless: read in full next time.
-      const scopeChanged = JSON.stringify(before.settings) !== JSON.stringify(settings) || changedSecrets.length > 0;
+      const scopeChanged =
+        JSON.stringify(before.settings) !== JSON.stringify(settings) || changedSecrets.length > 0;
       await db.transaction().execute(async (trx) => {
         await repo.update(after, trx);
         if (scopeChanged) await repo.resetCursor(id, trx);
@@ -224,11 +274,21 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
         await repo.delete(tenantId, id, trx);
         await trx
           .updateTable('sync_jobs')
-          .set({ status: 'cancelled', completed_at: now(), error_code: 'directory_deleted', error_message: 'the directory was deleted' })
+          .set({
+            status: 'cancelled',
+            completed_at: now(),
+            error_code: 'directory_deleted',
+            error_message: 'the directory was deleted',
+          })
           .where('directory_id', '=', id)
           .where('status', '=', 'queued')
           .execute();
-        await trx.updateTable('sync_jobs').set({ cancel_requested: 1 }).where('directory_id', '=', id).where('status', '=', 'running').execute();
+        await trx
+          .updateTable('sync_jobs')
+          .set({ cancel_requested: 1 })
+          .where('directory_id', '=', id)
+          .where('status', '=', 'running')
+          .execute();
         await writeAudit(trx, {
           tenantId,
           actor: actor.name,
@@ -246,7 +306,10 @@ export function createDirectoriesService(deps: { db: Kysely<Database>; secretBox
     },
 
     view(d: Directory, health: Health): DirectoryView {
-      return { ...toView(d, d.sealedSecrets ? Object.keys(openSecrets(d)) : [], health), ...revealOnce.get(d) };
+      return {
+        ...toView(d, d.sealedSecrets ? Object.keys(openSecrets(d)) : [], health),
+        ...revealOnce.get(d),
+      };
     },
   };
 }
@@ -270,4 +333,3 @@ export function toView(d: Directory, configuredSecrets: string[], health?: Healt
     updatedAt: d.updatedAt,
   };
 }
-

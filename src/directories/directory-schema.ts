@@ -36,9 +36,14 @@ export const policyProperties = {
   }),
   deletionThreshold: Type.Union(
     [Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(100|[0-9]{1,2})(\\.[0-9]+)?%$' })],
-    { description: 'Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%"' },
+    {
+      description:
+        'Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%"',
+    },
   ),
-  allowEmptySource: Type.Boolean({ description: 'Accept a read of zero users while users are active here' }),
+  allowEmptySource: Type.Boolean({
+    description: 'Accept a read of zero users while users are active here',
+  }),
   purgeAfterDays: Type.Union([Type.Integer({ minimum: 1, maximum: 36500 }), Type.Null()], {
     description: 'Delete users suspended longer than this; null (default) keeps them',
   }),
@@ -73,17 +78,22 @@ export const settingsProperties = {
 export const secretProperties = {
   bindPassword: Type.String({ maxLength: 1024, writeOnly: true }),
   clientSecret: Type.String({ maxLength: 4096, writeOnly: true }),
-  serviceAccountKey: Type.Union([Type.String({ maxLength: 16384 }), Type.Object({}, { additionalProperties: true })], {
-    writeOnly: true,
-    description: 'Google service account JSON key (the file, as text or object)',
-  }),
+  serviceAccountKey: Type.Union(
+    [Type.String({ maxLength: 16384 }), Type.Object({}, { additionalProperties: true })],
+    {
+      writeOnly: true,
+      description: 'Google service account JSON key (the file, as text or object)',
+    },
+  ),
   apiToken: Type.String({ maxLength: 4096, writeOnly: true }),
   privateKey: Type.String({ maxLength: 16384, writeOnly: true }),
 };
 
 type OptionalAll<T extends TProperties> = { [K in keyof T]: TOptional<T[K]> };
 const optionalAll = <T extends TProperties>(props: T): OptionalAll<T> =>
-  Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as OptionalAll<T>;
+  Object.fromEntries(
+    Object.entries(props).map(([k, v]) => [k, Type.Optional(v)]),
+  ) as OptionalAll<T>;
 
 const commonProperties = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -127,8 +137,15 @@ export const DirectoryView = Type.Object({
   configuredSecrets: Type.Array(Type.String(), {
     description: 'Names of the write-only secrets that are set (their values are never returned)',
   }),
-  scimEndpointUrl: Type.Optional(Type.String({ description: 'SCIM directories: the base URL to give the identity provider' })),
-  scimToken: Type.Optional(Type.String({ description: 'SCIM directories: the bearer token, returned once by create (rotate with POST …/scim-token)' })),
+  scimEndpointUrl: Type.Optional(
+    Type.String({ description: 'SCIM directories: the base URL to give the identity provider' }),
+  ),
+  scimToken: Type.Optional(
+    Type.String({
+      description:
+        'SCIM directories: the bearer token, returned once by create (rotate with POST …/scim-token)',
+    }),
+  ),
   health: Type.Object(
     { status: literalUnion(['green', 'yellow', 'red', 'unknown'] as const), reason: Type.String() },
     { description: 'SPEC §6: green, yellow or red with the reason (unknown before the first run)' },

@@ -3,11 +3,19 @@ import type { Transaction } from 'kysely';
 import type { FieldError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import type { Connector } from '../connectors/connector.js';
-import { LdapSettingsSchema, ldapDefaults, type LdapSettings } from '../connectors/ldap/ldap-config.js';
+import {
+  LdapSettingsSchema,
+  ldapDefaults,
+  type LdapSettings,
+} from '../connectors/ldap/ldap-config.js';
 import { createLdapConnector } from '../connectors/ldap/ldap-connector.js';
 import { EntraSettingsSchema, type EntraSettings } from '../connectors/graph/graph-config.js';
 import { createEntraConnector } from '../connectors/graph/graph-connector.js';
-import { GoogleSettingsSchema, GoogleServiceAccountKeySchema, type GoogleSettings } from '../connectors/google/google-config.js';
+import {
+  GoogleSettingsSchema,
+  GoogleServiceAccountKeySchema,
+  type GoogleSettings,
+} from '../connectors/google/google-config.js';
 import { createGoogleConnector } from '../connectors/google/google-connector.js';
 import { OktaSettingsSchema, type OktaSettings } from '../connectors/okta/okta-config.js';
 import { createOktaConnector } from '../connectors/okta/okta-connector.js';
@@ -33,7 +41,11 @@ export interface DirectoryTypeSpec {
    * Runs in the creating transaction; what it returns is shown once in the create
    * response (the SCIM endpoint URL and bearer token) and never stored in clear.
    */
-  afterCreate?(trx: Transaction<Database>, directory: { id: string; tenantId: string }, context: { publicUrl: string | null }): Promise<Record<string, string>>;
+  afterCreate?(
+    trx: Transaction<Database>,
+    directory: { id: string; tenantId: string },
+    context: { publicUrl: string | null },
+  ): Promise<Record<string, string>>;
 }
 
 function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
@@ -65,13 +77,17 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
       }
       const mapping = (settings.attributeMapping ?? {}) as Record<string, string>;
       for (const [target, source] of Object.entries(mapping)) {
-        if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(target)) push(`attributeMapping.${target}`, 'target names are letters, digits, _ and -');
-        if (!/^[A-Za-z][A-Za-z0-9-]*(;[A-Za-z0-9-]+)*$|^\d+(\.\d+)+$/.test(source)) push(`attributeMapping.${target}`, `"${source}" is not an LDAP attribute name`);
+        if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(target))
+          push(`attributeMapping.${target}`, 'target names are letters, digits, _ and -');
+        if (!/^[A-Za-z][A-Za-z0-9-]*(;[A-Za-z0-9-]+)*$|^\d+(\.\d+)+$/.test(source))
+          push(`attributeMapping.${target}`, `"${source}" is not an LDAP attribute name`);
       }
       return errors;
     },
     createConnector: (settings, secrets) =>
-      createLdapConnector(flavor, settings as unknown as LdapSettings, { bindPassword: secrets.bindPassword as string | undefined }),
+      createLdapConnector(flavor, settings as unknown as LdapSettings, {
+        bindPassword: secrets.bindPassword as string | undefined,
+      }),
   };
 }
 
@@ -92,9 +108,19 @@ function checkOktaPrivateKey(key: unknown): FieldError[] {
     return [{ field: 'privateKey', message: 'is not a private RSA JWK (kty "RSA" with "d")' }];
   }
   if (text.startsWith('-----BEGIN RSA PRIVATE KEY-----')) {
-    return [{ field: 'privateKey', message: 'is PKCS#1; convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)' }];
+    return [
+      {
+        field: 'privateKey',
+        message: 'is PKCS#1; convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)',
+      },
+    ];
   }
-  return [{ field: 'privateKey', message: 'must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a private JWK as JSON' }];
+  return [
+    {
+      field: 'privateKey',
+      message: 'must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a private JWK as JSON',
+    },
+  ];
 }
 
 export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec>> = {
@@ -104,9 +130,12 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     settingsSchema: EntraSettingsSchema,
     secretFields: ['clientSecret'],
     defaults: () => ({}),
-    check: (_settings, secrets) => required(secrets, 'clientSecret', 'for the client-credentials grant'),
+    check: (_settings, secrets) =>
+      required(secrets, 'clientSecret', 'for the client-credentials grant'),
     createConnector: (settings, secrets) =>
-      createEntraConnector(settings as unknown as EntraSettings, { clientSecret: String(secrets.clientSecret ?? '') }),
+      createEntraConnector(settings as unknown as EntraSettings, {
+        clientSecret: String(secrets.clientSecret ?? ''),
+      }),
   },
   google_workspace: {
     settingsSchema: GoogleSettingsSchema,
@@ -120,13 +149,23 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
         try {
           parsed = JSON.parse(key);
         } catch {
-          return [{ field: 'serviceAccountKey', message: 'is not the JSON key file of a service account' }];
+          return [
+            {
+              field: 'serviceAccountKey',
+              message: 'is not the JSON key file of a service account',
+            },
+          ];
         }
       }
-      return schemaErrors(GoogleServiceAccountKeySchema, parsed).map((e) => ({ field: `serviceAccountKey.${e.field}`, message: e.message }));
+      return schemaErrors(GoogleServiceAccountKeySchema, parsed).map((e) => ({
+        field: `serviceAccountKey.${e.field}`,
+        message: e.message,
+      }));
     },
     createConnector: (settings, secrets) =>
-      createGoogleConnector(settings as unknown as GoogleSettings, { serviceAccountKey: secrets.serviceAccountKey as string }),
+      createGoogleConnector(settings as unknown as GoogleSettings, {
+        serviceAccountKey: secrets.serviceAccountKey as string,
+      }),
   },
   okta: {
     settingsSchema: OktaSettingsSchema,
@@ -136,12 +175,21 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
       // The connector authenticates with OAuth whenever clientId is set, so an API token
       // beside it would be ignored and the directory would fail at its first call.
       if (settings.clientId) {
-        if (!secrets.privateKey) return required(secrets, 'privateKey', 'when clientId is set (OAuth service app)');
+        if (!secrets.privateKey)
+          return required(secrets, 'privateKey', 'when clientId is set (OAuth service app)');
         return checkOktaPrivateKey(secrets.privateKey);
       }
       if (secrets.apiToken) return [];
-      if (secrets.privateKey) return [{ field: 'clientId', message: 'is required with privateKey (the service app client id)' }];
-      return [{ field: 'apiToken', message: 'is required (or clientId with privateKey for an OAuth service app)' }];
+      if (secrets.privateKey)
+        return [
+          { field: 'clientId', message: 'is required with privateKey (the service app client id)' },
+        ];
+      return [
+        {
+          field: 'apiToken',
+          message: 'is required (or clientId with privateKey for an OAuth service app)',
+        },
+      ];
     },
     createConnector: (settings, secrets) =>
       createOktaConnector(settings as unknown as OktaSettings, {

@@ -16,7 +16,11 @@ export interface Health {
  * plus a minute of grace, has passed at `at`). A failed test is outdated by a later
  * successful sync. Push-only and never-run directories are unknown.
  */
-export function directoryHealth(d: Directory, last: Job | undefined, at: Date = new Date()): Health {
+export function directoryHealth(
+  d: Directory,
+  last: Job | undefined,
+  at: Date = new Date(),
+): Health {
   // A successful sync after a failed test shows the connection works again.
   const testStillCurrent = !d.lastSuccessAt || !d.lastTestAt || d.lastTestAt >= d.lastSuccessAt;
   if (d.lastTestError && testStillCurrent) {
@@ -28,11 +32,29 @@ export function directoryHealth(d: Directory, last: Job | undefined, at: Date = 
     const runs = nextCronRuns(d.syncSchedule, 4, new Date(lastOk));
     const third = runs[2];
     if (third && at.getTime() > third.getTime() + 60_000) {
-      return { status: 'red', reason: d.lastSuccessAt ? `no successful sync since ${d.lastSuccessAt} (3 scheduled runs missed)` : 'no successful sync in 3 scheduled intervals' };
+      return {
+        status: 'red',
+        reason: d.lastSuccessAt
+          ? `no successful sync since ${d.lastSuccessAt} (3 scheduled runs missed)`
+          : 'no successful sync in 3 scheduled intervals',
+      };
     }
   }
-  if (!last) return { status: 'unknown', reason: d.type === 'scim' ? 'receives SCIM pushes' : 'not synced yet' };
-  if (last.status === 'failed') return { status: 'red', reason: `last sync failed: ${last.error?.code ?? 'error'}: ${last.error?.message ?? ''}`.trim() };
-  if (last.status === 'completed_with_errors') return { status: 'yellow', reason: `last sync completed with ${last.errorCount} record error${last.errorCount === 1 ? '' : 's'}` };
+  if (!last)
+    return {
+      status: 'unknown',
+      reason: d.type === 'scim' ? 'receives SCIM pushes' : 'not synced yet',
+    };
+  if (last.status === 'failed')
+    return {
+      status: 'red',
+      reason:
+        `last sync failed: ${last.error?.code ?? 'error'}: ${last.error?.message ?? ''}`.trim(),
+    };
+  if (last.status === 'completed_with_errors')
+    return {
+      status: 'yellow',
+      reason: `last sync completed with ${last.errorCount} record error${last.errorCount === 1 ? '' : 's'}`,
+    };
   return { status: 'green', reason: `last sync completed at ${last.completedAt}` };
 }

@@ -51,7 +51,8 @@ export interface FeedPage {
 /** Parses a feed cursor: the decimal id of an event. */
 export function parseFeedCursor(after: string | undefined): number {
   if (after === undefined || after === '') return 0;
-  if (!/^\d{1,15}$/.test(after)) throw new AppError('invalid_cursor', 'after: not a cursor returned by this API (an event id)');
+  if (!/^\d{1,15}$/.test(after))
+    throw new AppError('invalid_cursor', 'after: not a cursor returned by this API (an event id)');
   return Number(after);
 }
 
@@ -60,11 +61,25 @@ export function parseFeedCursor(after: string | undefined): number {
  * of the changes (see outbox.ts), so a reader that stores `nextCursor` and asks again
  * sees every event exactly once.
  */
-export async function readFeed(db: Kysely<Database>, tenantId: string, q: FeedQuery): Promise<FeedPage> {
+export async function readFeed(
+  db: Kysely<Database>,
+  tenantId: string,
+  q: FeedQuery,
+): Promise<FeedPage> {
   const afterId = parseFeedCursor(q.after);
   let query = db
     .selectFrom('events')
-    .select(['id', 'type', 'directory_id', 'object_type', 'object_id', 'data', 'changed_fields', 'actor', 'created_at'])
+    .select([
+      'id',
+      'type',
+      'directory_id',
+      'object_type',
+      'object_id',
+      'data',
+      'changed_fields',
+      'actor',
+      'created_at',
+    ])
     .where('tenant_id', '=', tenantId)
     .where('id', '>', afterId)
     .orderBy('id')

@@ -40,7 +40,9 @@ export async function appendEvents(db: Db, events: NewEvent[]): Promise<void> {
   }
   if (isPostgres(db)) {
     for (const tenantId of [...new Set(events.map((e) => e.tenantId))].sort()) {
-      await sql`select pg_advisory_xact_lock(${EVENT_LOCK_CLASS}, hashtext(${tenantId}))`.execute(db);
+      await sql`select pg_advisory_xact_lock(${EVENT_LOCK_CLASS}, hashtext(${tenantId}))`.execute(
+        db,
+      );
     }
   }
   const at = now();
@@ -58,9 +60,17 @@ export async function appendEvents(db: Db, events: NewEvent[]): Promise<void> {
   await bulkInsert(db, 'events', eventColumns, rows);
 }
 
-const eventColumns = ['tenant_id', 'directory_id', 'type', 'object_type', 'object_id', 'data', 'changed_fields', 'actor', 'created_at'] as const;
+const eventColumns = [
+  'tenant_id',
+  'directory_id',
+  'type',
+  'object_type',
+  'object_id',
+  'data',
+  'changed_fields',
+  'actor',
+  'created_at',
+] as const;
 
 /** Advisory lock class (first key) of the per-tenant event order lock. */
 const EVENT_LOCK_CLASS = 0x45564e54; // "EVNT"
-
-

@@ -21,8 +21,15 @@ export const defaultRetryPolicy: RetryPolicy = {
 };
 
 /** The delay before the next attempt after `attempt` attempts failed. */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40));
+export function retryDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  const exp = Math.min(
+    policy.maxDelayMs,
+    policy.baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40),
+  );
   return Math.round(exp * (0.75 + random() * 0.5));
 }
 

@@ -8,7 +8,9 @@ describe('webhook signatures', () => {
     const secret = generateWebhookSecret();
     const body = '{"id":"1","type":"user.created"}';
     const header = signatureHeader(secret, 1_700_000_000, body);
-    expect(header).toBe(`t=1700000000,v1=${createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex')}`);
+    expect(header).toBe(
+      `t=1700000000,v1=${createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex')}`,
+    );
     expect(verifySignature(secret, header, body, { now: 1_700_000_100 })).toBe(true);
     expect(verifySignature(secret, header, body, { now: 1_700_000_400 })).toBe(false);
     expect(verifySignature(secret, header, `${body} `, { now: 1_700_000_000 })).toBe(false);

@@ -6,7 +6,13 @@ import { parseJson } from '../store/database.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { newId } from '../lib/ids.js';
 import { toEventView } from './feed.js';
-import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing.js';
+import {
+  DELIVERY_ID_HEADER,
+  EVENT_ID_HEADER,
+  EVENT_TYPE_HEADER,
+  SIGNATURE_HEADER,
+  signatureHeader,
+} from './signing.js';
 import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from './retry-schedule.js';
 import { ALL_EVENT_TYPES } from './webhooks.service.js';
 
@@ -83,13 +89,23 @@ interface DispatcherDeps {
   logger: Logger;
 }
 
-const emptyReport = (): DispatchReport => ({ eventsScanned: 0, deliveriesCreated: 0, attempted: 0, delivered: 0, failedAttempts: 0, gaveUp: 0 });
+const emptyReport = (): DispatchReport => ({
+  eventsScanned: 0,
+  deliveriesCreated: 0,
+  attempted: 0,
+  delivered: 0,
+  failedAttempts: 0,
+  gaveUp: 0,
+});
 
 function addReport(into: DispatchReport, from: DispatchReport): void {
   for (const k of Object.keys(into) as (keyof DispatchReport)[]) into[k] += from[k];
 }
 
-export function createWebhookDispatcher(services: DispatcherDeps, options: WebhookDispatcherOptions = {}): WebhookDispatcher {
+export function createWebhookDispatcher(
+  services: DispatcherDeps,
+  options: WebhookDispatcherOptions = {},
+): WebhookDispatcher {
   const { db, secretBox } = services;
   const isPostgres = services.store.dialect === 'postgres';
   const log = services.logger.child({ component: 'webhooks' });
@@ -115,7 +131,12 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
   // ---- fan-out ----------------------------------------------------------------
 
   async function fanOut(report: DispatchReport): Promise<void> {
-    const tenants = await db.selectFrom('webhook_endpoints').select('tenant_id').distinct().where('enabled', '=', 1).execute();
+    const tenants = await db
+      .selectFrom('webhook_endpoints')
+      .select('tenant_id')
+      .distinct()
+      .where('enabled', '=', 1)
+      .execute();
     for (const { tenant_id } of tenants) {
       for (;;) {
         const scanned = await fanOutTenant(tenant_id, report);
@@ -142,7 +163,10 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
         .values({ tenant_id: tenantId, last_event_id: minFrom, updated_at: at })
         .onConflict((oc) => oc.column('tenant_id').doNothing())
         .execute();
-      let cursorQuery = trx.selectFrom('webhook_fanout_cursors').select('last_event_id').where('tenant_id', '=', tenantId);
+      let cursorQuery = trx
+        .selectFrom('webhook_fanout_cursors')
+        .select('last_event_id')
+        .where('tenant_id', '=', tenantId);
       // Serialises fan-out of one tenant across workers; SQLite transactions are already serial.
       if (isPostgres) cursorQuery = cursorQuery.forUpdate();
       const cursor = Number((await cursorQuery.executeTakeFirstOrThrow()).last_event_id);
@@ -158,7 +182,12 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
         .execute();
       const subscriptions = endpoints.map((e) => {
         const types = parseJson<string[]>(e.event_types, []);
-        return { id: e.id, from: Number(e.from_event_id), all: types.includes(ALL_EVENT_TYPES), types: new Set(types) };
+        return {
+          id: e.id,
+          from: Number(e.from_event_id),
+          all: types.includes(ALL_EVENT_TYPES),
+          types: new Set(types),
+        };
       });
       const giveUpAt = new Date(Date.now() + retry.giveUpAfterMs).toISOString();
       const rows: WebhookDeliveriesTable[] = [];
@@ -195,7 +224,11 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
       const last = events[events.length - 1];
       const next = last ? Number(last.id) : start;
       if (next !== cursor) {
-        await trx.updateTable('webhook_fanout_cursors').set({ last_event_id: next, updated_at: at }).where('tenant_id', '=', tenantId).execute();
+        await trx
+          .updateTable('webhook_fanout_cursors')
+          .set({ last_event_id: next, updated_at: at })
+          .where('tenant_id', '=', tenantId)
+          .execute();
       }
       report.eventsScanned += events.length;
       report.deliveriesCreated += rows.length;
@@ -215,7 +248,9 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
       .where('e.enabled', '=', 1)
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', at)
-      .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', at)]))
+      .where((eb) =>
+        eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', at)]),
+      )
       .execute();
     return rows.map((r) => r.endpoint_id);
   }
@@ -236,12 +271,21 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
     if (isPostgres) due = due.forUpdate().skipLocked();
     const rows = await db
       .updateTable('webhook_deliveries')
-      .set({ lease_owner: workerId, lease_expires_at: new Date(at.getTime() + leaseMs).toISOString() })
+      .set({
+        lease_owner: workerId,
+        lease_expires_at: new Date(at.getTime() + leaseMs).toISOString(),
+      })
       .where('id', 'in', due)
       .returningAll()
       .execute();
     // RETURNING has no defined order: restore the due order (oldest event first).
-    return rows.sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : Number(a.event_id) - Number(b.event_id)));
+    return rows.sort((a, b) =>
+      a.next_attempt_at < b.next_attempt_at
+        ? -1
+        : a.next_attempt_at > b.next_attempt_at
+          ? 1
+          : Number(a.event_id) - Number(b.event_id),
+    );
   }
 
   function secretOf(endpoint: WebhookEndpointsTable): string {
@@ -261,9 +305,19 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
     at: string;
   }
 
-  async function attempt(endpoint: WebhookEndpointsTable, secret: string, delivery: WebhookDeliveriesTable, body: string | undefined, eventType: string): Promise<AttemptResult> {
+  async function attempt(
+    endpoint: WebhookEndpointsTable,
+    secret: string,
+    delivery: WebhookDeliveriesTable,
+    body: string | undefined,
+    eventType: string,
+  ): Promise<AttemptResult> {
     const started = performance.now();
-    const result = (ok: boolean, statusCode: number | null, error: string | null): AttemptResult => ({
+    const result = (
+      ok: boolean,
+      statusCode: number | null,
+      error: string | null,
+    ): AttemptResult => ({
       delivery,
       ok,
       statusCode,
@@ -294,13 +348,20 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
       return result(false, res.status, `HTTP ${res.status}`);
     } catch (error) {
       const e = error as Error & { cause?: { code?: string; message?: string } };
-      const message = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+      const message =
+        e.name === 'TimeoutError'
+          ? `timed out after ${timeoutMs} ms`
+          : (e.cause?.code ?? e.cause?.message ?? e.message);
       return result(false, null, String(message).slice(0, 500));
     }
   }
 
   /** Records a batch of attempts and their outcome in one transaction. */
-  async function record(endpoint: WebhookEndpointsTable, results: AttemptResult[], report: DispatchReport): Promise<void> {
+  async function record(
+    endpoint: WebhookEndpointsTable,
+    results: AttemptResult[],
+    report: DispatchReport,
+  ): Promise<void> {
     const now = new Date();
     const iso = now.toISOString();
     let anySuccess = false;
@@ -309,12 +370,28 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
       for (let i = 0; i < results.length; i += 200) {
         await trx
           .insertInto('webhook_attempts')
-          .values(results.slice(i, i + 200).map((r) => ({ delivery_id: r.delivery.id, attempt: r.delivery.attempts + 1, status_code: r.statusCode, duration_ms: r.durationMs, error: r.error, created_at: r.at })))
+          .values(
+            results.slice(i, i + 200).map((r) => ({
+              delivery_id: r.delivery.id,
+              attempt: r.delivery.attempts + 1,
+              status_code: r.statusCode,
+              duration_ms: r.durationMs,
+              error: r.error,
+              created_at: r.at,
+            })),
+          )
           .execute();
       }
       for (const r of results) {
         const d = r.delivery;
-        const base = { attempts: d.attempts + 1, last_status_code: r.statusCode, last_error: r.error, last_duration_ms: r.durationMs, lease_owner: null, lease_expires_at: null };
+        const base = {
+          attempts: d.attempts + 1,
+          last_status_code: r.statusCode,
+          last_error: r.error,
+          last_duration_ms: r.durationMs,
+          lease_owner: null,
+          lease_expires_at: null,
+        };
         let patch: Partial<WebhookDeliveriesTable>;
         if (r.ok) {
           anySuccess = true;
@@ -323,16 +400,33 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
           gaveUp++;
           patch = { ...base, status: 'failed' };
         } else {
-          const next = Math.min(now.getTime() + retryDelayMs(retry, d.attempts + 1, random), Date.parse(d.give_up_at));
+          const next = Math.min(
+            now.getTime() + retryDelayMs(retry, d.attempts + 1, random),
+            Date.parse(d.give_up_at),
+          );
           patch = { ...base, status: 'pending', next_attempt_at: new Date(next).toISOString() };
         }
         // Only the lease holder records: a lapsed lease may have let another worker in.
-        await trx.updateTable('webhook_deliveries').set(patch).where('id', '=', d.id).where('lease_owner', '=', workerId).execute();
+        await trx
+          .updateTable('webhook_deliveries')
+          .set(patch)
+          .where('id', '=', d.id)
+          .where('lease_owner', '=', workerId)
+          .execute();
       }
       if (anySuccess) {
-        await trx.updateTable('webhook_endpoints').set({ last_success_at: iso, status: 'active', failing_since: null }).where('id', '=', endpoint.id).execute();
+        await trx
+          .updateTable('webhook_endpoints')
+          .set({ last_success_at: iso, status: 'active', failing_since: null })
+          .where('id', '=', endpoint.id)
+          .execute();
       } else if (gaveUp > 0) {
-        await trx.updateTable('webhook_endpoints').set({ status: 'failing', failing_since: iso }).where('id', '=', endpoint.id).where('status', '!=', 'failing').execute();
+        await trx
+          .updateTable('webhook_endpoints')
+          .set({ status: 'failing', failing_since: iso })
+          .where('id', '=', endpoint.id)
+          .where('status', '!=', 'failing')
+          .execute();
       }
     });
     report.attempted += results.length;
@@ -341,25 +435,57 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
       else report.failedAttempts++;
     }
     report.gaveUp += gaveUp;
-    if (gaveUp > 0) log.warn({ endpointId: endpoint.id, gaveUp }, 'webhook deliveries exhausted their retries; endpoint marked failing');
+    if (gaveUp > 0)
+      log.warn(
+        { endpointId: endpoint.id, gaveUp },
+        'webhook deliveries exhausted their retries; endpoint marked failing',
+      );
   }
 
   async function deliverBatch(endpointId: string, report: DispatchReport): Promise<number> {
     const claimed = await claim(endpointId, claimBatchSize);
     if (claimed.length === 0) return 0;
-    const endpoint = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', endpointId).executeTakeFirst();
+    const endpoint = await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', endpointId)
+      .executeTakeFirst();
     if (!endpoint || endpoint.enabled !== 1) {
       // Disabled meanwhile: hand the rows back untouched.
-      await db.updateTable('webhook_deliveries').set({ lease_owner: null, lease_expires_at: null }).where('id', 'in', claimed.map((c) => c.id)).where('lease_owner', '=', workerId).execute();
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ lease_owner: null, lease_expires_at: null })
+        .where(
+          'id',
+          'in',
+          claimed.map((c) => c.id),
+        )
+        .where('lease_owner', '=', workerId)
+        .execute();
       return 0;
     }
     const secret = secretOf(endpoint);
     const eventRows = await db
       .selectFrom('events')
-      .select(['id', 'type', 'directory_id', 'object_type', 'object_id', 'data', 'changed_fields', 'actor', 'created_at'])
+      .select([
+        'id',
+        'type',
+        'directory_id',
+        'object_type',
+        'object_id',
+        'data',
+        'changed_fields',
+        'actor',
+        'created_at',
+      ])
       .where('id', 'in', [...new Set(claimed.map((c) => c.event_id))])
       .execute();
-    const bodies = new Map(eventRows.map((e) => [Number(e.id), { type: e.type, body: JSON.stringify(toEventView({ ...e, id: Number(e.id) })) }]));
+    const bodies = new Map(
+      eventRows.map((e) => [
+        Number(e.id),
+        { type: e.type, body: JSON.stringify(toEventView({ ...e, id: Number(e.id) })) },
+      ]),
+    );
 
     const results: AttemptResult[] = new Array(claimed.length);
     let next = 0;
@@ -387,7 +513,10 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
           if (options.yieldTo?.()) await new Promise((r) => setTimeout(r, busyPauseMs));
         }
       } catch (error) {
-        log.error({ err: error, endpointId }, 'webhook lane failed; it is retried on the next poll');
+        log.error(
+          { err: error, endpointId },
+          'webhook lane failed; it is retried on the next poll',
+        );
       } finally {
         lanes.delete(endpointId);
       }
@@ -420,7 +549,9 @@ export function createWebhookDispatcher(services: DispatcherDeps, options: Webho
         .catch((error: unknown) => log.error({ err: error }, 'webhook dispatcher poll failed'))
         .finally(() => {
           tickInFlight = null;
-          schedule(options.yieldTo?.() ? Math.max(pollIntervalMs, busyPauseMs * 4) : pollIntervalMs);
+          schedule(
+            options.yieldTo?.() ? Math.max(pollIntervalMs, busyPauseMs * 4) : pollIntervalMs,
+          );
         });
     }, delay);
     timer.unref?.();

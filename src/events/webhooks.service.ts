@@ -106,16 +106,23 @@ function checkEndpoint(input: EndpointInput, creating: boolean): FieldError[] {
     } catch {
       errors.push({ field: 'url', message: 'is not a URL' });
     }
-    if (url && url.protocol !== 'https:' && url.protocol !== 'http:') errors.push({ field: 'url', message: 'must be an http:// or https:// URL' });
-    if (url && (url.username || url.password)) errors.push({ field: 'url', message: 'must not carry credentials; the signature authenticates dirsync' });
+    if (url && url.protocol !== 'https:' && url.protocol !== 'http:')
+      errors.push({ field: 'url', message: 'must be an http:// or https:// URL' });
+    if (url && (url.username || url.password))
+      errors.push({
+        field: 'url',
+        message: 'must not carry credentials; the signature authenticates dirsync',
+      });
   } else if (creating) {
     errors.push({ field: 'url', message: 'is required' });
   }
   const known = new Set<string>([...eventTypes, ALL_EVENT_TYPES]);
   (input.eventTypes ?? []).forEach((t, i) => {
-    if (!known.has(t)) errors.push({ field: `eventTypes[${i}]`, message: `"${t}" is not an event type` });
+    if (!known.has(t))
+      errors.push({ field: `eventTypes[${i}]`, message: `"${t}" is not an event type` });
   });
-  if (input.secret !== undefined && input.secret.length < 16) errors.push({ field: 'secret', message: 'must be at least 16 characters' });
+  if (input.secret !== undefined && input.secret.length < 16)
+    errors.push({ field: 'secret', message: 'must be at least 16 characters' });
   return errors;
 }
 
@@ -127,7 +134,12 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
   const { db, secretBox } = deps;
 
   async function getRow(tenantId: string, id: string): Promise<WebhookEndpointsTable> {
-    const row = await db.selectFrom('webhook_endpoints').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound('webhook endpoint');
     return row;
   }
@@ -147,11 +159,23 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
   }
 
   return {
-    async list(tenantId: string, limit: number, after?: string): Promise<Page<WebhookEndpointView>> {
-      let q = db.selectFrom('webhook_endpoints').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').limit(limit + 1);
+    async list(
+      tenantId: string,
+      limit: number,
+      after?: string,
+    ): Promise<Page<WebhookEndpointView>> {
+      let q = db
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit + 1);
       if (after) {
         const [c, id] = decodeCursor(after, 2) as [string, string];
-        q = q.where((eb) => eb.or([eb('created_at', '>', c), eb.and([eb('created_at', '=', c), eb('id', '>', id)])]));
+        q = q.where((eb) =>
+          eb.or([eb('created_at', '>', c), eb.and([eb('created_at', '=', c), eb('id', '>', id)])]),
+        );
       }
       return toPage(await q.execute(), limit, (r) => [r.created_at, r.id], toEndpointView);
     },
@@ -161,20 +185,32 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
     },
 
     /** Creates an endpoint; returns the secret (generated when absent) this once. */
-    async create(tenantId: string, actor: Actor, input: EndpointInput): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+    async create(
+      tenantId: string,
+      actor: Actor,
+      input: EndpointInput,
+    ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
       const errors = checkEndpoint(input, true);
       if (errors.length > 0) throw validationError(errors);
       const secret = input.secret ?? generateWebhookSecret();
       const at = now();
       return db.transaction().execute(async (trx) => {
         // Only events after this point: a new endpoint does not receive history.
-        const last = await trx.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).where('tenant_id', '=', tenantId).executeTakeFirst();
+        const last = await trx
+          .selectFrom('events')
+          .select((eb) => eb.fn.max('id').as('m'))
+          .where('tenant_id', '=', tenantId)
+          .executeTakeFirst();
         const row: WebhookEndpointsTable = {
           id: newId(),
           tenant_id: tenantId,
           url: input.url!,
           description: input.description ?? null,
-          event_types: JSON.stringify(input.eventTypes && input.eventTypes.length > 0 ? [...new Set(input.eventTypes)] : [ALL_EVENT_TYPES]),
+          event_types: JSON.stringify(
+            input.eventTypes && input.eventTypes.length > 0
+              ? [...new Set(input.eventTypes)]
+              : [ALL_EVENT_TYPES],
+          ),
           secret: secretBox.seal(secret),
           enabled: input.enabled === false ? 0 : 1,
           status: 'active',
@@ -186,26 +222,47 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
         };
         await trx.insertInto('webhook_endpoints').values(row).execute();
         const endpoint = toEndpointView(row);
-        await writeAudit(trx, { tenantId, actor: actor.name, action: 'webhook.created', objectType: 'webhook_endpoint', objectId: row.id, after: endpoint });
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'webhook.created',
+          objectType: 'webhook_endpoint',
+          objectId: row.id,
+          after: endpoint,
+        });
         return { endpoint, secret };
       });
     },
 
     /** Partial update. A new `secret` replaces the old one at once (receivers should accept both while rotating). */
-    async update(tenantId: string, id: string, actor: Actor, input: EndpointInput): Promise<WebhookEndpointView> {
+    async update(
+      tenantId: string,
+      id: string,
+      actor: Actor,
+      input: EndpointInput,
+    ): Promise<WebhookEndpointView> {
       const before = await getRow(tenantId, id);
       const errors = checkEndpoint(input, false);
       if (errors.length > 0) throw validationError(errors);
       const patch: Partial<WebhookEndpointsTable> = { updated_at: now() };
       if (input.url !== undefined) patch.url = input.url;
       if (input.description !== undefined) patch.description = input.description;
-      if (input.eventTypes !== undefined) patch.event_types = JSON.stringify(input.eventTypes.length > 0 ? [...new Set(input.eventTypes)] : [ALL_EVENT_TYPES]);
+      if (input.eventTypes !== undefined)
+        patch.event_types = JSON.stringify(
+          input.eventTypes.length > 0 ? [...new Set(input.eventTypes)] : [ALL_EVENT_TYPES],
+        );
       if (input.secret !== undefined) patch.secret = secretBox.seal(input.secret);
       if (input.enabled !== undefined) patch.enabled = input.enabled ? 1 : 0;
       // Re-enabling or pointing elsewhere is an admin saying "try again": clear failing.
-      if (input.enabled === true || input.url !== undefined) Object.assign(patch, { status: 'active', failing_since: null });
+      if (input.enabled === true || input.url !== undefined)
+        Object.assign(patch, { status: 'active', failing_since: null });
       return db.transaction().execute(async (trx) => {
-        await trx.updateTable('webhook_endpoints').set(patch).where('id', '=', id).where('tenant_id', '=', tenantId).execute();
+        await trx
+          .updateTable('webhook_endpoints')
+          .set(patch)
+          .where('id', '=', id)
+          .where('tenant_id', '=', tenantId)
+          .execute();
         const after = toEndpointView({ ...before, ...patch });
         await writeAudit(trx, {
           tenantId,
@@ -223,16 +280,30 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
     async delete(tenantId: string, id: string, actor: Actor): Promise<void> {
       const before = await getRow(tenantId, id);
       await db.transaction().execute(async (trx) => {
-        const deliveries = trx.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', id);
+        const deliveries = trx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('endpoint_id', '=', id);
         await trx.deleteFrom('webhook_attempts').where('delivery_id', 'in', deliveries).execute();
         await trx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
         await trx.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
-        await writeAudit(trx, { tenantId, actor: actor.name, action: 'webhook.deleted', objectType: 'webhook_endpoint', objectId: id, before: toEndpointView(before) });
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'webhook.deleted',
+          objectType: 'webhook_endpoint',
+          objectId: id,
+          before: toEndpointView(before),
+        });
       });
     },
 
     /** The endpoint's deliveries, newest first. */
-    async listDeliveries(tenantId: string, endpointId: string, q: { limit: number; after?: string | undefined; status?: string | undefined }): Promise<Page<WebhookDeliveryView>> {
+    async listDeliveries(
+      tenantId: string,
+      endpointId: string,
+      q: { limit: number; after?: string | undefined; status?: string | undefined },
+    ): Promise<Page<WebhookDeliveryView>> {
       await getRow(tenantId, endpointId);
       let query = db
         .selectFrom('webhook_deliveries as d')
@@ -246,18 +317,38 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
       if (q.status) query = query.where('d.status', '=', q.status);
       if (q.after) {
         const [c, id] = decodeCursor(q.after, 2) as [string, string];
-        query = query.where((eb) => eb.or([eb('d.created_at', '<', c), eb.and([eb('d.created_at', '=', c), eb('d.id', '<', id)])]));
+        query = query.where((eb) =>
+          eb.or([
+            eb('d.created_at', '<', c),
+            eb.and([eb('d.created_at', '=', c), eb('d.id', '<', id)]),
+          ]),
+        );
       }
       return toPage(await query.execute(), q.limit, (r) => [r.created_at, r.id], toDeliveryView);
     },
 
     /** One delivery with its attempt log (status codes, timings, errors). */
-    async getDelivery(tenantId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveryView & { attemptLog: WebhookAttemptView[] }> {
+    async getDelivery(
+      tenantId: string,
+      endpointId: string,
+      deliveryId: string,
+    ): Promise<WebhookDeliveryView & { attemptLog: WebhookAttemptView[] }> {
       const row = await getDeliveryRow(tenantId, endpointId, deliveryId);
-      const attempts = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute();
+      const attempts = await db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('delivery_id', '=', deliveryId)
+        .orderBy('id')
+        .execute();
       return {
         ...toDeliveryView(row),
-        attemptLog: attempts.map((a) => ({ attempt: a.attempt, statusCode: a.status_code, durationMs: a.duration_ms, error: a.error, createdAt: a.created_at })),
+        attemptLog: attempts.map((a) => ({
+          attempt: a.attempt,
+          statusCode: a.status_code,
+          durationMs: a.duration_ms,
+          error: a.error,
+          createdAt: a.created_at,
+        })),
       };
     },
 
@@ -265,11 +356,19 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
      * Queues a delivery again now, whatever its state (delivered ones too: receivers
      * dedupe on Dirsync-Event-Id), with a fresh retry window.
      */
-    async redeliver(tenantId: string, endpointId: string, deliveryId: string, actor: Actor): Promise<WebhookDeliveryView> {
+    async redeliver(
+      tenantId: string,
+      endpointId: string,
+      deliveryId: string,
+      actor: Actor,
+    ): Promise<WebhookDeliveryView> {
       const row = await getDeliveryRow(tenantId, endpointId, deliveryId);
       const at = new Date();
       if (row.lease_expires_at && row.lease_expires_at > at.toISOString()) {
-        throw new AppError('conflict', 'this delivery is being attempted right now; try again when the attempt ends');
+        throw new AppError(
+          'conflict',
+          'this delivery is being attempted right now; try again when the attempt ends',
+        );
       }
       const patch = {
         status: 'pending',
@@ -279,8 +378,19 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
         lease_expires_at: null,
       };
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('webhook_deliveries').set(patch).where('id', '=', deliveryId).execute();
-        await writeAudit(trx, { tenantId, actor: actor.name, action: 'webhook.redelivered', objectType: 'webhook_delivery', objectId: deliveryId, after: { endpointId, eventId: String(row.event_id) } });
+        await trx
+          .updateTable('webhook_deliveries')
+          .set(patch)
+          .where('id', '=', deliveryId)
+          .execute();
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'webhook.redelivered',
+          objectType: 'webhook_delivery',
+          objectId: deliveryId,
+          after: { endpointId, eventId: String(row.event_id) },
+        });
       });
       return toDeliveryView({ ...row, ...patch });
     },

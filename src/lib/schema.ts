@@ -1,8 +1,15 @@
 import { Type, type TUnsafe } from '@sinclair/typebox';
 
 /** A string enum as JSON Schema `enum`, typed as the union of its values. */
-export const literalUnion = <T extends readonly string[]>(values: T, description?: string): TUnsafe<T[number]> =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+export const literalUnion = <T extends readonly string[]>(
+  values: T,
+  description?: string,
+): TUnsafe<T[number]> =>
+  Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description ? { description } : {}),
+  });
 
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -10,7 +17,13 @@ import type { TSchema } from '@sinclair/typebox';
 
 /** Ajv as the API uses it: unknown fields are errors, never silently dropped. */
 export function createAjv(coerceTypes: boolean): Ajv {
-  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
+  const ajv = new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: true,
+    strict: false,
+  });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   return ajv;
 }
@@ -45,7 +58,10 @@ function fieldOf(e: AjvError): string {
   const segments = e.instancePath.split('/').filter(Boolean);
   if (e.keyword === 'additionalProperties') segments.push(String(e.params.additionalProperty));
   if (e.keyword === 'required') segments.push(String(e.params.missingProperty));
-  return segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || 'body';
+  return (
+    segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') ||
+    'body'
+  );
 }
 
 function messageOf(e: AjvError): string {
@@ -66,7 +82,8 @@ export function ajvFieldErrors(errors: AjvError[], prefix: string): SchemaError[
   const byField = new Map<string, SchemaError>();
   for (const e of errors) {
     const field = prefix ? `${prefix}.${fieldOf(e)}` : fieldOf(e);
-    if (!byField.has(field) || e.keyword === 'anyOf') byField.set(field, { field, message: messageOf(e) });
+    if (!byField.has(field) || e.keyword === 'anyOf')
+      byField.set(field, { field, message: messageOf(e) });
   }
   return [...byField.values()];
 }

@@ -6,10 +6,9 @@ describe('validators', () => {
     expect(checkCron('0 */4 * * *')).toBeNull();
     expect(checkCron('0 0 1 * * *')).toMatch(/5-field/);
     expect(checkCron('0 25 * * *')).toMatch(/hour/);
-    expect(nextCronRuns('0 1 * * *', 2, new Date('2026-01-01T05:00:00Z')).map((d) => d.toISOString())).toEqual([
-      '2026-01-02T01:00:00.000Z',
-      '2026-01-03T01:00:00.000Z',
-    ]);
+    expect(
+      nextCronRuns('0 1 * * *', 2, new Date('2026-01-01T05:00:00Z')).map((d) => d.toISOString()),
+    ).toEqual(['2026-01-02T01:00:00.000Z', '2026-01-03T01:00:00.000Z']);
   });
 
   it('parses LDAP filters per RFC 4515', () => {

@@ -44,10 +44,13 @@ export function checkDn(dn: string): string | null {
   for (const rdn of rdns) {
     for (const ava of splitUnescaped(rdn, '+') ?? []) {
       const eq = ava.indexOf('=');
-      if (eq <= 0) return `not a distinguished name: "${rdn.trim()}" is not of the form attribute=value`;
+      if (eq <= 0)
+        return `not a distinguished name: "${rdn.trim()}" is not of the form attribute=value`;
       const type = ava.slice(0, eq).trim();
-      if (!attributeType.test(type)) return `not a distinguished name: "${type}" is not an attribute type`;
-      if (ava.slice(eq + 1).trim() === '') return `not a distinguished name: "${type}" has an empty value`;
+      if (!attributeType.test(type))
+        return `not a distinguished name: "${type}" is not an attribute type`;
+      if (ava.slice(eq + 1).trim() === '')
+        return `not a distinguished name: "${type}" has an empty value`;
     }
   }
   return null;
@@ -73,7 +76,8 @@ function splitUnescaped(text: string, separator: string): string[] | null {
   return parts;
 }
 
-const hostname = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const hostname =
+  /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 export function checkHost(host: string): string | null {

@@ -49,11 +49,18 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
   async function views(rows: GroupMappingsTable[]): Promise<GroupMappingView[]> {
     const groupIds = [...new Set(rows.map((r) => r.group_id))];
     const groups = new Map<string, string>();
-    if (groupIds.length > 0) for (const g of await db.selectFrom('groups').select(['id', 'name']).where('id', 'in', groupIds).execute()) groups.set(g.id, g.name);
+    if (groupIds.length > 0)
+      for (const g of await db
+        .selectFrom('groups')
+        .select(['id', 'name'])
+        .where('id', 'in', groupIds)
+        .execute())
+        groups.set(g.id, g.name);
     const targets = new Map<string, Target>();
     for (const type of ['role', 'organization', 'team'] as const) {
       const ids = rows.filter((r) => r.target_type === type).map((r) => r.target_id);
-      if (ids.length > 0) for (const [id, t] of await targetsById(db, type, ids)) targets.set(id, t);
+      if (ids.length > 0)
+        for (const [id, t] of await targetsById(db, type, ids)) targets.set(id, t);
     }
     return rows.map((r) => ({
       id: r.id,
@@ -67,22 +74,48 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
   }
 
   async function getRow(tenantId: string, id: string): Promise<GroupMappingsTable> {
-    const row = await db.selectFrom('group_mappings').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('group_mappings')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound('group mapping');
     return row;
   }
 
   return {
-    async list(tenantId: string, q: { limit: number; after?: string | undefined; directoryId?: string | undefined; groupId?: string | undefined }): Promise<Page<GroupMappingView>> {
-      let query = db.selectFrom('group_mappings').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').limit(q.limit + 1);
+    async list(
+      tenantId: string,
+      q: {
+        limit: number;
+        after?: string | undefined;
+        directoryId?: string | undefined;
+        groupId?: string | undefined;
+      },
+    ): Promise<Page<GroupMappingView>> {
+      let query = db
+        .selectFrom('group_mappings')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(q.limit + 1);
       if (q.directoryId) query = query.where('directory_id', '=', q.directoryId);
       if (q.groupId) query = query.where('group_id', '=', q.groupId);
       if (q.after) {
         const [c, id] = decodeCursor(q.after, 2) as [string, string];
-        query = query.where((eb) => eb.or([eb('created_at', '>', c), eb.and([eb('created_at', '=', c), eb('id', '>', id)])]));
+        query = query.where((eb) =>
+          eb.or([eb('created_at', '>', c), eb.and([eb('created_at', '=', c), eb('id', '>', id)])]),
+        );
       }
       const rows = await query.execute();
-      const page = toPage(rows, q.limit, (r) => [r.created_at, r.id], (r) => r);
+      const page = toPage(
+        rows,
+        q.limit,
+        (r) => [r.created_at, r.id],
+        (r) => r,
+      );
       return { data: await views(page.data), nextCursor: page.nextCursor };
     },
 
@@ -91,7 +124,11 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
     },
 
     /** Creates the mapping and grants its target to the group's current members (with events). */
-    async create(tenantId: string, actor: Actor, input: MappingCreateInput): Promise<{ mapping: GroupMappingView; granted: number }> {
+    async create(
+      tenantId: string,
+      actor: Actor,
+      input: MappingCreateInput,
+    ): Promise<{ mapping: GroupMappingView; granted: number }> {
       const group = await db
         .selectFrom('groups')
         .select(['id', 'directory_id'])
@@ -100,15 +137,35 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
         .executeTakeFirst();
       if (!group) throw notFound('group');
       if (group.directory_id !== input.directoryId) {
-        throw new AppError('validation_failed', 'groupId: the group does not belong to this directory', { details: [{ field: 'groupId', message: 'belongs to another directory' }] });
+        throw new AppError(
+          'validation_failed',
+          'groupId: the group does not belong to this directory',
+          { details: [{ field: 'groupId', message: 'belongs to another directory' }] },
+        );
       }
       if (input.organizationKey !== undefined && input.targetType !== 'team') {
-        throw new AppError('validation_failed', 'organizationKey: only teams belong to an organization', { details: [{ field: 'organizationKey', message: 'only for targetType team' }] });
+        throw new AppError(
+          'validation_failed',
+          'organizationKey: only teams belong to an organization',
+          { details: [{ field: 'organizationKey', message: 'only for targetType team' }] },
+        );
       }
       const at = now();
       return db.transaction().execute(async (trx) => {
-        const organization = input.organizationKey ? await ensureTarget(trx, tenantId, 'organization', { key: input.organizationKey }, at) : null;
-        const target = await ensureTarget(trx, tenantId, input.targetType, { key: input.targetKey, name: input.targetName, organizationId: organization?.id ?? null }, at);
+        const organization = input.organizationKey
+          ? await ensureTarget(trx, tenantId, 'organization', { key: input.organizationKey }, at)
+          : null;
+        const target = await ensureTarget(
+          trx,
+          tenantId,
+          input.targetType,
+          {
+            key: input.targetKey,
+            name: input.targetName,
+            organizationId: organization?.id ?? null,
+          },
+          at,
+        );
         const duplicate = await trx
           .selectFrom('group_mappings')
           .select('id')
@@ -116,11 +173,29 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
           .where('target_type', '=', input.targetType)
           .where('target_id', '=', target.id)
           .executeTakeFirst();
-        if (duplicate) throw new AppError('conflict', `this group already maps to ${input.targetType} "${input.targetKey}" (mapping ${duplicate.id})`, { details: { mappingId: duplicate.id } });
-        const row: GroupMappingsTable = { id: newId(), tenant_id: tenantId, directory_id: input.directoryId, group_id: group.id, target_type: input.targetType, target_id: target.id, created_at: at };
+        if (duplicate)
+          throw new AppError(
+            'conflict',
+            `this group already maps to ${input.targetType} "${input.targetKey}" (mapping ${duplicate.id})`,
+            { details: { mappingId: duplicate.id } },
+          );
+        const row: GroupMappingsTable = {
+          id: newId(),
+          tenant_id: tenantId,
+          directory_id: input.directoryId,
+          group_id: group.id,
+          target_type: input.targetType,
+          target_id: target.id,
+          created_at: at,
+        };
         await trx.insertInto('group_mappings').values(row).execute();
 
-        const ctx: GrantContext = { tenantId, directoryId: input.directoryId, actor: actor.name, at };
+        const ctx: GrantContext = {
+          tenantId,
+          directoryId: input.directoryId,
+          actor: actor.name,
+          at,
+        };
         let granted = 0;
         let after = '';
         for (;;) {
@@ -133,14 +208,41 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
             .limit(MEMBER_PAGE)
             .execute();
           if (members.length === 0) break;
-          const events = await editGrants(trx, ctx, members.map((m) => ({ userId: m.user_id, mapping: row })), []);
+          const events = await editGrants(
+            trx,
+            ctx,
+            members.map((m) => ({ userId: m.user_id, mapping: row })),
+            [],
+          );
           await appendEvents(trx, events);
           granted += members.length;
           after = members[members.length - 1]!.user_id;
         }
-        const groupName = (await trx.selectFrom('groups').select('name').where('id', '=', group.id).executeTakeFirstOrThrow()).name;
-        const mapping: GroupMappingView = { id: row.id, directoryId: row.directory_id, groupId: row.group_id, groupName, targetType: input.targetType, target, createdAt: row.created_at };
-        await writeAudit(trx, { tenantId, actor: actor.name, action: 'group_mapping.created', objectType: 'group_mapping', objectId: row.id, directoryId: input.directoryId, after: { ...mapping, membersGranted: granted } });
+        const groupName = (
+          await trx
+            .selectFrom('groups')
+            .select('name')
+            .where('id', '=', group.id)
+            .executeTakeFirstOrThrow()
+        ).name;
+        const mapping: GroupMappingView = {
+          id: row.id,
+          directoryId: row.directory_id,
+          groupId: row.group_id,
+          groupName,
+          targetType: input.targetType,
+          target,
+          createdAt: row.created_at,
+        };
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'group_mapping.created',
+          objectType: 'group_mapping',
+          objectId: row.id,
+          directoryId: input.directoryId,
+          after: { ...mapping, membersGranted: granted },
+        });
         return { mapping, granted };
       });
     },
@@ -150,7 +252,12 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
      * (a user keeps the target when another mapping, the default role or a manual grant
      * still gives it; revoked events otherwise); `false` keeps them as manual grants.
      */
-    async delete(tenantId: string, id: string, actor: Actor, options: { removeMembers: boolean }): Promise<{ revoked: number; kept: number }> {
+    async delete(
+      tenantId: string,
+      id: string,
+      actor: Actor,
+      options: { removeMembers: boolean },
+    ): Promise<{ revoked: number; kept: number }> {
       const row = await getRow(tenantId, id);
       const before = await this.get(tenantId, id);
       const at = now();
@@ -158,11 +265,27 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
         let revoked = 0;
         let kept = 0;
         if (options.removeMembers) {
-          const ctx: GrantContext = { tenantId, directoryId: row.directory_id, actor: actor.name, at };
+          const ctx: GrantContext = {
+            tenantId,
+            directoryId: row.directory_id,
+            actor: actor.name,
+            at,
+          };
           for (;;) {
-            const grants = await trx.selectFrom('grants').select('user_id').where('mapping_id', '=', id).orderBy('user_id').limit(MEMBER_PAGE).execute();
+            const grants = await trx
+              .selectFrom('grants')
+              .select('user_id')
+              .where('mapping_id', '=', id)
+              .orderBy('user_id')
+              .limit(MEMBER_PAGE)
+              .execute();
             if (grants.length === 0) break;
-            const events = await editGrants(trx, ctx, [], grants.map((g) => ({ userId: g.user_id, mapping: row })));
+            const events = await editGrants(
+              trx,
+              ctx,
+              [],
+              grants.map((g) => ({ userId: g.user_id, mapping: row })),
+            );
             await appendEvents(trx, events);
             revoked += events.length;
           }
@@ -184,7 +307,11 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
               ),
             )
             .execute();
-          const r = await trx.updateTable('grants').set({ source: 'manual', mapping_id: null }).where('mapping_id', '=', id).executeTakeFirst();
+          const r = await trx
+            .updateTable('grants')
+            .set({ source: 'manual', mapping_id: null })
+            .where('mapping_id', '=', id)
+            .executeTakeFirst();
           kept = Number(r.numUpdatedRows);
         }
         await trx.deleteFrom('group_mappings').where('id', '=', id).execute();
@@ -202,6 +329,5 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
       });
     },
   };
-
 }
 export type MappingsService = ReturnType<typeof createMappingsService>;

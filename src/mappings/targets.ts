@@ -9,7 +9,11 @@ type Db = Kysely<Database> | Transaction<Database>;
 export const targetTypes = ['role', 'organization', 'team'] as const;
 export type TargetType = (typeof targetTypes)[number];
 
-export const targetTables = { role: 'roles', organization: 'organizations', team: 'teams' } as const;
+export const targetTables = {
+  role: 'roles',
+  organization: 'organizations',
+  team: 'teams',
+} as const;
 
 export interface Target {
   id: string;
@@ -26,20 +30,47 @@ export async function ensureTarget(
   at: string,
 ): Promise<Target> {
   const table = targetTables[type];
-  const values = { id: newId(), tenant_id: tenantId, key: input.key, name: input.name ?? input.key, created_at: at };
+  const values = {
+    id: newId(),
+    tenant_id: tenantId,
+    key: input.key,
+    name: input.name ?? input.key,
+    created_at: at,
+  };
   if (table === 'teams') {
-    await trx.insertInto('teams').values({ ...values, organization_id: input.organizationId ?? null }).onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing()).execute();
+    await trx
+      .insertInto('teams')
+      .values({ ...values, organization_id: input.organizationId ?? null })
+      .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+      .execute();
   } else {
-    await trx.insertInto(table).values(values).onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing()).execute();
+    await trx
+      .insertInto(table)
+      .values(values)
+      .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+      .execute();
   }
-  return trx.selectFrom(table).select(['id', 'key', 'name']).where('tenant_id', '=', tenantId).where('key', '=', input.key).executeTakeFirstOrThrow();
+  return trx
+    .selectFrom(table)
+    .select(['id', 'key', 'name'])
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', input.key)
+    .executeTakeFirstOrThrow();
 }
 
 /** Targets by id, for event payloads and views. */
-export async function targetsById(db: Db, type: TargetType, ids: string[]): Promise<Map<string, Target>> {
+export async function targetsById(
+  db: Db,
+  type: TargetType,
+  ids: string[],
+): Promise<Map<string, Target>> {
   const out = new Map<string, Target>();
   for (const part of chunks([...new Set(ids)])) {
-    const rows = await db.selectFrom(targetTables[type]).select(['id', 'key', 'name']).where('id', 'in', part).execute();
+    const rows = await db
+      .selectFrom(targetTables[type])
+      .select(['id', 'key', 'name'])
+      .where('id', 'in', part)
+      .execute();
     for (const r of rows) out.set(r.id, r);
   }
   return out;

@@ -21,9 +21,15 @@ export const PURGE_ACTOR = 'system:retention';
  * deadline is untouched (its suspended_at is cleared). Call it periodically (the
  * scheduler does, e.g. hourly); it is idempotent and safe on several workers at once.
  */
-export async function purgeSuspendedUsers(db: Kysely<Database>, now: Date = new Date()): Promise<PurgeReport> {
+export async function purgeSuspendedUsers(
+  db: Kysely<Database>,
+  now: Date = new Date(),
+): Promise<PurgeReport> {
   const report: PurgeReport = { directoriesChecked: 0, usersDeleted: 0 };
-  const directories = await db.selectFrom('directories').select(['id', 'tenant_id', 'settings']).execute();
+  const directories = await db
+    .selectFrom('directories')
+    .select(['id', 'tenant_id', 'settings'])
+    .execute();
   for (const d of directories) {
     const days = parseJson<Record<string, unknown>>(d.settings, {}).purgeAfterDays;
     if (typeof days !== 'number' || days <= 0) continue;
@@ -43,7 +49,12 @@ export async function purgeSuspendedUsers(db: Kysely<Database>, now: Date = new 
           .execute();
         if (rows.length === 0) return 0;
         const ids = rows.map((r) => r.id);
-        const gone = await trx.deleteFrom('users').where('id', 'in', ids).where('status', '=', 'suspended').returning('id').execute();
+        const gone = await trx
+          .deleteFrom('users')
+          .where('id', 'in', ids)
+          .where('status', '=', 'suspended')
+          .returning('id')
+          .execute();
         const goneIds = new Set(gone.map((g) => g.id));
         const purged = rows.filter((r) => goneIds.has(r.id));
         await appendEvents(
@@ -54,7 +65,11 @@ export async function purgeSuspendedUsers(db: Kysely<Database>, now: Date = new 
             type: 'user.deleted' as const,
             objectType: 'user',
             objectId: r.id,
-            data: { ...userView(toUserTarget(r), r.directory_id), reason: 'retention', suspendedAt: r.suspended_at },
+            data: {
+              ...userView(toUserTarget(r), r.directory_id),
+              reason: 'retention',
+              suspendedAt: r.suspended_at,
+            },
             actor: PURGE_ACTOR,
           })),
         );

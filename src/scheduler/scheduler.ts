@@ -18,7 +18,10 @@ export interface SchedulerOptions {
  * a job per (directory, scheduled time) is unique in the database, and `next_run_at`
  * advances by compare-and-set, so each scheduled run is enqueued once.
  */
-export function createScheduler(deps: { db: Kysely<Database>; jobs: JobsRepository; logger: Logger; onEnqueued?: () => void }, options: SchedulerOptions = {}) {
+export function createScheduler(
+  deps: { db: Kysely<Database>; jobs: JobsRepository; logger: Logger; onEnqueued?: () => void },
+  options: SchedulerOptions = {},
+) {
   const clock = options.clock ?? (() => new Date());
   const tickMs = options.tickMs ?? 15_000;
   let timer: NodeJS.Timeout | null = null;
@@ -49,9 +52,18 @@ export function createScheduler(deps: { db: Kysely<Database>; jobs: JobsReposito
         .where('enabled', '=', 1)
         .executeTakeFirst();
       if (Number(advanced.numUpdatedRows) === 0) continue; // another process took this slot
-      const result = await deps.jobs.enqueue({ tenantId: d.tenant_id, directoryId: d.id, trigger: 'schedule', scheduledFor: d.next_run_at });
+      const result = await deps.jobs.enqueue({
+        tenantId: d.tenant_id,
+        directoryId: d.id,
+        trigger: 'schedule',
+        scheduledFor: d.next_run_at,
+      });
       if (result?.created) enqueued++;
-      else deps.logger.info({ directoryId: d.id, slot: d.next_run_at }, 'scheduled run skipped: a job of this directory is already queued or running');
+      else
+        deps.logger.info(
+          { directoryId: d.id, slot: d.next_run_at },
+          'scheduled run skipped: a job of this directory is already queued or running',
+        );
     }
     if (enqueued > 0) deps.onEnqueued?.();
     try {

@@ -20,10 +20,14 @@ export interface WorkerOptions {
  * a running job whose lease lapsed (its worker died) is taken over by exactly one
  * worker and retried from scratch, or failed after its last attempt.
  */
-export function createWorker(deps: RunnerDeps & { jobs: JobsRepository; logger: Logger }, options: WorkerOptions = {}) {
+export function createWorker(
+  deps: RunnerDeps & { jobs: JobsRepository; logger: Logger },
+  options: WorkerOptions = {},
+) {
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1000;
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const workerId =
+    options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const shutdown = new AbortController();
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
@@ -31,15 +35,37 @@ export function createWorker(deps: RunnerDeps & { jobs: JobsRepository; logger: 
 
   async function recoverLapsed(): Promise<void> {
     for (const job of await deps.jobs.expiredLeases()) {
-      const owner = (await deps.db.selectFrom('sync_jobs').select('lease_owner').where('id', '=', job.id).where('status', '=', 'running').executeTakeFirst())?.lease_owner;
+      const owner = (
+        await deps.db
+          .selectFrom('sync_jobs')
+          .select('lease_owner')
+          .where('id', '=', job.id)
+          .where('status', '=', 'running')
+          .executeTakeFirst()
+      )?.lease_owner;
       if (owner === undefined) continue; // finished meanwhile
       if (!(await deps.jobs.stealLease(job.id, owner, workerId, leaseMs))) continue;
       if (job.attempt < job.maxAttempts) {
-        await deps.jobs.requeue(job.id, workerId, now(), { code: 'worker_lost', message: 'the worker running this job stopped responding; retrying' }, true);
+        await deps.jobs.requeue(
+          job.id,
+          workerId,
+          now(),
+          {
+            code: 'worker_lost',
+            message: 'the worker running this job stopped responding; retrying',
+          },
+          true,
+        );
         deps.logger.warn({ jobId: job.id, lostWorker: owner }, 'lease lapsed; job re-queued');
       } else {
         await deps.db.transaction().execute((trx) =>
-          deps.jobs.finish(trx, job.id, workerId, { status: 'failed', error: { code: 'worker_lost', message: 'the worker running this job stopped responding, and no attempts are left' } }),
+          deps.jobs.finish(trx, job.id, workerId, {
+            status: 'failed',
+            error: {
+              code: 'worker_lost',
+              message: 'the worker running this job stopped responding, and no attempts are left',
+            },
+          }),
         );
         deps.logger.warn({ jobId: job.id }, 'lease lapsed on the last attempt; job failed');
       }
@@ -49,7 +75,11 @@ export function createWorker(deps: RunnerDeps & { jobs: JobsRepository; logger: 
   /** Claims and runs one due job; false when the queue had none. */
   async function runOnce(): Promise<boolean> {
     await recoverLapsed();
-    const job = await deps.jobs.claimNext(workerId, leaseMs, options.onlyJobId ? { jobId: options.onlyJobId } : undefined);
+    const job = await deps.jobs.claimNext(
+      workerId,
+      leaseMs,
+      options.onlyJobId ? { jobId: options.onlyJobId } : undefined,
+    );
     if (!job) return false;
     current = runSyncJob(deps, job, { workerId, leaseMs, shutdown: shutdown.signal });
     try {

@@ -476,11 +476,11 @@ export function createScimService(deps: {
     }
     const changes: Change[] = [];
     changes.push({
-        kind: 'user',
-        action: plan.action,
-        target: plan.target,
-        fields: plan.fields,
-      } satisfies UserChange);
+      kind: 'user',
+      action: plan.action,
+      target: plan.target,
+      fields: plan.fields,
+    } satisfies UserChange);
     changes.push(...(await conflictChanges(trx, plan)));
     if (changes.length === 0) return existing as UsersTable;
     await applyChanges(trx, applyContext(ctx, at), changes);

@@ -52,7 +52,13 @@ export function createSecretBox(keys: Buffer[]): SecretBox {
       const cipher = createCipheriv('aes-256-gcm', current, iv);
       const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return ['v1', currentKeyId, iv.toString('base64url'), tag.toString('base64url'), data.toString('base64url')].join('.');
+      return [
+        'v1',
+        currentKeyId,
+        iv.toString('base64url'),
+        tag.toString('base64url'),
+        data.toString('base64url'),
+      ].join('.');
     },
     open(sealed) {
       const [version, kid, iv, tag, data] = sealed.split('.');
@@ -61,11 +67,16 @@ export function createSecretBox(keys: Buffer[]): SecretBox {
       }
       const key = ring.get(kid);
       if (!key) {
-        throw new SecretKeyError(`stored secret was sealed with key ${kid}, which is not configured (DIRSYNC_SECRET_KEY)`);
+        throw new SecretKeyError(
+          `stored secret was sealed with key ${kid}, which is not configured (DIRSYNC_SECRET_KEY)`,
+        );
       }
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(Buffer.from(data, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
     },
   };
 }

@@ -34,6 +34,9 @@ export async function writeAudit(db: Db, entries: AuditEntry | AuditEntry[]): Pr
     created_at: at,
   }));
   for (let i = 0; i < rows.length; i += 500) {
-    await db.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
+    await db
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + 500))
+      .execute();
   }
 }

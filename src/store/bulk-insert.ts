@@ -18,12 +18,19 @@ function styleOf(db: AnyDb): 'question' | 'dollar' {
   return isPostgres(db) ? 'dollar' : 'question';
 }
 
-function textFor(style: 'question' | 'dollar', table: string, columns: readonly string[], rows: number, conflict: string): string {
+function textFor(
+  style: 'question' | 'dollar',
+  table: string,
+  columns: readonly string[],
+  rows: number,
+  conflict: string,
+): string {
   const key = `${style}|${table}|${columns.join(',')}|${rows}|${conflict}`;
   let text = statementText.get(key);
   if (!text) {
     let n = 0;
-    const tuple = () => `(${columns.map(() => (style === 'question' ? '?' : `$${++n}`)).join(', ')})`;
+    const tuple = () =>
+      `(${columns.map(() => (style === 'question' ? '?' : `$${++n}`)).join(', ')})`;
     const tuples = Array.from({ length: rows }, tuple).join(', ');
     text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples}${conflict ? ` ${conflict}` : ''}`;
     if (statementText.size > 1000) statementText.clear();
@@ -36,7 +43,13 @@ function textFor(style: 'question' | 'dollar', table: string, columns: readonly 
  * Inserts rows (all with the same keys, in `columns` order) in batches sized to stay
  * below both engines' parameter limits. `conflict` is an `on conflict …` clause.
  */
-export async function bulkInsert<R extends object>(db: AnyDb, table: string, columns: readonly (keyof R & string)[], rows: readonly R[], conflict = ''): Promise<void> {
+export async function bulkInsert<R extends object>(
+  db: AnyDb,
+  table: string,
+  columns: readonly (keyof R & string)[],
+  rows: readonly R[],
+  conflict = '',
+): Promise<void> {
   if (rows.length === 0) return;
   const style = styleOf(db);
   // ~8k parameters: big enough to amortise a statement, small enough that the few
@@ -46,7 +59,10 @@ export async function bulkInsert<R extends object>(db: AnyDb, table: string, col
     const batch = rows.slice(start, start + perBatch);
     const params: unknown[] = new Array(batch.length * columns.length);
     let p = 0;
-    for (const row of batch) for (const c of columns) params[p++] = (row as Record<string, unknown>)[c];
-    await db.executeQuery(CompiledQuery.raw(textFor(style, table, columns, batch.length, conflict), params));
+    for (const row of batch)
+      for (const c of columns) params[p++] = (row as Record<string, unknown>)[c];
+    await db.executeQuery(
+      CompiledQuery.raw(textFor(style, table, columns, batch.length, conflict), params),
+    );
   }
 }

@@ -32,7 +32,9 @@ export function openStore(databaseUrl: string): Store {
     // 16 MiB page cache: index pages of a 100k-user directory stay hot during a sync.
     sqlite.pragma('cache_size = -16000');
     sqlite.pragma('temp_store = memory');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    });
     return { db, dialect: 'sqlite', destroy: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });

@@ -87,7 +87,11 @@ export function createDirectoriesRepository(db: Kysely<Database>) {
     },
 
     async getById(id: string): Promise<Directory | null> {
-      const row = await db.selectFrom('directories').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('directories')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row ? toDirectory(row) : null;
     },
 
@@ -122,7 +126,15 @@ export function createDirectoriesRepository(db: Kysely<Database>) {
       const r = toDirectoryRow(d);
       await trx
         .updateTable('directories')
-        .set({ name: r.name, enabled: r.enabled, settings: r.settings, secrets: r.secrets, sync_schedule: r.sync_schedule, next_run_at: r.next_run_at, updated_at: r.updated_at })
+        .set({
+          name: r.name,
+          enabled: r.enabled,
+          settings: r.settings,
+          secrets: r.secrets,
+          sync_schedule: r.sync_schedule,
+          next_run_at: r.next_run_at,
+          updated_at: r.updated_at,
+        })
         .where('id', '=', r.id)
         .where('tenant_id', '=', r.tenant_id)
         .execute();
@@ -130,15 +142,27 @@ export function createDirectoriesRepository(db: Kysely<Database>) {
 
     /** Forgets the incremental cursor: the next run reads the whole scope. */
     async resetCursor(id: string, trx: Db = db): Promise<void> {
-      await trx.updateTable('directories').set({ sync_cursor: null, last_full_sync_at: null }).where('id', '=', id).execute();
+      await trx
+        .updateTable('directories')
+        .set({ sync_cursor: null, last_full_sync_at: null })
+        .where('id', '=', id)
+        .execute();
     },
 
     async recordTest(id: string, at: string, error: string | null): Promise<void> {
-      await db.updateTable('directories').set({ last_test_at: at, last_test_error: error }).where('id', '=', id).execute();
+      await db
+        .updateTable('directories')
+        .set({ last_test_at: at, last_test_error: error })
+        .where('id', '=', id)
+        .execute();
     },
 
     async delete(tenantId: string, id: string, trx: Db = db): Promise<boolean> {
-      const r = await trx.deleteFrom('directories').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      const r = await trx
+        .deleteFrom('directories')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
   };

@@ -5,7 +5,14 @@ import { newId } from '../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import type { JobCounts } from '../sync/changes.js';
 
-export const jobStatuses = ['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
+export const jobStatuses = [
+  'queued',
+  'running',
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'cancelled',
+] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 export const jobTriggers = ['manual', 'schedule', 'api', 'scim'] as const;
 export type JobTrigger = (typeof jobTriggers)[number];
@@ -130,7 +137,12 @@ export interface EnqueueInput {
  */
 export function createJobsRepository(db: Kysely<Database>, dialect: DialectName) {
   async function activeJob(directoryId: string): Promise<Job | null> {
-    const row = await db.selectFrom('sync_jobs').selectAll().where('directory_id', '=', directoryId).where('status', 'in', ACTIVE).executeTakeFirst();
+    const row = await db
+      .selectFrom('sync_jobs')
+      .selectAll()
+      .where('directory_id', '=', directoryId)
+      .where('status', 'in', ACTIVE)
+      .executeTakeFirst();
     return row ? toJob(row) : null;
   }
 
@@ -180,7 +192,12 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
         completed_at: null,
       };
       for (let attempt = 0; attempt < 3; attempt++) {
-        const inserted = await db.insertInto('sync_jobs').values(row).onConflict((oc) => oc.doNothing()).returningAll().executeTakeFirst();
+        const inserted = await db
+          .insertInto('sync_jobs')
+          .values(row)
+          .onConflict((oc) => oc.doNothing())
+          .returningAll()
+          .executeTakeFirst();
         if (inserted) return { job: toJob(inserted), created: true };
         const active = await activeJob(input.directoryId);
         if (active) return { job: active, created: false };
@@ -194,7 +211,11 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
      * PostgreSQL so workers never wait on each other; SQLite serialises writers, so
      * the same UPDATE … RETURNING is atomic there without it.
      */
-    async claimNext(workerId: string, leaseMs: number, only?: { jobId: string }): Promise<Job | null> {
+    async claimNext(
+      workerId: string,
+      leaseMs: number,
+      only?: { jobId: string },
+    ): Promise<Job | null> {
       const at = now();
       const row = await db
         .updateTable('sync_jobs')
@@ -225,7 +246,11 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
     },
 
     /** Extends the lease; false when this worker no longer owns the job. */
-    async heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<{ owned: boolean; cancelRequested: boolean }> {
+    async heartbeat(
+      jobId: string,
+      workerId: string,
+      leaseMs: number,
+    ): Promise<{ owned: boolean; cancelRequested: boolean }> {
       const row = await db
         .updateTable('sync_jobs')
         .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
@@ -238,7 +263,11 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
     },
 
     async setProgress(jobId: string, progress: JobProgress, recordsRead: number): Promise<void> {
-      await db.updateTable('sync_jobs').set({ progress: JSON.stringify(progress), records_read: recordsRead }).where('id', '=', jobId).execute();
+      await db
+        .updateTable('sync_jobs')
+        .set({ progress: JSON.stringify(progress), records_read: recordsRead })
+        .where('id', '=', jobId)
+        .execute();
     },
 
     async setMode(jobId: string, mode: 'full' | 'delta'): Promise<void> {
@@ -250,7 +279,14 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       trx: Db,
       jobId: string,
       owner: string | null,
-      result: { status: JobStatus; counts?: JobCounts; errors?: RecordErrorView[]; error?: { code: string; message: string } | null; progress?: JobProgress; recordsRead?: number },
+      result: {
+        status: JobStatus;
+        counts?: JobCounts;
+        errors?: RecordErrorView[];
+        error?: { code: string; message: string } | null;
+        progress?: JobProgress;
+        recordsRead?: number;
+      },
     ): Promise<boolean> {
       let q = trx
         .updateTable('sync_jobs')
@@ -274,7 +310,13 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
     },
 
     /** Gives a job back to the queue (retry with backoff, or release on shutdown). */
-    async requeue(jobId: string, owner: string, runAfter: string, error: { code: string; message: string } | null, countAttempt: boolean): Promise<void> {
+    async requeue(
+      jobId: string,
+      owner: string,
+      runAfter: string,
+      error: { code: string; message: string } | null,
+      countAttempt: boolean,
+    ): Promise<void> {
       await db
         .updateTable('sync_jobs')
         .set((eb) => ({
@@ -294,61 +336,112 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
 
     /** Running jobs whose lease lapsed (their worker died): ids to retry or fail. */
     async expiredLeases(): Promise<Job[]> {
-      const rows = await db.selectFrom('sync_jobs').selectAll().where('status', '=', 'running').where('lease_expires_at', '<', now()).execute();
+      const rows = await db
+        .selectFrom('sync_jobs')
+        .selectAll()
+        .where('status', '=', 'running')
+        .where('lease_expires_at', '<', now())
+        .execute();
       return rows.map(toJob);
     },
 
     /** Takes over a lapsed lease so exactly one recoverer handles it. */
-    async stealLease(jobId: string, staleOwner: string | null, workerId: string, leaseMs: number): Promise<boolean> {
+    async stealLease(
+      jobId: string,
+      staleOwner: string | null,
+      workerId: string,
+      leaseMs: number,
+    ): Promise<boolean> {
       let q = db
         .updateTable('sync_jobs')
-        .set({ lease_owner: workerId, lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+        .set({
+          lease_owner: workerId,
+          lease_expires_at: new Date(Date.now() + leaseMs).toISOString(),
+        })
         .where('id', '=', jobId)
         .where('status', '=', 'running')
         .where('lease_expires_at', '<', now());
-      q = staleOwner === null ? q.where('lease_owner', 'is', null) : q.where('lease_owner', '=', staleOwner);
+      q =
+        staleOwner === null
+          ? q.where('lease_owner', 'is', null)
+          : q.where('lease_owner', '=', staleOwner);
       const r = await q.executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
 
     /** Queued jobs (due or waiting for a retry): the queue depth on /metrics. */
     async queueDepth(): Promise<number> {
-      const r = await db.selectFrom('sync_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('sync_jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'queued')
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
 
     /** Jobs per directory and status over the whole history (metrics, collected on scrape). */
-    async countByDirectoryAndStatus(): Promise<{ directoryId: string; status: JobStatus; n: number }[]> {
+    async countByDirectoryAndStatus(): Promise<
+      { directoryId: string; status: JobStatus; n: number }[]
+    > {
       const rows = await db
         .selectFrom('sync_jobs')
         .select((eb) => ['directory_id', 'status', eb.fn.countAll<number>().as('n')])
         .groupBy(['directory_id', 'status'])
         .execute();
-      return rows.map((r) => ({ directoryId: r.directory_id, status: r.status as JobStatus, n: Number(r.n) }));
+      return rows.map((r) => ({
+        directoryId: r.directory_id,
+        status: r.status as JobStatus,
+        n: Number(r.n),
+      }));
     },
 
     async requestCancel(jobId: string): Promise<void> {
-      await db.updateTable('sync_jobs').set({ cancel_requested: 1 }).where('id', '=', jobId).where('status', '=', 'running').execute();
       await db
         .updateTable('sync_jobs')
-        .set({ status: 'cancelled', completed_at: now(), error_code: 'cancelled', error_message: 'cancelled before it started' })
+        .set({ cancel_requested: 1 })
+        .where('id', '=', jobId)
+        .where('status', '=', 'running')
+        .execute();
+      await db
+        .updateTable('sync_jobs')
+        .set({
+          status: 'cancelled',
+          completed_at: now(),
+          error_code: 'cancelled',
+          error_message: 'cancelled before it started',
+        })
         .where('id', '=', jobId)
         .where('status', '=', 'queued')
         .execute();
     },
 
     async get(tenantId: string, directoryId: string, jobId: string): Promise<Job | null> {
-      const row = await db.selectFrom('sync_jobs').selectAll().where('tenant_id', '=', tenantId).where('directory_id', '=', directoryId).where('id', '=', jobId).executeTakeFirst();
+      const row = await db
+        .selectFrom('sync_jobs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('directory_id', '=', directoryId)
+        .where('id', '=', jobId)
+        .executeTakeFirst();
       return row ? toJob(row) : null;
     },
 
     async getById(jobId: string): Promise<Job | null> {
-      const row = await db.selectFrom('sync_jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+      const row = await db
+        .selectFrom('sync_jobs')
+        .selectAll()
+        .where('id', '=', jobId)
+        .executeTakeFirst();
       return row ? toJob(row) : null;
     },
 
     /** Newest first. */
-    async list(tenantId: string, directoryId: string, limit: number, after?: string): Promise<Page<Job>> {
+    async list(
+      tenantId: string,
+      directoryId: string,
+      limit: number,
+      after?: string,
+    ): Promise<Page<Job>> {
       let q = db
         .selectFrom('sync_jobs')
         .selectAll()
@@ -359,7 +452,12 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
         .limit(limit + 1);
       if (after) {
         const [createdAt, id] = decodeCursor(after, 2) as [string, string];
-        q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+        q = q.where((eb) =>
+          eb.or([
+            eb('created_at', '<', createdAt),
+            eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+          ]),
+        );
       }
       return toPage(await q.execute(), limit, (r) => [r.created_at, r.id], toJob);
     },

@@ -19,11 +19,20 @@ export function createTenantsRepository(db: Kysely<Database>) {
       return toTenant(row);
     },
     async get(id: string): Promise<Tenant | null> {
-      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('tenants')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row ? toTenant(row) : null;
     },
     async list(): Promise<Tenant[]> {
-      const rows = await db.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id').execute();
+      const rows = await db
+        .selectFrom('tenants')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rows.map(toTenant);
     },
     /** The oldest tenant: where an instance admin token acts without X-Tenant-ID. */

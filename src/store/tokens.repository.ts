@@ -64,17 +64,33 @@ export function createTokensRepository(db: Kysely<Database>) {
     },
 
     async touch(id: string): Promise<void> {
-      await db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', id).execute();
+      await db
+        .updateTable('api_tokens')
+        .set({ last_used_at: now() })
+        .where('id', '=', id)
+        .execute();
     },
 
     async list(tenantId: string | null | undefined): Promise<ApiToken[]> {
-      let q = db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
-      if (tenantId !== undefined) q = tenantId === null ? q.where('tenant_id', 'is', null) : q.where('tenant_id', '=', tenantId);
+      let q = db
+        .selectFrom('api_tokens')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc');
+      if (tenantId !== undefined)
+        q =
+          tenantId === null
+            ? q.where('tenant_id', 'is', null)
+            : q.where('tenant_id', '=', tenantId);
       return (await q.execute()).map(toToken);
     },
 
     async get(id: string): Promise<ApiToken | null> {
-      const row = await db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('api_tokens')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row ? toToken(row) : null;
     },
 
@@ -89,7 +105,10 @@ export function createTokensRepository(db: Kysely<Database>) {
     },
 
     async count(): Promise<number> {
-      const row = await db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('api_tokens')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

@@ -36,7 +36,11 @@ export function toUserTarget(r: UsersTable): UserTarget {
   };
 }
 
-export function toUserRow(t: UserTarget, scope: { tenantId: string; directoryId: string }, at: string): UsersTable {
+export function toUserRow(
+  t: UserTarget,
+  scope: { tenantId: string; directoryId: string },
+  at: string,
+): UsersTable {
   return {
     id: t.id,
     tenant_id: scope.tenantId,
@@ -75,32 +79,59 @@ export function toGroupTarget(r: GroupsTable): GroupTarget {
 }
 
 /** Source digest and status of stored users by external id: the cheap first comparison. */
-export async function userDigests(db: Db, directoryId: string, externalIds: string[]): Promise<Map<string, { hash: string | null; status: string }>> {
+export async function userDigests(
+  db: Db,
+  directoryId: string,
+  externalIds: string[],
+): Promise<Map<string, { hash: string | null; status: string }>> {
   const out = new Map<string, { hash: string | null; status: string }>();
   for (const part of chunks(externalIds)) {
     if (part.length === 0) continue;
-    const rows = await db.selectFrom('users').select(['external_id', 'source_hash', 'status']).where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    const rows = await db
+      .selectFrom('users')
+      .select(['external_id', 'source_hash', 'status'])
+      .where('directory_id', '=', directoryId)
+      .where('external_id', 'in', part)
+      .execute();
     for (const r of rows) out.set(r.external_id, { hash: r.source_hash, status: r.status });
   }
   return out;
 }
 
 /** Stored users of a directory by external id, in one statement per batch. */
-export async function usersByExternalId(db: Db, directoryId: string, externalIds: string[]): Promise<Map<string, UserTarget>> {
+export async function usersByExternalId(
+  db: Db,
+  directoryId: string,
+  externalIds: string[],
+): Promise<Map<string, UserTarget>> {
   const out = new Map<string, UserTarget>();
   for (const part of chunks(externalIds)) {
     if (part.length === 0) continue;
-    const rows = await db.selectFrom('users').selectAll().where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    const rows = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('directory_id', '=', directoryId)
+      .where('external_id', 'in', part)
+      .execute();
     for (const r of rows) out.set(r.external_id, toUserTarget(r));
   }
   return out;
 }
 
-export async function groupsByExternalId(db: Db, directoryId: string, externalIds: string[]): Promise<Map<string, GroupTarget>> {
+export async function groupsByExternalId(
+  db: Db,
+  directoryId: string,
+  externalIds: string[],
+): Promise<Map<string, GroupTarget>> {
   const out = new Map<string, GroupTarget>();
   for (const part of chunks(externalIds)) {
     if (part.length === 0) continue;
-    const rows = await db.selectFrom('groups').selectAll().where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    const rows = await db
+      .selectFrom('groups')
+      .selectAll()
+      .where('directory_id', '=', directoryId)
+      .where('external_id', 'in', part)
+      .execute();
     for (const r of rows) out.set(r.external_id, toGroupTarget(r));
   }
   return out;
@@ -108,19 +139,67 @@ export async function groupsByExternalId(db: Db, directoryId: string, externalId
 
 /** Writes full user states: inserts new ids, updates existing ones, in one statement per batch. */
 const userColumns = [
-  'id', 'tenant_id', 'directory_id', 'external_id', 'username', 'first_name', 'last_name', 'email', 'phone', 'display_name',
-  'status', 'email_verified', 'custom', 'extra', 'local_edits', 'source_hash', 'source_dn', 'suspended_at', 'created_at', 'updated_at', 'version',
+  'id',
+  'tenant_id',
+  'directory_id',
+  'external_id',
+  'username',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'display_name',
+  'status',
+  'email_verified',
+  'custom',
+  'extra',
+  'local_edits',
+  'source_hash',
+  'source_dn',
+  'suspended_at',
+  'created_at',
+  'updated_at',
+  'version',
 ] as const satisfies readonly (keyof UsersTable)[];
 const userUpdatable = [
-  'username', 'first_name', 'last_name', 'email', 'phone', 'display_name', 'status', 'custom', 'extra', 'local_edits', 'source_hash', 'source_dn', 'suspended_at', 'updated_at',
+  'username',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'display_name',
+  'status',
+  'custom',
+  'extra',
+  'local_edits',
+  'source_hash',
+  'source_dn',
+  'suspended_at',
+  'updated_at',
 ] as const;
 const userUpsert = `on conflict ("id") do update set ${userUpdatable.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, "version" = "users"."version" + 1`;
 
-export async function upsertUsers(db: Db, targets: UserTarget[], scope: { tenantId: string; directoryId: string }, at: string): Promise<void> {
-  await bulkInsert<UsersTable>(db, 'users', userColumns, targets.map((t) => toUserRow(t, scope, at)), userUpsert);
+export async function upsertUsers(
+  db: Db,
+  targets: UserTarget[],
+  scope: { tenantId: string; directoryId: string },
+  at: string,
+): Promise<void> {
+  await bulkInsert<UsersTable>(
+    db,
+    'users',
+    userColumns,
+    targets.map((t) => toUserRow(t, scope, at)),
+    userUpsert,
+  );
 }
 
-export async function upsertGroups(db: Db, targets: GroupTarget[], scope: { tenantId: string; directoryId: string }, at: string): Promise<void> {
+export async function upsertGroups(
+  db: Db,
+  targets: GroupTarget[],
+  scope: { tenantId: string; directoryId: string },
+  at: string,
+): Promise<void> {
   for (const part of chunks(targets, 200)) {
     await db
       .insertInto('groups')
@@ -174,5 +253,11 @@ export function userView(t: UserTarget, directoryId: string) {
 }
 
 export function groupView(g: GroupTarget, directoryId: string) {
-  return { id: g.id, directoryId, externalId: g.externalId, name: g.name, description: g.description };
+  return {
+    id: g.id,
+    directoryId,
+    externalId: g.externalId,
+    name: g.name,
+    description: g.description,
+  };
 }

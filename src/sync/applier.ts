@@ -1,6 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { chunks, groupView, upsertGroups, upsertUsers, userView } from '../store/users.repository.js';
+import {
+  chunks,
+  groupView,
+  upsertGroups,
+  upsertUsers,
+  userView,
+} from '../store/users.repository.js';
 import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import { newId } from '../lib/ids.js';
@@ -31,20 +37,43 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
 
   const users = changes.filter((c): c is Extract<Change, { kind: 'user' }> => c.kind === 'user');
   if (users.length > 0) {
-    await upsertUsers(trx, users.map((c) => c.target), scope, ctx.at);
+    await upsertUsers(
+      trx,
+      users.map((c) => c.target),
+      scope,
+      ctx.at,
+    );
     const created = users.filter((c) => c.action === 'created').map((c) => c.target.id);
     const roleKey = ctx.defaultRole;
     if (created.length > 0 && roleKey) await grantDefaultRole(trx, ctx, created, roleKey);
     for (const c of users) {
       if (c.action === 'refreshed') continue;
-      const data = { ...userView(c.target, ctx.directoryId), ...(c.action === 'created' && roleKey ? { roles: [roleKey] } : {}) };
-      const type = c.action === 'created' ? 'user.created' : c.action === 'updated' ? 'user.updated' : c.action === 'suspended' ? 'user.suspended' : 'user.reactivated';
+      const data = {
+        ...userView(c.target, ctx.directoryId),
+        ...(c.action === 'created' && roleKey ? { roles: [roleKey] } : {}),
+      };
+      const type =
+        c.action === 'created'
+          ? 'user.created'
+          : c.action === 'updated'
+            ? 'user.updated'
+            : c.action === 'suspended'
+              ? 'user.suspended'
+              : 'user.reactivated';
       const changed = Object.keys(c.fields).filter((f) => f !== 'reason');
-      event({ type, objectType: 'user', objectId: c.target.id, data, ...(c.action === 'created' ? {} : { changedFields: changed }) });
+      event({
+        type,
+        objectType: 'user',
+        objectId: c.target.id,
+        data,
+        ...(c.action === 'created' ? {} : { changedFields: changed }),
+      });
     }
   }
 
-  const conflicts = changes.filter((c): c is Extract<Change, { kind: 'conflict' }> => c.kind === 'conflict');
+  const conflicts = changes.filter(
+    (c): c is Extract<Change, { kind: 'conflict' }> => c.kind === 'conflict',
+  );
   for (const part of chunks(conflicts)) {
     const rows = part.map((c) => ({
       id: newId(),
@@ -61,21 +90,50 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
       resolved_at: null,
     }));
     // A newer source value replaces the open conflict of the same field.
-    await trx.deleteFrom('conflicts').where('status', '=', 'open').where((eb) => eb.or(part.map((c) => eb.and([eb('user_id', '=', c.userId), eb('field', '=', c.field)])))).execute();
+    await trx
+      .deleteFrom('conflicts')
+      .where('status', '=', 'open')
+      .where((eb) =>
+        eb.or(part.map((c) => eb.and([eb('user_id', '=', c.userId), eb('field', '=', c.field)]))),
+      )
+      .execute();
     await trx.insertInto('conflicts').values(rows).execute();
     for (const [i, c] of part.entries()) {
-      event({ type: 'conflict.detected', objectType: 'conflict', objectId: rows[i]!.id, data: { id: rows[i]!.id, userId: c.userId, field: c.field, localValue: c.localValue, sourceValue: c.sourceValue } });
+      event({
+        type: 'conflict.detected',
+        objectType: 'conflict',
+        objectId: rows[i]!.id,
+        data: {
+          id: rows[i]!.id,
+          userId: c.userId,
+          field: c.field,
+          localValue: c.localValue,
+          sourceValue: c.sourceValue,
+        },
+      });
     }
   }
 
   const groups = changes.filter((c): c is Extract<Change, { kind: 'group' }> => c.kind === 'group');
   const upserted = groups.filter((c) => c.action !== 'deleted');
-  if (upserted.length > 0) await upsertGroups(trx, upserted.map((c) => c.target), scope, ctx.at);
+  if (upserted.length > 0)
+    await upsertGroups(
+      trx,
+      upserted.map((c) => c.target),
+      scope,
+      ctx.at,
+    );
   const deleted = groups.filter((c) => c.action === 'deleted').map((c) => c.target.id);
-  for (const part of chunks(deleted)) await trx.deleteFrom('groups').where('id', 'in', part).execute();
+  for (const part of chunks(deleted))
+    await trx.deleteFrom('groups').where('id', 'in', part).execute();
   for (const c of groups) {
     event({
-      type: c.action === 'created' ? 'group.created' : c.action === 'updated' ? 'group.updated' : 'group.deleted',
+      type:
+        c.action === 'created'
+          ? 'group.created'
+          : c.action === 'updated'
+            ? 'group.updated'
+            : 'group.deleted',
       objectType: 'group',
       objectId: c.target.id,
       data: groupView(c.target, ctx.directoryId),
@@ -83,25 +141,49 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
     });
   }
 
-  const memberships = changes.filter((c): c is Extract<Change, { kind: 'membership' }> => c.kind === 'membership');
-  const nesting = changes.filter((c): c is Extract<Change, { kind: 'nesting' }> => c.kind === 'nesting');
-  const membershipDelta: { added: MembershipRef[]; removed: MembershipRef[] } = { added: [], removed: [] };
+  const memberships = changes.filter(
+    (c): c is Extract<Change, { kind: 'membership' }> => c.kind === 'membership',
+  );
+  const nesting = changes.filter(
+    (c): c is Extract<Change, { kind: 'nesting' }> => c.kind === 'nesting',
+  );
+  const membershipDelta: { added: MembershipRef[]; removed: MembershipRef[] } = {
+    added: [],
+    removed: [],
+  };
   if (memberships.length > 0 || nesting.length > 0) {
-    const userIds = await idsByExternalId(trx, 'users', ctx.directoryId, memberships.map((m) => m.userExternalId));
+    const userIds = await idsByExternalId(
+      trx,
+      'users',
+      ctx.directoryId,
+      memberships.map((m) => m.userExternalId),
+    );
     const groupIds = await idsByExternalId(trx, 'groups', ctx.directoryId, [
       ...memberships.map((m) => m.groupExternalId),
       ...nesting.flatMap((n) => [n.parentExternalId, n.childExternalId]),
     ]);
     const resolved = memberships
-      .map((m) => ({ m, userId: userIds.get(m.userExternalId), groupId: groupIds.get(m.groupExternalId) }))
-      .filter((r): r is { m: typeof r.m; userId: string; groupId: string } => !!r.userId && !!r.groupId);
+      .map((m) => ({
+        m,
+        userId: userIds.get(m.userExternalId),
+        groupId: groupIds.get(m.groupExternalId),
+      }))
+      .filter(
+        (r): r is { m: typeof r.m; userId: string; groupId: string } => !!r.userId && !!r.groupId,
+      );
 
     const adds = resolved.filter((r) => r.m.action === 'added');
     await bulkInsert(
       trx,
       'memberships',
       ['tenant_id', 'group_id', 'user_id', 'direct', 'created_at'],
-      adds.map((r) => ({ tenant_id: ctx.tenantId, group_id: r.groupId, user_id: r.userId, direct: r.m.nested ? 0 : 1, created_at: ctx.at })),
+      adds.map((r) => ({
+        tenant_id: ctx.tenantId,
+        group_id: r.groupId,
+        user_id: r.userId,
+        direct: r.m.nested ? 0 : 1,
+        created_at: ctx.at,
+      })),
       'on conflict ("group_id", "user_id") do update set "direct" = excluded."direct"',
     );
     const removes = resolved.filter((r) => r.m.action === 'removed');
@@ -110,14 +192,26 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
     const byGroup = new Map<string, string[]>();
     for (const r of removes) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), r.userId]);
     for (const [groupId, ids] of byGroup) {
-      for (const part of chunks(ids)) await trx.deleteFrom('memberships').where('group_id', '=', groupId).where('user_id', 'in', part).execute();
+      for (const part of chunks(ids))
+        await trx
+          .deleteFrom('memberships')
+          .where('group_id', '=', groupId)
+          .where('user_id', 'in', part)
+          .execute();
     }
     for (const r of resolved) {
       event({
         type: r.m.action === 'added' ? 'group.member_added' : 'group.member_removed',
         objectType: 'membership',
         objectId: `${r.groupId}:${r.userId}`,
-        data: { groupId: r.groupId, groupExternalId: r.m.groupExternalId, groupName: r.m.groupName, userId: r.userId, userExternalId: r.m.userExternalId, nested: r.m.nested === true },
+        data: {
+          groupId: r.groupId,
+          groupExternalId: r.m.groupExternalId,
+          groupName: r.m.groupName,
+          userId: r.userId,
+          userExternalId: r.m.userExternalId,
+          nested: r.m.nested === true,
+        },
       });
     }
 
@@ -126,9 +220,17 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
       const child = groupIds.get(n.childExternalId);
       if (!parent || !child) continue;
       if (n.action === 'added') {
-        await trx.insertInto('group_nesting').values({ tenant_id: ctx.tenantId, parent_group_id: parent, child_group_id: child }).onConflict((oc) => oc.doNothing()).execute();
+        await trx
+          .insertInto('group_nesting')
+          .values({ tenant_id: ctx.tenantId, parent_group_id: parent, child_group_id: child })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
       } else {
-        await trx.deleteFrom('group_nesting').where('parent_group_id', '=', parent).where('child_group_id', '=', child).execute();
+        await trx
+          .deleteFrom('group_nesting')
+          .where('parent_group_id', '=', parent)
+          .where('child_group_id', '=', child)
+          .execute();
       }
     }
 
@@ -141,30 +243,91 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
       if (parent) touched.add(parent);
     }
     for (const part of chunks([...touched].filter((id) => !upsertedIds.has(id)))) {
-      await trx.updateTable('groups').set((eb) => ({ version: eb('version', '+', 1), updated_at: ctx.at })).where('id', 'in', part).execute();
+      await trx
+        .updateTable('groups')
+        .set((eb) => ({ version: eb('version', '+', 1), updated_at: ctx.at }))
+        .where('id', 'in', part)
+        .execute();
     }
   }
   // Group mappings: grants follow the membership changes, in this transaction.
-  events.push(...(await applyMappingGrants(trx, ctx, { membershipsAdded: membershipDelta.added, membershipsRemoved: membershipDelta.removed, groupsDeleted: deleted, usersSuspended: users.filter((c) => c.action === 'suspended').map((c) => c.target.id) })));
+  events.push(
+    ...(await applyMappingGrants(trx, ctx, {
+      membershipsAdded: membershipDelta.added,
+      membershipsRemoved: membershipDelta.removed,
+      groupsDeleted: deleted,
+      usersSuspended: users.filter((c) => c.action === 'suspended').map((c) => c.target.id),
+    })),
+  );
   await appendEvents(trx, events);
 }
 
-async function idsByExternalId(db: Db, table: 'users' | 'groups', directoryId: string, externalIds: string[]): Promise<Map<string, string>> {
+async function idsByExternalId(
+  db: Db,
+  table: 'users' | 'groups',
+  directoryId: string,
+  externalIds: string[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const part of chunks([...new Set(externalIds)])) {
-    const rows = await db.selectFrom(table).select(['id', 'external_id']).where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    const rows = await db
+      .selectFrom(table)
+      .select(['id', 'external_id'])
+      .where('directory_id', '=', directoryId)
+      .where('external_id', 'in', part)
+      .execute();
     for (const r of rows) out.set(r.external_id, r.id);
   }
   return out;
 }
 
-async function grantDefaultRole(trx: Db, ctx: ApplyContext, userIds: string[], roleKey: string): Promise<void> {
+async function grantDefaultRole(
+  trx: Db,
+  ctx: ApplyContext,
+  userIds: string[],
+  roleKey: string,
+): Promise<void> {
   await trx
     .insertInto('roles')
-    .values({ id: newId(), tenant_id: ctx.tenantId, key: roleKey, name: roleKey, created_at: ctx.at })
+    .values({
+      id: newId(),
+      tenant_id: ctx.tenantId,
+      key: roleKey,
+      name: roleKey,
+      created_at: ctx.at,
+    })
     .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
     .execute();
-  const role = await trx.selectFrom('roles').select('id').where('tenant_id', '=', ctx.tenantId).where('key', '=', roleKey).executeTakeFirstOrThrow();
-  const rows = userIds.map((userId) => ({ id: newId(), tenant_id: ctx.tenantId, user_id: userId, target_type: 'role', target_id: role.id, source: 'default', mapping_id: null, created_at: ctx.at }));
-  await bulkInsert(trx, 'grants', ['id', 'tenant_id', 'user_id', 'target_type', 'target_id', 'source', 'mapping_id', 'created_at'], rows, 'on conflict do nothing');
+  const role = await trx
+    .selectFrom('roles')
+    .select('id')
+    .where('tenant_id', '=', ctx.tenantId)
+    .where('key', '=', roleKey)
+    .executeTakeFirstOrThrow();
+  const rows = userIds.map((userId) => ({
+    id: newId(),
+    tenant_id: ctx.tenantId,
+    user_id: userId,
+    target_type: 'role',
+    target_id: role.id,
+    source: 'default',
+    mapping_id: null,
+    created_at: ctx.at,
+  }));
+  await bulkInsert(
+    trx,
+    'grants',
+    [
+      'id',
+      'tenant_id',
+      'user_id',
+      'target_type',
+      'target_id',
+      'source',
+      'mapping_id',
+      'created_at',
+    ],
+    rows,
+    'on conflict do nothing',
+  );
 }

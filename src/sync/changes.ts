@@ -1,7 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, SyncChangesTable } from '../store/schema.js';
 import { bulkInsert } from '../store/bulk-insert.js';
-import { mappedUserFields, type GroupTarget, type RecordError, type UserTarget } from './records.js';
+import {
+  mappedUserFields,
+  type GroupTarget,
+  type RecordError,
+  type UserTarget,
+} from './records.js';
 import type { FieldChange, UserAction } from './user-diff.js';
 
 /**
@@ -11,11 +16,43 @@ import type { FieldChange, UserAction } from './user-diff.js';
  */
 export type Change =
   | { kind: 'user'; action: UserAction; target: UserTarget; fields: Record<string, FieldChange> }
-  | { kind: 'conflict'; action: 'detected'; userId: string; userExternalId: string; username: string; field: string; localValue: unknown; sourceValue: unknown }
-  | { kind: 'group'; action: 'created' | 'updated' | 'deleted'; target: GroupTarget; fields: Record<string, FieldChange> }
-  | { kind: 'membership'; action: 'added' | 'removed'; groupExternalId: string; groupName: string; userExternalId: string; nested?: boolean }
-  | { kind: 'nesting'; action: 'added' | 'removed'; parentExternalId: string; childExternalId: string }
-  | { kind: 'error'; action: 'failed'; externalId: string | null; dn: string | null; error: RecordError };
+  | {
+      kind: 'conflict';
+      action: 'detected';
+      userId: string;
+      userExternalId: string;
+      username: string;
+      field: string;
+      localValue: unknown;
+      sourceValue: unknown;
+    }
+  | {
+      kind: 'group';
+      action: 'created' | 'updated' | 'deleted';
+      target: GroupTarget;
+      fields: Record<string, FieldChange>;
+    }
+  | {
+      kind: 'membership';
+      action: 'added' | 'removed';
+      groupExternalId: string;
+      groupName: string;
+      userExternalId: string;
+      nested?: boolean;
+    }
+  | {
+      kind: 'nesting';
+      action: 'added' | 'removed';
+      parentExternalId: string;
+      childExternalId: string;
+    }
+  | {
+      kind: 'error';
+      action: 'failed';
+      externalId: string | null;
+      dn: string | null;
+      error: RecordError;
+    };
 
 export interface JobCounts {
   usersCreated: number;
@@ -72,35 +109,114 @@ export function countChange(counts: JobCounts, c: Change): void {
 }
 
 export function toChangeRow(jobId: string, c: Change): Omit<SyncChangesTable, 'id'> {
-  const base = { job_id: jobId, object_type: c.kind, action: c.action, error_code: null, error_message: null, dn: null, fields: null };
+  const base = {
+    job_id: jobId,
+    object_type: c.kind,
+    action: c.action,
+    error_code: null,
+    error_message: null,
+    dn: null,
+    fields: null,
+  };
   switch (c.kind) {
     case 'user':
       // A creation's fields are its whole payload; they are derived when listed, not stored twice.
-      return { ...base, object_id: c.target.id, external_id: c.target.externalId, name: c.target.username, dn: c.target.sourceDn, fields: c.action === 'created' ? null : JSON.stringify(c.fields), payload: JSON.stringify(c.target) };
+      return {
+        ...base,
+        object_id: c.target.id,
+        external_id: c.target.externalId,
+        name: c.target.username,
+        dn: c.target.sourceDn,
+        fields: c.action === 'created' ? null : JSON.stringify(c.fields),
+        payload: JSON.stringify(c.target),
+      };
     case 'group':
-      return { ...base, object_id: c.target.id, external_id: c.target.externalId, name: c.target.name, dn: c.target.sourceDn, fields: JSON.stringify(c.fields), payload: JSON.stringify(c.target) };
+      return {
+        ...base,
+        object_id: c.target.id,
+        external_id: c.target.externalId,
+        name: c.target.name,
+        dn: c.target.sourceDn,
+        fields: JSON.stringify(c.fields),
+        payload: JSON.stringify(c.target),
+      };
     case 'conflict':
-      return { ...base, object_id: c.userId, external_id: c.userExternalId, name: c.username, fields: JSON.stringify({ [c.field]: { local: c.localValue, source: c.sourceValue } }), payload: JSON.stringify(c) };
+      return {
+        ...base,
+        object_id: c.userId,
+        external_id: c.userExternalId,
+        name: c.username,
+        fields: JSON.stringify({ [c.field]: { local: c.localValue, source: c.sourceValue } }),
+        payload: JSON.stringify(c),
+      };
     case 'membership':
-      return { ...base, object_id: null, external_id: c.userExternalId, name: c.groupName, payload: JSON.stringify(c) };
+      return {
+        ...base,
+        object_id: null,
+        external_id: c.userExternalId,
+        name: c.groupName,
+        payload: JSON.stringify(c),
+      };
     case 'nesting':
-      return { ...base, object_id: null, external_id: c.childExternalId, name: null, payload: JSON.stringify(c) };
+      return {
+        ...base,
+        object_id: null,
+        external_id: c.childExternalId,
+        name: null,
+        payload: JSON.stringify(c),
+      };
     case 'error':
-      return { ...base, object_id: null, external_id: c.externalId, name: null, dn: c.dn, payload: null, error_code: c.error.code, error_message: c.error.message };
+      return {
+        ...base,
+        object_id: null,
+        external_id: c.externalId,
+        name: null,
+        dn: c.dn,
+        payload: null,
+        error_code: c.error.code,
+        error_message: c.error.message,
+      };
   }
 }
 
-export function fromChangeRow(row: Pick<SyncChangesTable, 'object_type' | 'action' | 'payload' | 'fields' | 'external_id' | 'dn' | 'error_code' | 'error_message'>): Change {
+export function fromChangeRow(
+  row: Pick<
+    SyncChangesTable,
+    | 'object_type'
+    | 'action'
+    | 'payload'
+    | 'fields'
+    | 'external_id'
+    | 'dn'
+    | 'error_code'
+    | 'error_message'
+  >,
+): Change {
   switch (row.object_type) {
     case 'user': {
       const target = JSON.parse(row.payload!) as UserTarget;
-      const fields = row.fields ? (JSON.parse(row.fields) as Record<string, FieldChange>) : row.action === 'created' ? createdFields(target) : {};
+      const fields = row.fields
+        ? (JSON.parse(row.fields) as Record<string, FieldChange>)
+        : row.action === 'created'
+          ? createdFields(target)
+          : {};
       return { kind: 'user', action: row.action as UserAction, target, fields };
     }
     case 'group':
-      return { kind: 'group', action: row.action as 'created', target: JSON.parse(row.payload!) as GroupTarget, fields: JSON.parse(row.fields ?? '{}') as Record<string, FieldChange> };
+      return {
+        kind: 'group',
+        action: row.action as 'created',
+        target: JSON.parse(row.payload!) as GroupTarget,
+        fields: JSON.parse(row.fields ?? '{}') as Record<string, FieldChange>,
+      };
     case 'error':
-      return { kind: 'error', action: 'failed', externalId: row.external_id, dn: row.dn, error: { code: row.error_code as RecordError['code'], message: row.error_message ?? '' } };
+      return {
+        kind: 'error',
+        action: 'failed',
+        externalId: row.external_id,
+        dn: row.dn,
+        error: { code: row.error_code as RecordError['code'], message: row.error_message ?? '' },
+      };
     default:
       return JSON.parse(row.payload!) as Change;
   }
@@ -116,12 +232,33 @@ export function createdFields(t: UserTarget): Record<string, FieldChange> {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const changeColumns = ['job_id', 'object_type', 'action', 'object_id', 'external_id', 'name', 'fields', 'payload', 'error_code', 'error_message', 'dn'] as const;
+const changeColumns = [
+  'job_id',
+  'object_type',
+  'action',
+  'object_id',
+  'external_id',
+  'name',
+  'fields',
+  'payload',
+  'error_code',
+  'error_message',
+  'dn',
+] as const;
 
 /** Buffers change rows and writes them in batches, keeping the counts in step. */
-export function createChangeWriter(db: Db, jobId: string, options: { maxErrorsKept?: number } = {}) {
+export function createChangeWriter(
+  db: Db,
+  jobId: string,
+  options: { maxErrorsKept?: number } = {},
+) {
   const counts = emptyCounts();
-  const firstErrors: { externalId: string | null; dn: string | null; code: string; message: string }[] = [];
+  const firstErrors: {
+    externalId: string | null;
+    dn: string | null;
+    code: string;
+    message: string;
+  }[] = [];
   let buffer: Omit<SyncChangesTable, 'id'>[] = [];
   const maxErrorsKept = options.maxErrorsKept ?? 100;
 
@@ -138,7 +275,12 @@ export function createChangeWriter(db: Db, jobId: string, options: { maxErrorsKe
     async add(change: Change): Promise<void> {
       countChange(counts, change);
       if (change.kind === 'error' && firstErrors.length < maxErrorsKept) {
-        firstErrors.push({ externalId: change.externalId, dn: change.dn, code: change.error.code, message: change.error.message });
+        firstErrors.push({
+          externalId: change.externalId,
+          dn: change.dn,
+          code: change.error.code,
+          message: change.error.message,
+        });
       }
       buffer.push(toChangeRow(jobId, change));
       if (buffer.length >= 1000) await flush();

@@ -10,7 +10,13 @@ import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { appendEvents } from '../events/outbox.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { applyChanges, type ApplyContext } from './applier.js';
-import { counterOf, createChangeWriter, emptyCounts, fromChangeRow, type JobCounts } from './changes.js';
+import {
+  counterOf,
+  createChangeWriter,
+  emptyCounts,
+  fromChangeRow,
+  type JobCounts,
+} from './changes.js';
 import { planSync, type Phase, type PlanPolicies } from './planner.js';
 import { planNestedMemberships } from './nested.js';
 import { SyncError } from './sync-error.js';
@@ -43,7 +49,11 @@ const APPLY_BATCH = 1000;
  * fails transiently goes back to the queue with backoff; nothing is applied from a
  * read that did not complete.
  */
-export async function runSyncJob(deps: RunnerDeps, job: Job, options: RunOptions): Promise<RunOutcome> {
+export async function runSyncJob(
+  deps: RunnerDeps,
+  job: Job,
+  options: RunOptions,
+): Promise<RunOutcome> {
   const { db, jobs, logger } = deps;
   const log = logger.child({ jobId: job.id, directoryId: job.directoryId });
   const started = Date.now();
@@ -59,20 +69,23 @@ export async function runSyncJob(deps: RunnerDeps, job: Job, options: RunOptions
     }
   };
   options.shutdown.addEventListener('abort', onShutdown);
-  const heartbeat = setInterval(() => {
-    jobs
-      .heartbeat(job.id, options.workerId, options.leaseMs)
-      .then((hb) => {
-        if (!hb.owned) {
-          stopReason ??= 'lease_lost';
-          abort.abort();
-        } else if (hb.cancelRequested && !applying) {
-          stopReason ??= 'cancelled';
-          abort.abort();
-        }
-      })
-      .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
-  }, Math.max(200, Math.floor(options.leaseMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      jobs
+        .heartbeat(job.id, options.workerId, options.leaseMs)
+        .then((hb) => {
+          if (!hb.owned) {
+            stopReason ??= 'lease_lost';
+            abort.abort();
+          } else if (hb.cancelRequested && !applying) {
+            stopReason ??= 'cancelled';
+            abort.abort();
+          }
+        })
+        .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
+    },
+    Math.max(200, Math.floor(options.leaseMs / 3)),
+  );
 
   let connector: Connector | null = null;
   let directory: Directory | null = null;
@@ -84,12 +97,20 @@ export async function runSyncJob(deps: RunnerDeps, job: Job, options: RunOptions
     // A retried attempt starts from a clean change set: the store already holds
     // whatever an earlier attempt applied, and planning again converges on it.
     await db.deleteFrom('sync_changes').where('job_id', '=', job.id).execute();
-    await appendEvents(db, [syncEvent(directory, job, 'directory.sync_started', { jobId: job.id, trigger: job.trigger, dryRun: job.dryRun, attempt: job.attempt })]);
+    await appendEvents(db, [
+      syncEvent(directory, job, 'directory.sync_started', {
+        jobId: job.id,
+        trigger: job.trigger,
+        dryRun: job.dryRun,
+        attempt: job.attempt,
+      }),
+    ]);
 
     connector = deps.directories.connectorFor(directory);
     const settings = directory.settings;
     const fullEveryMs = Number(settings.fullSyncIntervalHours ?? 24) * 3600_000;
-    const fullDue = !directory.lastFullSyncAt || Date.now() - Date.parse(directory.lastFullSyncAt) >= fullEveryMs;
+    const fullDue =
+      !directory.lastFullSyncAt || Date.now() - Date.parse(directory.lastFullSyncAt) >= fullEveryMs;
     const cursor = fullDue || job.fullRequested ? null : directory.syncCursor;
     const read = await connector.read({ cursor, signal: abort.signal });
     await jobs.setMode(job.id, read.mode);
@@ -125,7 +146,9 @@ export async function runSyncJob(deps: RunnerDeps, job: Job, options: RunOptions
         defaultRole: (settings.defaultRole as string | null | undefined) ?? null,
         at: now(),
       };
-      const total = await applyChangeSet(db, job.id, ctx, (done, all) => progress.report('applying', done, all));
+      const total = await applyChangeSet(db, job.id, ctx, (done, all) =>
+        progress.report('applying', done, all),
+      );
       if (settings.nestedGroups === true) {
         const nested = await planNestedMemberships(db, job.directoryId);
         if (nested.length > 0) {
@@ -147,7 +170,12 @@ export async function runSyncJob(deps: RunnerDeps, job: Job, options: RunOptions
         status,
         counts,
         errors: plan.writer.firstErrors,
-        progress: { phase: 'done', done: recordsRead, total: recordsRead, rate: rate(recordsRead, started) },
+        progress: {
+          phase: 'done',
+          done: recordsRead,
+          total: recordsRead,
+          rate: rate(recordsRead, started),
+        },
         recordsRead,
       });
       if (!finished) throw new SyncError('lease_lost', 'another worker took over this job');
@@ -173,13 +201,32 @@ export async function runSyncJob(deps: RunnerDeps, job: Job, options: RunOptions
           after: { status, mode: read.mode, ...counts },
         });
       }
-      await appendEvents(trx, [syncEvent(directory!, job, 'directory.sync_completed', { jobId: job.id, status, dryRun: job.dryRun, mode: read.mode, ...countsView(counts) })]);
+      await appendEvents(trx, [
+        syncEvent(directory!, job, 'directory.sync_completed', {
+          jobId: job.id,
+          status,
+          dryRun: job.dryRun,
+          mode: read.mode,
+          ...countsView(counts),
+        }),
+      ]);
     });
     deps.metrics?.jobFinished(job.directoryId, status, (Date.now() - started) / 1000, job.dryRun);
-    log.info({ status, mode: read.mode, recordsRead, ...counts, ms: Date.now() - started }, 'sync job finished');
+    log.info(
+      { status, mode: read.mode, recordsRead, ...counts, ms: Date.now() - started },
+      'sync job finished',
+    );
     return 'finished';
   } catch (err) {
-    return await handleFailure(deps, job, options, { err, stopReason, directory, recordsRead, started, log, counts: null });
+    return await handleFailure(deps, job, options, {
+      err,
+      stopReason,
+      directory,
+      recordsRead,
+      started,
+      log,
+      counts: null,
+    });
   } finally {
     clearInterval(heartbeat);
     options.shutdown.removeEventListener('abort', onShutdown);
@@ -191,7 +238,15 @@ async function handleFailure(
   deps: RunnerDeps,
   job: Job,
   options: RunOptions,
-  state: { err: unknown; stopReason: string | null; directory: Directory | null; recordsRead: number; started: number; log: Logger; counts: JobCounts | null },
+  state: {
+    err: unknown;
+    stopReason: string | null;
+    directory: Directory | null;
+    recordsRead: number;
+    started: number;
+    log: Logger;
+    counts: JobCounts | null;
+  },
 ): Promise<RunOutcome> {
   const { jobs, db } = deps;
   const { err, stopReason, log } = state;
@@ -209,11 +264,18 @@ async function handleFailure(
   if (transient && job.attempt < job.maxAttempts) {
     const base = deps.retryBaseMs ?? 30_000;
     const backoff = Math.max(err.retryAfterMs ?? 0, base * 2 ** (job.attempt - 1));
-    await jobs.requeue(job.id, options.workerId, new Date(Date.now() + backoff).toISOString(), error, true);
+    await jobs.requeue(
+      job.id,
+      options.workerId,
+      new Date(Date.now() + backoff).toISOString(),
+      error,
+      true,
+    );
     log.warn({ error, retryInMs: backoff }, 'transient source error; retrying');
     return 'requeued';
   }
-  if (!(err instanceof ConnectorError) && !(err instanceof SyncError)) log.error({ err }, 'sync job crashed');
+  if (!(err instanceof ConnectorError) && !(err instanceof SyncError))
+    log.error({ err }, 'sync job crashed');
   const status = stopReason === 'cancelled' ? 'cancelled' : 'failed';
   // Only a threshold stop has a complete plan to show; any other failure applied nothing
   // and its partial plan would read as changes. Read before the transaction: SQLite has
@@ -230,13 +292,24 @@ async function handleFailure(
       ...planned,
     });
     if (!job.dryRun && state.directory) {
-      await trx.updateTable('directories').set({ last_run_at: now() }).where('id', '=', job.directoryId).execute();
+      await trx
+        .updateTable('directories')
+        .set({ last_run_at: now() })
+        .where('id', '=', job.directoryId)
+        .execute();
     }
     if (state.directory) {
-      await appendEvents(trx, [syncEvent(state.directory, job, 'directory.sync_failed', { jobId: job.id, status, error })]);
+      await appendEvents(trx, [
+        syncEvent(state.directory, job, 'directory.sync_failed', { jobId: job.id, status, error }),
+      ]);
     }
   });
-  deps.metrics?.jobFinished(job.directoryId, status, (Date.now() - state.started) / 1000, job.dryRun);
+  deps.metrics?.jobFinished(
+    job.directoryId,
+    status,
+    (Date.now() - state.started) / 1000,
+    job.dryRun,
+  );
   log.warn({ error, status }, 'sync job did not complete');
   return 'finished';
 }
@@ -258,15 +331,25 @@ async function plannedCounts(deps: RunnerDeps, jobId: string): Promise<{ counts?
   return { counts };
 }
 
-function describeFailure(err: unknown, stopReason: string | null): { code: string; message: string } {
-  if (stopReason === 'cancelled') return { code: 'cancelled', message: 'cancelled by request; nothing was applied' };
+function describeFailure(
+  err: unknown,
+  stopReason: string | null,
+): { code: string; message: string } {
+  if (stopReason === 'cancelled')
+    return { code: 'cancelled', message: 'cancelled by request; nothing was applied' };
   if (err instanceof SyncError) return { code: err.code, message: err.message };
-  if (err instanceof ConnectorError) return { code: err.kind, message: `${err.message}; nothing was suspended or removed` };
+  if (err instanceof ConnectorError)
+    return { code: err.kind, message: `${err.message}; nothing was suspended or removed` };
   return { code: 'internal', message: 'the sync failed unexpectedly; see the server log' };
 }
 
 /** Applies the change set in id order, one transaction per batch; returns how many were applied. */
-async function applyChangeSet(db: Kysely<Database>, jobId: string, ctx: ApplyContext, onProgress: (done: number, total: number) => void): Promise<number> {
+async function applyChangeSet(
+  db: Kysely<Database>,
+  jobId: string,
+  ctx: ApplyContext,
+  onProgress: (done: number, total: number) => void,
+): Promise<number> {
   const totalRow = await db
     .selectFrom('sync_changes')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -279,7 +362,17 @@ async function applyChangeSet(db: Kysely<Database>, jobId: string, ctx: ApplyCon
   for (;;) {
     const rows = await db
       .selectFrom('sync_changes')
-      .select(['id', 'object_type', 'action', 'payload', 'fields', 'external_id', 'dn', 'error_code', 'error_message'])
+      .select([
+        'id',
+        'object_type',
+        'action',
+        'payload',
+        'fields',
+        'external_id',
+        'dn',
+        'error_code',
+        'error_message',
+      ])
       .where('job_id', '=', jobId)
       .where('object_type', '!=', 'error')
       .where('id', '>', after)
@@ -304,7 +397,12 @@ function policiesOf(settings: Record<string, unknown>): PlanPolicies {
   };
 }
 
-function syncEvent(directory: Directory, job: Job, type: 'directory.sync_started' | 'directory.sync_completed' | 'directory.sync_failed', data: Record<string, unknown>) {
+function syncEvent(
+  directory: Directory,
+  job: Job,
+  type: 'directory.sync_started' | 'directory.sync_completed' | 'directory.sync_failed',
+  data: Record<string, unknown>,
+) {
   return {
     tenantId: job.tenantId,
     directoryId: job.directoryId,
@@ -336,7 +434,9 @@ function createProgress(jobs: JobsRepository, jobId: string, started: number) {
       if (t - last < 500) return;
       last = t;
       const p: JobProgress = { phase, done, total, rate: rate(done, started) };
-      pending = pending.then(() => jobs.setProgress(jobId, p, phase === 'applying' ? done : done)).catch(() => undefined);
+      pending = pending
+        .then(() => jobs.setProgress(jobId, p, phase === 'applying' ? done : done))
+        .catch(() => undefined);
     },
   };
 }

@@ -9,7 +9,10 @@ import type { Change } from './changes.js';
  * tolerated (a visited set per walk). Returns the membership changes that bring the
  * stored derived rows in line; the caller records and applies them.
  */
-export async function planNestedMemberships(db: Kysely<Database>, directoryId: string): Promise<Change[]> {
+export async function planNestedMemberships(
+  db: Kysely<Database>,
+  directoryId: string,
+): Promise<Change[]> {
   const edges = await db
     .selectFrom('group_nesting as n')
     .innerJoin('groups as g', 'g.id', 'n.parent_group_id')
@@ -32,7 +35,11 @@ export async function planNestedMemberships(db: Kysely<Database>, directoryId: s
 
   const groupInfo = new Map<string, { externalId: string; name: string }>();
   for (const part of chunks([...parents])) {
-    const rows = await db.selectFrom('groups').select(['id', 'external_id', 'name']).where('id', 'in', part).execute();
+    const rows = await db
+      .selectFrom('groups')
+      .select(['id', 'external_id', 'name'])
+      .where('id', 'in', part)
+      .execute();
     for (const r of rows) groupInfo.set(r.id, { externalId: r.external_id, name: r.name });
   }
 
@@ -70,9 +77,17 @@ export async function planNestedMemberships(db: Kysely<Database>, directoryId: s
       if (r.direct === 1) want.delete(r.user_id);
       else have.set(r.user_id, r.external_id);
     }
-    const base = { kind: 'membership' as const, groupExternalId: info.externalId, groupName: info.name, nested: true };
-    for (const [userId, externalId] of want) if (!have.has(userId)) changes.push({ ...base, action: 'added', userExternalId: externalId });
-    for (const [userId, externalId] of have) if (!want.has(userId)) changes.push({ ...base, action: 'removed', userExternalId: externalId });
+    const base = {
+      kind: 'membership' as const,
+      groupExternalId: info.externalId,
+      groupName: info.name,
+      nested: true,
+    };
+    for (const [userId, externalId] of want)
+      if (!have.has(userId)) changes.push({ ...base, action: 'added', userExternalId: externalId });
+    for (const [userId, externalId] of have)
+      if (!want.has(userId))
+        changes.push({ ...base, action: 'removed', userExternalId: externalId });
   }
   return changes;
 }

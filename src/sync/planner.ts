@@ -2,10 +2,23 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { MemberRef, SourceGroup, SourceRead, SourceUser } from '../connectors/connector.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
-import { chunks, groupsByExternalId, toGroupTarget, userDigests, usersByExternalId } from '../store/users.repository.js';
+import {
+  chunks,
+  groupsByExternalId,
+  toGroupTarget,
+  userDigests,
+  usersByExternalId,
+} from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
 import { createChangeWriter, type ChangeWriter } from './changes.js';
-import { checkSourceUser, hashSourceGroup, hashSourceUser, sameValue, sourceUserState, type GroupTarget } from './records.js';
+import {
+  checkSourceUser,
+  hashSourceGroup,
+  hashSourceUser,
+  sameValue,
+  sourceUserState,
+  type GroupTarget,
+} from './records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
 import { IdSet } from './id-set.js';
@@ -53,7 +66,14 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   let recordsRead = 0;
 
   const activeBefore = Number(
-    (await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('directory_id', '=', directoryId).where('status', '=', 'active').executeTakeFirstOrThrow()).n,
+    (
+      await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('directory_id', '=', directoryId)
+        .where('status', '=', 'active')
+        .executeTakeFirstOrThrow()
+    ).n,
   );
 
   // Users.
@@ -73,7 +93,8 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
         `the source returned no users while ${activeBefore} are active here; nothing was changed. Check the base DN and filters, or set allowEmptySource to accept an empty directory`,
       );
     }
-    if (policies.deactivationBehavior === 'suspend') await planMissingUsers(input, writer, seenUsers, at);
+    if (policies.deactivationBehavior === 'suspend')
+      await planMissingUsers(input, writer, seenUsers, at);
   }
   await writer.flush();
 
@@ -85,7 +106,13 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   for await (const page of read.groups()) {
     signal.throwIfAborted();
     recordsRead += page.length;
-    await planGroupPage(input, writer, page, { seenGroups, groupDns, nestingRefs, groupsWithFullMembers }, scan);
+    await planGroupPage(
+      input,
+      writer,
+      page,
+      { seenGroups, groupDns, nestingRefs, groupsWithFullMembers },
+      scan,
+    );
     input.onProgress('fetching_groups', recordsRead);
   }
 
@@ -97,7 +124,13 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     if (policies.deactivationBehavior === 'suspend') {
       for (const u of (await usersByExternalId(db, directoryId, userIds)).values()) {
         const plan = suspendMissing(u, at);
-        if (plan) await writer.add({ kind: 'user', action: 'suspended', target: plan.target, fields: { ...plan.fields, reason: { old: null, new: 'deleted_at_source' } } });
+        if (plan)
+          await writer.add({
+            kind: 'user',
+            action: 'suspended',
+            target: plan.target,
+            fields: { ...plan.fields, reason: { old: null, new: 'deleted_at_source' } },
+          });
       }
     }
     for (const g of (await groupsByExternalId(db, directoryId, groupIds)).values()) {
@@ -134,7 +167,13 @@ export function thresholdLimit(threshold: number | string, activeBefore: number)
   return Math.floor((pct / 100) * activeBefore);
 }
 
-async function planUserPage(input: PlanInput, writer: ChangeWriter, page: SourceUser[], scan: UserScan, at: string) {
+async function planUserPage(
+  input: PlanInput,
+  writer: ChangeWriter,
+  page: SourceUser[],
+  scan: UserScan,
+  at: string,
+) {
   const { db, directoryId, policies } = input;
   const valid: { user: SourceUser; hash: string }[] = [];
   for (const u of page) {
@@ -143,21 +182,41 @@ async function planUserPage(input: PlanInput, writer: ChangeWriter, page: Source
     const error = checkSourceUser(u, input.sourceNames);
     if (error) {
       scan.rejected.add(u.externalId);
-      await writer.add({ kind: 'error', action: 'failed', externalId: u.externalId, dn: u.dn ?? null, error });
+      await writer.add({
+        kind: 'error',
+        action: 'failed',
+        externalId: u.externalId,
+        dn: u.dn ?? null,
+        error,
+      });
     } else valid.push({ user: u, hash: hashSourceUser(u) });
   }
   if (valid.length === 0) return;
   // Compare digests first; only records that differ are loaded in full. A re-sync with
   // no change reads three short columns per user and decodes no JSON.
-  const digests = await userDigests(db, directoryId, valid.map((v) => v.user.externalId));
+  const digests = await userDigests(
+    db,
+    directoryId,
+    valid.map((v) => v.user.externalId),
+  );
   const differing = valid.filter(({ user, hash }) => {
     const d = digests.get(user.externalId);
     return !d || d.hash !== hash || (d.status === 'active') !== user.enabled;
   });
   if (differing.length === 0) return;
-  const existing = await usersByExternalId(db, directoryId, differing.filter((v) => digests.has(v.user.externalId)).map((v) => v.user.externalId));
+  const existing = await usersByExternalId(
+    db,
+    directoryId,
+    differing.filter((v) => digests.has(v.user.externalId)).map((v) => v.user.externalId),
+  );
   const plans = differing.map(({ user: u, hash }) => {
-    const incoming = { externalId: u.externalId, state: sourceUserState(u), enabled: u.enabled, hash, dn: u.dn ?? null };
+    const incoming = {
+      externalId: u.externalId,
+      state: sourceUserState(u),
+      enabled: u.enabled,
+      hash,
+      dn: u.dn ?? null,
+    };
     return diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
   });
 
@@ -166,21 +225,40 @@ async function planUserPage(input: PlanInput, writer: ChangeWriter, page: Source
   const withConflicts = plans.filter((p) => p && p.conflicts.length > 0).map((p) => p!.target.id);
   const open = new Map<string, unknown>();
   for (const part of chunks(withConflicts)) {
-    const rows = await db.selectFrom('conflicts').select(['user_id', 'field', 'source_value', 'status', 'resolution']).where('user_id', 'in', part).orderBy('created_at').orderBy('id').execute();
+    const rows = await db
+      .selectFrom('conflicts')
+      .select(['user_id', 'field', 'source_value', 'status', 'resolution'])
+      .where('user_id', 'in', part)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     for (const r of rows) {
       const key = `${r.user_id}\u0000${r.field}`;
-      if (r.status === 'open' || r.resolution === 'keep_local') open.set(key, r.source_value === null ? null : JSON.parse(r.source_value));
+      if (r.status === 'open' || r.resolution === 'keep_local')
+        open.set(key, r.source_value === null ? null : JSON.parse(r.source_value));
       else open.delete(key);
     }
   }
 
   for (const plan of plans) {
     if (!plan) continue;
-    await writer.add({ kind: 'user', action: plan.action, target: plan.target, fields: plan.fields });
+    await writer.add({
+      kind: 'user',
+      action: plan.action,
+      target: plan.target,
+      fields: plan.fields,
+    });
     for (const c of plan.conflicts) {
       const key = `${plan.target.id}\u0000${c.field}`;
       if (open.has(key) && sameValue(open.get(key), c.sourceValue)) continue;
-      await writer.add({ kind: 'conflict', action: 'detected', userId: plan.target.id, userExternalId: plan.target.externalId, username: plan.target.username, ...c });
+      await writer.add({
+        kind: 'conflict',
+        action: 'detected',
+        userId: plan.target.id,
+        userExternalId: plan.target.externalId,
+        username: plan.target.username,
+        ...c,
+      });
     }
   }
 }
@@ -202,7 +280,13 @@ async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: Id
     const missing = rows.filter((r) => !seen.has(r.external_id)).map((r) => r.external_id);
     for (const user of (await usersByExternalId(input.db, input.directoryId, missing)).values()) {
       const plan = suspendMissing(user, at);
-      if (plan) await writer.add({ kind: 'user', action: 'suspended', target: plan.target, fields: { ...plan.fields, reason: { old: null, new: 'not_in_source' } } });
+      if (plan)
+        await writer.add({
+          kind: 'user',
+          action: 'suspended',
+          target: plan.target,
+          fields: { ...plan.fields, reason: { old: null, new: 'not_in_source' } },
+        });
     }
     after = rows[rows.length - 1]!.id;
   }
@@ -211,10 +295,23 @@ async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: Id
 async function planMissingGroups(input: PlanInput, writer: ChangeWriter, seen: Set<string>) {
   let after = '';
   for (;;) {
-    const rows = await input.db.selectFrom('groups').selectAll().where('directory_id', '=', input.directoryId).where('id', '>', after).orderBy('id').limit(1000).execute();
+    const rows = await input.db
+      .selectFrom('groups')
+      .selectAll()
+      .where('directory_id', '=', input.directoryId)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
     if (rows.length === 0) return;
     for (const r of rows) {
-      if (!seen.has(r.external_id)) await writer.add({ kind: 'group', action: 'deleted', target: toGroupTarget(r), fields: {} });
+      if (!seen.has(r.external_id))
+        await writer.add({
+          kind: 'group',
+          action: 'deleted',
+          target: toGroupTarget(r),
+          fields: {},
+        });
     }
     after = rows[rows.length - 1]!.id;
   }
@@ -227,7 +324,13 @@ interface GroupScan {
   groupsWithFullMembers: string[];
 }
 
-async function planGroupPage(input: PlanInput, writer: ChangeWriter, page: SourceGroup[], scan: GroupScan, users: UserScan) {
+async function planGroupPage(
+  input: PlanInput,
+  writer: ChangeWriter,
+  page: SourceGroup[],
+  scan: GroupScan,
+  users: UserScan,
+) {
   const { db, directoryId } = input;
   const groups = page.filter((g) => g.externalId && !scan.seenGroups.has(g.externalId));
   for (const g of groups) {
@@ -235,27 +338,57 @@ async function planGroupPage(input: PlanInput, writer: ChangeWriter, page: Sourc
     if (g.dn) scan.groupDns.set(g.dn, g.externalId);
   }
   if (groups.length === 0) return;
-  const existing = await groupsByExternalId(db, directoryId, groups.map((g) => g.externalId));
+  const existing = await groupsByExternalId(
+    db,
+    directoryId,
+    groups.map((g) => g.externalId),
+  );
 
   for (const g of groups) {
     const old = existing.get(g.externalId);
     const hash = hashSourceGroup(g);
-    const target: GroupTarget = { id: old?.id ?? newId(), externalId: g.externalId, name: g.name, description: g.description ?? null, sourceDn: g.dn ?? null, sourceHash: hash, extra: old?.extra ?? {} };
+    const target: GroupTarget = {
+      id: old?.id ?? newId(),
+      externalId: g.externalId,
+      name: g.name,
+      description: g.description ?? null,
+      sourceDn: g.dn ?? null,
+      sourceHash: hash,
+      extra: old?.extra ?? {},
+    };
     if (!old) {
-      await writer.add({ kind: 'group', action: 'created', target, fields: { name: { old: null, new: g.name } } });
+      await writer.add({
+        kind: 'group',
+        action: 'created',
+        target,
+        fields: { name: { old: null, new: g.name } },
+      });
     } else if (old.sourceHash !== hash) {
       const fields: Record<string, { old: unknown; new: unknown }> = {};
       if (old.name !== target.name) fields.name = { old: old.name, new: target.name };
-      if (!sameValue(old.description, target.description)) fields.description = { old: old.description, new: target.description };
-      if (!sameValue(old.sourceDn, target.sourceDn)) fields.dn = { old: old.sourceDn, new: target.sourceDn };
+      if (!sameValue(old.description, target.description))
+        fields.description = { old: old.description, new: target.description };
+      if (!sameValue(old.sourceDn, target.sourceDn))
+        fields.dn = { old: old.sourceDn, new: target.sourceDn };
       await writer.add({ kind: 'group', action: 'updated', target, fields });
     }
   }
 
   // Direct user members: what the source lists versus what the store holds.
-  const refs = groups.flatMap((g) => [...(g.members ?? []), ...(g.memberChanges?.added ?? []), ...(g.memberChanges?.removed ?? [])]);
-  const resolved = await resolveUserRefs(input, refs.filter((r) => r.type !== 'group'), users);
-  const current = await currentDirectMembers(db, groups.map((g) => existing.get(g.externalId)?.id).filter((id): id is string => !!id));
+  const refs = groups.flatMap((g) => [
+    ...(g.members ?? []),
+    ...(g.memberChanges?.added ?? []),
+    ...(g.memberChanges?.removed ?? []),
+  ]);
+  const resolved = await resolveUserRefs(
+    input,
+    refs.filter((r) => r.type !== 'group'),
+    users,
+  );
+  const current = await currentDirectMembers(
+    db,
+    groups.map((g) => existing.get(g.externalId)?.id).filter((id): id is string => !!id),
+  );
 
   for (const g of groups) {
     const groupId = existing.get(g.externalId)?.id;
@@ -269,17 +402,48 @@ async function planGroupPage(input: PlanInput, writer: ChangeWriter, page: Sourc
         if (user) want.add(user);
         else if (r.type !== 'user') scan.nestingRefs.push({ parent: g.externalId, ref: r });
       }
-      for (const u of want) if (!have.has(u)) await writer.add({ kind: 'membership', action: 'added', groupExternalId: g.externalId, groupName: g.name, userExternalId: u });
-      for (const u of have) if (!want.has(u)) await writer.add({ kind: 'membership', action: 'removed', groupExternalId: g.externalId, groupName: g.name, userExternalId: u });
+      for (const u of want)
+        if (!have.has(u))
+          await writer.add({
+            kind: 'membership',
+            action: 'added',
+            groupExternalId: g.externalId,
+            groupName: g.name,
+            userExternalId: u,
+          });
+      for (const u of have)
+        if (!want.has(u))
+          await writer.add({
+            kind: 'membership',
+            action: 'removed',
+            groupExternalId: g.externalId,
+            groupName: g.name,
+            userExternalId: u,
+          });
     } else if (g.memberChanges) {
       for (const r of g.memberChanges.added) {
         const user = toUser(r);
-        if (user && !have.has(user)) await writer.add({ kind: 'membership', action: 'added', groupExternalId: g.externalId, groupName: g.name, userExternalId: user });
-        else if (!user && r.type !== 'user') scan.nestingRefs.push({ parent: g.externalId, ref: r });
+        if (user && !have.has(user))
+          await writer.add({
+            kind: 'membership',
+            action: 'added',
+            groupExternalId: g.externalId,
+            groupName: g.name,
+            userExternalId: user,
+          });
+        else if (!user && r.type !== 'user')
+          scan.nestingRefs.push({ parent: g.externalId, ref: r });
       }
       for (const r of g.memberChanges.removed) {
         const user = toUser(r);
-        if (user && have.has(user)) await writer.add({ kind: 'membership', action: 'removed', groupExternalId: g.externalId, groupName: g.name, userExternalId: user });
+        if (user && have.has(user))
+          await writer.add({
+            kind: 'membership',
+            action: 'removed',
+            groupExternalId: g.externalId,
+            groupName: g.name,
+            userExternalId: user,
+          });
       }
     }
   }
@@ -293,7 +457,11 @@ function refKey(r: MemberRef): string {
  * Member references → user external ids: first among the users this job creates or
  * renames (their new DN or name is in the change set), then among stored users.
  */
-async function resolveUserRefs(input: PlanInput, refs: MemberRef[], users: UserScan): Promise<Map<string, string>> {
+async function resolveUserRefs(
+  input: PlanInput,
+  refs: MemberRef[],
+  users: UserScan,
+): Promise<Map<string, string>> {
   const { db, jobId, directoryId } = input;
   const out = new Map<string, string>();
   const dns = new Set<string>();
@@ -306,20 +474,43 @@ async function resolveUserRefs(input: PlanInput, refs: MemberRef[], users: UserS
     else ids.add(r.value);
   }
   for (const part of chunks([...dns])) {
-    const planned = await db.selectFrom('sync_changes').select(['dn', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where('dn', 'in', part).execute();
+    const planned = await db
+      .selectFrom('sync_changes')
+      .select(['dn', 'external_id'])
+      .where('job_id', '=', jobId)
+      .where('object_type', '=', 'user')
+      .where('dn', 'in', part)
+      .execute();
     for (const r of planned) if (r.dn && r.external_id) out.set(`dn\u0000${r.dn}`, r.external_id);
     const rest = part.filter((dn) => !out.has(`dn\u0000${dn}`));
     if (rest.length === 0) continue;
-    const stored = await db.selectFrom('users').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', rest).execute();
+    const stored = await db
+      .selectFrom('users')
+      .select(['source_dn', 'external_id'])
+      .where('directory_id', '=', directoryId)
+      .where('source_dn', 'in', rest)
+      .execute();
     for (const r of stored) if (r.source_dn) out.set(`dn\u0000${r.source_dn}`, r.external_id);
   }
   const byName = new Map<string, string>();
   for (const part of chunks([...names])) {
-    const planned = await db.selectFrom('sync_changes').select(['name', 'external_id']).where('job_id', '=', jobId).where('object_type', '=', 'user').where(sql<string>`lower(name)`, 'in', part).execute();
-    for (const r of planned) if (r.name && r.external_id) byName.set(r.name.toLowerCase(), r.external_id);
+    const planned = await db
+      .selectFrom('sync_changes')
+      .select(['name', 'external_id'])
+      .where('job_id', '=', jobId)
+      .where('object_type', '=', 'user')
+      .where(sql<string>`lower(name)`, 'in', part)
+      .execute();
+    for (const r of planned)
+      if (r.name && r.external_id) byName.set(r.name.toLowerCase(), r.external_id);
     const rest = part.filter((n) => !byName.has(n));
     if (rest.length === 0) continue;
-    const stored = await db.selectFrom('users').select(['username', 'external_id']).where('directory_id', '=', directoryId).where(sql<string>`lower(username)`, 'in', rest).execute();
+    const stored = await db
+      .selectFrom('users')
+      .select(['username', 'external_id'])
+      .where('directory_id', '=', directoryId)
+      .where(sql<string>`lower(username)`, 'in', rest)
+      .execute();
     for (const r of stored) byName.set(r.username.toLowerCase(), r.external_id);
   }
   // posixGroup memberUid values are matched case-insensitively.
@@ -329,13 +520,21 @@ async function resolveUserRefs(input: PlanInput, refs: MemberRef[], users: UserS
     if (hit) out.set(refKey(r), hit);
   }
   for (const part of chunks([...ids])) {
-    const stored = await db.selectFrom('users').select('external_id').where('directory_id', '=', directoryId).where('external_id', 'in', part).execute();
+    const stored = await db
+      .selectFrom('users')
+      .select('external_id')
+      .where('directory_id', '=', directoryId)
+      .where('external_id', 'in', part)
+      .execute();
     for (const r of stored) out.set(`externalId\u0000${r.external_id}`, r.external_id);
   }
   return out;
 }
 
-async function currentDirectMembers(db: Kysely<Database>, groupIds: string[]): Promise<Map<string, Set<string>>> {
+async function currentDirectMembers(
+  db: Kysely<Database>,
+  groupIds: string[],
+): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   for (const part of chunks(groupIds, 100)) {
     const rows = await db
@@ -363,14 +562,24 @@ async function planNesting(
   parentsListed: string[],
 ) {
   const { db, directoryId } = input;
-  const unresolvedDns = [...new Set(refs.filter((r) => r.ref.by === 'dn' && !groupDns.has(r.ref.value)).map((r) => r.ref.value))];
+  const unresolvedDns = [
+    ...new Set(
+      refs.filter((r) => r.ref.by === 'dn' && !groupDns.has(r.ref.value)).map((r) => r.ref.value),
+    ),
+  ];
   for (const part of chunks(unresolvedDns)) {
-    const rows = await db.selectFrom('groups').select(['source_dn', 'external_id']).where('directory_id', '=', directoryId).where('source_dn', 'in', part).execute();
+    const rows = await db
+      .selectFrom('groups')
+      .select(['source_dn', 'external_id'])
+      .where('directory_id', '=', directoryId)
+      .where('source_dn', 'in', part)
+      .execute();
     for (const r of rows) if (r.source_dn) groupDns.set(r.source_dn, r.external_id);
   }
   const want = new Set<string>();
   for (const { parent, ref } of refs) {
-    const child = ref.by === 'dn' ? groupDns.get(ref.value) : ref.by === 'externalId' ? ref.value : undefined;
+    const child =
+      ref.by === 'dn' ? groupDns.get(ref.value) : ref.by === 'externalId' ? ref.value : undefined;
     if (child && child !== parent) want.add(`${parent}\u0000${child}`);
   }
 

@@ -6,7 +6,14 @@ import type { SourceGroup, SourceUser } from '../connectors/connector.js';
  * Glossary: a *mapped field* is one the directory's attribute mapping fills; only
  * those are ever written by sync (roles, metadata and local fields are not).
  */
-export const mappedUserFields = ['username', 'firstName', 'lastName', 'email', 'phone', 'displayName'] as const;
+export const mappedUserFields = [
+  'username',
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'displayName',
+] as const;
 export type MappedUserField = (typeof mappedUserFields)[number];
 export const requiredUserFields = ['username', 'firstName', 'lastName', 'email'] as const;
 
@@ -49,7 +56,10 @@ export interface RecordError {
 }
 
 /** Missing required attributes, named with the source attribute when the mapping says which. */
-export function checkSourceUser(user: SourceUser, sourceNames: Record<string, string> = {}): RecordError | null {
+export function checkSourceUser(
+  user: SourceUser,
+  sourceNames: Record<string, string> = {},
+): RecordError | null {
   if (!user.externalId) return { code: 'invalid_record', message: 'the record has no external id' };
   const missing = requiredUserFields.filter((f) => !user[f] || String(user[f]).trim() === '');
   if (missing.length === 0) return null;

@@ -11,7 +11,12 @@ import { directoryHealth, healthStatuses } from '../directories/health.js';
  * Prometheus sums them over the processes it scrapes.
  */
 export function createSyncMetrics(registry: Registry) {
-  const jobs = new Counter({ name: 'dirsync_sync_jobs_total', help: 'Sync jobs finished by this process, by directory and status', labelNames: ['directory', 'status'] as const, registers: [registry] });
+  const jobs = new Counter({
+    name: 'dirsync_sync_jobs_total',
+    help: 'Sync jobs finished by this process, by directory and status',
+    labelNames: ['directory', 'status'] as const,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'dirsync_sync_job_duration_seconds',
     help: 'Duration of finished sync jobs',
@@ -19,8 +24,18 @@ export function createSyncMetrics(registry: Registry) {
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600],
     registers: [registry],
   });
-  const read = new Counter({ name: 'dirsync_sync_records_read_total', help: 'Source records read by directory', labelNames: ['directory'] as const, registers: [registry] });
-  const applied = new Counter({ name: 'dirsync_sync_changes_applied_total', help: 'Changes applied by directory', labelNames: ['directory'] as const, registers: [registry] });
+  const read = new Counter({
+    name: 'dirsync_sync_records_read_total',
+    help: 'Source records read by directory',
+    labelNames: ['directory'] as const,
+    registers: [registry],
+  });
+  const applied = new Counter({
+    name: 'dirsync_sync_changes_applied_total',
+    help: 'Changes applied by directory',
+    labelNames: ['directory'] as const,
+    registers: [registry],
+  });
   return {
     recordsRead: (directory: string, n: number) => read.inc({ directory }, n),
     changesApplied: (directory: string, n: number) => applied.inc({ directory }, n),
@@ -37,7 +52,10 @@ export type SyncMetrics = ReturnType<typeof createSyncMetrics>;
  * reports the state shared by all workers: queue depth, jobs by directory and status,
  * last successful sync and health per directory. Registered once per registry.
  */
-export function registerStoreMetrics(registry: Registry, source: { db: Kysely<Database>; jobs: JobsRepository; clock: () => Date }): void {
+export function registerStoreMetrics(
+  registry: Registry,
+  source: { db: Kysely<Database>; jobs: JobsRepository; clock: () => Date },
+): void {
   if (registry.getSingleMetric('dirsync_sync_queue_depth')) return;
   new Gauge({
     name: 'dirsync_sync_queue_depth',
@@ -54,7 +72,8 @@ export function registerStoreMetrics(registry: Registry, source: { db: Kysely<Da
     registers: [registry],
     async collect() {
       this.reset();
-      for (const r of await source.jobs.countByDirectoryAndStatus()) this.set({ directory: r.directoryId, status: r.status }, r.n);
+      for (const r of await source.jobs.countByDirectoryAndStatus())
+        this.set({ directory: r.directoryId, status: r.status }, r.n);
     },
   });
   new Gauge({
@@ -64,7 +83,11 @@ export function registerStoreMetrics(registry: Registry, source: { db: Kysely<Da
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await source.db.selectFrom('directories').select(['id', 'last_success_at']).where('last_success_at', 'is not', null).execute();
+      const rows = await source.db
+        .selectFrom('directories')
+        .select(['id', 'last_success_at'])
+        .where('last_success_at', 'is not', null)
+        .execute();
       for (const r of rows) this.set({ directory: r.id }, Date.parse(r.last_success_at!) / 1000);
     },
   });
@@ -75,12 +98,15 @@ export function registerStoreMetrics(registry: Registry, source: { db: Kysely<Da
     registers: [registry],
     async collect() {
       this.reset();
-      const dirs = (await source.db.selectFrom('directories').selectAll().execute()).map(toDirectory);
+      const dirs = (await source.db.selectFrom('directories').selectAll().execute()).map(
+        toDirectory,
+      );
       const last = await source.jobs.lastFinished(dirs.map((d) => d.id));
       const at = source.clock();
       for (const d of dirs) {
         const status = directoryHealth(d, last.get(d.id), at).status;
-        for (const s of healthStatuses) this.set({ directory: d.id, status: s }, s === status ? 1 : 0);
+        for (const s of healthStatuses)
+          this.set({ directory: d.id, status: s }, s === status ? 1 : 0);
       }
     },
   });

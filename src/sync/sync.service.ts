@@ -5,12 +5,19 @@ import type { DirectoriesService } from '../directories/directories.service.js';
 import type { JobsRepository, JobTrigger } from '../store/jobs.repository.js';
 import { ConnectorError, type Connector, type TestResult } from '../connectors/connector.js';
 
-export type TestOutcome = { success: true; usersFound: number; groupsFound: number } | { success: false; error: { kind: string; message: string } };
+export type TestOutcome =
+  | { success: true; usersFound: number; groupsFound: number }
+  | { success: false; error: { kind: string; message: string } };
 
 const TEST_TIMEOUT_MS = 60_000;
 
 /** Starting syncs and connection tests: the API and the CLI call these. */
-export function createSyncService(deps: { directories: DirectoriesService; jobs: JobsRepository; logger: Logger; onEnqueued?: () => void }) {
+export function createSyncService(deps: {
+  directories: DirectoriesService;
+  jobs: JobsRepository;
+  logger: Logger;
+  onEnqueued?: () => void;
+}) {
   const { directories, jobs } = deps;
 
   async function runTest(connector: Connector): Promise<TestOutcome> {
@@ -24,7 +31,10 @@ export function createSyncService(deps: { directories: DirectoriesService; jobs:
         return { success: false, error: { kind, message: err.message } };
       }
       deps.logger.error({ err }, 'connection test crashed');
-      return { success: false, error: { kind: 'network', message: 'the test failed unexpectedly; see the server log' } };
+      return {
+        success: false,
+        error: { kind: 'network', message: 'the test failed unexpectedly; see the server log' },
+      };
     } finally {
       await connector.close().catch(() => undefined);
     }
@@ -32,11 +42,32 @@ export function createSyncService(deps: { directories: DirectoriesService; jobs:
 
   return {
     /** Queues a run; a second request while one is queued or running returns that job. */
-    async requestSync(tenantId: string, directoryId: string, options: { dryRun?: boolean; confirmDeletions?: boolean; full?: boolean; trigger?: JobTrigger }) {
+    async requestSync(
+      tenantId: string,
+      directoryId: string,
+      options: {
+        dryRun?: boolean;
+        confirmDeletions?: boolean;
+        full?: boolean;
+        trigger?: JobTrigger;
+      },
+    ) {
       const d = await directories.getOrThrow(tenantId, directoryId);
-      if (d.type === 'scim') throw new AppError('unprocessable', 'SCIM directories receive pushes from the identity provider; there is nothing to pull');
-      if (!d.enabled) throw new AppError('conflict', 'the directory is disabled; enable it to sync');
-      const result = await jobs.enqueue({ tenantId, directoryId, trigger: options.trigger ?? 'api', dryRun: options.dryRun, confirmDeletions: options.confirmDeletions, full: options.full });
+      if (d.type === 'scim')
+        throw new AppError(
+          'unprocessable',
+          'SCIM directories receive pushes from the identity provider; there is nothing to pull',
+        );
+      if (!d.enabled)
+        throw new AppError('conflict', 'the directory is disabled; enable it to sync');
+      const result = await jobs.enqueue({
+        tenantId,
+        directoryId,
+        trigger: options.trigger ?? 'api',
+        dryRun: options.dryRun,
+        confirmDeletions: options.confirmDeletions,
+        full: options.full,
+      });
       if (!result) throw new AppError('conflict', 'could not queue a sync job; try again');
       if (result.created) deps.onEnqueued?.();
       return result;
@@ -46,7 +77,11 @@ export function createSyncService(deps: { directories: DirectoriesService; jobs:
     async testSaved(tenantId: string, directoryId: string): Promise<TestOutcome> {
       const d = await directories.getOrThrow(tenantId, directoryId);
       const outcome = await runTest(directories.connectorFor(d));
-      await directories.repo.recordTest(d.id, now(), outcome.success ? null : JSON.stringify(outcome.error));
+      await directories.repo.recordTest(
+        d.id,
+        now(),
+        outcome.success ? null : JSON.stringify(outcome.error),
+      );
       return outcome;
     },
 

@@ -67,11 +67,20 @@ export function diffUser(
   const statusMatches = enabled === (existing.status === 'active');
   if (existing.sourceHash === incoming.hash && statusMatches) return null;
 
-  const target: UserTarget = { ...existing, custom: { ...existing.custom }, localEdits: { ...existing.localEdits } };
+  const target: UserTarget = {
+    ...existing,
+    custom: { ...existing.custom },
+    localEdits: { ...existing.localEdits },
+  };
   const fields: Record<string, FieldChange> = {};
   const conflicts: ConflictFound[] = [];
 
-  const consider = (key: string, current: unknown, source: unknown, write: (v: unknown) => void) => {
+  const consider = (
+    key: string,
+    current: unknown,
+    source: unknown,
+    write: (v: unknown) => void,
+  ) => {
     if (sameValue(current, source)) return;
     if (key in existing.localEdits) {
       if (policy === 'local_wins') return;

@@ -8,7 +8,11 @@ import { likePattern, toUserApiView, type UserApiView } from './users.service.js
 export type GroupApiView = ReturnType<typeof groupView> & { createdAt: string; updatedAt: string };
 
 export function toGroupApiView(r: GroupsTable): GroupApiView {
-  return { ...groupView(toGroupTarget(r), r.directory_id), createdAt: r.created_at, updatedAt: r.updated_at };
+  return {
+    ...groupView(toGroupTarget(r), r.directory_id),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 export interface GroupListQuery {
@@ -25,19 +29,37 @@ export function createGroupsService(deps: { db: Kysely<Database> }) {
   const { db } = deps;
 
   async function getRow(tenantId: string, id: string): Promise<GroupsTable> {
-    const row = await db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('groups')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound('group');
     return row;
   }
 
   return {
     async list(tenantId: string, q: GroupListQuery): Promise<Page<GroupApiView>> {
-      let query = db.selectFrom('groups as g').selectAll('g').where('g.tenant_id', '=', tenantId).orderBy('g.id').limit(q.limit + 1);
+      let query = db
+        .selectFrom('groups as g')
+        .selectAll('g')
+        .where('g.tenant_id', '=', tenantId)
+        .orderBy('g.id')
+        .limit(q.limit + 1);
       if (q.directoryId) query = query.where('g.directory_id', '=', q.directoryId);
       if (q.updatedSince) query = query.where('g.updated_at', '>=', q.updatedSince);
       if (q.userId) {
         const userId = q.userId;
-        query = query.where((eb) => eb.exists(eb.selectFrom('memberships as m').select('m.group_id').whereRef('m.group_id', '=', 'g.id').where('m.user_id', '=', userId)));
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('memberships as m')
+              .select('m.group_id')
+              .whereRef('m.group_id', '=', 'g.id')
+              .where('m.user_id', '=', userId),
+          ),
+        );
       }
       if (q.search) {
         const p = likePattern(q.search);
@@ -50,17 +72,43 @@ export function createGroupsService(deps: { db: Kysely<Database> }) {
     /** A group with its member count, parent and child groups. */
     async get(tenantId: string, id: string) {
       const row = await getRow(tenantId, id);
-      const count = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('group_id', '=', id).executeTakeFirstOrThrow();
-      const parents = await db.selectFrom('group_nesting as n').innerJoin('groups as g', 'g.id', 'n.parent_group_id').select(['g.id', 'g.name']).where('n.child_group_id', '=', id).orderBy('g.name').execute();
-      const children = await db.selectFrom('group_nesting as n').innerJoin('groups as g', 'g.id', 'n.child_group_id').select(['g.id', 'g.name']).where('n.parent_group_id', '=', id).orderBy('g.name').execute();
-      return { ...toGroupApiView(row), memberCount: Number(count.n), parentGroups: parents, childGroups: children, source: { directoryId: row.directory_id, externalId: row.external_id, dn: row.source_dn } };
+      const count = await db
+        .selectFrom('memberships')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('group_id', '=', id)
+        .executeTakeFirstOrThrow();
+      const parents = await db
+        .selectFrom('group_nesting as n')
+        .innerJoin('groups as g', 'g.id', 'n.parent_group_id')
+        .select(['g.id', 'g.name'])
+        .where('n.child_group_id', '=', id)
+        .orderBy('g.name')
+        .execute();
+      const children = await db
+        .selectFrom('group_nesting as n')
+        .innerJoin('groups as g', 'g.id', 'n.child_group_id')
+        .select(['g.id', 'g.name'])
+        .where('n.parent_group_id', '=', id)
+        .orderBy('g.name')
+        .execute();
+      return {
+        ...toGroupApiView(row),
+        memberCount: Number(count.n),
+        parentGroups: parents,
+        childGroups: children,
+        source: { directoryId: row.directory_id, externalId: row.external_id, dn: row.source_dn },
+      };
     },
 
     /**
      * Members by user id, keyset-paginated on the membership primary key
      * (group_id, user_id): each page is an index range scan, whatever the group's size.
      */
-    async members(tenantId: string, id: string, q: { limit: number; after?: string | undefined; status?: string | undefined }): Promise<Page<UserApiView & { direct: boolean }>> {
+    async members(
+      tenantId: string,
+      id: string,
+      q: { limit: number; after?: string | undefined; status?: string | undefined },
+    ): Promise<Page<UserApiView & { direct: boolean }>> {
       await getRow(tenantId, id);
       let query = db
         .selectFrom('memberships as m')
@@ -72,7 +120,12 @@ export function createGroupsService(deps: { db: Kysely<Database> }) {
         .limit(q.limit + 1);
       if (q.status) query = query.where('u.status', '=', q.status);
       if (q.after) query = query.where('m.user_id', '>', (decodeCursor(q.after, 1) as [string])[0]);
-      return toPage(await query.execute(), q.limit, (r) => [r.id], (r) => ({ ...toUserApiView(r), direct: r.direct === 1 }));
+      return toPage(
+        await query.execute(),
+        q.limit,
+        (r) => [r.id],
+        (r) => ({ ...toUserApiView(r), direct: r.direct === 1 }),
+      );
     },
   };
 }

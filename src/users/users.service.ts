@@ -66,7 +66,12 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
   const { db } = deps;
 
   async function getRow(tenantId: string, id: string): Promise<UsersTable> {
-    const row = await db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound('user');
     return row;
   }
@@ -76,19 +81,36 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
 
     /** Keyset-paginated by id (creation order), so pages stay stable while users change. */
     async list(tenantId: string, q: UserListQuery): Promise<Page<UserApiView>> {
-      let query = db.selectFrom('users as u').selectAll('u').where('u.tenant_id', '=', tenantId).orderBy('u.id').limit(q.limit + 1);
+      let query = db
+        .selectFrom('users as u')
+        .selectAll('u')
+        .where('u.tenant_id', '=', tenantId)
+        .orderBy('u.id')
+        .limit(q.limit + 1);
       if (q.directoryId) query = query.where('u.directory_id', '=', q.directoryId);
       if (q.status) query = query.where('u.status', '=', q.status);
       if (q.updatedSince) query = query.where('u.updated_at', '>=', q.updatedSince);
       if (q.groupId) {
         const groupId = q.groupId;
-        query = query.where((eb) => eb.exists(eb.selectFrom('memberships as m').select('m.user_id').whereRef('m.user_id', '=', 'u.id').where('m.group_id', '=', groupId)));
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('memberships as m')
+              .select('m.user_id')
+              .whereRef('m.user_id', '=', 'u.id')
+              .where('m.group_id', '=', groupId),
+          ),
+        );
       }
       if (q.search) {
         const p = likePattern(q.search);
         query = query.where((eb) =>
           eb.or(
-            (['u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name'] as const).map((c) => eb(sql<string>`lower(${sql.ref(c)})`, 'like', sql<string>`${p} escape '\\'`)),
+            (
+              ['u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name'] as const
+            ).map((c) =>
+              eb(sql<string>`lower(${sql.ref(c)})`, 'like', sql<string>`${p} escape '\\'`),
+            ),
           ),
         );
       }
@@ -102,7 +124,11 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
     /** A user with its groups, roles, organizations, teams and source. */
     async get(tenantId: string, id: string) {
       const row = await getRow(tenantId, id);
-      const directory = await db.selectFrom('directories').select(['id', 'name', 'type']).where('id', '=', row.directory_id).executeTakeFirst();
+      const directory = await db
+        .selectFrom('directories')
+        .select(['id', 'name', 'type'])
+        .where('id', '=', row.directory_id)
+        .executeTakeFirst();
       const groups = await db
         .selectFrom('memberships as m')
         .innerJoin('groups as g', 'g.id', 'm.group_id')
@@ -111,11 +137,24 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
         .orderBy('g.name')
         .limit(1000)
         .execute();
-      const grants = await db.selectFrom('grants').select(['target_type', 'target_id']).distinct().where('user_id', '=', id).execute();
-      const keysOf = async (type: 'role' | 'organization' | 'team', table: 'roles' | 'organizations' | 'teams') => {
+      const grants = await db
+        .selectFrom('grants')
+        .select(['target_type', 'target_id'])
+        .distinct()
+        .where('user_id', '=', id)
+        .execute();
+      const keysOf = async (
+        type: 'role' | 'organization' | 'team',
+        table: 'roles' | 'organizations' | 'teams',
+      ) => {
         const ids = grants.filter((g) => g.target_type === type).map((g) => g.target_id);
         if (ids.length === 0) return [];
-        const rows = await db.selectFrom(table).select(['key']).where('id', 'in', ids).orderBy('key').execute();
+        const rows = await db
+          .selectFrom(table)
+          .select(['key'])
+          .where('id', 'in', ids)
+          .orderBy('key')
+          .execute();
         return rows.map((r) => r.key);
       };
       return {
@@ -140,14 +179,26 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
      * directory's conflict policy decides (directory_wins overwrites, local_wins keeps,
      * manual_review raises a conflict).
      */
-    async patch(tenantId: string, id: string, actor: { name: string }, patch: UserPatch): Promise<UserApiView> {
+    async patch(
+      tenantId: string,
+      id: string,
+      actor: { name: string },
+      patch: UserPatch,
+    ): Promise<UserApiView> {
       const errors: FieldError[] = [];
-      if (patch.username !== undefined && patch.username.trim() === '') errors.push({ field: 'username', message: 'must not be empty' });
-      if (typeof patch.email === 'string' && !/^[^\s@]+@[^\s@]+$/.test(patch.email)) errors.push({ field: 'email', message: 'is not an email address' });
+      if (patch.username !== undefined && patch.username.trim() === '')
+        errors.push({ field: 'username', message: 'must not be empty' });
+      if (typeof patch.email === 'string' && !/^[^\s@]+@[^\s@]+$/.test(patch.email))
+        errors.push({ field: 'email', message: 'is not an email address' });
       if (errors.length > 0) throw validationError(errors);
 
       return db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+        const row = await trx
+          .selectFrom('users')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
         if (!row) throw notFound('user');
         const before = toUserApiView(row);
         const localEdits = { ...before.localEdits };
@@ -171,11 +222,37 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
         }
         if (changed.length === 0) return before;
         const at = now();
-        Object.assign(set, { custom: JSON.stringify(custom), local_edits: JSON.stringify(localEdits), source_hash: null, updated_at: at, version: row.version + 1 });
+        Object.assign(set, {
+          custom: JSON.stringify(custom),
+          local_edits: JSON.stringify(localEdits),
+          source_hash: null,
+          updated_at: at,
+          version: row.version + 1,
+        });
         await trx.updateTable('users').set(set).where('id', '=', id).execute();
         const after = toUserApiView({ ...row, ...set } as UsersTable);
-        await appendEvents(trx, [{ tenantId, directoryId: row.directory_id, type: 'user.updated', objectType: 'user', objectId: id, data: userView(toUserTarget({ ...row, ...set } as UsersTable), row.directory_id), changedFields: changed, actor: actor.name }]);
-        await writeAudit(trx, { tenantId, actor: actor.name, action: 'user.updated', objectType: 'user', objectId: id, directoryId: row.directory_id, before, after: { ...after, changedFields: changed } });
+        await appendEvents(trx, [
+          {
+            tenantId,
+            directoryId: row.directory_id,
+            type: 'user.updated',
+            objectType: 'user',
+            objectId: id,
+            data: userView(toUserTarget({ ...row, ...set } as UsersTable), row.directory_id),
+            changedFields: changed,
+            actor: actor.name,
+          },
+        ]);
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'user.updated',
+          objectType: 'user',
+          objectId: id,
+          directoryId: row.directory_id,
+          before,
+          after: { ...after, changedFields: changed },
+        });
         return after;
       });
     },

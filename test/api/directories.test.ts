@@ -59,7 +59,9 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
     });
     expect(res.status).toBe(201);
     expect(res.body.port).toBe(389);
-    expect(res.body.groupSearchFilter).toBe('(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))');
+    expect(res.body.groupSearchFilter).toBe(
+      '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))',
+    );
     expect(res.body.syncSchedule).toBeNull();
     expect(res.body.nextRunAt).toBeNull();
   });
@@ -67,23 +69,33 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
   it('PUT changes only the fields sent, re-encrypting a new password', async () => {
     const created = await app.request('POST', '/api/v1/directories', specExample);
     const id = created.body.id;
-    const updated = await app.request('PUT', `/api/v1/directories/${id}`, { syncSchedule: '0 1 * * *', bindPassword: 'new' });
+    const updated = await app.request('PUT', `/api/v1/directories/${id}`, {
+      syncSchedule: '0 1 * * *',
+      bindPassword: 'new',
+    });
     expect(updated.status).toBe(200);
     const { syncSchedule, updatedAt, nextRunAt, ...rest } = updated.body;
     const { syncSchedule: s0, updatedAt: u0, nextRunAt: n0, ...rest0 } = created.body;
     expect(syncSchedule).toBe('0 1 * * *');
     expect(nextRunAt).toMatch(/T01:00:00.000Z$/);
     expect(rest).toEqual(rest0);
-    void s0; void u0; void n0; void updatedAt;
+    void s0;
+    void u0;
+    void n0;
+    void updatedAt;
     const dir = await app.services.directories.getOrThrow(app.tenantId, id);
     expect(app.services.directories.openSecrets(dir)).toEqual({ bindPassword: 'new' });
   });
 
   it('DELETE removes the directory', async () => {
     const created = await app.request('POST', '/api/v1/directories', specExample);
-    expect((await app.request('DELETE', `/api/v1/directories/${created.body.id}`)).status).toBe(204);
+    expect((await app.request('DELETE', `/api/v1/directories/${created.body.id}`)).status).toBe(
+      204,
+    );
     expect((await app.request('GET', `/api/v1/directories/${created.body.id}`)).status).toBe(404);
-    expect((await app.request('DELETE', `/api/v1/directories/${created.body.id}`)).status).toBe(404);
+    expect((await app.request('DELETE', `/api/v1/directories/${created.body.id}`)).status).toBe(
+      404,
+    );
   });
 
   it.each([
@@ -99,7 +111,11 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
     ['colour', { colour: 'blue' }, /not a known field/],
     ['bindPassword', { bindPassword: undefined }, /required when bindDN/],
     ['deletionThreshold', { deletionThreshold: '120%' }, /./],
-    ['userBaseDNs[1]', { userBaseDNs: ['OU=People,DC=acme,DC=com', 'People'] }, /distinguished name/],
+    [
+      'userBaseDNs[1]',
+      { userBaseDNs: ['OU=People,DC=acme,DC=com', 'People'] },
+      /distinguished name/,
+    ],
   ])('rejects a bad %s with 400 naming the field', async (field, patch, message) => {
     const before = await app.request('GET', '/api/v1/directories?limit=1000');
     const res = await app.request('POST', '/api/v1/directories', { ...specExample, ...patch });
@@ -113,7 +129,10 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
 
   it('rejects a bad partial update and keeps the directory unchanged', async () => {
     const created = await app.request('POST', '/api/v1/directories', specExample);
-    const res = await app.request('PUT', `/api/v1/directories/${created.body.id}`, { port: 0, groupSearchFilter: '(&' });
+    const res = await app.request('PUT', `/api/v1/directories/${created.body.id}`, {
+      port: 0,
+      groupSearchFilter: '(&',
+    });
     expect(res.status).toBe(400);
     const fields = res.body.error.details.map((d: { field: string }) => d.field);
     expect(fields).toContain('port');
@@ -123,11 +142,13 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
 
   it('paginates with a cursor, newest first', async () => {
     const names = ['p1', 'p2', 'p3'];
-    for (const name of names) await app.request('POST', '/api/v1/directories', { ...specExample, name });
+    for (const name of names)
+      await app.request('POST', '/api/v1/directories', { ...specExample, name });
     const seen: { id: string; name: string }[] = [];
     let after: string | null = null;
     do {
-      const res: { body: { data: { id: string; name: string }[]; nextCursor: string | null } } = await app.request('GET', `/api/v1/directories?limit=2${after ? `&after=${after}` : ''}`);
+      const res: { body: { data: { id: string; name: string }[]; nextCursor: string | null } } =
+        await app.request('GET', `/api/v1/directories?limit=2${after ? `&after=${after}` : ''}`);
       seen.push(...res.body.data);
       after = res.body.nextCursor;
     } while (after);
@@ -139,41 +160,113 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
 
   it('enforces permissions and tenant isolation without leaking existence', async () => {
     const created = await app.request('POST', '/api/v1/directories', specExample);
-    const reader = await app.services.tokens.create({ tenantId: app.tenantId, name: 'reader', permissions: ['directory:read'] });
-    expect((await app.request('GET', `/api/v1/directories/${created.body.id}`, undefined, reader.token)).status).toBe(200);
+    const reader = await app.services.tokens.create({
+      tenantId: app.tenantId,
+      name: 'reader',
+      permissions: ['directory:read'],
+    });
+    expect(
+      (await app.request('GET', `/api/v1/directories/${created.body.id}`, undefined, reader.token))
+        .status,
+    ).toBe(200);
     const write = await app.request('POST', '/api/v1/directories', specExample, reader.token);
     expect(write.status).toBe(403);
     expect(write.body.error.code).toBe('forbidden');
-    expect((await app.request('PUT', `/api/v1/directories/${created.body.id}`, { name: 'x' }, reader.token)).status).toBe(403);
-    expect((await app.request('DELETE', `/api/v1/directories/${created.body.id}`, undefined, reader.token)).status).toBe(403);
+    expect(
+      (
+        await app.request(
+          'PUT',
+          `/api/v1/directories/${created.body.id}`,
+          { name: 'x' },
+          reader.token,
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await app.request(
+          'DELETE',
+          `/api/v1/directories/${created.body.id}`,
+          undefined,
+          reader.token,
+        )
+      ).status,
+    ).toBe(403);
 
     const other = await app.services.tenants.create('Other');
-    const otherToken = await app.services.tokens.create({ tenantId: other.id, name: 'other', permissions: ['admin'] });
-    const cross = await app.request('GET', `/api/v1/directories/${created.body.id}`, undefined, otherToken.token);
-    const missing = await app.request('GET', '/api/v1/directories/00000000-0000-7000-8000-000000000000', undefined, otherToken.token);
+    const otherToken = await app.services.tokens.create({
+      tenantId: other.id,
+      name: 'other',
+      permissions: ['admin'],
+    });
+    const cross = await app.request(
+      'GET',
+      `/api/v1/directories/${created.body.id}`,
+      undefined,
+      otherToken.token,
+    );
+    const missing = await app.request(
+      'GET',
+      '/api/v1/directories/00000000-0000-7000-8000-000000000000',
+      undefined,
+      otherToken.token,
+    );
     expect(cross.status).toBe(404);
     expect(cross.body).toEqual(missing.body);
-    expect((await app.request('PUT', `/api/v1/directories/${created.body.id}`, { name: 'x' }, otherToken.token)).status).toBe(404);
-    expect((await app.request('DELETE', `/api/v1/directories/${created.body.id}`, undefined, otherToken.token)).status).toBe(404);
+    expect(
+      (
+        await app.request(
+          'PUT',
+          `/api/v1/directories/${created.body.id}`,
+          { name: 'x' },
+          otherToken.token,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await app.request(
+          'DELETE',
+          `/api/v1/directories/${created.body.id}`,
+          undefined,
+          otherToken.token,
+        )
+      ).status,
+    ).toBe(404);
 
     // A tenant token naming another tenant is refused; an instance admin token may switch.
-    const named = await app.request('GET', '/api/v1/directories', undefined, reader.token, { 'x-tenant-id': other.id });
+    const named = await app.request('GET', '/api/v1/directories', undefined, reader.token, {
+      'x-tenant-id': other.id,
+    });
     expect(named.status).toBe(403);
-    const switched = await app.request('GET', '/api/v1/directories', undefined, app.adminToken, { 'x-tenant-id': other.id });
+    const switched = await app.request('GET', '/api/v1/directories', undefined, app.adminToken, {
+      'x-tenant-id': other.id,
+    });
     expect(switched.status).toBe(200);
     expect(switched.body.data).toEqual([]);
   });
 
   it('answers bad input with a clear 4xx, never a 500', async () => {
     const inject = (payload: string, headers: Record<string, string> = {}) =>
-      app.server.inject({ method: 'POST', url: '/api/v1/directories', payload, headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json', ...headers } });
+      app.server.inject({
+        method: 'POST',
+        url: '/api/v1/directories',
+        payload,
+        headers: {
+          authorization: `Bearer ${app.adminToken}`,
+          'content-type': 'application/json',
+          ...headers,
+        },
+      });
     const malformed = await inject('{"name": "x",');
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe('invalid_json');
     const wrongType = await inject(JSON.stringify({ ...specExample, useTLS: 'yes' }));
     expect(wrongType.statusCode).toBe(400);
     expect(wrongType.json().error.message).toMatch(/^useTLS/);
-    const huge = await inject(JSON.stringify({ ...specExample, caCertificate: 'x'.repeat(2 * 1024 * 1024) }));
+    const huge = await inject(
+      JSON.stringify({ ...specExample, caCertificate: 'x'.repeat(2 * 1024 * 1024) }),
+    );
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('payload_too_large');
     const text = await inject('hello', { 'content-type': 'text/plain' });
@@ -184,12 +277,29 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
   });
 
   it('writes an audit entry for every write, with the password redacted', async () => {
-    const created = await app.request('POST', '/api/v1/directories', { ...specExample, bindPassword: 'audit-me-123' });
-    await app.request('PUT', `/api/v1/directories/${created.body.id}`, { bindPassword: 'audit-me-456', name: 'renamed' });
+    const created = await app.request('POST', '/api/v1/directories', {
+      ...specExample,
+      bindPassword: 'audit-me-123',
+    });
+    await app.request('PUT', `/api/v1/directories/${created.body.id}`, {
+      bindPassword: 'audit-me-456',
+      name: 'renamed',
+    });
     await app.request('DELETE', `/api/v1/directories/${created.body.id}`);
-    const rows = await app.services.db.selectFrom('audit_log').selectAll().where('object_id', '=', created.body.id).orderBy('id').execute();
-    expect(rows.map((r) => r.action)).toEqual(['directory.created', 'directory.updated', 'directory.deleted']);
-    expect(rows.every((r) => r.actor === 'token:bootstrap-admin' || r.actor === 'token:test-admin')).toBe(true);
+    const rows = await app.services.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('object_id', '=', created.body.id)
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => r.action)).toEqual([
+      'directory.created',
+      'directory.updated',
+      'directory.deleted',
+    ]);
+    expect(
+      rows.every((r) => r.actor === 'token:bootstrap-admin' || r.actor === 'token:test-admin'),
+    ).toBe(true);
     const text = JSON.stringify(rows);
     expect(text).not.toContain('audit-me');
     expect(JSON.parse(rows[1]!.after!).changedSecrets).toEqual(['bindPassword']);
@@ -197,8 +307,15 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
   });
 
   it('keeps secrets out of every log line', async () => {
-    await app.request('POST', '/api/v1/directories', { ...specExample, bindPassword: 'log-leak-canary' });
-    await app.request('POST', '/api/v1/directories', { ...specExample, port: 'bad', bindPassword: 'log-leak-canary' });
+    await app.request('POST', '/api/v1/directories', {
+      ...specExample,
+      bindPassword: 'log-leak-canary',
+    });
+    await app.request('POST', '/api/v1/directories', {
+      ...specExample,
+      port: 'bad',
+      bindPassword: 'log-leak-canary',
+    });
     expect(app.logs.lines.length).toBeGreaterThan(0);
     expect(app.logs.text()).not.toContain('log-leak-canary');
     expect(app.logs.text()).not.toContain(app.adminToken);

@@ -15,7 +15,9 @@ const cli = (args: string[], env: Record<string, string>) =>
 describe.each(testDatabaseKinds())('platform on %s', (kind) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(kind, { server: { authFailures: { maxFailures: 5, windowMs: 60_000 } } });
+    app = await startTestApp(kind, {
+      server: { authFailures: { maxFailures: 5, windowMs: 60_000 } },
+    });
   });
   afterAll(async () => app?.close());
 
@@ -31,8 +33,12 @@ describe.each(testDatabaseKinds())('platform on %s', (kind) => {
     const res = await app.server.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
-    expect(res.body).toMatch(/dirsync_http_requests_total\{method="GET",route="\/api\/v1\/directories",status="200"\} [1-9]/);
-    expect(res.body).toMatch(/dirsync_http_requests_total\{method="GET",route="\/api\/v1\/directories\/:id",status="404"\} [1-9]/);
+    expect(res.body).toMatch(
+      /dirsync_http_requests_total\{method="GET",route="\/api\/v1\/directories",status="200"\} [1-9]/,
+    );
+    expect(res.body).toMatch(
+      /dirsync_http_requests_total\{method="GET",route="\/api\/v1\/directories\/:id",status="404"\} [1-9]/,
+    );
   });
 
   it('publishes an OpenAPI 3.1 document generated from the route schemas', async () => {
@@ -50,7 +56,11 @@ describe.each(testDatabaseKinds())('platform on %s', (kind) => {
     const none = await app.server.inject({ method: 'GET', url: '/api/v1/directories' });
     expect(none.statusCode).toBe(401);
     expect(none.json().error.code).toBe('unauthorized');
-    const { token, record } = await app.services.tokens.create({ tenantId: app.tenantId, name: 'short-lived', permissions: ['directory:read'] });
+    const { token, record } = await app.services.tokens.create({
+      tenantId: app.tenantId,
+      name: 'short-lived',
+      permissions: ['directory:read'],
+    });
     expect((await app.request('GET', '/api/v1/directories', undefined, token)).status).toBe(200);
     expect((await app.request('DELETE', `/api/v1/tokens/${record.id}`)).status).toBe(204);
     expect((await app.request('GET', '/api/v1/directories', undefined, token)).status).toBe(401);
@@ -60,7 +70,10 @@ describe.each(testDatabaseKinds())('platform on %s', (kind) => {
   });
 
   it('creates tokens through the API, showing the value once and storing only a hash', async () => {
-    const created = await app.request('POST', '/api/v1/tokens', { name: 'reader', permissions: ['users:read'] });
+    const created = await app.request('POST', '/api/v1/tokens', {
+      name: 'reader',
+      permissions: ['users:read'],
+    });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^dsk_/);
     const list = await app.request('GET', '/api/v1/tokens');
@@ -75,21 +88,37 @@ describe.each(testDatabaseKinds())('platform on %s', (kind) => {
   it('rate limits repeated failed authentications from one address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const res = await app.server.inject({ method: 'GET', url: '/api/v1/directories', remoteAddress: '10.9.8.7', headers: { authorization: 'Bearer dsk_wrongwrong_AAAAAAAAAAAAAAAAAAAAAAAA' } });
+      const res = await app.server.inject({
+        method: 'GET',
+        url: '/api/v1/directories',
+        remoteAddress: '10.9.8.7',
+        headers: { authorization: 'Bearer dsk_wrongwrong_AAAAAAAAAAAAAAAAAAAAAAAA' },
+      });
       statuses.push(res.statusCode);
       if (res.statusCode === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429, 429]);
     // Even the right token is refused from the blocked address; other addresses are unaffected.
-    const blocked = await app.server.inject({ method: 'GET', url: '/api/v1/directories', remoteAddress: '10.9.8.7', headers: { authorization: `Bearer ${app.adminToken}` } });
+    const blocked = await app.server.inject({
+      method: 'GET',
+      url: '/api/v1/directories',
+      remoteAddress: '10.9.8.7',
+      headers: { authorization: `Bearer ${app.adminToken}` },
+    });
     expect(blocked.statusCode).toBe(429);
     expect((await app.request('GET', '/api/v1/directories')).status).toBe(200);
   });
 
   it('lets only instance admin tokens manage tenants', async () => {
-    const tenantAdmin = await app.services.tokens.create({ tenantId: app.tenantId, name: 'tenant-admin', permissions: ['admin'] });
-    expect((await app.request('GET', '/api/v1/tenants', undefined, tenantAdmin.token)).status).toBe(403);
+    const tenantAdmin = await app.services.tokens.create({
+      tenantId: app.tenantId,
+      name: 'tenant-admin',
+      permissions: ['admin'],
+    });
+    expect((await app.request('GET', '/api/v1/tenants', undefined, tenantAdmin.token)).status).toBe(
+      403,
+    );
     const created = await app.request('POST', '/api/v1/tenants', { name: 'Acme' });
     expect(created.status).toBe(201);
     const list = await app.request('GET', '/api/v1/tenants');
@@ -103,7 +132,12 @@ describe.each(testDatabaseKinds())('restart and CLI on %s', (kind) => {
     const key = generateKey();
     const first = await startTestApp(kind, { db, config: { secretKeys: [key] } });
     const created = await first.request('POST', '/api/v1/directories', {
-      name: 'persisted', type: 'ldap', host: '127.0.0.1', baseDN: 'dc=example,dc=com', bindDN: 'cn=sync,dc=example,dc=com', bindPassword: 'kept-across-restart',
+      name: 'persisted',
+      type: 'ldap',
+      host: '127.0.0.1',
+      baseDN: 'dc=example,dc=com',
+      bindDN: 'cn=sync,dc=example,dc=com',
+      bindPassword: 'kept-across-restart',
     });
     expect(created.status).toBe(201);
     await first.close();
@@ -122,17 +156,31 @@ describe.each(testDatabaseKinds())('restart and CLI on %s', (kind) => {
     const env = { DIRSYNC_DATABASE_URL: db.url, DIRSYNC_DATA_DIR: db.dataDir };
     const migrated = await cli(['migrate'], env);
     expect(migrated.stdout).toMatch(/up to date/);
-    const created = await cli(['token', 'create', '--name', 'ci', '--permissions', 'directory:read,users:read'], env);
+    const created = await cli(
+      ['token', 'create', '--name', 'ci', '--permissions', 'directory:read,users:read'],
+      env,
+    );
     const token = created.stdout.trim();
     expect(token).toMatch(/^dsk_[A-Za-z0-9]{10}_[A-Za-z0-9_-]+$/);
     const listed = await cli(['token', 'list'], env);
     expect(listed.stdout).toContain('\tci\t');
     expect(listed.stdout).not.toContain(token);
-    await expect(cli(['token', 'create', '--permissions', 'root'], env)).rejects.toMatchObject({ stderr: expect.stringMatching(/--permissions: unknown permission root/) });
+    await expect(cli(['token', 'create', '--permissions', 'root'], env)).rejects.toMatchObject({
+      stderr: expect.stringMatching(/--permissions: unknown permission root/),
+    });
 
     const app = await startTestApp(kind, { db, config: { secretKeys: null } });
     expect((await app.request('GET', '/api/v1/directories', undefined, token)).status).toBe(200);
-    expect((await app.request('POST', '/api/v1/directories', { name: 'x', type: 'ldap', host: 'h', baseDN: 'dc=x' }, token)).status).toBe(403);
+    expect(
+      (
+        await app.request(
+          'POST',
+          '/api/v1/directories',
+          { name: 'x', type: 'ldap', host: 'h', baseDN: 'dc=x' },
+          token,
+        )
+      ).status,
+    ).toBe(403);
     await app.close();
     await db.drop();
   });

@@ -141,7 +141,9 @@ describe('admin console', () => {
     // One record error: "warnings" (yellow) with the reason.
     expect(await row.locator('.badge').first().textContent()).toMatch(/Warnings|Healthy/);
     expect(await row.textContent()).toMatch(/record error/);
-    expect(await row.locator('td[data-label="Users synced"]').textContent()).toContain(String(USERS));
+    expect(await row.locator('td[data-label="Users synced"]').textContent()).toContain(
+      String(USERS),
+    );
     expect(await page.getByRole('region', { name: 'Users' }).textContent()).toMatch(
       new RegExp(`${USERS}`),
     );

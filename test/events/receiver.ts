@@ -12,7 +12,11 @@ export interface ReceivedRequest {
  * A local webhook receiver on 127.0.0.1. `respond` decides each answer (status and
  * optional delay); every request is recorded with the status it got.
  */
-export async function startReceiver(respond: (n: number, body: string) => { status: number; delayMs?: number } = () => ({ status: 200 })) {
+export async function startReceiver(
+  respond: (n: number, body: string) => { status: number; delayMs?: number } = () => ({
+    status: 200,
+  }),
+) {
   const requests: ReceivedRequest[] = [];
   let n = 0;
   const server: Server = createServer((req, res) => {
@@ -46,7 +50,11 @@ export async function startReceiver(respond: (n: number, body: string) => { stat
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
 /** Polls until `check` holds (or throws after `timeoutMs`). */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, stepMs = 25): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  stepMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

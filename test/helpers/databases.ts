@@ -52,7 +52,9 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
       try {
         await c.query(`drop database if exists ${name} with (force)`);
       } catch (err) {
-        process.stderr.write(`warning: could not drop test database ${name}: ${(err as Error).message}\n`);
+        process.stderr.write(
+          `warning: could not drop test database ${name}: ${(err as Error).message}\n`,
+        );
       } finally {
         await c.end();
         fs.rmSync(dataDir, { recursive: true, force: true });

@@ -3,7 +3,11 @@ import type { SlapdServer } from './slapd.js';
 import type { TestApp } from './test-app.js';
 
 /** Creates an `ldap` directory pointing at a test slapd, through the API. */
-export async function createLdapDirectory(app: TestApp, server: SlapdServer, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function createLdapDirectory(
+  app: TestApp,
+  server: SlapdServer,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
   const res = await app.request('POST', '/api/v1/directories', {
     name: 'Test LDAP',
     type: 'ldap',
@@ -15,7 +19,8 @@ export async function createLdapDirectory(app: TestApp, server: SlapdServer, ove
     userSearchFilter: '(objectClass=inetOrgPerson)',
     ...overrides,
   });
-  if (res.status !== 201) throw new Error(`create directory failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 201)
+    throw new Error(`create directory failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
@@ -23,7 +28,14 @@ export async function createLdapDirectory(app: TestApp, server: SlapdServer, ove
 export function testWorker(app: TestApp, options: { leaseMs?: number; retryBaseMs?: number } = {}) {
   const { services } = app;
   return createWorker(
-    { db: services.db, jobs: services.jobs, directories: services.directories, logger: services.logger, metrics: services.syncMetrics, retryBaseMs: options.retryBaseMs ?? 10 },
+    {
+      db: services.db,
+      jobs: services.jobs,
+      directories: services.directories,
+      logger: services.logger,
+      metrics: services.syncMetrics,
+      retryBaseMs: options.retryBaseMs ?? 10,
+    },
     { leaseMs: options.leaseMs ?? 30_000, pollMs: 20 },
   );
 }
@@ -31,10 +43,14 @@ export function testWorker(app: TestApp, options: { leaseMs?: number; retryBaseM
 /** POST /sync, run the queue until that job ends, and return the job record. */
 export async function syncNow(app: TestApp, directoryId: string, query = ''): Promise<any> {
   const started = await app.request('POST', `/api/v1/directories/${directoryId}/sync${query}`);
-  if (started.status !== 202) throw new Error(`sync failed to start: ${started.status} ${JSON.stringify(started.body)}`);
+  if (started.status !== 202)
+    throw new Error(`sync failed to start: ${started.status} ${JSON.stringify(started.body)}`);
   const worker = testWorker(app);
   for (let i = 0; i < 100; i++) {
-    const job = await app.request('GET', `/api/v1/directories/${directoryId}/jobs/${started.body.jobId}`);
+    const job = await app.request(
+      'GET',
+      `/api/v1/directories/${directoryId}/jobs/${started.body.jobId}`,
+    );
     if (!['queued', 'running'].includes(job.body.status)) return job.body;
     const ran = await worker.runOnce();
     if (!ran) await new Promise((r) => setTimeout(r, 20));
@@ -47,7 +63,10 @@ export async function jobChanges(app: TestApp, directoryId: string, jobId: strin
   const out: any[] = [];
   let after: string | null = null;
   do {
-    const res: any = await app.request('GET', `/api/v1/directories/${directoryId}/jobs/${jobId}/changes?limit=1000${after ? `&after=${after}` : ''}`);
+    const res: any = await app.request(
+      'GET',
+      `/api/v1/directories/${directoryId}/jobs/${jobId}/changes?limit=1000${after ? `&after=${after}` : ''}`,
+    );
     out.push(...res.body.data);
     after = res.body.nextCursor;
   } while (after);
@@ -55,10 +74,18 @@ export async function jobChanges(app: TestApp, directoryId: string, jobId: strin
 }
 
 export async function usersOf(app: TestApp, directoryId: string) {
-  return app.services.db.selectFrom('users').selectAll().where('directory_id', '=', directoryId).orderBy('username').execute();
+  return app.services.db
+    .selectFrom('users')
+    .selectAll()
+    .where('directory_id', '=', directoryId)
+    .orderBy('username')
+    .execute();
 }
 
 export async function eventCount(app: TestApp): Promise<number> {
-  const r = await app.services.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await app.services.db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -28,7 +28,13 @@ export interface TestApp {
   tenantId: string;
   logs: ReturnType<typeof createLogCapture>;
   /** Shorthand for server.inject with the admin token. */
-  request(method: string, url: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  request(
+    method: string,
+    url: string,
+    body?: unknown,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -46,7 +52,15 @@ export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): C
 }
 
 /** A dirsync API over a fresh database of the given kind, driven through app.inject. */
-export async function startTestApp(kind: TestDatabaseKind, options: { config?: Partial<Config>; server?: Partial<ServerOptions>; db?: TestDatabase; clock?: () => Date } = {}): Promise<TestApp> {
+export async function startTestApp(
+  kind: TestDatabaseKind,
+  options: {
+    config?: Partial<Config>;
+    server?: Partial<ServerOptions>;
+    db?: TestDatabase;
+    clock?: () => Date;
+  } = {},
+): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase(kind));
   const config = testConfig(db, options.config);
   const logs = createLogCapture();
@@ -55,7 +69,10 @@ export async function startTestApp(kind: TestDatabaseKind, options: { config?: P
   const boot = await bootstrap(services);
   const server = await buildServer(services, { logger, ...options.server });
   await server.ready();
-  const adminToken = boot.adminToken ?? (await services.tokens.create({ tenantId: null, name: 'test-admin', permissions: ['admin'] })).token;
+  const adminToken =
+    boot.adminToken ??
+    (await services.tokens.create({ tenantId: null, name: 'test-admin', permissions: ['admin'] }))
+      .token;
   return {
     db,
     config,

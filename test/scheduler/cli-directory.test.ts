@@ -16,16 +16,30 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
     const { code } = await p.exited;
     return { code, stdout: p.stdout(), stderr: p.stderr() };
   };
-  const fields = (stdout: string) => Object.fromEntries(stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+  const fields = (stdout: string) =>
+    Object.fromEntries(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+    );
 
   beforeAll(async () => {
     [app, slapd] = await Promise.all([
       startTestApp(kind),
       startSlapd({
-        seedLdif: [...Array.from({ length: 2500 }, (_, i) => person(`cli${i}`)), 'dn: cn=team,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\ncn: team\nmember: uid=cli0,ou=people,dc=example,dc=com\n'].join('\n'),
+        seedLdif: [
+          ...Array.from({ length: 2500 }, (_, i) => person(`cli${i}`)),
+          'dn: cn=team,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\ncn: team\nmember: uid=cli0,ou=people,dc=example,dc=com\n',
+        ].join('\n'),
       }),
     ]);
-    env = { DIRSYNC_DATABASE_URL: app.config.databaseUrl, DIRSYNC_SECRET_KEY: app.config.secretKeys![0]!, LOG_LEVEL: 'warn', DIRSYNC_RETRY_BASE_MS: '100' };
+    env = {
+      DIRSYNC_DATABASE_URL: app.config.databaseUrl,
+      DIRSYNC_SECRET_KEY: app.config.secretKeys![0]!,
+      LOG_LEVEL: 'warn',
+      DIRSYNC_RETRY_BASE_MS: '100',
+    };
   });
   afterAll(async () => {
     await slapd?.stop();
@@ -53,13 +67,25 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
     const dir = await createLdapDirectory(app, slapd, { name: 'cli-sync', pageSize: 5 });
     const dry = await run(['directory', 'sync', dir, '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(fields(dry.stdout)).toMatchObject({ status: 'completed', dryRun: 'true', usersCreated: '2500' });
+    expect(fields(dry.stdout)).toMatchObject({
+      status: 'completed',
+      dryRun: 'true',
+      usersCreated: '2500',
+    });
     expect(await usersOf(app, dir)).toEqual([]);
 
     const real = await run(['directory', 'sync', dir, '--full']);
     expect(real.code).toBe(0);
     const out = fields(real.stdout);
-    expect(out).toMatchObject({ status: 'completed', mode: 'full', dryRun: 'false', recordsRead: expect.stringMatching(/^\d+$/), usersCreated: '2500', groupsCreated: '1', membershipsAdded: '1' });
+    expect(out).toMatchObject({
+      status: 'completed',
+      mode: 'full',
+      dryRun: 'false',
+      recordsRead: expect.stringMatching(/^\d+$/),
+      usersCreated: '2500',
+      groupsCreated: '1',
+      membershipsAdded: '1',
+    });
     // The progress bar (a pipe here, so one line per phase) names phases and counts.
     expect(real.stderr).toMatch(/(queued|fetching_users|fetching_groups|diffing|applying)/);
     expect((await usersOf(app, dir)).length).toBe(2500);
@@ -69,11 +95,26 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
 
   it('serve --no-worker answers the API and runs no job; SIGTERM stops it', async () => {
     const dir = await createLdapDirectory(app, slapd, { name: 'api-only' });
-    const { token } = await app.services.tokens.create({ tenantId: app.tenantId, name: 'api-only', permissions: ['admin'] });
-    const serve = spawnCli(['serve', '--no-worker'], { ...env, PORT: '0', DIRSYNC_WORKER_POLL_MS: '50', DIRSYNC_SCHEDULER_TICK_MS: '50' });
+    const { token } = await app.services.tokens.create({
+      tenantId: app.tenantId,
+      name: 'api-only',
+      permissions: ['admin'],
+    });
+    const serve = spawnCli(['serve', '--no-worker'], {
+      ...env,
+      PORT: '0',
+      DIRSYNC_WORKER_POLL_MS: '50',
+      DIRSYNC_SCHEDULER_TICK_MS: '50',
+    });
     try {
-      const url = await pollUntil(async () => /running at (http:\/\/\S+)/.exec(serve.stdout())?.[1], 30_000);
-      const res = await fetch(`${url}/api/v1/directories/${dir}/sync`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const url = await pollUntil(
+        async () => /running at (http:\/\/\S+)/.exec(serve.stdout())?.[1],
+        30_000,
+      );
+      const res = await fetch(`${url}/api/v1/directories/${dir}/sync`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(202);
       const { jobId } = (await res.json()) as { jobId: string };
       // A worker polling every 50 ms would have claimed it many times over.
@@ -93,6 +134,9 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
     const bad = await createLdapDirectory(app, slapd, { name: 'bad-sync', bindPassword: 'wrong' });
     const r = await run(['directory', 'sync', bad]);
     expect(r.code).toBe(1);
-    expect(fields(r.stdout)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^auth: /) });
+    expect(fields(r.stdout)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^auth: /),
+    });
   }, 60_000);
 });

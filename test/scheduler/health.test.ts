@@ -12,7 +12,11 @@ describe.each(testDatabaseKinds())('directory health on %s', (kind) => {
   let clockAt: Date | null = null;
   let dir: string;
 
-  const health = async () => (await app.request('GET', `/api/v1/directories/${dir}`)).body.health as { status: string; reason: string };
+  const health = async () =>
+    (await app.request('GET', `/api/v1/directories/${dir}`)).body.health as {
+      status: string;
+      reason: string;
+    };
   const stats = async () => (await app.request('GET', '/api/v1/stats')).body;
 
   beforeAll(async () => {
@@ -38,9 +42,14 @@ describe.each(testDatabaseKinds())('directory health on %s', (kind) => {
     expect(s.users.byDirectory).toEqual({ [dir]: { active: 2, suspended: 0 } });
 
     // A record without the required email: completed with errors → yellow.
-    await slapd.addLdif('dn: uid=nomail,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: nomail\ncn: No Mail\nsn: Mail\ngivenName: No\n');
+    await slapd.addLdif(
+      'dn: uid=nomail,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: nomail\ncn: No Mail\nsn: Mail\ngivenName: No\n',
+    );
     expect((await syncNow(app, dir)).status).toBe('completed_with_errors');
-    expect(await health()).toMatchObject({ status: 'yellow', reason: expect.stringMatching(/1 record error/) });
+    expect(await health()).toMatchObject({
+      status: 'yellow',
+      reason: expect.stringMatching(/1 record error/),
+    });
     expect((await stats()).health).toMatchObject({ yellow: 1, green: 0 });
 
     // A wrong password: the run fails → red, naming the error kind.
@@ -51,7 +60,10 @@ describe.each(testDatabaseKinds())('directory health on %s', (kind) => {
     // The connection test fails too, and keeps it red.
     const test = await app.request('POST', `/api/v1/directories/${dir}/test`);
     expect(test.body).toMatchObject({ success: false, error: { kind: 'auth' } });
-    expect(await health()).toMatchObject({ status: 'red', reason: expect.stringMatching(/connection test failed/) });
+    expect(await health()).toMatchObject({
+      status: 'red',
+      reason: expect.stringMatching(/connection test failed/),
+    });
 
     // Fixed: a clean run → green again (the failed test is superseded by it).
     await app.request('PUT', `/api/v1/directories/${dir}`, { bindPassword: slapd.rootPassword });
@@ -62,11 +74,16 @@ describe.each(testDatabaseKinds())('directory health on %s', (kind) => {
 
     // Time passes with no successful run: two intervals later still green, after the
     // third scheduled run (plus a minute's grace) red.
-    const lastSuccess = Date.parse((await app.request('GET', `/api/v1/directories/${dir}`)).body.lastSuccessAt);
+    const lastSuccess = Date.parse(
+      (await app.request('GET', `/api/v1/directories/${dir}`)).body.lastSuccessAt,
+    );
     clockAt = new Date(lastSuccess + 30 * 60_000);
     expect(await health()).toMatchObject({ status: 'green' });
     clockAt = new Date(lastSuccess + 47 * 60_000);
-    expect(await health()).toMatchObject({ status: 'red', reason: expect.stringMatching(/3 scheduled runs missed/) });
+    expect(await health()).toMatchObject({
+      status: 'red',
+      reason: expect.stringMatching(/3 scheduled runs missed/),
+    });
     expect((await stats()).health).toMatchObject({ red: 1, green: 0 });
     // A disabled directory is not expected to run.
     await app.request('PUT', `/api/v1/directories/${dir}`, { enabled: false });

@@ -8,7 +8,8 @@ import { person, pollUntil } from './scheduler-helpers.js';
 
 const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 
-const getJob = async (app: TestApp, dir: string, jobId: string) => (await app.request('GET', `/api/v1/directories/${dir}/jobs/${jobId}`)).body;
+const getJob = async (app: TestApp, dir: string, jobId: string) =>
+  (await app.request('GET', `/api/v1/directories/${dir}/jobs/${jobId}`)).body;
 const waitFinal = (app: TestApp, dir: string, jobId: string, timeoutMs = 30_000) =>
   pollUntil(async () => {
     const j = await getJob(app, dir, jobId);
@@ -25,7 +26,9 @@ describe.each(testDatabaseKinds())('sync jobs and workers on %s', (kind) => {
     [app, slow, small] = await Promise.all([
       startTestApp(kind),
       // 3000 users read one per page: a read that lasts long enough to act on mid-way.
-      startSlapd({ seedLdif: Array.from({ length: 3000 }, (_, i) => person(`slow${i}`)).join('\n') }),
+      startSlapd({
+        seedLdif: Array.from({ length: 3000 }, (_, i) => person(`slow${i}`)).join('\n'),
+      }),
       startSlapd({ seedLdif: ['a', 'b', 'c'].map((u) => person(u)).join('\n') }),
     ]);
   });
@@ -46,15 +49,34 @@ describe.each(testDatabaseKinds())('sync jobs and workers on %s', (kind) => {
         return j.status === 'running' && j.recordsRead > 0;
       });
       const second = await app.request('POST', `/api/v1/directories/${dir}/sync`);
-      expect(second).toMatchObject({ status: 202, body: { created: false, jobId: first.body.jobId, status: 'running' } });
-      const events = await app.services.db.selectFrom('events').select('type').where('directory_id', '=', dir).execute();
+      expect(second).toMatchObject({
+        status: 202,
+        body: { created: false, jobId: first.body.jobId, status: 'running' },
+      });
+      const events = await app.services.db
+        .selectFrom('events')
+        .select('type')
+        .where('directory_id', '=', dir)
+        .execute();
 
-      const cancel = await app.request('POST', `/api/v1/directories/${dir}/jobs/${first.body.jobId}/cancel`);
+      const cancel = await app.request(
+        'POST',
+        `/api/v1/directories/${dir}/jobs/${first.body.jobId}/cancel`,
+      );
       expect(cancel.status).toBe(202);
       const job = await waitFinal(app, dir, first.body.jobId);
-      expect(job).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' }, usersCreated: 0, attempt: 1 });
+      expect(job).toMatchObject({
+        status: 'cancelled',
+        error: { code: 'cancelled' },
+        usersCreated: 0,
+        attempt: 1,
+      });
       expect(await usersOf(app, dir)).toEqual([]);
-      const after = await app.services.db.selectFrom('events').select('type').where('directory_id', '=', dir).execute();
+      const after = await app.services.db
+        .selectFrom('events')
+        .select('type')
+        .where('directory_id', '=', dir)
+        .execute();
       expect(after.slice(events.length).map((e) => e.type)).toEqual(['directory.sync_failed']);
       expect(after.some((e) => e.type.startsWith('user.'))).toBe(false);
     } finally {
@@ -65,7 +87,10 @@ describe.each(testDatabaseKinds())('sync jobs and workers on %s', (kind) => {
   it('cancels a queued job before it starts', async () => {
     const dir = await createLdapDirectory(app, small, { name: 'queued-cancel' });
     const started = await app.request('POST', `/api/v1/directories/${dir}/sync`);
-    const cancel = await app.request('POST', `/api/v1/directories/${dir}/jobs/${started.body.jobId}/cancel`);
+    const cancel = await app.request(
+      'POST',
+      `/api/v1/directories/${dir}/jobs/${started.body.jobId}/cancel`,
+    );
     expect(cancel.body).toMatchObject({ status: 'cancelled', attempt: 0 });
     expect(await testWorker(app).runOnce()).toBe(false);
   });
@@ -101,16 +126,27 @@ describe.each(testDatabaseKinds())('sync jobs and workers on %s', (kind) => {
       worker.start();
       try {
         const waiting = await pollUntil(async () => {
-          const row = await app.services.db.selectFrom('sync_jobs').selectAll().where('id', '=', started.body.jobId).executeTakeFirstOrThrow();
+          const row = await app.services.db
+            .selectFrom('sync_jobs')
+            .selectAll()
+            .where('id', '=', started.body.jobId)
+            .executeTakeFirstOrThrow();
           return row.status === 'queued' && row.attempt === 1 ? row : null;
         });
         expect(waiting.error_code).toBe('network');
         // Backoff: the retry waits retryBaseMs · 2^(attempt-1).
         expect(Date.parse(waiting.run_after) - Date.now()).toBeGreaterThan(500);
-        expect((await getJob(app, dir, started.body.jobId)).error).toMatchObject({ code: 'network' });
+        expect((await getJob(app, dir, started.body.jobId)).error).toMatchObject({
+          code: 'network',
+        });
         await flaky.restart();
         const job = await waitFinal(app, dir, started.body.jobId);
-        expect(job).toMatchObject({ status: 'completed', attempt: 2, usersCreated: 2, error: null });
+        expect(job).toMatchObject({
+          status: 'completed',
+          attempt: 2,
+          usersCreated: 2,
+          error: null,
+        });
       } finally {
         await worker.stop();
       }
@@ -120,23 +156,44 @@ describe.each(testDatabaseKinds())('sync jobs and workers on %s', (kind) => {
   });
 
   it('fails a permanent source error at once (auth, attempt 1, no retry)', async () => {
-    const dir = await createLdapDirectory(app, small, { name: 'bad-password', bindPassword: 'wrong' });
+    const dir = await createLdapDirectory(app, small, {
+      name: 'bad-password',
+      bindPassword: 'wrong',
+    });
     const job = await syncNow(app, dir);
     expect(job).toMatchObject({ status: 'failed', attempt: 1, error: { code: 'auth' } });
-    const failed = await app.services.db.selectFrom('events').selectAll().where('directory_id', '=', dir).where('type', '=', 'directory.sync_failed').execute();
+    const failed = await app.services.db
+      .selectFrom('events')
+      .selectAll()
+      .where('directory_id', '=', dir)
+      .where('type', '=', 'directory.sync_failed')
+      .execute();
     expect(failed).toHaveLength(1);
     expect(JSON.parse(failed[0]!.data)).toMatchObject({ jobId: job.id, error: { code: 'auth' } });
   });
 
   it('runs scheduled jobs end to end through the background wiring', async () => {
-    const dir = await createLdapDirectory(app, small, { name: 'scheduled', syncSchedule: '*/5 * * * *' });
+    const dir = await createLdapDirectory(app, small, {
+      name: 'scheduled',
+      syncSchedule: '*/5 * * * *',
+    });
     const slot = (await app.request('GET', `/api/v1/directories/${dir}`)).body.nextRunAt as string;
-    const scheduler = createScheduler({ db: app.services.db, jobs: app.services.jobs, logger: app.services.logger }, { clock: () => new Date(Date.parse(slot) + 1000) });
+    const scheduler = createScheduler(
+      { db: app.services.db, jobs: app.services.jobs, logger: app.services.logger },
+      { clock: () => new Date(Date.parse(slot) + 1000) },
+    );
     expect(await scheduler.tick()).toBeGreaterThanOrEqual(1);
     const worker = testWorker(app);
     while (await worker.runOnce());
     const jobs = (await app.request('GET', `/api/v1/directories/${dir}/jobs`)).body.data;
-    expect(jobs).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'completed', scheduledFor: slot, usersCreated: 3 })]);
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        trigger: 'schedule',
+        status: 'completed',
+        scheduledFor: slot,
+        usersCreated: 3,
+      }),
+    ]);
     const view = (await app.request('GET', `/api/v1/directories/${dir}`)).body;
     expect(view.lastRunAt).not.toBeNull();
     expect(view.health.status).toBe('green');
@@ -154,10 +211,16 @@ describe.each(testDatabaseKinds())('sync jobs and workers on %s', (kind) => {
     expect(text).toContain(`dirsync_sync_jobs{directory="${dir}",status="completed"} 1`);
     expect(text).toContain(`dirsync_sync_jobs{directory="${dir}",status="queued"} 1`);
     expect(text).toContain(`dirsync_sync_jobs_total{directory="${dir}",status="completed"} 1`);
-    expect(text).toMatch(/dirsync_sync_job_duration_seconds_bucket\{le="[\d.]+",status="completed"\} [1-9]/);
+    expect(text).toMatch(
+      /dirsync_sync_job_duration_seconds_bucket\{le="[\d.]+",status="completed"\} [1-9]/,
+    );
     expect(text).toContain(`dirsync_sync_records_read_total{directory="${dir}"} 3`);
-    expect(text).toMatch(new RegExp(`dirsync_sync_changes_applied_total\\{directory="${dir}"\\} [1-9]`));
-    expect(text).toMatch(new RegExp(`dirsync_sync_last_success_timestamp_seconds\\{directory="${dir}"\\} \\d+`));
+    expect(text).toMatch(
+      new RegExp(`dirsync_sync_changes_applied_total\\{directory="${dir}"\\} [1-9]`),
+    );
+    expect(text).toMatch(
+      new RegExp(`dirsync_sync_last_success_timestamp_seconds\\{directory="${dir}"\\} \\d+`),
+    );
     expect(text).toContain(`dirsync_directory_health{directory="${dir}",status="green"} 1`);
     await app.request('POST', `/api/v1/directories/${dir}/jobs/${queued.body.jobId}/cancel`);
   });

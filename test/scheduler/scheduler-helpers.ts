@@ -9,7 +9,11 @@ export const person = (uid: string, ou = 'ou=people,dc=example,dc=com') =>
   `dn: uid=${uid},${ou}\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid} Test\ngivenName: ${uid}\nsn: Test\nmail: ${uid}@example.com\n`;
 
 /** Polls `check` every `everyMs` until it returns something truthy; throws after `timeoutMs`. */
-export async function pollUntil<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+export async function pollUntil<T>(
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -33,14 +37,22 @@ export interface CliProcess {
 export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', DIRSYNC_DATA_DIR: mkdtempSync(join(tmpdir(), 'dirsync-cli-')), LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DIRSYNC_DATA_DIR: mkdtempSync(join(tmpdir(), 'dirsync-cli-')),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = once(proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exited = once(proc, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   return {
     proc,
     pid: proc.pid!,

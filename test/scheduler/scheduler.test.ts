@@ -13,7 +13,12 @@ describe.each(testDatabaseKinds())('scheduler on %s', (kind) => {
   const clock = () => clockAt;
 
   const schedulers = () =>
-    [0, 1].map(() => createScheduler({ db: app.services.db, jobs: app.services.jobs, logger: app.services.logger }, { clock }));
+    [0, 1].map(() =>
+      createScheduler(
+        { db: app.services.db, jobs: app.services.jobs, logger: app.services.logger },
+        { clock },
+      ),
+    );
 
   const createDirectory = async (name: string, extra: Record<string, unknown> = {}) => {
     const res = await app.request('POST', '/api/v1/directories', {
@@ -32,11 +37,20 @@ describe.each(testDatabaseKinds())('scheduler on %s', (kind) => {
   };
 
   const jobsOf = (directoryIds: string[]) =>
-    app.services.db.selectFrom('sync_jobs').selectAll().where('directory_id', 'in', directoryIds).orderBy('scheduled_for').execute();
+    app.services.db
+      .selectFrom('sync_jobs')
+      .selectAll()
+      .where('directory_id', 'in', directoryIds)
+      .orderBy('scheduled_for')
+      .execute();
 
   /** Ends every queued job, as a worker would, so the next slot can enqueue. */
   const finishAll = async () => {
-    await app.services.db.updateTable('sync_jobs').set({ status: 'completed', completed_at: new Date().toISOString() }).where('status', 'in', ['queued', 'running']).execute();
+    await app.services.db
+      .updateTable('sync_jobs')
+      .set({ status: 'completed', completed_at: new Date().toISOString() })
+      .where('status', 'in', ['queued', 'running'])
+      .execute();
   };
 
   beforeAll(async () => {
@@ -47,7 +61,9 @@ describe.each(testDatabaseKinds())('scheduler on %s', (kind) => {
   });
 
   it('enqueues each due slot exactly once while two schedulers tick concurrently', async () => {
-    const dirs = await Promise.all(Array.from({ length: 12 }, (_, i) => createDirectory(`due-${i}`)));
+    const dirs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => createDirectory(`due-${i}`)),
+    );
     const slot = dirs[0]!.nextRunAt!;
     expect(slot).toMatch(/:(00|15|30|45):00\.000Z$/);
     expect(new Set(dirs.map((d) => d.nextRunAt))).toEqual(new Set([slot]));
@@ -64,7 +80,11 @@ describe.each(testDatabaseKinds())('scheduler on %s', (kind) => {
     expect(created.reduce((x, y) => x + y)).toBe(12);
     let jobs = await jobsOf(ids);
     expect(jobs).toHaveLength(12);
-    expect(jobs.every((j) => j.scheduled_for === slot && j.trigger === 'schedule' && j.status === 'queued')).toBe(true);
+    expect(
+      jobs.every(
+        (j) => j.scheduled_for === slot && j.trigger === 'schedule' && j.status === 'queued',
+      ),
+    ).toBe(true);
 
     // next_run_at moved to the next quarter hour, visible in the API.
     const next = new Date(Date.parse(slot) + 15 * 60_000).toISOString();
@@ -80,7 +100,11 @@ describe.each(testDatabaseKinds())('scheduler on %s', (kind) => {
     jobs = await jobsOf(ids);
     expect(jobs).toHaveLength(24);
     const perSlot = new Map<string, number>();
-    for (const j of jobs) perSlot.set(`${j.directory_id}|${j.scheduled_for}`, (perSlot.get(`${j.directory_id}|${j.scheduled_for}`) ?? 0) + 1);
+    for (const j of jobs)
+      perSlot.set(
+        `${j.directory_id}|${j.scheduled_for}`,
+        (perSlot.get(`${j.directory_id}|${j.scheduled_for}`) ?? 0) + 1,
+      );
     expect([...perSlot.values()].every((n) => n === 1)).toBe(true);
     expect(perSlot.size).toBe(24);
     await finishAll();
@@ -97,7 +121,8 @@ describe.each(testDatabaseKinds())('scheduler on %s', (kind) => {
     await finishAll();
 
     // Scheduler down for three hours: one run for the missed slots, not twelve.
-    const after = (await app.request('GET', `/api/v1/directories/${d.id}`)).body.nextRunAt as string;
+    const after = (await app.request('GET', `/api/v1/directories/${d.id}`)).body
+      .nextRunAt as string;
     clockAt = new Date(Date.parse(after) + 3 * 3600_000 + 1000);
     await a!.tick();
     await a!.tick();
@@ -116,7 +141,9 @@ describe.each(testDatabaseKinds())('scheduler on %s', (kind) => {
     const off = await app.request('PUT', `/api/v1/directories/${disabled.id}`, { enabled: false });
     expect(off.status).toBe(200);
     expect(off.body.nextRunAt).toBeNull();
-    const none = await app.request('PUT', `/api/v1/directories/${cleared.id}`, { syncSchedule: '' });
+    const none = await app.request('PUT', `/api/v1/directories/${cleared.id}`, {
+      syncSchedule: '',
+    });
     expect(none.status).toBe(200);
     expect(none.body).toMatchObject({ syncSchedule: null, nextRunAt: null });
 

@@ -5,7 +5,8 @@ import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { errorResponses, IdParams, pageOf } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
 
 const ConflictView = Type.Object({
   id: Type.String(),
@@ -29,37 +30,61 @@ export function conflictsRoutes(services: Services): FastifyPluginAsync {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['conflicts'];
 
-    app.get('/conflicts', {
-      config: { permission: 'users:read' },
-      schema: {
-        tags,
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-          after: Type.Optional(Type.String({ maxLength: 500 })),
-          status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
-          directoryId: Type.Optional(Type.String({ maxLength: 100 })),
-          userId: Type.Optional(Type.String({ maxLength: 100 })),
-        }),
-        response: { 200: pageOf(ConflictView), ...errorResponses },
+    app.get(
+      '/conflicts',
+      {
+        config: { permission: 'users:read' },
+        schema: {
+          tags,
+          querystring: Type.Object({
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+            after: Type.Optional(Type.String({ maxLength: 500 })),
+            status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+            directoryId: Type.Optional(Type.String({ maxLength: 100 })),
+            userId: Type.Optional(Type.String({ maxLength: 100 })),
+          }),
+          response: { 200: pageOf(ConflictView), ...errorResponses },
+        },
       },
-    }, async (request) => conflicts.list(authOf(request).tenantId, request.query));
-
-    app.get('/conflicts/:id', { config: { permission: 'users:read' }, schema: { tags, params: IdParams, response: { 200: ConflictView, ...errorResponses } } }, async (request) =>
-      conflicts.get(authOf(request).tenantId, request.params.id),
+      async (request) => conflicts.list(authOf(request).tenantId, request.query),
     );
 
-    app.post('/conflicts/:id/resolve', {
-      config: { permission: 'users:write' },
-      schema: {
-        tags,
-        description: 'take_directory: the source value replaces the local one and the local edit is dropped. keep_local: the local value stays and the same source value is not raised again.',
-        params: IdParams,
-        body: Type.Object({ resolution: Type.Union([Type.Literal('keep_local'), Type.Literal('take_directory')]) }, { additionalProperties: false }),
-        response: { 200: ConflictView, ...errorResponses },
+    app.get(
+      '/conflicts/:id',
+      {
+        config: { permission: 'users:read' },
+        schema: { tags, params: IdParams, response: { 200: ConflictView, ...errorResponses } },
       },
-    }, async (request) => {
-      const auth = authOf(request);
-      return conflicts.resolve(auth.tenantId, request.params.id, { name: auth.actor }, request.body.resolution);
-    });
+      async (request) => conflicts.get(authOf(request).tenantId, request.params.id),
+    );
+
+    app.post(
+      '/conflicts/:id/resolve',
+      {
+        config: { permission: 'users:write' },
+        schema: {
+          tags,
+          description:
+            'take_directory: the source value replaces the local one and the local edit is dropped. keep_local: the local value stays and the same source value is not raised again.',
+          params: IdParams,
+          body: Type.Object(
+            {
+              resolution: Type.Union([Type.Literal('keep_local'), Type.Literal('take_directory')]),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: ConflictView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const auth = authOf(request);
+        return conflicts.resolve(
+          auth.tenantId,
+          request.params.id,
+          { name: auth.actor },
+          request.body.resolution,
+        );
+      },
+    );
   };
 }

@@ -8,7 +8,8 @@ import { eventTypes } from '../../events/event-types.js';
 import { validationError } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
 
 export const EventSchema = Type.Object({
   id: Type.String({ description: 'Increasing per tenant; the feed cursor' }),
@@ -23,7 +24,13 @@ export const EventSchema = Type.Object({
 });
 
 const FeedQuery = Type.Object({
-  after: Type.Optional(Type.String({ maxLength: 20, description: 'The nextCursor of the previous page (an event id); absent = from the first event' })),
+  after: Type.Optional(
+    Type.String({
+      maxLength: 20,
+      description:
+        'The nextCursor of the previous page (an event id); absent = from the first event',
+    }),
+  ),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   type: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated event types' })),
   directoryId: Type.Optional(Type.String({ maxLength: 100 })),
@@ -33,21 +40,49 @@ const FeedQuery = Type.Object({
 export function eventsRoutes(services: Services): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    app.get('/events', {
-      config: { permission: 'events:read' },
-      schema: {
-        tags: ['events'],
-        description: 'Events of the tenant after a cursor, oldest first. Store nextCursor and pass it as `after` to continue; it is returned even when no new event arrived.',
-        querystring: FeedQuery,
-        response: { 200: Type.Object({ data: Type.Array(EventSchema), nextCursor: nullable(Type.String()), hasMore: Type.Boolean() }), ...errorResponses },
+    app.get(
+      '/events',
+      {
+        config: { permission: 'events:read' },
+        schema: {
+          tags: ['events'],
+          description:
+            'Events of the tenant after a cursor, oldest first. Store nextCursor and pass it as `after` to continue; it is returned even when no new event arrived.',
+          querystring: FeedQuery,
+          response: {
+            200: Type.Object({
+              data: Type.Array(EventSchema),
+              nextCursor: nullable(Type.String()),
+              hasMore: Type.Boolean(),
+            }),
+            ...errorResponses,
+          },
+        },
       },
-    }, async (request) => {
-      const q = request.query;
-      const types = q.type ? q.type.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
-      const known = new Set<string>(eventTypes);
-      const unknown = (types ?? []).filter((t) => !known.has(t));
-      if (unknown.length > 0) throw validationError([{ field: 'querystring.type', message: `unknown event type ${unknown.map((t) => `"${t}"`).join(', ')}` }]);
-      return readFeed(services.db, authOf(request).tenantId, { after: q.after, limit: q.limit, types, directoryId: q.directoryId });
-    });
+      async (request) => {
+        const q = request.query;
+        const types = q.type
+          ? q.type
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : undefined;
+        const known = new Set<string>(eventTypes);
+        const unknown = (types ?? []).filter((t) => !known.has(t));
+        if (unknown.length > 0)
+          throw validationError([
+            {
+              field: 'querystring.type',
+              message: `unknown event type ${unknown.map((t) => `"${t}"`).join(', ')}`,
+            },
+          ]);
+        return readFeed(services.db, authOf(request).tenantId, {
+          after: q.after,
+          limit: q.limit,
+          types,
+          directoryId: q.directoryId,
+        });
+      },
+    );
   };
 }

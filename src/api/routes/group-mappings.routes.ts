@@ -5,9 +5,20 @@ import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { errorResponses, IdParams, pageOf } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const TargetTypeSchema = Type.Union([Type.Literal('role'), Type.Literal('organization'), Type.Literal('team')]);
-const key = (description: string) => Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$', description });
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
+const TargetTypeSchema = Type.Union([
+  Type.Literal('role'),
+  Type.Literal('organization'),
+  Type.Literal('team'),
+]);
+const key = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 100,
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$',
+    description,
+  });
 
 const MappingView = Type.Object({
   id: Type.String(),
@@ -22,11 +33,23 @@ const MappingView = Type.Object({
 const CreateBody = Type.Object(
   {
     directoryId: Type.String({ minLength: 1, maxLength: 100 }),
-    groupId: Type.String({ minLength: 1, maxLength: 100, description: 'The synced group (its dirsync id)' }),
+    groupId: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'The synced group (its dirsync id)',
+    }),
     targetType: TargetTypeSchema,
     targetKey: key('Key of the role / organization / team; created when missing'),
-    targetName: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Name of a target created here (default: the key)' })),
-    organizationKey: Type.Optional(key('Teams only: the organization (key) the team belongs to; created when missing')),
+    targetName: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Name of a target created here (default: the key)',
+      }),
+    ),
+    organizationKey: Type.Optional(
+      key('Teams only: the organization (key) the team belongs to; created when missing'),
+    ),
   },
   { additionalProperties: false },
 );
@@ -38,51 +61,85 @@ export function groupMappingsRoutes(services: Services): FastifyPluginAsync {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['group-mappings'];
 
-    app.get('/group-mappings', {
-      config: { permission: 'users:read' },
-      schema: {
-        tags,
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-          after: Type.Optional(Type.String({ maxLength: 500 })),
-          directoryId: Type.Optional(Type.String({ maxLength: 100 })),
-          groupId: Type.Optional(Type.String({ maxLength: 100 })),
-        }),
-        response: { 200: pageOf(MappingView), ...errorResponses },
+    app.get(
+      '/group-mappings',
+      {
+        config: { permission: 'users:read' },
+        schema: {
+          tags,
+          querystring: Type.Object({
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+            after: Type.Optional(Type.String({ maxLength: 500 })),
+            directoryId: Type.Optional(Type.String({ maxLength: 100 })),
+            groupId: Type.Optional(Type.String({ maxLength: 100 })),
+          }),
+          response: { 200: pageOf(MappingView), ...errorResponses },
+        },
       },
-    }, async (request) => mappings.list(authOf(request).tenantId, request.query));
-
-    app.get('/group-mappings/:id', { config: { permission: 'users:read' }, schema: { tags, params: IdParams, response: { 200: MappingView, ...errorResponses } } }, async (request) =>
-      mappings.get(authOf(request).tenantId, request.params.id),
+      async (request) => mappings.list(authOf(request).tenantId, request.query),
     );
 
-    app.post('/group-mappings', {
-      config: { permission: 'users:write' },
-      schema: {
-        tags,
-        description: "Creates the mapping and grants the target to the group's current members at once (role.granted / organization.granted / team.granted events).",
-        body: CreateBody,
-        response: { 201: Type.Composite([MappingView, Type.Object({ membersGranted: Type.Integer() })]), ...errorResponses },
+    app.get(
+      '/group-mappings/:id',
+      {
+        config: { permission: 'users:read' },
+        schema: { tags, params: IdParams, response: { 200: MappingView, ...errorResponses } },
       },
-    }, async (request, reply) => {
-      const auth = authOf(request);
-      const { mapping, granted } = await mappings.create(auth.tenantId, { name: auth.actor }, request.body);
-      return reply.status(201).send({ ...mapping, membersGranted: granted });
-    });
+      async (request) => mappings.get(authOf(request).tenantId, request.params.id),
+    );
 
-    app.delete('/group-mappings/:id', {
-      config: { permission: 'users:write' },
-      schema: {
-        tags,
-        description: 'removeMembers=true removes exactly the grants this mapping added (users keep what another mapping, the default role or a manual grant gives); false (default) keeps them as manual grants.',
-        params: IdParams,
-        querystring: Type.Object({ removeMembers: Type.Boolean({ default: false }) }),
-        response: { 200: Type.Object({ revoked: Type.Integer(), keptAsManual: Type.Integer() }), ...errorResponses },
+    app.post(
+      '/group-mappings',
+      {
+        config: { permission: 'users:write' },
+        schema: {
+          tags,
+          description:
+            "Creates the mapping and grants the target to the group's current members at once (role.granted / organization.granted / team.granted events).",
+          body: CreateBody,
+          response: {
+            201: Type.Composite([MappingView, Type.Object({ membersGranted: Type.Integer() })]),
+            ...errorResponses,
+          },
+        },
       },
-    }, async (request) => {
-      const auth = authOf(request);
-      const r = await mappings.delete(auth.tenantId, request.params.id, { name: auth.actor }, { removeMembers: request.query.removeMembers });
-      return { revoked: r.revoked, keptAsManual: r.kept };
-    });
+      async (request, reply) => {
+        const auth = authOf(request);
+        const { mapping, granted } = await mappings.create(
+          auth.tenantId,
+          { name: auth.actor },
+          request.body,
+        );
+        return reply.status(201).send({ ...mapping, membersGranted: granted });
+      },
+    );
+
+    app.delete(
+      '/group-mappings/:id',
+      {
+        config: { permission: 'users:write' },
+        schema: {
+          tags,
+          description:
+            'removeMembers=true removes exactly the grants this mapping added (users keep what another mapping, the default role or a manual grant gives); false (default) keeps them as manual grants.',
+          params: IdParams,
+          querystring: Type.Object({ removeMembers: Type.Boolean({ default: false }) }),
+          response: {
+            200: Type.Object({ revoked: Type.Integer(), keptAsManual: Type.Integer() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const auth = authOf(request);
+        const r = await mappings.delete(
+          auth.tenantId,
+          request.params.id,
+          { name: auth.actor },
+          { removeMembers: request.query.removeMembers },
+        );
+        return { revoked: r.revoked, keptAsManual: r.kept };
+      },
+    );
   };
 }

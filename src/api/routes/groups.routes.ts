@@ -6,7 +6,8 @@ import { authOf } from '../auth.js';
 import { errorResponses, IdParams, pageOf } from '../schemas.js';
 import { UserView } from './users.routes.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
 const GroupRef = Type.Object({ id: Type.String(), name: Type.String() });
 
 const GroupView = Type.Object({
@@ -25,7 +26,11 @@ const GroupDetail = Type.Composite([
     memberCount: Type.Integer(),
     parentGroups: Type.Array(GroupRef),
     childGroups: Type.Array(GroupRef),
-    source: Type.Object({ directoryId: Type.String(), externalId: Type.String(), dn: nullable(Type.String()) }),
+    source: Type.Object({
+      directoryId: Type.String(),
+      externalId: Type.String(),
+      dn: nullable(Type.String()),
+    }),
   }),
 ]);
 
@@ -46,27 +51,49 @@ export function groupsRoutes(services: Services): FastifyPluginAsync {
     const tags = ['groups'];
     const config = { permission: 'users:read' as const };
 
-    app.get('/groups', { config, schema: { tags, querystring: ListQuery, response: { 200: pageOf(GroupView), ...errorResponses } } }, async (request) =>
-      groups.list(authOf(request).tenantId, request.query),
-    );
-
-    app.get('/groups/:id', { config, schema: { tags, params: IdParams, response: { 200: GroupDetail, ...errorResponses } } }, async (request) =>
-      groups.get(authOf(request).tenantId, request.params.id),
-    );
-
-    app.get('/groups/:id/members', {
-      config,
-      schema: {
-        tags,
-        description: 'Members (direct and, with nestedGroups, through nested groups), keyset-paginated: every page costs the same for groups of any size.',
-        params: IdParams,
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          after: Type.Optional(Type.String({ maxLength: 500 })),
-          status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])),
-        }),
-        response: { 200: pageOf(Type.Composite([UserView, Type.Object({ direct: Type.Boolean() })])), ...errorResponses },
+    app.get(
+      '/groups',
+      {
+        config,
+        schema: {
+          tags,
+          querystring: ListQuery,
+          response: { 200: pageOf(GroupView), ...errorResponses },
+        },
       },
-    }, async (request) => groups.members(authOf(request).tenantId, request.params.id, request.query));
+      async (request) => groups.list(authOf(request).tenantId, request.query),
+    );
+
+    app.get(
+      '/groups/:id',
+      {
+        config,
+        schema: { tags, params: IdParams, response: { 200: GroupDetail, ...errorResponses } },
+      },
+      async (request) => groups.get(authOf(request).tenantId, request.params.id),
+    );
+
+    app.get(
+      '/groups/:id/members',
+      {
+        config,
+        schema: {
+          tags,
+          description:
+            'Members (direct and, with nestedGroups, through nested groups), keyset-paginated: every page costs the same for groups of any size.',
+          params: IdParams,
+          querystring: Type.Object({
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+            after: Type.Optional(Type.String({ maxLength: 500 })),
+            status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])),
+          }),
+          response: {
+            200: pageOf(Type.Composite([UserView, Type.Object({ direct: Type.Boolean() })])),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => groups.members(authOf(request).tenantId, request.params.id, request.query),
+    );
   };
 }

@@ -14,57 +14,79 @@ export function statsRoutes(services: Services): FastifyPluginAsync {
   const { db, jobs } = services;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    app.get('/stats', {
-      config: { permission: 'directory:read' },
-      schema: {
-        tags: ['stats'],
-        response: {
-          200: Type.Object({
-            directories: Type.Object({ total: Type.Integer(), active: Type.Integer(), byType: Counts }),
-            users: Type.Object({
-              total: Type.Integer(),
-              byStatus: Counts,
-              byDirectory: Type.Record(Type.String(), Counts, { description: 'Users synced per directory id, by status' }),
+    app.get(
+      '/stats',
+      {
+        config: { permission: 'directory:read' },
+        schema: {
+          tags: ['stats'],
+          response: {
+            200: Type.Object({
+              directories: Type.Object({
+                total: Type.Integer(),
+                active: Type.Integer(),
+                byType: Counts,
+              }),
+              users: Type.Object({
+                total: Type.Integer(),
+                byStatus: Counts,
+                byDirectory: Type.Record(Type.String(), Counts, {
+                  description: 'Users synced per directory id, by status',
+                }),
+              }),
+              groups: Type.Object({ total: Type.Integer() }),
+              health: Counts,
             }),
-            groups: Type.Object({ total: Type.Integer() }),
-            health: Counts,
-          }),
-          ...errorResponses,
+            ...errorResponses,
+          },
         },
       },
-    }, async (request) => {
-      const tenantId = authOf(request).tenantId;
-      const dirRows = await db.selectFrom('directories').selectAll().where('tenant_id', '=', tenantId).execute();
-      const dirs = dirRows.map(toDirectory);
-      const last = await jobs.lastFinished(dirs.map((d) => d.id));
-      const byType: Record<string, number> = {};
-      const health: Record<string, number> = { green: 0, yellow: 0, red: 0, unknown: 0 };
-      const at = services.clock();
-      for (const d of dirs) {
-        byType[d.type] = (byType[d.type] ?? 0) + 1;
-        const h = directoryHealth(d, last.get(d.id), at);
-        health[h.status] = (health[h.status] ?? 0) + 1;
-      }
-      const users = await db
-        .selectFrom('users')
-        .select((eb) => ['directory_id', 'status', eb.fn.countAll<number>().as('n')])
-        .where('tenant_id', '=', tenantId)
-        .groupBy(['directory_id', 'status'])
-        .execute();
-      const byStatus: Record<string, number> = { active: 0, suspended: 0 };
-      const byDirectory: Record<string, Record<string, number>> = {};
-      for (const r of users) {
-        byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
-        const perDir = (byDirectory[r.directory_id] ??= { active: 0, suspended: 0 });
-        perDir[r.status] = Number(r.n);
-      }
-      const groups = await db.selectFrom('groups').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
-      return {
-        directories: { total: dirs.length, active: dirs.filter((d) => d.enabled).length, byType },
-        users: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus, byDirectory },
-        groups: { total: Number(groups.n) },
-        health,
-      };
-    });
+      async (request) => {
+        const tenantId = authOf(request).tenantId;
+        const dirRows = await db
+          .selectFrom('directories')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .execute();
+        const dirs = dirRows.map(toDirectory);
+        const last = await jobs.lastFinished(dirs.map((d) => d.id));
+        const byType: Record<string, number> = {};
+        const health: Record<string, number> = { green: 0, yellow: 0, red: 0, unknown: 0 };
+        const at = services.clock();
+        for (const d of dirs) {
+          byType[d.type] = (byType[d.type] ?? 0) + 1;
+          const h = directoryHealth(d, last.get(d.id), at);
+          health[h.status] = (health[h.status] ?? 0) + 1;
+        }
+        const users = await db
+          .selectFrom('users')
+          .select((eb) => ['directory_id', 'status', eb.fn.countAll<number>().as('n')])
+          .where('tenant_id', '=', tenantId)
+          .groupBy(['directory_id', 'status'])
+          .execute();
+        const byStatus: Record<string, number> = { active: 0, suspended: 0 };
+        const byDirectory: Record<string, Record<string, number>> = {};
+        for (const r of users) {
+          byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
+          const perDir = (byDirectory[r.directory_id] ??= { active: 0, suspended: 0 });
+          perDir[r.status] = Number(r.n);
+        }
+        const groups = await db
+          .selectFrom('groups')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .executeTakeFirstOrThrow();
+        return {
+          directories: { total: dirs.length, active: dirs.filter((d) => d.enabled).length, byType },
+          users: {
+            total: Object.values(byStatus).reduce((a, b) => a + b, 0),
+            byStatus,
+            byDirectory,
+          },
+          groups: { total: Number(groups.n) },
+          health,
+        };
+      },
+    );
   };
 }

@@ -34,10 +34,24 @@ export const JobView = Type.Object({
   membershipsRemoved: Type.Integer(),
   recordsRead: Type.Integer(),
   errorCount: Type.Integer({ description: 'All per-record errors; `errors` lists the first 100' }),
-  errors: Type.Array(Type.Object({ externalId: Nullable(Type.String()), dn: Nullable(Type.String()), code: Type.String(), message: Type.String() })),
-  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() }, { description: 'Why a failed or cancelled job stopped' })),
+  errors: Type.Array(
+    Type.Object({
+      externalId: Nullable(Type.String()),
+      dn: Nullable(Type.String()),
+      code: Type.String(),
+      message: Type.String(),
+    }),
+  ),
+  error: Nullable(
+    Type.Object(
+      { code: Type.String(), message: Type.String() },
+      { description: 'Why a failed or cancelled job stopped' },
+    ),
+  ),
   progress: Type.Object({
-    phase: Type.String({ description: 'queued | fetching_users | fetching_groups | diffing | applying | done' }),
+    phase: Type.String({
+      description: 'queued | fetching_users | fetching_groups | diffing | applying | done',
+    }),
     done: Type.Integer(),
     total: Nullable(Type.Integer()),
     rate: Type.Optional(Type.Number({ description: 'records per second' })),
@@ -62,8 +76,15 @@ const ChangeView = Type.Object({
 });
 
 const TestView = Type.Union([
-  Type.Object({ success: Type.Literal(true), usersFound: Type.Integer(), groupsFound: Type.Integer() }),
-  Type.Object({ success: Type.Literal(false), error: Type.Object({ kind: Type.String(), message: Type.String() }) }),
+  Type.Object({
+    success: Type.Literal(true),
+    usersFound: Type.Integer(),
+    groupsFound: Type.Integer(),
+  }),
+  Type.Object({
+    success: Type.Literal(false),
+    error: Type.Object({ kind: Type.String(), message: Type.String() }),
+  }),
 ]);
 
 const JobParams = Type.Object({ id: Type.String(), jobId: Type.String() });
@@ -80,106 +101,214 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['sync'];
 
-    app.post('/directories/:id/sync', {
-      config: { permission: 'directory:write' },
-      schema: {
-        tags,
-        params: IdParams,
-        querystring: Type.Object({
-          dryRun: Type.Boolean({ default: false, description: 'Compute and list the changes; apply nothing' }),
-          confirmDeletions: Type.Boolean({ default: false, description: 'Apply suspensions above the deletion threshold' }),
-          full: Type.Boolean({ default: false, description: 'Read the whole scope even when an incremental cursor is stored' }),
-          trigger: Type.Optional(literalUnion(['api', 'manual'] as const, 'manual: a person pressed Sync (the console sends it); default api')),
-        }),
-        response: { 202: Type.Object({ jobId: Type.String(), status: Type.String(), startedAt: Nullable(Type.String()), created: Type.Boolean() }), ...errorResponses, 422: errorResponses[400] },
+    app.post(
+      '/directories/:id/sync',
+      {
+        config: { permission: 'directory:write' },
+        schema: {
+          tags,
+          params: IdParams,
+          querystring: Type.Object({
+            dryRun: Type.Boolean({
+              default: false,
+              description: 'Compute and list the changes; apply nothing',
+            }),
+            confirmDeletions: Type.Boolean({
+              default: false,
+              description: 'Apply suspensions above the deletion threshold',
+            }),
+            full: Type.Boolean({
+              default: false,
+              description: 'Read the whole scope even when an incremental cursor is stored',
+            }),
+            trigger: Type.Optional(
+              literalUnion(
+                ['api', 'manual'] as const,
+                'manual: a person pressed Sync (the console sends it); default api',
+              ),
+            ),
+          }),
+          response: {
+            202: Type.Object({
+              jobId: Type.String(),
+              status: Type.String(),
+              startedAt: Nullable(Type.String()),
+              created: Type.Boolean(),
+            }),
+            ...errorResponses,
+            422: errorResponses[400],
+          },
+        },
       },
-    }, async (request, reply) => {
-      const auth = authOf(request);
-      const { trigger, ...options } = request.query;
-      const { job, created } = await sync.requestSync(auth.tenantId, request.params.id, { ...options, trigger: (trigger as 'api' | 'manual' | undefined) ?? 'api' });
-      return reply.status(202).send({ jobId: job.id, status: job.status, startedAt: job.startedAt ?? job.createdAt, created });
-    });
-
-    app.get('/directories/:id/jobs', {
-      config: { permission: 'directory:read' },
-      schema: { tags, params: IdParams, querystring: PageQuery, response: { 200: pageOf(JobView), ...errorResponses } },
-    }, async (request) => {
-      const auth = authOf(request);
-      await directories.getOrThrow(auth.tenantId, request.params.id);
-      const page = await jobs.list(auth.tenantId, request.params.id, request.query.limit, request.query.after);
-      return { data: page.data.map(toJobView), nextCursor: page.nextCursor };
-    });
-
-    app.get('/directories/:id/jobs/:jobId', {
-      config: { permission: 'directory:read' },
-      schema: { tags, params: JobParams, response: { 200: JobView, ...errorResponses } },
-    }, async (request) => {
-      const job = await jobs.get(authOf(request).tenantId, request.params.id, request.params.jobId);
-      if (!job) throw notFound('job');
-      return toJobView(job);
-    });
-
-    app.get('/directories/:id/jobs/:jobId/changes', {
-      config: { permission: 'directory:read' },
-      schema: {
-        tags,
-        params: JobParams,
-        querystring: Type.Composite([PageQuery, Type.Object({ objectType: Type.Optional(Type.String()), action: Type.Optional(Type.String()) })]),
-        response: { 200: pageOf(ChangeView), ...errorResponses },
+      async (request, reply) => {
+        const auth = authOf(request);
+        const { trigger, ...options } = request.query;
+        const { job, created } = await sync.requestSync(auth.tenantId, request.params.id, {
+          ...options,
+          trigger: (trigger as 'api' | 'manual' | undefined) ?? 'api',
+        });
+        return reply.status(202).send({
+          jobId: job.id,
+          status: job.status,
+          startedAt: job.startedAt ?? job.createdAt,
+          created,
+        });
       },
-    }, async (request) => {
-      const job = await jobs.get(authOf(request).tenantId, request.params.id, request.params.jobId);
-      if (!job) throw notFound('job');
-      const { limit, after, objectType, action } = request.query;
-      let q = db
-        .selectFrom('sync_changes')
-        .select(['id', 'object_type', 'action', 'object_id', 'external_id', 'name', 'dn', 'fields', 'payload', 'error_code', 'error_message'])
-        .where('job_id', '=', job.id)
-        // Internal bookkeeping (group nesting edges, silent source-hash refreshes) is not a change anyone sees.
-        .where('object_type', '!=', 'nesting')
-        .where('action', '!=', 'refreshed')
-        .orderBy('id')
-        .limit(limit + 1);
-      if (objectType) q = q.where('object_type', '=', objectType);
-      if (action) q = q.where('action', '=', action);
-      if (after) q = q.where('id', '>', Number(decodeCursor(after, 1)[0]));
-      const rows = await q.execute();
-      return toPage(rows, limit, (r) => [r.id], (r) => ({
-        id: r.id,
-        objectType: r.object_type,
-        action: r.action,
-        objectId: r.object_id,
-        externalId: r.external_id,
-        name: r.name,
-        dn: r.dn,
-        fields: r.fields
-          ? (JSON.parse(r.fields) as Record<string, unknown>)
-          : r.object_type === 'user' && r.action === 'created' && r.payload
-            ? createdFields(JSON.parse(r.payload) as UserTarget)
-            : null,
-        error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
-      }));
-    });
+    );
 
-    app.post('/directories/:id/jobs/:jobId/cancel', {
-      config: { permission: 'directory:write' },
-      schema: { tags, params: JobParams, response: { 202: JobView, ...errorResponses } },
-    }, async (request, reply) => {
-      const auth = authOf(request);
-      const job = await jobs.get(auth.tenantId, request.params.id, request.params.jobId);
-      if (!job) throw notFound('job');
-      await jobs.requestCancel(job.id);
-      return reply.status(202).send(toJobView((await jobs.getById(job.id))!));
-    });
+    app.get(
+      '/directories/:id/jobs',
+      {
+        config: { permission: 'directory:read' },
+        schema: {
+          tags,
+          params: IdParams,
+          querystring: PageQuery,
+          response: { 200: pageOf(JobView), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const auth = authOf(request);
+        await directories.getOrThrow(auth.tenantId, request.params.id);
+        const page = await jobs.list(
+          auth.tenantId,
+          request.params.id,
+          request.query.limit,
+          request.query.after,
+        );
+        return { data: page.data.map(toJobView), nextCursor: page.nextCursor };
+      },
+    );
 
-    app.post('/directories/:id/test', {
-      config: { permission: 'directory:write' },
-      schema: { tags, params: IdParams, response: { 200: TestView, ...errorResponses, 422: errorResponses[400] } },
-    }, async (request) => sync.testSaved(authOf(request).tenantId, request.params.id));
+    app.get(
+      '/directories/:id/jobs/:jobId',
+      {
+        config: { permission: 'directory:read' },
+        schema: { tags, params: JobParams, response: { 200: JobView, ...errorResponses } },
+      },
+      async (request) => {
+        const job = await jobs.get(
+          authOf(request).tenantId,
+          request.params.id,
+          request.params.jobId,
+        );
+        if (!job) throw notFound('job');
+        return toJobView(job);
+      },
+    );
 
-    app.post('/directories/test', {
-      config: { permission: 'directory:write' },
-      schema: { tags, body: DirectoryCreateBody, response: { 200: TestView, ...errorResponses, 422: errorResponses[400] } },
-    }, async (request) => sync.testUnsaved(request.body));
+    app.get(
+      '/directories/:id/jobs/:jobId/changes',
+      {
+        config: { permission: 'directory:read' },
+        schema: {
+          tags,
+          params: JobParams,
+          querystring: Type.Composite([
+            PageQuery,
+            Type.Object({
+              objectType: Type.Optional(Type.String()),
+              action: Type.Optional(Type.String()),
+            }),
+          ]),
+          response: { 200: pageOf(ChangeView), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const job = await jobs.get(
+          authOf(request).tenantId,
+          request.params.id,
+          request.params.jobId,
+        );
+        if (!job) throw notFound('job');
+        const { limit, after, objectType, action } = request.query;
+        let q = db
+          .selectFrom('sync_changes')
+          .select([
+            'id',
+            'object_type',
+            'action',
+            'object_id',
+            'external_id',
+            'name',
+            'dn',
+            'fields',
+            'payload',
+            'error_code',
+            'error_message',
+          ])
+          .where('job_id', '=', job.id)
+          // Internal bookkeeping (group nesting edges, silent source-hash refreshes) is not a change anyone sees.
+          .where('object_type', '!=', 'nesting')
+          .where('action', '!=', 'refreshed')
+          .orderBy('id')
+          .limit(limit + 1);
+        if (objectType) q = q.where('object_type', '=', objectType);
+        if (action) q = q.where('action', '=', action);
+        if (after) q = q.where('id', '>', Number(decodeCursor(after, 1)[0]));
+        const rows = await q.execute();
+        return toPage(
+          rows,
+          limit,
+          (r) => [r.id],
+          (r) => ({
+            id: r.id,
+            objectType: r.object_type,
+            action: r.action,
+            objectId: r.object_id,
+            externalId: r.external_id,
+            name: r.name,
+            dn: r.dn,
+            fields: r.fields
+              ? (JSON.parse(r.fields) as Record<string, unknown>)
+              : r.object_type === 'user' && r.action === 'created' && r.payload
+                ? createdFields(JSON.parse(r.payload) as UserTarget)
+                : null,
+            error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+          }),
+        );
+      },
+    );
+
+    app.post(
+      '/directories/:id/jobs/:jobId/cancel',
+      {
+        config: { permission: 'directory:write' },
+        schema: { tags, params: JobParams, response: { 202: JobView, ...errorResponses } },
+      },
+      async (request, reply) => {
+        const auth = authOf(request);
+        const job = await jobs.get(auth.tenantId, request.params.id, request.params.jobId);
+        if (!job) throw notFound('job');
+        await jobs.requestCancel(job.id);
+        return reply.status(202).send(toJobView((await jobs.getById(job.id))!));
+      },
+    );
+
+    app.post(
+      '/directories/:id/test',
+      {
+        config: { permission: 'directory:write' },
+        schema: {
+          tags,
+          params: IdParams,
+          response: { 200: TestView, ...errorResponses, 422: errorResponses[400] },
+        },
+      },
+      async (request) => sync.testSaved(authOf(request).tenantId, request.params.id),
+    );
+
+    app.post(
+      '/directories/test',
+      {
+        config: { permission: 'directory:write' },
+        schema: {
+          tags,
+          body: DirectoryCreateBody,
+          response: { 200: TestView, ...errorResponses, 422: errorResponses[400] },
+        },
+      },
+      async (request) => sync.testUnsaved(request.body),
+    );
   };
 }

@@ -35,36 +35,77 @@ export function tokensRoutes(services: Services): FastifyPluginAsync {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['tokens'];
 
-    app.get('/tokens', {
-      config: { permission: 'admin' },
-      schema: { tags, response: { 200: Type.Object({ data: Type.Array(TokenView) }), ...errorResponses } },
-    }, async (request) => ({ data: await tokens.list(authOf(request).tenantId) }));
-
-    app.post('/tokens', {
-      config: { permission: 'admin' },
-      schema: {
-        tags,
-        body: TokenCreateBody,
-        response: { 201: Type.Composite([TokenView, Type.Object({ token: Type.String({ description: 'Shown once' }) })]), ...errorResponses },
+    app.get(
+      '/tokens',
+      {
+        config: { permission: 'admin' },
+        schema: {
+          tags,
+          response: { 200: Type.Object({ data: Type.Array(TokenView) }), ...errorResponses },
+        },
       },
-    }, async (request, reply) => {
-      const auth = authOf(request);
-      const { token, record } = await tokens.create({ tenantId: auth.tenantId, name: request.body.name, permissions: request.body.permissions as Permission[] });
-      await writeAudit(db, { tenantId: auth.tenantId, actor: auth.actor, action: 'token.created', objectType: 'api_token', objectId: record.id, after: record });
-      return reply.status(201).send({ ...record, token });
-    });
+      async (request) => ({ data: await tokens.list(authOf(request).tenantId) }),
+    );
 
-    app.delete('/tokens/:id', {
-      config: { permission: 'admin' },
-      schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
-    }, async (request, reply) => {
-      const auth = authOf(request);
-      const token = await tokens.get(request.params.id);
-      if (!token || (token.tenantId !== auth.tenantId && !auth.instanceAdmin)) throw notFound('token');
-      if (token.id === auth.tokenId) throw new AppError('conflict', 'a token cannot revoke itself');
-      await tokens.revoke(token.id);
-      await writeAudit(db, { tenantId: auth.tenantId, actor: auth.actor, action: 'token.revoked', objectType: 'api_token', objectId: token.id, before: token });
-      return reply.status(204).send(null);
-    });
+    app.post(
+      '/tokens',
+      {
+        config: { permission: 'admin' },
+        schema: {
+          tags,
+          body: TokenCreateBody,
+          response: {
+            201: Type.Composite([
+              TokenView,
+              Type.Object({ token: Type.String({ description: 'Shown once' }) }),
+            ]),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        const auth = authOf(request);
+        const { token, record } = await tokens.create({
+          tenantId: auth.tenantId,
+          name: request.body.name,
+          permissions: request.body.permissions as Permission[],
+        });
+        await writeAudit(db, {
+          tenantId: auth.tenantId,
+          actor: auth.actor,
+          action: 'token.created',
+          objectType: 'api_token',
+          objectId: record.id,
+          after: record,
+        });
+        return reply.status(201).send({ ...record, token });
+      },
+    );
+
+    app.delete(
+      '/tokens/:id',
+      {
+        config: { permission: 'admin' },
+        schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      },
+      async (request, reply) => {
+        const auth = authOf(request);
+        const token = await tokens.get(request.params.id);
+        if (!token || (token.tenantId !== auth.tenantId && !auth.instanceAdmin))
+          throw notFound('token');
+        if (token.id === auth.tokenId)
+          throw new AppError('conflict', 'a token cannot revoke itself');
+        await tokens.revoke(token.id);
+        await writeAudit(db, {
+          tenantId: auth.tenantId,
+          actor: auth.actor,
+          action: 'token.revoked',
+          objectType: 'api_token',
+          objectId: token.id,
+          before: token,
+        });
+        return reply.status(204).send(null);
+      },
+    );
   };
 }

@@ -6,7 +6,8 @@ import { authOf } from '../auth.js';
 import { explainAccess } from '../../mappings/access.js';
 import { errorResponses, IdParams, pageOf } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
 const isoDate = Type.String({ format: 'date-time', maxLength: 40 });
 
 export const UserView = Type.Object({
@@ -22,7 +23,10 @@ export const UserView = Type.Object({
   displayName: nullable(Type.String()),
   status: Type.String({ description: 'active | suspended' }),
   custom: Type.Record(Type.String(), Type.Unknown()),
-  localEdits: Type.Record(Type.String(), Type.Unknown(), { description: 'Mapped fields edited here, with the value set; the conflict policy governs them at the next sync' }),
+  localEdits: Type.Record(Type.String(), Type.Unknown(), {
+    description:
+      'Mapped fields edited here, with the value set; the conflict policy governs them at the next sync',
+  }),
   suspendedAt: nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -33,7 +37,9 @@ const GroupRef = Type.Object({ id: Type.String(), name: Type.String() });
 const UserDetail = Type.Composite([
   UserView,
   Type.Object({
-    groups: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), direct: Type.Boolean() })),
+    groups: Type.Array(
+      Type.Object({ id: Type.String(), name: Type.String(), direct: Type.Boolean() }),
+    ),
     roles: Type.Array(Type.String()),
     organizations: Type.Array(Type.String()),
     teams: Type.Array(Type.String()),
@@ -58,7 +64,9 @@ const AccessEntry = Type.Object({
       directoryId: nullable(Type.String()),
       group: nullable(GroupRef),
       membership: nullable(Type.String({ description: 'direct | nested' })),
-      path: Type.Array(GroupRef, { description: 'From the mapped group down to the group the user is a direct member of' }),
+      path: Type.Array(GroupRef, {
+        description: 'From the mapped group down to the group the user is a direct member of',
+      }),
       grantedAt: Type.String(),
     }),
   ),
@@ -83,7 +91,11 @@ const PatchBody = Type.Object(
     email: Type.Optional(nullable(Type.String({ maxLength: 320 }))),
     phone: Type.Optional(nullableText),
     displayName: Type.Optional(nullableText),
-    custom: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' }), Type.Unknown(), { description: 'Custom attributes; null removes one' })),
+    custom: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' }), Type.Unknown(), {
+        description: 'Custom attributes; null removes one',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -95,37 +107,66 @@ export function usersRoutes(services: Services): FastifyPluginAsync {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['users'];
 
-    app.get('/users', {
-      config: { permission: 'users:read' },
-      schema: { tags, querystring: ListQuery, response: { 200: pageOf(UserView), ...errorResponses } },
-    }, async (request) => users.list(authOf(request).tenantId, request.query));
-
-    app.get('/users/:id', {
-      config: { permission: 'users:read' },
-      schema: { tags, params: IdParams, response: { 200: UserDetail, ...errorResponses } },
-    }, async (request) => users.get(authOf(request).tenantId, request.params.id));
-
-    app.patch('/users/:id', {
-      config: { permission: 'users:write' },
-      schema: {
-        tags,
-        description: 'Local edit of mapped fields. Recorded in localEdits; at the next sync the directory conflict policy decides (directory_wins overwrites, local_wins keeps, manual_review raises a conflict).',
-        params: IdParams,
-        body: PatchBody,
-        response: { 200: UserView, ...errorResponses },
+    app.get(
+      '/users',
+      {
+        config: { permission: 'users:read' },
+        schema: {
+          tags,
+          querystring: ListQuery,
+          response: { 200: pageOf(UserView), ...errorResponses },
+        },
       },
-    }, async (request) => {
-      const auth = authOf(request);
-      return users.patch(auth.tenantId, request.params.id, { name: auth.actor }, request.body);
-    });
+      async (request) => users.list(authOf(request).tenantId, request.query),
+    );
 
-    app.get('/users/:id/access', {
-      config: { permission: 'users:read' },
-      schema: {
-        tags,
-        params: IdParams,
-        response: { 200: Type.Object({ userId: Type.String(), roles: Type.Array(AccessEntry), organizations: Type.Array(AccessEntry), teams: Type.Array(AccessEntry) }), ...errorResponses },
+    app.get(
+      '/users/:id',
+      {
+        config: { permission: 'users:read' },
+        schema: { tags, params: IdParams, response: { 200: UserDetail, ...errorResponses } },
       },
-    }, async (request) => explainAccess(services.db, authOf(request).tenantId, request.params.id));
+      async (request) => users.get(authOf(request).tenantId, request.params.id),
+    );
+
+    app.patch(
+      '/users/:id',
+      {
+        config: { permission: 'users:write' },
+        schema: {
+          tags,
+          description:
+            'Local edit of mapped fields. Recorded in localEdits; at the next sync the directory conflict policy decides (directory_wins overwrites, local_wins keeps, manual_review raises a conflict).',
+          params: IdParams,
+          body: PatchBody,
+          response: { 200: UserView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const auth = authOf(request);
+        return users.patch(auth.tenantId, request.params.id, { name: auth.actor }, request.body);
+      },
+    );
+
+    app.get(
+      '/users/:id/access',
+      {
+        config: { permission: 'users:read' },
+        schema: {
+          tags,
+          params: IdParams,
+          response: {
+            200: Type.Object({
+              userId: Type.String(),
+              roles: Type.Array(AccessEntry),
+              organizations: Type.Array(AccessEntry),
+              teams: Type.Array(AccessEntry),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => explainAccess(services.db, authOf(request).tenantId, request.params.id),
+    );
   };
 }

@@ -53,7 +53,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('directories')
     .columns(['tenant_id', 'created_at', 'id'])
     .execute();
-  await db.schema.createIndex('directories_next_run').on('directories').column('next_run_at').execute();
+  await db.schema
+    .createIndex('directories_next_run')
+    .on('directories')
+    .column('next_run_at')
+    .execute();
 
   // Users and groups outlive their directory (SPEC §2 DELETE): no foreign key to it.
   await db.schema
@@ -83,9 +87,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // leads the key so the same index serves the engine's lookups by directory.
     .addUniqueConstraint('users_source_key', ['directory_id', 'external_id', 'tenant_id'])
     .execute();
-  await db.schema.createIndex('users_directory_dn').on('users').columns(['directory_id', 'source_dn']).execute();
-  await db.schema.createIndex('users_tenant_updated').on('users').columns(['tenant_id', 'updated_at', 'id']).execute();
-  await sql`create index users_directory_username on users (directory_id, lower(username))`.execute(db);
+  await db.schema
+    .createIndex('users_directory_dn')
+    .on('users')
+    .columns(['directory_id', 'source_dn'])
+    .execute();
+  await db.schema
+    .createIndex('users_tenant_updated')
+    .on('users')
+    .columns(['tenant_id', 'updated_at', 'id'])
+    .execute();
+  await sql`create index users_directory_username on users (directory_id, lower(username))`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('groups')
@@ -103,7 +117,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('version', 'integer', (c) => c.notNull())
     .addUniqueConstraint('groups_source_key', ['directory_id', 'external_id', 'tenant_id'])
     .execute();
-  await db.schema.createIndex('groups_directory_dn').on('groups').columns(['directory_id', 'source_dn']).execute();
+  await db.schema
+    .createIndex('groups_directory_dn')
+    .on('groups')
+    .columns(['directory_id', 'source_dn'])
+    .execute();
   await sql`create index groups_directory_name on groups (directory_id, lower(name))`.execute(db);
 
   await db.schema
@@ -120,11 +138,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('group_nesting')
     .addColumn('tenant_id', 'text', (c) => c.notNull())
-    .addColumn('parent_group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
-    .addColumn('child_group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+    .addColumn('parent_group_id', 'text', (c) =>
+      c.notNull().references('groups.id').onDelete('cascade'),
+    )
+    .addColumn('child_group_id', 'text', (c) =>
+      c.notNull().references('groups.id').onDelete('cascade'),
+    )
     .addPrimaryKeyConstraint('group_nesting_pk', ['parent_group_id', 'child_group_id'])
     .execute();
-  await db.schema.createIndex('group_nesting_child').on('group_nesting').column('child_group_id').execute();
+  await db.schema
+    .createIndex('group_nesting_child')
+    .on('group_nesting')
+    .column('child_group_id')
+    .execute();
 
   await db.schema
     .createTable('sync_jobs')
@@ -165,10 +191,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The queue's invariants, enforced by the database on both engines:
   // one queued-or-running job per directory, one job per scheduled slot.
-  await sql`create unique index sync_jobs_one_active on sync_jobs (directory_id) where status in ('queued', 'running')`.execute(db);
-  await sql`create unique index sync_jobs_scheduled_slot on sync_jobs (directory_id, scheduled_for) where scheduled_for is not null`.execute(db);
-  await db.schema.createIndex('sync_jobs_directory_created').on('sync_jobs').columns(['directory_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('sync_jobs_status_run_after').on('sync_jobs').columns(['status', 'run_after']).execute();
+  await sql`create unique index sync_jobs_one_active on sync_jobs (directory_id) where status in ('queued', 'running')`.execute(
+    db,
+  );
+  await sql`create unique index sync_jobs_scheduled_slot on sync_jobs (directory_id, scheduled_for) where scheduled_for is not null`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('sync_jobs_directory_created')
+    .on('sync_jobs')
+    .columns(['directory_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('sync_jobs_status_run_after')
+    .on('sync_jobs')
+    .columns(['status', 'run_after'])
+    .execute();
 
   await sql`create table sync_changes (
     ${autoId('id')},
@@ -184,11 +222,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     error_message text,
     dn text
   )`.execute(db);
-  await db.schema.createIndex('sync_changes_job').on('sync_changes').columns(['job_id', 'id']).execute();
+  await db.schema
+    .createIndex('sync_changes_job')
+    .on('sync_changes')
+    .columns(['job_id', 'id'])
+    .execute();
   // Group members resolve against the users a job plans to create or rename (new DN,
   // new username): the change set is the only place those exist before apply.
-  await sql`create index sync_changes_user_dn on sync_changes (job_id, dn) where object_type = 'user'`.execute(db);
-  await sql`create index sync_changes_user_name on sync_changes (job_id, lower(name)) where object_type = 'user'`.execute(db);
+  await sql`create index sync_changes_user_dn on sync_changes (job_id, dn) where object_type = 'user'`.execute(
+    db,
+  );
+  await sql`create index sync_changes_user_name on sync_changes (job_id, lower(name)) where object_type = 'user'`.execute(
+    db,
+  );
 
   await sql`create table events (
     ${autoId('id')},
@@ -202,7 +248,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     actor text not null,
     created_at text not null
   )`.execute(db);
-  await db.schema.createIndex('events_tenant_id').on('events').columns(['tenant_id', 'id']).execute();
+  await db.schema
+    .createIndex('events_tenant_id')
+    .on('events')
+    .columns(['tenant_id', 'id'])
+    .execute();
 
   await sql`create table audit_log (
     ${autoId('id')},
@@ -216,7 +266,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     after text,
     created_at text not null
   )`.execute(db);
-  await db.schema.createIndex('audit_log_tenant_id').on('audit_log').columns(['tenant_id', 'id']).execute();
+  await db.schema
+    .createIndex('audit_log_tenant_id')
+    .on('audit_log')
+    .columns(['tenant_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('conflicts')
@@ -233,14 +287,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('resolved_at', 'text')
     .execute();
-  await sql`create unique index conflicts_open on conflicts (user_id, field) where status = 'open'`.execute(db);
-  await db.schema.createIndex('conflicts_tenant_status').on('conflicts').columns(['tenant_id', 'status']).execute();
+  await sql`create unique index conflicts_open on conflicts (user_id, field) where status = 'open'`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('conflicts_tenant_status')
+    .on('conflicts')
+    .columns(['tenant_id', 'status'])
+    .execute();
 
   for (const table of ['roles', 'organizations', 'teams'] as const) {
     let builder = db.schema
       .createTable(table)
       .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('tenant_id', 'text', (c) =>
+        c.notNull().references('tenants.id').onDelete('cascade'),
+      )
       .addColumn('key', 'text', (c) => c.notNull())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull());
@@ -271,7 +333,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('mapping_id', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await sql`create unique index grants_unique on grants (user_id, target_type, target_id, coalesce(mapping_id, ''))`.execute(db);
+  await sql`create unique index grants_unique on grants (user_id, target_type, target_id, coalesce(mapping_id, ''))`.execute(
+    db,
+  );
   await db.schema.createIndex('grants_mapping').on('grants').column('mapping_id').execute();
 
   await db.schema
@@ -293,7 +357,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('webhook_deliveries')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('tenant_id', 'text', (c) => c.notNull())
-    .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
+    .addColumn('endpoint_id', 'text', (c) =>
+      c.notNull().references('webhook_endpoints.id').onDelete('cascade'),
+    )
     .addColumn('event_id', 'bigint', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull())
@@ -307,7 +373,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('delivered_at', 'text')
     .addUniqueConstraint('webhook_deliveries_once', ['endpoint_id', 'event_id'])
     .execute();
-  await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_due')
+    .on('webhook_deliveries')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
 
   await sql`create table webhook_attempts (
     ${autoId('id')},
@@ -318,7 +388,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     error text,
     created_at text not null
   )`.execute(db);
-  await db.schema.createIndex('webhook_attempts_delivery').on('webhook_attempts').column('delivery_id').execute();
+  await db.schema
+    .createIndex('webhook_attempts_delivery')
+    .on('webhook_attempts')
+    .column('delivery_id')
+    .execute();
 }
 
 export async function down(): Promise<void> {

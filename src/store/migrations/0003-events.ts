@@ -26,7 +26,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('webhook_deliveries')
     .columns(['endpoint_id', 'created_at', 'id'])
     .execute();
-  await db.schema.createIndex('webhook_endpoints_tenant').on('webhook_endpoints').columns(['tenant_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('webhook_endpoints_tenant')
+    .on('webhook_endpoints')
+    .columns(['tenant_id', 'created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('webhook_fanout_cursors')
@@ -35,16 +39,42 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createIndex('events_tenant_directory').on('events').columns(['tenant_id', 'directory_id', 'id']).execute();
+  await db.schema
+    .createIndex('events_tenant_directory')
+    .on('events')
+    .columns(['tenant_id', 'directory_id', 'id'])
+    .execute();
   await db.schema.createIndex('users_tenant_id').on('users').columns(['tenant_id', 'id']).execute();
-  await db.schema.createIndex('groups_tenant_id').on('groups').columns(['tenant_id', 'id']).execute();
-  await db.schema.createIndex('audit_log_tenant_created').on('audit_log').columns(['tenant_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('conflicts_tenant_created').on('conflicts').columns(['tenant_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('groups_tenant_id')
+    .on('groups')
+    .columns(['tenant_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('audit_log_tenant_created')
+    .on('audit_log')
+    .columns(['tenant_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('conflicts_tenant_created')
+    .on('conflicts')
+    .columns(['tenant_id', 'created_at', 'id'])
+    .execute();
   // No extra (user_id, field) index on conflicts: beside the partial conflicts_open index it
   // trips SQLite's planner ("internal query planner error") on the applier's OR delete.
-  await db.schema.createIndex('group_mappings_tenant').on('group_mappings').columns(['tenant_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('grants_target').on('grants').columns(['tenant_id', 'target_type', 'target_id']).execute();
-  await sql`create index sync_jobs_tenant_completed on sync_jobs (tenant_id, completed_at)`.execute(db);
+  await db.schema
+    .createIndex('group_mappings_tenant')
+    .on('group_mappings')
+    .columns(['tenant_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('grants_target')
+    .on('grants')
+    .columns(['tenant_id', 'target_type', 'target_id'])
+    .execute();
+  await sql`create index sync_jobs_tenant_completed on sync_jobs (tenant_id, completed_at)`.execute(
+    db,
+  );
 }
 
 export async function down(): Promise<void> {
