@@ -20,13 +20,34 @@ const secretSet = new Set<string>(secretFieldNames.map((n) => n.toLowerCase()));
 
 export const REDACTED = '[redacted]';
 
-/** A deep copy with every secret-named field replaced by "[redacted]". */
+/**
+ * The value with every secret-named field replaced by "[redacted]". Copies only what
+ * holds a secret: a value without one (every synced user in an event) is returned as is.
+ */
 export function redact<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redact(v)) as T;
+  return hasSecret(value) ? redactCopy(value) : value;
+}
+
+function isSecretKey(k: string, v: unknown): boolean {
+  return secretSet.has(k.toLowerCase()) && v !== undefined && v !== null;
+}
+
+function hasSecret(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasSecret);
+  if (value === null || typeof value !== 'object') return false;
+  for (const k in value as Record<string, unknown>) {
+    const v = (value as Record<string, unknown>)[k];
+    if (isSecretKey(k, v) || hasSecret(v)) return true;
+  }
+  return false;
+}
+
+function redactCopy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => redactCopy(v)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = secretSet.has(k.toLowerCase()) && v !== undefined && v !== null ? REDACTED : redact(v);
+    out[k] = isSecretKey(k, v) ? REDACTED : redactCopy(v);
   }
   return out as T;
 }
