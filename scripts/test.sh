@@ -9,6 +9,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 
 missing=()
 [ -x /usr/sbin/slapd ] || missing+=(slapd ldap-utils)
+[ -x /usr/sbin/samba ] || missing+=(samba)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
 command -v openssl >/dev/null || missing+=(openssl)
@@ -17,6 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null \
     || echo "warning: could not install ${missing[*]}"
+  # The tests start their own servers on loopback; the packages' system services stay off.
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now slapd smbd nmbd samba-ad-dc >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ -z "${DIRSYNC_TEST_PG_URL:-}" ] && command -v pg_ctlcluster >/dev/null; then
