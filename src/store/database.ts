@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -83,4 +83,16 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * Refreshes the planner statistics of tables a sync just filled. PostgreSQL plans from
+ * statistics, and right after a bulk load they describe near-empty tables (autovacuum
+ * catches up later), so index lookups turn into scans; SQLite plans from the schema,
+ * so there this is a no-op.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function refreshStatistics(db: Kysely<any>, tables: readonly string[]): Promise<void> {
+  if (!isPostgres(db)) return;
+  await sql.raw(`analyze ${tables.map((t) => `"${t}"`).join(', ')}`).execute(db);
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { now } from '../store/database.js';
+import { now, refreshStatistics } from '../store/database.js';
 import type { Directory } from '../store/directories.repository.js';
 import type { Job, JobProgress, JobsRepository } from '../store/jobs.repository.js';
 import type { DirectoriesService } from '../directories/directories.service.js';
@@ -42,6 +42,8 @@ export interface RunOptions {
 export type RunOutcome = 'finished' | 'requeued' | 'released' | 'lost';
 
 const APPLY_BATCH = 1000;
+/** Change sets this large refresh the store's planner statistics (PostgreSQL). */
+const LARGE_CHANGE_SET = 5000;
 
 /**
  * Runs one claimed sync job to its end: read the source, plan, check the safety
@@ -161,6 +163,8 @@ export async function runSyncJob(
         }
       }
       deps.metrics?.changesApplied(job.directoryId, total);
+      if (total >= LARGE_CHANGE_SET)
+        await refreshStatistics(db, ['users', 'groups', 'memberships']);
     }
 
     const status = counts.errors > 0 ? 'completed_with_errors' : 'completed';
@@ -357,6 +361,9 @@ async function applyChangeSet(
     .where('object_type', '!=', 'error')
     .executeTakeFirstOrThrow();
   const total = Number(totalRow.n);
+  const large = total >= LARGE_CHANGE_SET;
+  if (large) await refreshStatistics(db, ['sync_changes']);
+  let usersApplied = !large;
   let done = 0;
   let after = 0;
   for (;;) {
@@ -381,6 +388,11 @@ async function applyChangeSet(
       .execute();
     if (rows.length === 0) return total;
     const changes = rows.map(fromChangeRow);
+    // User changes come first in a change set; memberships after them look users up.
+    if (!usersApplied && changes[0]?.kind !== 'user') {
+      await refreshStatistics(db, ['users']);
+      usersApplied = true;
+    }
     await db.transaction().execute((trx) => applyChanges(trx, { ...ctx, at: now() }, changes));
     done += rows.length;
     after = rows[rows.length - 1]!.id;

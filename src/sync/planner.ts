@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { refreshStatistics } from '../store/database.js';
 import type { MemberRef, SourceGroup, SourceRead, SourceUser } from '../connectors/connector.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import {
@@ -97,6 +98,10 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       await planMissingUsers(input, writer, seenUsers, at);
   }
   await writer.flush();
+  // Group members are resolved against the user changes just written.
+  if (writer.counts.usersCreated + writer.counts.usersUpdated >= 5000) {
+    await refreshStatistics(db, ['sync_changes']);
+  }
 
   // Groups and memberships.
   const groupDns = new Map<string, string>();
