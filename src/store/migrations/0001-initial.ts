@@ -336,7 +336,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create unique index grants_unique on grants (user_id, target_type, target_id, coalesce(mapping_id, ''))`.execute(
     db,
   );
-  await db.schema.createIndex('grants_mapping').on('grants').column('mapping_id').execute();
+  // Only mapping grants are looked up by mapping; default-role grants (one per user) stay out.
+  await sql`create index grants_mapping on grants (mapping_id) where mapping_id is not null`.execute(db);
 
   await db.schema
     .createTable('webhook_endpoints')
