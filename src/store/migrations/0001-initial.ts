@@ -337,7 +337,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
   // Only mapping grants are looked up by mapping; default-role grants (one per user) stay out.
-  await sql`create index grants_mapping on grants (mapping_id) where mapping_id is not null`.execute(db);
+  await sql`create index grants_mapping on grants (mapping_id) where mapping_id is not null`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('webhook_endpoints')
