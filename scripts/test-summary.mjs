@@ -3,13 +3,14 @@ import fs from 'node:fs';
 
 const file = process.argv[2];
 if (!fs.existsSync(file)) {
-  console.log('0 passed, 1 failed');
+  console.log(`0 passed, ${1 + Number(process.argv[3] ?? 0)} failed`);
   process.exit(1);
 }
 const r = JSON.parse(fs.readFileSync(file, 'utf8'));
 // A suite that failed to load counts as a failure even though none of its tests ran.
 const brokenFiles = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
-const failed = r.numFailedTests + brokenFiles;
+const failedChecks = Number(process.argv[3] ?? 0);
+const failed = r.numFailedTests + brokenFiles + failedChecks;
 const skipped = r.numPendingTests + (r.numTodoTests ?? 0);
 console.log(`${r.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || r.numPassedTests === 0 ? 1 : 0);

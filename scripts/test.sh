@@ -42,11 +42,12 @@ fi
 [ ! -f web/package.json ] || [ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund)
 [ ! -f web/package.json ] || [ -f web/dist/index.html ] || npm --prefix web run build --silent
 
-mkdir -p .tmp
+mkdir -p .tmp && rm -f .tmp/vitest.json   # never read a previous run's report
 status=0
-npx tsc -p tsconfig.check.json || { echo "typecheck failed"; status=1; }
-npm run lint --silent || { echo "lint failed (eslint, prettier)"; status=1; }
-npx depcheck || { echo "unused or missing dependencies"; status=1; }
+checks_failed=0   # typecheck, lint and dependency checks count as failed tests in the summary
+npx tsc -p tsconfig.check.json || { echo "typecheck failed"; checks_failed=$((checks_failed + 1)); }
+npm run lint --silent || { echo "lint failed (eslint, prettier)"; checks_failed=$((checks_failed + 1)); }
+npx depcheck || { echo "unused or missing dependencies"; checks_failed=$((checks_failed + 1)); }
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || status=1
-node scripts/test-summary.mjs .tmp/vitest.json || status=1
+node scripts/test-summary.mjs .tmp/vitest.json "$checks_failed" || status=1
 exit $status
