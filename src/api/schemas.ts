@@ -11,13 +11,16 @@ export const ErrorBody = Type.Object({
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-export const PageQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    after: Type.Optional(Type.String({ maxLength: 500 })),
-  },
-  { additionalProperties: true },
-);
+/** `?limit=&after=` of every list; `defaultLimit` differs for feeds. */
+export const pageFields = (defaultLimit = 50) => ({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: defaultLimit }),
+  after: Type.Optional(Type.String({ maxLength: 500 })),
+});
+
+export const PageQuery = Type.Object(pageFields(), { additionalProperties: true });
+
+/** `T | null` in a response schema. */
+export const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const pageOf = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });

@@ -34,16 +34,9 @@ export function createWorker(
   let current: Promise<RunOutcome> | null = null;
 
   async function recoverLapsed(): Promise<void> {
-    for (const job of await deps.jobs.expiredLeases()) {
-      const owner = (
-        await deps.db
-          .selectFrom('sync_jobs')
-          .select('lease_owner')
-          .where('id', '=', job.id)
-          .where('status', '=', 'running')
-          .executeTakeFirst()
-      )?.lease_owner;
-      if (owner === undefined) continue; // finished meanwhile
+    for (const { job, owner } of await deps.jobs.expiredLeases()) {
+      // Compare-and-set on (owner, lapsed lease): exactly one recoverer wins, and a job
+      // that finished or was renewed meanwhile is left alone.
       if (!(await deps.jobs.stealLease(job.id, owner, workerId, leaseMs))) continue;
       if (job.attempt < job.maxAttempts) {
         await deps.jobs.requeue(

@@ -736,23 +736,23 @@ export function createScimService(deps: {
     };
     const where = q.filter === undefined ? undefined : compileFilterToSql(q.filter, userResolver);
     const base = () => liveUsers(db, ctx).$if(where !== undefined, (b) => b.where(where!));
-    const rows =
-      q.count === 0
-        ? []
-        : await base()
-            .selectAll('users')
-            .orderBy(listOrder('users', where !== undefined))
-            .limit(q.count)
-            .offset(q.startIndex - 1)
-            .execute();
-    const total = await totalOf(rows.length, q, async () =>
-      Number(
-        (
-          await base()
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      ),
+    const { rows, total } = await listPage(
+      q,
+      () =>
+        base()
+          .selectAll('users')
+          .orderBy(listOrder('users', where !== undefined))
+          .limit(q.count)
+          .offset(q.startIndex - 1)
+          .execute(),
+      async () =>
+        Number(
+          (
+            await base()
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
     );
     const groups =
       rows.length > 0 && !isAttributeOmitted('groups', projection)
@@ -782,23 +782,23 @@ export function createScimService(deps: {
     };
     const where = q.filter === undefined ? undefined : compileFilterToSql(q.filter, groupResolver);
     const base = () => directoryGroups(db, ctx).$if(where !== undefined, (b) => b.where(where!));
-    const rows =
-      q.count === 0
-        ? []
-        : await base()
-            .selectAll('groups')
-            .orderBy(listOrder('groups', where !== undefined))
-            .limit(q.count)
-            .offset(q.startIndex - 1)
-            .execute();
-    const total = await totalOf(rows.length, q, async () =>
-      Number(
-        (
-          await base()
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      ),
+    const { rows, total } = await listPage(
+      q,
+      () =>
+        base()
+          .selectAll('groups')
+          .orderBy(listOrder('groups', where !== undefined))
+          .limit(q.count)
+          .offset(q.startIndex - 1)
+          .execute(),
+      async () =>
+        Number(
+          (
+            await base()
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
     );
     const members =
       rows.length > 0 && !isAttributeOmitted('members', projection)
@@ -817,6 +817,16 @@ export function createScimService(deps: {
       status: 200,
       body: buildListResponse(resources, { totalResults: total, startIndex: q.startIndex }),
     };
+  }
+
+  /** One page of a list and its total; `count: 0` asks for the total only. */
+  async function listPage<R>(
+    q: ListQuery,
+    fetchPage: () => Promise<R[]>,
+    count: () => Promise<number>,
+  ): Promise<{ rows: R[]; total: number }> {
+    const rows = q.count === 0 ? [] : await fetchPage();
+    return { rows, total: await totalOf(rows.length, q, count) };
   }
 
   /** A short page is the last one: its total needs no count query. */

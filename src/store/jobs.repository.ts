@@ -335,14 +335,14 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
     },
 
     /** Running jobs whose lease lapsed (their worker died): ids to retry or fail. */
-    async expiredLeases(): Promise<Job[]> {
+    async expiredLeases(): Promise<{ job: Job; owner: string | null }[]> {
       const rows = await db
         .selectFrom('sync_jobs')
         .selectAll()
         .where('status', '=', 'running')
         .where('lease_expires_at', '<', now())
         .execute();
-      return rows.map(toJob);
+      return rows.map((r) => ({ job: toJob(r), owner: r.lease_owner }));
     },
 
     /** Takes over a lapsed lease so exactly one recoverer handles it. */

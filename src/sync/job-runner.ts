@@ -129,7 +129,7 @@ export async function runSyncJob(
         signal: abort.signal,
         onProgress: (phase, done) => {
           recordsRead = done;
-          progress.report(phase, done, null);
+          progress.report(phase, done, null, done);
         },
         now,
       },
@@ -149,7 +149,7 @@ export async function runSyncJob(
         at: now(),
       };
       const total = await applyChangeSet(db, job.id, ctx, (done, all) =>
-        progress.report('applying', done, all),
+        progress.report('applying', done, all, recordsRead),
       );
       if (settings.nestedGroups === true) {
         const nested = await planNestedMemberships(db, job.directoryId);
@@ -229,7 +229,6 @@ export async function runSyncJob(
       recordsRead,
       started,
       log,
-      counts: null,
     });
   } finally {
     clearInterval(heartbeat);
@@ -249,7 +248,6 @@ async function handleFailure(
     recordsRead: number;
     started: number;
     log: Logger;
-    counts: JobCounts | null;
   },
 ): Promise<RunOutcome> {
   const { jobs, db } = deps;
@@ -441,14 +439,13 @@ function createProgress(jobs: JobsRepository, jobId: string, started: number) {
   let last = 0;
   let pending: Promise<void> = Promise.resolve();
   return {
-    report(phase: Phase, done: number, total: number | null) {
+    /** `done` counts the phase's unit (records read, then changes applied). */
+    report(phase: Phase, done: number, total: number | null, recordsRead: number) {
       const t = Date.now();
       if (t - last < 500) return;
       last = t;
       const p: JobProgress = { phase, done, total, rate: rate(done, started) };
-      pending = pending
-        .then(() => jobs.setProgress(jobId, p, phase === 'applying' ? done : done))
-        .catch(() => undefined);
+      pending = pending.then(() => jobs.setProgress(jobId, p, recordsRead)).catch(() => undefined);
     },
   };
 }

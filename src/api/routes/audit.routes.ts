@@ -3,10 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
-import { errorResponses, pageOf } from '../schemas.js';
+import { errorResponses, pageOf, nullable, pageFields } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
 const isoDate = Type.String({ format: 'date-time', maxLength: 40 });
 
 const AuditView = Type.Object({
@@ -44,8 +42,7 @@ export function auditRoutes(services: Services): FastifyPluginAsync {
           description:
             'Newest first. includeSyncChanges adds one entry per object each applied sync job changed (actor sync:<jobId>); it defaults to true when actor names a sync job.',
           querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-            after: Type.Optional(Type.String({ maxLength: 500 })),
+            ...pageFields(),
             actor: Type.Optional(Type.String({ maxLength: 300 })),
             action: Type.Optional(
               Type.String({

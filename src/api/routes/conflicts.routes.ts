@@ -3,10 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
-import { errorResponses, IdParams, pageOf } from '../schemas.js';
-
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
+import { errorResponses, IdParams, pageOf, nullable, pageFields } from '../schemas.js';
 
 const ConflictView = Type.Object({
   id: Type.String(),
@@ -37,8 +34,7 @@ export function conflictsRoutes(services: Services): FastifyPluginAsync {
         schema: {
           tags,
           querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-            after: Type.Optional(Type.String({ maxLength: 500 })),
+            ...pageFields(),
             status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
             directoryId: Type.Optional(Type.String({ maxLength: 100 })),
             userId: Type.Optional(Type.String({ maxLength: 100 })),

@@ -6,10 +6,7 @@ import { authOf } from '../auth.js';
 import { readFeed } from '../../events/feed.js';
 import { eventTypes } from '../../events/event-types.js';
 import { validationError } from '../../errors.js';
-import { errorResponses } from '../schemas.js';
-
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
+import { errorResponses, nullable } from '../schemas.js';
 
 export const EventSchema = Type.Object({
   id: Type.String({ description: 'Increasing per tenant; the feed cursor' }),

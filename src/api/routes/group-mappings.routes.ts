@@ -3,10 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
-import { errorResponses, IdParams, pageOf } from '../schemas.js';
+import { errorResponses, IdParams, pageOf, nullable, pageFields } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
 const TargetTypeSchema = Type.Union([
   Type.Literal('role'),
   Type.Literal('organization'),
@@ -68,8 +66,7 @@ export function groupMappingsRoutes(services: Services): FastifyPluginAsync {
         schema: {
           tags,
           querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-            after: Type.Optional(Type.String({ maxLength: 500 })),
+            ...pageFields(),
             directoryId: Type.Optional(Type.String({ maxLength: 100 })),
             groupId: Type.Optional(Type.String({ maxLength: 100 })),
           }),

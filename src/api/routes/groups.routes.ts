@@ -3,11 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
-import { errorResponses, IdParams, pageOf } from '../schemas.js';
+import { errorResponses, IdParams, pageOf, nullable, pageFields } from '../schemas.js';
 import { UserView } from './users.routes.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
 const GroupRef = Type.Object({ id: Type.String(), name: Type.String() });
 
 const GroupView = Type.Object({
@@ -35,8 +33,7 @@ const GroupDetail = Type.Composite([
 ]);
 
 const ListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  after: Type.Optional(Type.String({ maxLength: 500 })),
+  ...pageFields(),
   directoryId: Type.Optional(Type.String({ maxLength: 100 })),
   userId: Type.Optional(Type.String({ maxLength: 100 })),
   updatedSince: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
@@ -83,8 +80,7 @@ export function groupsRoutes(services: Services): FastifyPluginAsync {
             'Members (direct and, with nestedGroups, through nested groups), keyset-paginated: every page costs the same for groups of any size.',
           params: IdParams,
           querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-            after: Type.Optional(Type.String({ maxLength: 500 })),
+            ...pageFields(100),
             status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])),
           }),
           response: {

@@ -1,18 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { notFound } from '../../errors.js';
 import { DirectoryCreateBody } from '../../directories/directory-schema.js';
-import { errorResponses, IdParams, PageQuery, pageOf } from '../schemas.js';
+import { errorResponses, IdParams, PageQuery, pageOf, nullable } from '../schemas.js';
 import { literalUnion } from '../../lib/schema.js';
 import { jobStatuses, jobTriggers, type Job } from '../../store/jobs.repository.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { createdFields } from '../../sync/changes.js';
 import type { UserTarget } from '../../sync/records.js';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const JobView = Type.Object({
   id: Type.String(),
@@ -22,7 +20,7 @@ export const JobView = Type.Object({
   dryRun: Type.Boolean(),
   confirmDeletions: Type.Boolean(),
   fullRequested: Type.Boolean(),
-  mode: Nullable(literalUnion(['full', 'delta'] as const)),
+  mode: nullable(literalUnion(['full', 'delta'] as const)),
   usersCreated: Type.Integer(),
   usersUpdated: Type.Integer(),
   usersDeactivated: Type.Integer(),
@@ -36,13 +34,13 @@ export const JobView = Type.Object({
   errorCount: Type.Integer({ description: 'All per-record errors; `errors` lists the first 100' }),
   errors: Type.Array(
     Type.Object({
-      externalId: Nullable(Type.String()),
-      dn: Nullable(Type.String()),
+      externalId: nullable(Type.String()),
+      dn: nullable(Type.String()),
       code: Type.String(),
       message: Type.String(),
     }),
   ),
-  error: Nullable(
+  error: nullable(
     Type.Object(
       { code: Type.String(), message: Type.String() },
       { description: 'Why a failed or cancelled job stopped' },
@@ -53,26 +51,26 @@ export const JobView = Type.Object({
       description: 'queued | fetching_users | fetching_groups | diffing | applying | done',
     }),
     done: Type.Integer(),
-    total: Nullable(Type.Integer()),
+    total: nullable(Type.Integer()),
     rate: Type.Optional(Type.Number({ description: 'records per second' })),
   }),
   attempt: Type.Integer(),
-  scheduledFor: Nullable(Type.String()),
+  scheduledFor: nullable(Type.String()),
   createdAt: Type.String(),
-  startedAt: Nullable(Type.String()),
-  completedAt: Nullable(Type.String()),
+  startedAt: nullable(Type.String()),
+  completedAt: nullable(Type.String()),
 });
 
 const ChangeView = Type.Object({
   id: Type.Integer(),
   objectType: Type.String({ description: 'user | group | membership | conflict | error' }),
   action: Type.String(),
-  objectId: Nullable(Type.String()),
-  externalId: Nullable(Type.String()),
-  name: Nullable(Type.String()),
-  dn: Nullable(Type.String()),
-  fields: Nullable(Type.Record(Type.String(), Type.Unknown())),
-  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  objectId: nullable(Type.String()),
+  externalId: nullable(Type.String()),
+  name: nullable(Type.String()),
+  dn: nullable(Type.String()),
+  fields: nullable(Type.Record(Type.String(), Type.Unknown())),
+  error: nullable(Type.Object({ code: Type.String(), message: Type.String() })),
 });
 
 const TestView = Type.Union([
@@ -132,7 +130,7 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
             202: Type.Object({
               jobId: Type.String(),
               status: Type.String(),
-              startedAt: Nullable(Type.String()),
+              startedAt: nullable(Type.String()),
               created: Type.Boolean(),
             }),
             ...errorResponses,

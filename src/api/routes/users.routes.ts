@@ -4,10 +4,8 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { explainAccess } from '../../mappings/access.js';
-import { errorResponses, IdParams, pageOf } from '../schemas.js';
+import { errorResponses, IdParams, pageOf, nullable, pageFields } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
 const isoDate = Type.String({ format: 'date-time', maxLength: 40 });
 
 export const UserView = Type.Object({
@@ -73,8 +71,7 @@ const AccessEntry = Type.Object({
 });
 
 const ListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  after: Type.Optional(Type.String({ maxLength: 500 })),
+  ...pageFields(),
   directoryId: Type.Optional(Type.String({ maxLength: 100 })),
   status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])),
   groupId: Type.Optional(Type.String({ maxLength: 100 })),

@@ -4,10 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { literalUnion } from '../../lib/schema.js';
-import { errorResponses, IdParams, PageQuery, pageOf } from '../schemas.js';
-
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
+import { errorResponses, IdParams, PageQuery, pageOf, nullable, pageFields } from '../schemas.js';
 
 const EndpointView = Type.Object({
   id: Type.String(),
@@ -193,8 +190,7 @@ export function webhooksRoutes(services: Services): FastifyPluginAsync {
           tags,
           params: IdParams,
           querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-            after: Type.Optional(Type.String({ maxLength: 500 })),
+            ...pageFields(),
             status: Type.Optional(literalUnion(['pending', 'delivered', 'failed'] as const)),
           }),
           response: { 200: pageOf(DeliveryView), ...errorResponses },
