@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 
-import { Client, FilterParser, ResultCodeError, type Control } from 'ldapts';
+import { FilterParser, ResultCodeError, type Control } from 'ldapts';
 
 import {
   ConnectorError,
@@ -67,7 +67,7 @@ const syncUnsupportedCodes: ReadonlySet<number> = new Set([
 const DELETED_OBJECTS_WKGUID = '18E2EA80684F11D2B9AA00C04F79F805';
 
 interface Session {
-  client: Client;
+  wire: LdapWireConnection;
   close(): Promise<void>;
 }
 
@@ -149,41 +149,46 @@ export function createLdapConnector(
   // -------------------------------------------------------------------------------------
   // Connections
 
-  /** A bound ldapts client; `close()` is idempotent and also runs on abort. */
+  /** A bound connection; `close()` is idempotent and also runs on abort. */
   async function connect(signal: AbortSignal): Promise<Session> {
     throwIfAborted(signal);
-    const client = new Client({
-      url,
-      timeout: operationTimeoutMs,
-      connectTimeout: connectTimeoutMs,
-      // ldapts connects with TLS whenever tlsOptions are set, so only for ldaps://.
-      tlsOptions: settings.useTLS ? tlsOptions : undefined,
-    });
+    let wire: LdapWireConnection;
+    try {
+      wire = await LdapWireConnection.open({
+        host: settings.host,
+        port: settings.port,
+        secure: settings.useTLS,
+        startTLS: false,
+        tlsOptions,
+        connectTimeoutMs,
+        operationTimeoutMs,
+        signal,
+      });
+    } catch (error) {
+      throw toConnectorError(error, { ...ctx('connect'), signal });
+    }
     let closed = false;
     const session: Session = {
-      client,
+      wire,
       async close() {
         if (closed) return;
         closed = true;
-        signal.removeEventListener('abort', onAbort);
         openClients.delete(session);
-        await client.unbind().catch(() => undefined);
+        wire.close();
       },
     };
-    const onAbort = (): void => void session.close();
-    signal.addEventListener('abort', onAbort, { once: true });
     openClients.add(session);
     try {
       if (settings.startTLS && !settings.useTLS) {
         try {
-          await client.startTLS({ ...tlsOptions });
+          await wire.startTLS();
         } catch (error) {
           throw toConnectorError(error, { ...ctx('starttls'), signal });
         }
       }
       if (settings.bindDN) {
         try {
-          await client.bind(settings.bindDN, secrets.bindPassword ?? '');
+          await wire.bind(settings.bindDN, secrets.bindPassword ?? '');
         } catch (error) {
           throw toConnectorError(error, { ...ctx('bind'), signal });
         }
@@ -195,72 +200,32 @@ export function createLdapConnector(
     return session;
   }
 
-  async function connectWire(
-    signal: AbortSignal,
-  ): Promise<{ wire: LdapWireConnection; close(): void }> {
-    throwIfAborted(signal);
-    let wire: LdapWireConnection;
-    try {
-      wire = await LdapWireConnection.open({
-        host: settings.host,
-        port: settings.port,
-        secure: settings.useTLS,
-        startTLS: settings.startTLS,
-        tlsOptions,
-        connectTimeoutMs,
-        operationTimeoutMs,
-        signal,
-      });
-    } catch (error) {
-      throw toConnectorError(error, { ...ctx('connect'), signal });
-    }
-    const session = { close: () => wire.close() };
-    openClients.add(session);
-    try {
-      if (settings.bindDN) await wire.bind(settings.bindDN, secrets.bindPassword ?? '');
-    } catch (error) {
-      wire.close();
-      openClients.delete(session);
-      throw toConnectorError(error, { ...ctx('bind'), signal });
-    }
-    return {
-      wire,
-      close: () => {
-        openClients.delete(session);
-        wire.close();
-      },
-    };
-  }
-
   // -------------------------------------------------------------------------------------
   // Searches
 
   async function* pagedEntries(
-    client: Client,
+    wire: LdapWireConnection,
     scope: SearchScope,
     attributes: string[],
     signal: AbortSignal,
-    controls?: Control[],
+    options: { controls?: Control[]; prefetch?: boolean } = {},
   ): AsyncGenerator<LdapEntry[]> {
     const errorContext = {
       ...ctx('search', { baseDN: scope.baseDN, filter: scope.filter }),
       signal,
     };
-    const pages = client.searchPaginated(
-      scope.baseDN,
-      {
-        scope: 'sub',
-        filter: scope.filter,
-        attributes,
-        explicitBufferAttributes: binaryAttributes(mapping),
-        paged: { pageSize: settings.pageSize },
-        timeLimit: settings.timeLimitSeconds,
-        // No sizeLimit: with one set, ldapts accepts a truncated result as success.
-      },
-      controls,
-    );
+    const pages = wire.pagedSearch({
+      baseDN: scope.baseDN,
+      scope: 'sub',
+      filter: scope.filter,
+      attributes,
+      binaryAttributes: binaryAttributes(mapping),
+      pageSize: settings.pageSize,
+      timeLimit: settings.timeLimitSeconds,
+      ...options,
+    });
     for (;;) {
-      let next: IteratorResult<{ searchEntries: LdapEntry[] }>;
+      let next: IteratorResult<LdapEntry[]>;
       try {
         throwIfAborted(signal);
         next = await pages.next();
@@ -268,25 +233,30 @@ export function createLdapConnector(
         throw toConnectorError(error, errorContext);
       }
       if (next.done) return;
-      if (next.value.searchEntries.length > 0) yield next.value.searchEntries;
+      yield next.value;
     }
   }
 
   async function readBase(
-    client: Client,
+    wire: LdapWireConnection,
     dn: string,
     attributes: string[],
     signal: AbortSignal,
   ): Promise<LdapEntry | undefined> {
+    let found: LdapEntry | undefined;
     try {
-      const { searchEntries } = await client.search(dn, {
+      for await (const event of wire.search({
+        baseDN: dn,
         scope: 'base',
         filter: '(objectClass=*)',
         attributes,
-        explicitBufferAttributes: binaryAttributes(mapping),
+        binaryAttributes: binaryAttributes(mapping),
         timeLimit: settings.timeLimitSeconds,
-      });
-      return searchEntries[0];
+        controls: [],
+      })) {
+        if (event.type === 'entry') found ??= event.entry;
+      }
+      return found;
     } catch (error) {
       if (error instanceof ResultCodeError && error.code === LdapResultCode.noSuchObject)
         return undefined;
@@ -295,18 +265,21 @@ export function createLdapConnector(
   }
 
   async function* userPages(
-    client: Client,
+    wire: LdapWireConnection,
     filter: string,
     signal: AbortSignal,
   ): AsyncGenerator<SourceUser[]> {
     const seen = new Set<string>();
     const dedupe = userBases.length > 1;
     for (const baseDN of userBases) {
+      // Nothing else is sent on this connection while users are read: the server may
+      // prepare the next page while this one is mapped and compared.
       for await (const entries of pagedEntries(
-        client,
+        wire,
         { baseDN, filter },
         userAttributes(mapping),
         signal,
+        { prefetch: true },
       )) {
         const users: SourceUser[] = [];
         for (const entry of entries) {
@@ -325,20 +298,21 @@ export function createLdapConnector(
   }
 
   async function* groupPages(
-    client: Client,
+    wire: LdapWireConnection,
     filter: string,
     signal: AbortSignal,
   ): AsyncGenerator<SourceGroup[]> {
     const seen = new Set<string>();
     const attributes = groupAttributes(mapping);
     for (const baseDN of groupBases) {
-      for await (const entries of pagedEntries(client, { baseDN, filter }, attributes, signal)) {
+      // No prefetch: ranged member retrieval sends base searches between pages.
+      for await (const entries of pagedEntries(wire, { baseDN, filter }, attributes, signal)) {
         const groups: SourceGroup[] = [];
         for (const entry of entries) {
           const members = await readRangedAttribute(
             entry,
             'member',
-            (dn, attrs) => readBase(client, dn, attrs, signal),
+            (dn, attrs) => readBase(wire, dn, attrs, signal),
             signal,
           );
           const group = mapGroup(entry, mapping, members);
@@ -366,13 +340,13 @@ export function createLdapConnector(
     let usersDone = false;
     let groupsDone = false;
     let deletedDone = false;
-    const { client } = session;
+    const { wire } = session;
     const finish = (): Promise<void> => session.close();
     return {
       mode,
       async *users() {
         try {
-          yield* userPages(client, narrow(f.users), signal);
+          yield* userPages(wire, narrow(f.users), signal);
           usersDone = true;
         } catch (error) {
           await finish();
@@ -381,7 +355,7 @@ export function createLdapConnector(
       },
       async *groups() {
         try {
-          yield* groupPages(client, narrow(f.groups), signal);
+          yield* groupPages(wire, narrow(f.groups), signal);
           groupsDone = true;
         } catch (error) {
           await finish();
@@ -568,16 +542,17 @@ export function createLdapConnector(
     previous: LdapCursor | undefined,
     signal: AbortSignal,
   ): Promise<SourceRead> {
-    const { wire, close } = await connectWire(signal);
+    // The probe gets its own connection: an abandoned refresh may still be streaming.
+    const probe = await connect(signal);
     let cookies: Record<string, string> | undefined;
     let delta: SyncDelta | undefined;
     try {
-      cookies = await probeSyncCookies(wire, signal);
+      cookies = await probeSyncCookies(probe.wire, signal);
       if (cookies && previous?.mode === 'rfc4533') {
-        delta = await collectSyncDelta(wire, previous.cookies, signal);
+        delta = await collectSyncDelta(probe.wire, previous.cookies, signal);
       }
     } finally {
-      close();
+      await probe.close();
     }
     if (cookies && delta) {
       return bufferedDeltaRead(delta, { v: 1, mode: 'rfc4533', cookies, deletions: true });
@@ -607,10 +582,10 @@ export function createLdapConnector(
     signal: AbortSignal,
   ): Promise<SourceRead> {
     const session = await connect(signal);
-    const { client } = session;
+    const { wire } = session;
     try {
       const root = await readBase(
-        client,
+        wire,
         '',
         ['highestCommittedUSN', 'dnsHostName', 'dsServiceName', 'defaultNamingContext'],
         signal,
@@ -627,7 +602,7 @@ export function createLdapConnector(
       }
       let invocationId: string | null = null;
       if (serviceDN) {
-        const ntds = await readBase(client, serviceDN, ['invocationId'], signal).catch(
+        const ntds = await readBase(wire, serviceDN, ['invocationId'], signal).catch(
           () => undefined,
         );
         const raw = ntds ? rawValues(ntds, 'invocationId')[0] : undefined;
@@ -662,11 +637,11 @@ export function createLdapConnector(
         };
         try {
           for await (const entries of pagedEntries(
-            client,
+            wire,
             scope,
             ['objectGUID', 'objectClass'],
             signal,
-            [new ShowDeletedControl()],
+            { controls: [new ShowDeletedControl()] },
           )) {
             const refs: DeletedRef[] = [];
             for (const entry of entries) {
@@ -731,12 +706,14 @@ export function createLdapConnector(
     async test(signal) {
       const f = filters();
       const session = await connect(signal);
-      const { client } = session;
+      const { wire } = session;
       try {
         const count = async (bases: string[], filter: string): Promise<number> => {
           const seen = new Set<string>();
           for (const baseDN of bases) {
-            for await (const entries of pagedEntries(client, { baseDN, filter }, ['1.1'], signal)) {
+            for await (const entries of pagedEntries(wire, { baseDN, filter }, ['1.1'], signal, {
+              prefetch: true,
+            })) {
               for (const entry of entries) seen.add(normalizeDn(entry.dn));
             }
           }

@@ -12,6 +12,12 @@ export interface LdapEntry {
   [attribute: string]: Buffer | Buffer[] | string[] | string;
 }
 
+/**
+ * Marks an entry whose attribute names are already lowercase (the wire decoder's), so
+ * lookups need no index.
+ */
+export const LOWERCASE_KEYS = Symbol('lowercase attribute names');
+
 /** Standard target fields of SPEC §3; every other key of attributeMapping is custom. */
 const standardTargets = [
   'username',
@@ -115,7 +121,13 @@ export function binaryAttributes(mapping: EffectiveMapping): string[] {
 
 /** All values of `attribute` (case-insensitive name; `;range=` and other options excluded). */
 export function rawValues(entry: LdapEntry, attribute: string): (string | Buffer)[] {
-  const value = attributeIndex(entry).get(attribute.toLowerCase());
+  const name = attribute.toLowerCase();
+  const value =
+    LOWERCASE_KEYS in entry
+      ? name === 'dn'
+        ? undefined
+        : entry[name]
+      : attributeIndex(entry).get(name);
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
@@ -147,7 +159,11 @@ export function stringValues(entry: LdapEntry, attribute: string): string[] {
 }
 
 function firstValue(entry: LdapEntry, attribute: string): string | undefined {
-  const value = stringValues(entry, attribute)[0];
+  const raw = rawValues(entry, attribute)[0];
+  const value =
+    typeof raw === 'string' && !(attribute.toLowerCase() in binaryRenderers)
+      ? raw
+      : stringValues(entry, attribute)[0];
   return value === undefined || value === '' ? undefined : value;
 }
 
@@ -232,6 +248,8 @@ export function uuidToString(bytes: Buffer): string {
 // ---------------------------------------------------------------------------------------
 // DNs
 
+const NEEDS_DN_PARSE = /[\\;\s]/;
+
 /**
  * Normal form of a distinguished name used for every DN this connector hands out
  * (SourceUser.dn, SourceGroup.dn and `by: 'dn'` member references), so the engine can
@@ -239,6 +257,8 @@ export function uuidToString(bytes: Buffer): string {
  * characters, including an escaped trailing space, are kept). Idempotent.
  */
 export function normalizeDn(dn: string): string {
+  // Most DNs have no escapes, spaces or `;` separators: lowercasing is all they need.
+  if (!NEEDS_DN_PARSE.test(dn)) return dn.toLowerCase();
   const rdns: string[] = [];
   let current = '';
   let pendingSpace = '';

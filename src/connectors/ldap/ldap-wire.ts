@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 
@@ -7,8 +8,9 @@ import {
   BindResponse,
   ExtendedRequest,
   ExtendedResponse,
+  ControlParser,
   FilterParser,
-  SearchEntry,
+  PagedResultsControl,
   SearchRequest,
   SearchResponse,
   StatusCodeParser,
@@ -23,13 +25,15 @@ import {
   type SyncInfo,
   SYNC_INFO_OID,
 } from './ldap-controls.js';
-import type { LdapEntry } from './ldap-mapping.js';
+import { LOWERCASE_KEYS, type LdapEntry } from './ldap-mapping.js';
 
 /**
- * A minimal LDAP client for RFC 4533 content synchronisation, built on ldapts' BER and
- * message classes. ldapts itself cannot be used for it: its search drops the controls
- * attached to entries (Sync State) and rejects the whole search when the server sends an
- * IntermediateResponse (Sync Info), which slapd does for deletions and the present phase.
+ * A minimal LDAP client built on ldapts' BER and message classes, for every read the
+ * connector makes. ldapts' own client cannot do two of them: its search drops the
+ * controls attached to entries (RFC 4533 Sync State) and rejects the whole search when
+ * the server sends an IntermediateResponse (Sync Info). And its entry decoding (message
+ * objects, then a result object) was most of the cost of a full read: here entries are
+ * decoded once, straight from the message bytes (see decodeEntry).
  * It runs one operation at a time and streams search results with socket backpressure.
  */
 
@@ -77,6 +81,16 @@ export interface WireSearch {
   controls: Control[];
 }
 
+export interface WirePagedSearch extends Omit<WireSearch, 'controls' | 'sizeLimit'> {
+  pageSize: number;
+  controls?: Control[];
+  /**
+   * Ask for the next page as soon as one ends, so the server prepares it while the
+   * caller works on this one. Only for callers that send nothing else meanwhile.
+   */
+  prefetch?: boolean;
+}
+
 export class LdapWireConnection {
   private socket: net.Socket;
   private buffer: Buffer = Buffer.alloc(0);
@@ -121,6 +135,7 @@ export class LdapWireConnection {
 
   /** Streams a search; a result code other than success is thrown as ldapts ResultCodeError. */
   async *search(request: WireSearch): AsyncGenerator<WireSearchEvent> {
+    const binary = lowercaseSet(request.binaryAttributes);
     const id = this.send(
       new SearchRequest({
         messageId: this.nextId(),
@@ -138,16 +153,11 @@ export class LdapWireConnection {
       const message = await this.receive(id);
       switch (message.tag) {
         case RES_SEARCH_ENTRY: {
-          const entry = new SearchEntry({ messageId: id });
-          entry.parse(message.reader, [new SyncStateControl()]);
-          const state = entry.controls?.find(
+          const entry = decodeMessageEntry(message.reader, binary);
+          const state = readControls(message.reader, [new SyncStateControl()]).find(
             (c): c is SyncStateControl => c instanceof SyncStateControl,
           );
-          yield {
-            type: 'entry',
-            entry: entry.toObject(request.attributes, request.binaryAttributes),
-            state,
-          };
+          yield { type: 'entry', entry, state };
           break;
         }
         case RES_INTERMEDIATE: {
@@ -173,6 +183,58 @@ export class LdapWireConnection {
     }
   }
 
+  /**
+   * A search with the paged results control (RFC 2696), page by page. A result code
+   * other than success (size or time limit included) is thrown as ldapts ResultCodeError:
+   * a truncated answer is never a complete read.
+   */
+  async *pagedSearch(request: WirePagedSearch): AsyncGenerator<LdapEntry[]> {
+    const binary = lowercaseSet(request.binaryAttributes);
+    const send = (cookie: Buffer): number =>
+      this.send(
+        new SearchRequest({
+          messageId: this.nextId(),
+          baseDN: request.baseDN,
+          scope: request.scope,
+          filter: FilterParser.parseString(request.filter),
+          attributes: request.attributes,
+          sizeLimit: 0,
+          timeLimit: request.timeLimit,
+          controls: [
+            ...(request.controls ?? []),
+            new PagedResultsControl({ value: { size: request.pageSize, cookie } }),
+          ],
+        }),
+      );
+    let id = send(Buffer.alloc(0));
+    for (;;) {
+      const entries: LdapEntry[] = [];
+      let cookie: Buffer | undefined;
+      for (;;) {
+        const message = await this.receive(id);
+        if (message.tag === RES_SEARCH_ENTRY) {
+          entries.push(decodeMessageEntry(message.reader, binary));
+        } else if (message.tag === RES_SEARCH_DONE) {
+          const response = new SearchResponse({ messageId: id });
+          response.parse(message.reader, []);
+          if (response.status !== 0) throw StatusCodeParser.parse(response);
+          const paged = response.controls?.find(
+            (c): c is PagedResultsControl => c instanceof PagedResultsControl,
+          );
+          cookie = paged?.value?.cookie;
+          break;
+        } else if (message.tag !== RES_SEARCH_REF) {
+          throw new Error(`unexpected LDAP message 0x${message.tag.toString(16)} in a search`);
+        }
+      }
+      const more = cookie !== undefined && cookie.length > 0;
+      if (more && request.prefetch) id = send(cookie!);
+      if (entries.length > 0) yield entries;
+      if (!more) return;
+      if (!request.prefetch) id = send(cookie!);
+    }
+  }
+
   close(): void {
     this.options.signal.removeEventListener('abort', this.onAbort);
     if (!this.socket.destroyed) {
@@ -186,7 +248,8 @@ export class LdapWireConnection {
     }
   }
 
-  private async startTLS(): Promise<void> {
+  /** Upgrades the connection with the StartTLS extended operation. */
+  async startTLS(): Promise<void> {
     const id = this.send(new ExtendedRequest({ messageId: this.nextId(), oid: STARTTLS_OID }));
     const message = await this.receive(id);
     if (message.tag !== RES_EXTENDED) throw new Error('unexpected answer to StartTLS');
@@ -343,4 +406,92 @@ function connectSocket(options: WireOptions): Promise<net.Socket> {
       reject(error);
     });
   });
+}
+
+function lowercaseSet(names: readonly string[]): ReadonlySet<string> {
+  return new Set(names.map((n) => n.toLowerCase()));
+}
+
+/** Controls after a message's protocol operation (reader positioned at its end). */
+function readControls(reader: BerReader, known: Control[]): Control[] {
+  const controls: Control[] = [];
+  if (reader.offset >= reader.buffer.length || reader.peek() !== 0xa0) return controls;
+  reader.readSequence();
+  const end = reader.offset + reader.length;
+  while (reader.offset < end) {
+    const control = ControlParser.parse(reader, known);
+    if (control) controls.push(control);
+  }
+  return controls;
+}
+
+/** Decodes the SearchResultEntry the reader is positioned in and moves past it. */
+function decodeMessageEntry(reader: BerReader, binary: ReadonlySet<string>): LdapEntry {
+  const end = reader.offset + reader.length;
+  const entry = decodeEntry(reader.buffer, reader.offset, binary);
+  reader.offset = end;
+  return entry;
+}
+
+// Decode cursor of decodeEntry: a module variable rather than a returned pair, so the
+// hot loop allocates nothing but the strings it produces.
+let at = 0;
+
+function contentLength(buf: Buffer): number {
+  at++; // tag
+  let length = buf[at++]!;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    length = 0;
+    for (let i = 0; i < bytes; i++) length = length * 256 + buf[at++]!;
+  }
+  return length;
+}
+
+/**
+ * SearchResultEntry ::= [APPLICATION 4] SEQUENCE { objectName LDAPDN,
+ *   attributes SEQUENCE OF SEQUENCE { type AttributeDescription, vals SET OF OCTET STRING } }
+ * starting at `start` (the first byte of objectName). Attribute names are lowercased
+ * (LOWERCASE_KEYS); values are strings, or Buffers for the `binary` attributes and for
+ * any attribute holding a value that is not UTF-8 (as ldapts does).
+ */
+export function decodeEntry(buf: Buffer, start: number, binary: ReadonlySet<string>): LdapEntry {
+  at = start;
+  const dnLength = contentLength(buf);
+  const entry = Object.create(null) as LdapEntry & { [LOWERCASE_KEYS]: true };
+  entry.dn = buf.toString('utf8', at, at + dnLength);
+  entry[LOWERCASE_KEYS] = true;
+  at += dnLength;
+  const listEnd = contentLength(buf) + at;
+  while (at < listEnd) {
+    const attributeEnd = contentLength(buf) + at;
+    const typeLength = contentLength(buf);
+    const type = buf.toString('latin1', at, at + typeLength).toLowerCase();
+    at += typeLength;
+    const setEnd = contentLength(buf) + at;
+    const semicolon = type.indexOf(';');
+    let asBuffers =
+      binary.has(semicolon < 0 ? type : type.slice(0, semicolon)) || type.endsWith(';binary');
+    const valuesStart = at;
+    let values: (string | Buffer)[] = [];
+    while (at < setEnd) {
+      const length = contentLength(buf);
+      const to = at + length;
+      const text = asBuffers ? '' : buf.toString('utf8', at, to);
+      if (asBuffers) values.push(Buffer.from(buf.subarray(at, to)));
+      // Invalid UTF-8 decodes to U+FFFD; only then is the value checked byte by byte.
+      else if (!text.includes('\ufffd') || isUtf8(buf.subarray(at, to))) values.push(text);
+      else {
+        // One value is binary: the attribute is returned as Buffers, all of it.
+        asBuffers = true;
+        values = [];
+        at = valuesStart;
+        continue;
+      }
+      at = to;
+    }
+    entry[type] = values as string[] | Buffer[];
+    at = attributeEnd;
+  }
+  return entry;
 }
