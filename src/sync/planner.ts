@@ -78,7 +78,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   );
 
   // Users.
-  const scan: UserScan = { seen: new IdSet(), rejected: new Set() };
+  const scan: UserScan = { seen: new IdSet(), rejected: new Set(), activeSeen: 0 };
   const seenUsers = scan.seen;
   for await (const page of read.users()) {
     signal.throwIfAborted();
@@ -94,7 +94,8 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
         `the source returned no users while ${activeBefore} are active here; nothing was changed. Check the base DN and filters, or set allowEmptySource to accept an empty directory`,
       );
     }
-    if (policies.deactivationBehavior === 'suspend')
+    // Every user active before was seen: nobody is missing, no need to look.
+    if (policies.deactivationBehavior === 'suspend' && scan.activeSeen < activeBefore)
       await planMissingUsers(input, writer, seenUsers, at);
   }
   await writer.flush();
@@ -164,6 +165,8 @@ interface UserScan {
   seen: IdSet;
   /** Seen but rejected (missing required attributes): not created, so not resolvable. */
   rejected: Set<string>;
+  /** Seen users that are stored and active (when all are, none can be missing). */
+  activeSeen: number;
 }
 
 export function thresholdLimit(threshold: number | string, activeBefore: number): number {
@@ -206,6 +209,7 @@ async function planUserPage(
   );
   const differing = valid.filter(({ user, hash }) => {
     const d = digests.get(user.externalId);
+    if (d?.status === 'active') scan.activeSeen++;
     return !d || d.hash !== hash || (d.status === 'active') !== user.enabled;
   });
   if (differing.length === 0) return;
