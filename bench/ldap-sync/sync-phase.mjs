@@ -1,21 +1,40 @@
 /* global process, performance */
 // One phase of the LDAP sync benchmark, in its own process (compiled dist/, as
 // `dirsync serve` runs) so its peak RSS is its own: opens the store, queues a sync of
-// the directory and runs it with a worker. Input: JSON in argv[2]; output: one JSON line.
+// the directory and runs it with a worker, as `dirsync worker` would. Input: JSON in argv[2]; output: one JSON line.
 import { loadConfig } from '../../dist/config.js';
 import { createLogger } from '../../dist/logger.js';
 import { openServices } from '../../dist/main.js';
 import { createWorker } from '../../dist/scheduler/worker.js';
+import { limitHeapGrowth } from '../../dist/lib/heap.js';
+
+limitHeapGrowth(); // as the dirsync CLI does at start
 
 const input = JSON.parse(process.argv[2]);
-const config = { ...loadConfig({}), databaseUrl: input.databaseUrl, dataDir: input.dataDir, secretKeys: [input.secretKey], logLevel: 'warn' };
+const config = {
+  ...loadConfig({}),
+  databaseUrl: input.databaseUrl,
+  dataDir: input.dataDir,
+  secretKeys: [input.secretKey],
+  logLevel: 'warn',
+};
 const logger = createLogger('warn', process.stderr);
 const services = await openServices(config, logger);
-const worker = createWorker({ db: services.db, jobs: services.jobs, directories: services.directories, logger });
+const worker = createWorker({
+  db: services.db,
+  jobs: services.jobs,
+  directories: services.directories,
+  logger,
+});
 const started = performance.now();
-const { job } = await services.sync.requestSync(input.tenantId, input.directoryId, { full: input.full, trigger: 'manual' });
+const { job } = await services.sync.requestSync(input.tenantId, input.directoryId, {
+  full: input.full,
+  trigger: 'manual',
+});
 await worker.runOnce();
 const ms = performance.now() - started;
 const done = await services.jobs.getById(job.id);
 await services.store.destroy();
-process.stdout.write(`${JSON.stringify({ ms, peakRssMb: (process.resourceUsage().maxRSS * 1024) / 2 ** 20, job: done })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms, peakRssMb: (process.resourceUsage().maxRSS * 1024) / 2 ** 20, job: done })}\n`,
+);

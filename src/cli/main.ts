@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { openServices, startDirsync, startWorkerProcess } from '../main.js';
 import { directoryCommand } from './directory-command.js';
 import { isPermission, type Permission } from '../security/tokens.js';
+import { limitHeapGrowth } from '../lib/heap.js';
 
 /**
  * The dirsync command line: a thin layer over the same services the API uses.
@@ -32,6 +33,7 @@ const usage = `Usage: dirsync <command>
 Configuration is read from environment variables (see README).`;
 
 async function main(argv: string[]): Promise<number> {
+  limitHeapGrowth();
   const [command, ...rest] = argv;
   const config = loadConfig();
   // Command output is for people and scripts; logs go to stderr so stdout stays clean.

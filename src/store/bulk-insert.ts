@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import { isPostgres } from './database.js';
 
 /**
- * Multi-row INSERT for the sync hot path. Kysely builds an AST node per value, which for
+ * Multi-row INSERT and IN-list SELECT for the sync hot path. Kysely builds an AST node per value, which for
  * a 100k-user import costs more than SQLite's own work; here the statement text is
  * built once per (table, columns, batch size, conflict clause) and only the parameter
  * array is new per batch. The same text runs on SQLite and PostgreSQL: only the
@@ -65,4 +65,35 @@ export async function bulkInsert<R extends object>(
       CompiledQuery.raw(textFor(style, table, columns, batch.length, conflict), params),
     );
   }
+}
+
+/**
+ * Runs `head` (SQL with `?` placeholders for `fixed`) followed by `in (…)` over `list`,
+ * in batches of `perBatch` values; returns all rows. The statement text is cached per
+ * batch size like bulkInsert's: a full read looks up every user this way.
+ */
+export async function selectIn<R>(
+  db: AnyDb,
+  head: string,
+  fixed: readonly unknown[],
+  list: readonly unknown[],
+  perBatch = 500,
+): Promise<R[]> {
+  const style = styleOf(db);
+  const out: R[] = [];
+  for (let start = 0; start < list.length; start += perBatch) {
+    const batch = list.slice(start, start + perBatch);
+    const key = `${style}|${head}|${batch.length}`;
+    let text = statementText.get(key);
+    if (!text) {
+      let n = 0;
+      const mark = () => (style === 'question' ? '?' : `$${++n}`);
+      text = `${head.replace(/\?/g, mark)} in (${batch.map(mark).join(', ')})`;
+      if (statementText.size > 1000) statementText.clear();
+      statementText.set(key, text);
+    }
+    const result = await db.executeQuery<R>(CompiledQuery.raw(text, [...fixed, ...batch]));
+    out.push(...result.rows);
+  }
+  return out;
 }

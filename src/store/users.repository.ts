@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, GroupsTable, UsersTable } from './schema.js';
 import { parseJson } from './database.js';
-import { bulkInsert } from './bulk-insert.js';
+import { bulkInsert, selectIn } from './bulk-insert.js';
 import type { GroupTarget, UserTarget } from '../sync/records.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -85,16 +85,13 @@ export async function userDigests(
   externalIds: string[],
 ): Promise<Map<string, { hash: string | null; status: string }>> {
   const out = new Map<string, { hash: string | null; status: string }>();
-  for (const part of chunks(externalIds)) {
-    if (part.length === 0) continue;
-    const rows = await db
-      .selectFrom('users')
-      .select(['external_id', 'source_hash', 'status'])
-      .where('directory_id', '=', directoryId)
-      .where('external_id', 'in', part)
-      .execute();
-    for (const r of rows) out.set(r.external_id, { hash: r.source_hash, status: r.status });
-  }
+  const rows = await selectIn<Pick<UsersTable, 'external_id' | 'source_hash' | 'status'>>(
+    db,
+    'select "external_id", "source_hash", "status" from "users" where "directory_id" = ? and "external_id"',
+    [directoryId],
+    externalIds,
+  );
+  for (const r of rows) out.set(r.external_id, { hash: r.source_hash, status: r.status });
   return out;
 }
 

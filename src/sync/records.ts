@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SourceGroup, SourceUser } from '../connectors/connector.js';
 
 /**
@@ -61,8 +61,12 @@ export function checkSourceUser(
   sourceNames: Record<string, string> = {},
 ): RecordError | null {
   if (!user.externalId) return { code: 'invalid_record', message: 'the record has no external id' };
-  const missing = requiredUserFields.filter((f) => !user[f] || String(user[f]).trim() === '');
-  if (missing.length === 0) return null;
+  let missing: (typeof requiredUserFields)[number][] | undefined;
+  for (const f of requiredUserFields) {
+    const value = user[f];
+    if (!value || value.trim() === '') (missing ??= []).push(f);
+  }
+  if (!missing) return null;
   const named = missing.map((f) => (sourceNames[f] ? `${f} (${sourceNames[f]})` : f));
   return { code: 'missing_required_attribute', message: `missing ${named.join(', ')}` };
 }
@@ -106,7 +110,8 @@ function sortedEntries(obj: Record<string, unknown>): [string, unknown][] {
 }
 
 function digest(value: unknown): string {
-  return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
+  // One-shot: no Hash object per record (a full read hashes every user).
+  return hash('sha1', JSON.stringify(value), 'base64url');
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {

@@ -458,8 +458,11 @@ function contentLength(buf: Buffer): number {
 export function decodeEntry(buf: Buffer, start: number, binary: ReadonlySet<string>): LdapEntry {
   at = start;
   const dnLength = contentLength(buf);
-  const entry = Object.create(null) as LdapEntry & { [LOWERCASE_KEYS]: true };
-  entry.dn = buf.toString('utf8', at, at + dnLength);
+  // A plain object, its attributes added in the server's order: entries of one search
+  // share V8 hidden classes (a null-prototype object would be a slow dictionary).
+  const entry: LdapEntry & { [LOWERCASE_KEYS]?: true } = {
+    dn: buf.toString('utf8', at, at + dnLength),
+  };
   entry[LOWERCASE_KEYS] = true;
   at += dnLength;
   const listEnd = contentLength(buf) + at;

@@ -1,0 +1,36 @@
+/* global process, performance, AbortController */
+// One read of the LDAP sync benchmark, in its own process like sync-phase.mjs so every
+// phase starts from the same clean heap: `raw` streams every entry with ldapts' paged
+// search (the floor), `connector` drains the connector's read page by page (mapping and
+// paging, no store). Input: JSON in argv[2]; output: one JSON line.
+import { Client } from 'ldapts';
+import { createLdapConnector } from '../../dist/connectors/ldap/ldap-connector.js';
+
+const input = JSON.parse(process.argv[2]);
+let entries = 0;
+const started = performance.now();
+if (input.mode === 'raw') {
+  const client = new Client({ url: input.url });
+  await client.bind(input.bindDN, input.bindPassword);
+  for (const search of input.searches) {
+    for await (const page of client.searchPaginated(search.baseDN, {
+      scope: 'sub',
+      filter: search.filter,
+      attributes: search.attributes,
+      paged: { pageSize: 1000 },
+    }))
+      entries += page.searchEntries.length;
+  }
+  await client.unbind();
+} else {
+  const connector = createLdapConnector('ldap', input.settings, {
+    bindPassword: input.bindPassword,
+  });
+  const read = await connector.read({ cursor: null, signal: new AbortController().signal });
+  for await (const page of read.users()) entries += page.length;
+  for await (const page of read.groups()) entries += page.length;
+  for await (const page of read.deleted()) entries += page.length;
+  await connector.close();
+}
+const ms = performance.now() - started;
+process.stdout.write(`${JSON.stringify({ ms, entries })}\n`);
