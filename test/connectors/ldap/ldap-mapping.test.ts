@@ -156,6 +156,13 @@ describe('DN normalisation', () => {
     expect(normalizeDn('cn=a + sn=b,dc=x')).toBe('cn=a+sn=b,dc=x');
     const once = normalizeDn('CN=X , DC=Y');
     expect(normalizeDn(once)).toBe(once);
+    // DNs without spaces, escapes or `;` take the lowercase-only path: same results.
+    expect(normalizeDn('UID=Bob,OU=People,DC=Example,DC=Com')).toBe(
+      'uid=bob,ou=people,dc=example,dc=com',
+    );
+    expect(normalizeDn('uid=bob;ou=people')).toBe('uid=bob,ou=people');
+    expect(normalizeDn('\tuid=Bob,dc=x\n')).toBe('uid=bob,dc=x');
+    expect(normalizeDn('CN=Zoë,DC=X')).toBe('cn=zoë,dc=x');
   });
 
   it('strips the optional uid of a uniqueMember value', () => {

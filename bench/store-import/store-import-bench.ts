@@ -1,0 +1,266 @@
+/**
+ * Store import benchmark (issue 3): how much of a first sync is the store's own work.
+ * A created user is four rows: the user (eight indexes), its change-set row, its
+ * `user.created` event and its default-role grant. Measured without LDAP or planning:
+ *   rows     the four rows prebuilt, written with the sync's multi-row statements,
+ *            1,000 users per transaction: SQL alone, per table (grants on top of
+ *            their users) and together
+ *   engine   the same users through the engine's write path from in-memory changes
+ *            (change writer + applyChanges: row building, event JSON, SQL)
+ * External ids are time-ordered like OpenLDAP's entryUUID, or random like AD objectGUIDs
+ * with --random-ids. Prints a table and writes JSON to bench/results/.
+ *
+ *   npm run bench:store -- --users 100000 [--db sqlite|postgres] [--random-ids]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createTestDatabase } from '../../test/helpers/databases.js';
+import { openStore, now } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { bulkInsert } from '../../src/store/bulk-insert.js';
+import { newId } from '../../src/lib/ids.js';
+import { diffUser } from '../../src/sync/user-diff.js';
+import { createChangeWriter, type Change } from '../../src/sync/changes.js';
+import { applyChanges } from '../../src/sync/applier.js';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '100000' },
+    db: { type: 'string', default: 'sqlite' },
+    'random-ids': { type: 'boolean', default: false },
+  },
+});
+const users = Number(values.users);
+const kind = values.db === 'postgres' ? 'postgres' : 'sqlite';
+const randomIds = values['random-ids'] === true;
+const PAGE = 1000;
+const externalId = (): string => (randomIds ? randomUUID() : newId());
+
+async function freshStore() {
+  const database = await createTestDatabase(kind);
+  const store = openStore(database.url);
+  await migrateToLatest(store);
+  const tenantId = newId();
+  const directoryId = newId();
+  const roleId = newId();
+  const at = now();
+  await store.db
+    .insertInto('tenants')
+    .values({ id: tenantId, name: 'bench', created_at: at })
+    .execute();
+  await store.db
+    .insertInto('roles')
+    .values({ id: roleId, tenant_id: tenantId, key: 'member', name: 'member', created_at: at })
+    .execute();
+  return { database, store, tenantId, directoryId, roleId };
+}
+
+const userColumns = [
+  'id',
+  'tenant_id',
+  'directory_id',
+  'external_id',
+  'username',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'display_name',
+  'status',
+  'email_verified',
+  'custom',
+  'extra',
+  'local_edits',
+  'source_hash',
+  'source_dn',
+  'suspended_at',
+  'created_at',
+  'updated_at',
+  'version',
+] as const;
+
+/** The four tables written alone or together, rows prebuilt: the SQL floor. */
+async function rowsPhase(tables: string[]): Promise<number> {
+  const { database, store, tenantId, directoryId, roleId } = await freshStore();
+  const at = now();
+  let ms = 0;
+  for (let start = 0; start < users; start += PAGE) {
+    const u: Record<string, unknown>[] = [];
+    const c: Record<string, unknown>[] = [];
+    const e: Record<string, unknown>[] = [];
+    const g: Record<string, unknown>[] = [];
+    for (let i = start; i < Math.min(users, start + PAGE); i++) {
+      const id = newId();
+      const ext = externalId();
+      const row = {
+        id,
+        tenant_id: tenantId,
+        directory_id: directoryId,
+        external_id: ext,
+        username: `user${i}`,
+        first_name: `First${i}`,
+        last_name: `Last${i}`,
+        email: `user${i}@example.com`,
+        phone: '+44 20 7946 0000',
+        display_name: `First${i} Last${i}`,
+        status: 'active',
+        email_verified: 1,
+        custom: '{}',
+        extra: '{}',
+        local_edits: '{}',
+        source_hash: 'Lq5Jc3r6TgkQ0b1cFq6dUuYw1aE',
+        source_dn: `uid=user${i},ou=people,dc=example,dc=com`,
+        suspended_at: null,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      };
+      u.push(row);
+      c.push({
+        job_id: 'bench',
+        object_type: 'user',
+        action: 'created',
+        object_id: id,
+        external_id: ext,
+        name: row.username,
+        fields: null,
+        payload: JSON.stringify(row),
+        error_code: null,
+        error_message: null,
+        dn: row.source_dn,
+      });
+      e.push({
+        tenant_id: tenantId,
+        directory_id: directoryId,
+        type: 'user.created',
+        object_type: 'user',
+        object_id: id,
+        changed_fields: null,
+        actor: 'sync:bench',
+        created_at: at,
+        data: JSON.stringify({
+          id,
+          directoryId,
+          externalId: ext,
+          username: row.username,
+          firstName: row.first_name,
+          lastName: row.last_name,
+          email: row.email,
+          emailVerified: true,
+          phone: row.phone,
+          displayName: row.display_name,
+          status: 'active',
+          custom: {},
+          roles: ['member'],
+        }),
+      });
+      g.push({
+        id: newId(),
+        tenant_id: tenantId,
+        user_id: id,
+        target_type: 'role',
+        target_id: roleId,
+        source: 'default',
+        mapping_id: null,
+        created_at: at,
+      });
+    }
+    const began = performance.now();
+    await store.db.transaction().execute(async (trx) => {
+      if (tables.includes('users')) await bulkInsert(trx, 'users', userColumns, u);
+      if (tables.includes('changes')) await bulkInsert(trx, 'sync_changes', Object.keys(c[0]!), c);
+      if (tables.includes('events')) await bulkInsert(trx, 'events', Object.keys(e[0]!), e);
+      if (tables.includes('grants'))
+        await bulkInsert(trx, 'grants', Object.keys(g[0]!), g, 'on conflict do nothing');
+    });
+    ms += performance.now() - began;
+  }
+  await store.destroy();
+  await database.drop();
+  return ms;
+}
+
+/** The engine's write path from in-memory changes: change rows, then apply. */
+async function enginePhase(): Promise<number> {
+  const { database, store, tenantId, directoryId } = await freshStore();
+  const writer = createChangeWriter(store.db, 'bench');
+  const ctx = { tenantId, directoryId, actor: 'sync:bench', defaultRole: 'member', at: now() };
+  let ms = 0;
+  for (let start = 0; start < users; start += PAGE) {
+    const changes: Change[] = [];
+    for (let i = start; i < Math.min(users, start + PAGE); i++) {
+      const plan = diffUser(
+        {
+          externalId: externalId(),
+          state: {
+            username: `user${i}`,
+            firstName: `First${i}`,
+            lastName: `Last${i}`,
+            email: `user${i}@example.com`,
+            phone: '+44 20 7946 0000',
+            displayName: `First${i} Last${i}`,
+            custom: {},
+            extra: {},
+          },
+          enabled: true,
+          hash: 'Lq5Jc3r6TgkQ0b1cFq6dUuYw1aE',
+          dn: `uid=user${i},ou=people,dc=example,dc=com`,
+        },
+        null,
+        'directory_wins',
+        ctx.at,
+      )!;
+      changes.push({ kind: 'user', action: plan.action, target: plan.target, fields: plan.fields });
+    }
+    const began = performance.now();
+    for (const change of changes) await writer.add(change);
+    await writer.flush();
+    await store.db.transaction().execute((trx) => applyChanges(trx, ctx, changes));
+    ms += performance.now() - began;
+  }
+  await store.destroy();
+  await database.drop();
+  return ms;
+}
+
+const phases: { phase: string; ms: number }[] = [];
+// A grant needs its user (foreign key): grants are measured on top of users.
+for (const tables of [
+  ['users'],
+  ['users', 'grants'],
+  ['changes'],
+  ['events'],
+  ['users', 'changes', 'events', 'grants'],
+]) {
+  const ms = await rowsPhase(tables);
+  phases.push({ phase: `rows: ${tables.join(' + ')}`, ms });
+  console.error(`rows ${tables.join('+')}: ${ms.toFixed(0)} ms`);
+}
+const engine = await enginePhase();
+phases.push({ phase: 'engine write path', ms: engine });
+console.error(`engine write path: ${engine.toFixed(0)} ms`);
+
+const table = phases.map((p) => ({
+  phase: p.phase,
+  ms: Math.round(p.ms),
+  usersPerSecond: Math.round(users / (p.ms / 1000)),
+}));
+console.table(table);
+const result = {
+  benchmark: 'store-import',
+  at: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, node: process.version },
+  parameters: { users, database: kind, externalIds: randomIds ? 'random' : 'time-ordered' },
+  phases: table,
+};
+const dir = path.join(process.cwd(), 'bench', 'results');
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(
+  dir,
+  `store-import-${kind}-${users}-${result.at.replace(/[:.]/g, '-')}.json`,
+);
+fs.writeFileSync(file, JSON.stringify(result, null, 2));
+console.error(`written ${file}`);

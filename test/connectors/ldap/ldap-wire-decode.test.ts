@@ -1,0 +1,97 @@
+import { BerReader, BerWriter } from 'ldapts';
+import { describe, expect, it } from 'vitest';
+
+import { guidToBytes, mapUser, rawValues } from '../../../src/connectors/ldap/ldap-mapping.js';
+import { ldapDefaults } from '../../../src/connectors/ldap/ldap-config.js';
+import { effectiveMapping } from '../../../src/connectors/ldap/ldap-mapping.js';
+import { decodeEntry } from '../../../src/connectors/ldap/ldap-wire.js';
+
+/** A SearchResultEntry as a server sends it (RFC 4511 §4.5.2), BER-encoded. */
+function entryBytes(dn: string, attributes: [string, (string | Buffer)[]][]): Buffer {
+  const w = new BerWriter();
+  w.startSequence(0x64);
+  w.writeString(dn);
+  w.startSequence();
+  for (const [type, values] of attributes) {
+    w.startSequence();
+    w.writeString(type);
+    w.startSequence(0x31);
+    for (const v of values) {
+      if (Buffer.isBuffer(v)) w.writeBuffer(v, 0x04);
+      else w.writeString(v);
+    }
+    w.endSequence();
+    w.endSequence();
+  }
+  w.endSequence();
+  w.endSequence();
+  return w.buffer;
+}
+
+function decode(bytes: Buffer, binary: string[] = []) {
+  const reader = new BerReader(bytes);
+  reader.readSequence(0x64);
+  return decodeEntry(bytes, reader.offset, new Set(binary.map((b) => b.toLowerCase())));
+}
+
+describe('search entries decoded from the message bytes', () => {
+  it('keeps the DN and every value, with attribute names found case-insensitively', () => {
+    const entry = decode(
+      entryBytes('UID=Zoë,OU=People,DC=Example', [
+        ['uid', ['zoë']],
+        ['givenName', ['Zoë']],
+        ['sn', ['Ångström']],
+        ['mail', ['zoe@example.com']],
+        ['memberOf', ['cn=a,dc=example', 'cn=b,dc=example']],
+        ['entryUUID', ['6E1F7C2A-0000-4000-8000-000000000001']],
+      ]),
+    );
+    expect(entry.dn).toBe('UID=Zoë,OU=People,DC=Example');
+    expect(rawValues(entry, 'GIVENNAME')).toEqual(['Zoë']);
+    expect(rawValues(entry, 'memberof')).toEqual(['cn=a,dc=example', 'cn=b,dc=example']);
+    expect(rawValues(entry, 'telephoneNumber')).toEqual([]);
+    // Names that exist on every object are not attributes of the entry.
+    expect(rawValues(entry, 'constructor')).toEqual([]);
+    expect(rawValues(entry, 'dn')).toEqual([]);
+    const user = mapUser(entry, effectiveMapping('ldap', ldapDefaults('ldap', false)));
+    expect(user).toMatchObject({
+      externalId: '6e1f7c2a-0000-4000-8000-000000000001',
+      dn: 'uid=zoë,ou=people,dc=example',
+      username: 'zoë',
+      lastName: 'Ångström',
+    });
+  });
+
+  it('returns binary attributes and values that are not UTF-8 as Buffers', () => {
+    const guid = guidToBytes('01234567-89ab-cdef-0123-456789abcdef');
+    const invalid = Buffer.from([0xc3, 0x28, 0xff, 0x00]);
+    const entry = decode(
+      entryBytes('CN=Jo,DC=corp', [
+        ['objectGUID', [guid]],
+        ['invocationId', [invalid]],
+        ['userCertificate;binary', [Buffer.from('cert')]],
+        ['cn', ['Jo']],
+      ]),
+      ['objectGUID'],
+    );
+    expect(rawValues(entry, 'objectGUID')).toEqual([guid]);
+    expect(rawValues(entry, 'invocationId')).toEqual([invalid]);
+    expect(rawValues(entry, 'userCertificate;binary')).toEqual([Buffer.from('cert')]);
+    expect(rawValues(entry, 'cn')).toEqual(['Jo']);
+  });
+
+  it('reads long-form lengths and keeps ranged attribute names as sent', () => {
+    const long = 'x'.repeat(70_000);
+    const members = Array.from({ length: 1500 }, (_, i) => `cn=u${i},dc=corp`);
+    const entry = decode(
+      entryBytes('CN=Big,DC=corp', [
+        ['description', [long]],
+        ['member', []],
+        ['member;range=0-1499', members],
+      ]),
+    );
+    expect(rawValues(entry, 'description')).toEqual([long]);
+    expect(rawValues(entry, 'member')).toEqual([]);
+    expect(rawValues(entry, 'member;range=0-1499')).toEqual(members);
+  });
+});
