@@ -124,9 +124,9 @@ export function rawValues(entry: LdapEntry, attribute: string): (string | Buffer
   const name = attribute.toLowerCase();
   const value =
     LOWERCASE_KEYS in entry
-      ? name === 'dn'
-        ? undefined
-        : entry[name]
+      ? name !== 'dn' && Object.hasOwn(entry, name)
+        ? entry[name]
+        : undefined
       : attributeIndex(entry).get(name);
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
