@@ -121,15 +121,16 @@ export function binaryAttributes(mapping: EffectiveMapping): string[] {
 
 /** All values of `attribute` (case-insensitive name; `;range=` and other options excluded). */
 export function rawValues(entry: LdapEntry, attribute: string): (string | Buffer)[] {
-  const name = attribute.toLowerCase();
-  const value =
-    LOWERCASE_KEYS in entry
-      ? name !== 'dn' && Object.hasOwn(entry, name)
-        ? entry[name]
-        : undefined
-      : attributeIndex(entry).get(name);
+  const value = lookup(entry, attribute);
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/** The stored value(s) of `attribute`, as the entry holds them. */
+function lookup(entry: LdapEntry, attribute: string): LdapEntry[string] | undefined {
+  const name = attribute.toLowerCase();
+  if (!(LOWERCASE_KEYS in entry)) return attributeIndex(entry).get(name);
+  return name !== 'dn' && Object.hasOwn(entry, name) ? entry[name] : undefined;
 }
 
 // Each entry is looked up a dozen times by case-insensitive name while it is mapped:
@@ -159,7 +160,8 @@ export function stringValues(entry: LdapEntry, attribute: string): string[] {
 }
 
 function firstValue(entry: LdapEntry, attribute: string): string | undefined {
-  const raw = rawValues(entry, attribute)[0];
+  const stored = lookup(entry, attribute);
+  const raw = Array.isArray(stored) ? stored[0] : stored;
   const value =
     typeof raw === 'string' && !(attribute.toLowerCase() in binaryRenderers)
       ? raw

@@ -448,6 +448,23 @@ function contentLength(buf: Buffer): number {
   return length;
 }
 
+// Servers send the attributes of a search's entries in the same order: the name at each
+// position is decoded and lowercased once, then recognised by its bytes.
+const knownTypes: { bytes: Uint8Array; name: string }[] = [];
+
+function typeName(buf: Buffer, position: number, from: number, to: number): string {
+  const known = knownTypes[position];
+  if (known && known.bytes.length === to - from) {
+    let i = 0;
+    while (i < known.bytes.length && known.bytes[i] === buf[from + i]) i++;
+    if (i === known.bytes.length) return known.name;
+  }
+  const name = buf.toString('latin1', from, to).toLowerCase();
+  if (position < 64)
+    knownTypes[position] = { bytes: Uint8Array.from(buf.subarray(from, to)), name };
+  return name;
+}
+
 /**
  * SearchResultEntry ::= [APPLICATION 4] SEQUENCE { objectName LDAPDN,
  *   attributes SEQUENCE OF SEQUENCE { type AttributeDescription, vals SET OF OCTET STRING } }
@@ -466,10 +483,11 @@ export function decodeEntry(buf: Buffer, start: number, binary: ReadonlySet<stri
   entry[LOWERCASE_KEYS] = true;
   at += dnLength;
   const listEnd = contentLength(buf) + at;
+  let position = 0;
   while (at < listEnd) {
     const attributeEnd = contentLength(buf) + at;
     const typeLength = contentLength(buf);
-    const type = buf.toString('latin1', at, at + typeLength).toLowerCase();
+    const type = typeName(buf, position++, at, at + typeLength);
     at += typeLength;
     const setEnd = contentLength(buf) + at;
     const semicolon = type.indexOf(';');
@@ -493,7 +511,8 @@ export function decodeEntry(buf: Buffer, start: number, binary: ReadonlySet<stri
       }
       at = to;
     }
-    entry[type] = values as string[] | Buffer[];
+    // One value is kept bare, as ldapts does: most attributes hold one.
+    entry[type] = values.length === 1 ? values[0]! : (values as string[] | Buffer[]);
     at = attributeEnd;
   }
   return entry;

@@ -434,7 +434,9 @@ describe('LDAP connector against slapd: the server dies mid-read', () => {
     );
     expect(error.kind).toBe('network');
     expect(error.message).toMatch(/read is incomplete|connection/i);
-    expect(pages).toBe(2);
+    // The next page may have arrived before the kill (it is requested ahead), not all 30.
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(pages).toBeLessThanOrEqual(3);
     expect(read.nextCursor()).toBeNull();
     await connector.close();
   });
