@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
+import { createSqliteReader, type SqliteReader } from './sqlite-reader.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -35,11 +36,32 @@ export function openStore(databaseUrl: string): Store {
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });
-    return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+    const reader = file === ':memory:' ? undefined : createSqliteReader(file);
+    if (reader) readers.set(db, reader);
+    return {
+      db,
+      dialect: 'sqlite',
+      destroy: async () => {
+        await reader?.close();
+        await db.destroy();
+      },
+    };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', destroy: () => db.destroy() };
+}
+
+const readers = new WeakMap<object, SqliteReader>();
+
+/**
+ * The worker-thread reader of a SQLite store's own Kysely instance (not of its
+ * transactions: a reader outside them would not see their uncommitted writes).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function sqliteReaderOf(db: Kysely<any>): SqliteReader | undefined {
+  const reader = readers.get(db);
+  return reader && !reader.broken ? reader : undefined;
 }
 
 /**

@@ -1,6 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, GroupsTable, UsersTable } from './schema.js';
-import { parseJson } from './database.js';
+import { parseJson, sqliteReaderOf } from './database.js';
+import {
+  compareDigestRows,
+  USER_DIGESTS_SQL,
+  type DigestComparison,
+  type DigestProbe,
+} from './sqlite-reader.js';
 import { bulkInsert, selectIn } from './bulk-insert.js';
 import type { GroupTarget, UserTarget } from '../sync/records.js';
 
@@ -79,20 +85,34 @@ export function toGroupTarget(r: GroupsTable): GroupTarget {
 }
 
 /** Source digest and status of stored users by external id: the cheap first comparison. */
-export async function userDigests(
+/**
+ * Which source records differ from what is stored (digest or status), without loading
+ * them: a no-change re-sync reads three short columns per user and decodes no JSON.
+ * On SQLite this runs in the store's worker thread (see SqliteReader).
+ */
+export async function compareDigests(
   db: Db,
   directoryId: string,
-  externalIds: string[],
-): Promise<Map<string, { hash: string | null; status: string }>> {
-  const out = new Map<string, { hash: string | null; status: string }>();
+  records: DigestProbe[],
+): Promise<DigestComparison> {
+  const reader = sqliteReaderOf(db);
+  if (reader) {
+    try {
+      return await reader.compareDigests(directoryId, records);
+    } catch {
+      // The worker is gone: this connection answers instead.
+    }
+  }
   const rows = await selectIn<Pick<UsersTable, 'external_id' | 'source_hash' | 'status'>>(
     db,
-    'select "external_id", "source_hash", "status" from "users" where "directory_id" = ? and "external_id"',
+    USER_DIGESTS_SQL,
     [directoryId],
-    externalIds,
+    records.map((r) => r.externalId),
   );
-  for (const r of rows) out.set(r.external_id, { hash: r.source_hash, status: r.status });
-  return out;
+  return compareDigestRows(
+    records,
+    rows.map((r) => [r.external_id, r.source_hash, r.status]),
+  );
 }
 
 /** Stored users of a directory by external id, in one statement per batch. */

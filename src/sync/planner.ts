@@ -7,10 +7,11 @@ import {
   chunks,
   groupsByExternalId,
   toGroupTarget,
-  userDigests,
+  compareDigests,
   usersByExternalId,
 } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
+import type { DigestComparison } from '../store/sqlite-reader.js';
 import { createChangeWriter, type ChangeWriter } from './changes.js';
 import {
   checkSourceUser,
@@ -80,12 +81,18 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   // Users.
   const scan: UserScan = { seen: new IdSet(), rejected: new Set(), activeSeen: 0 };
   const seenUsers = scan.seen;
+  let previous: Promise<PreparedPage> | undefined;
   for await (const page of read.users()) {
     signal.throwIfAborted();
     recordsRead += page.length;
-    await planUserPage(input, writer, page, scan, at);
+    // The stored digests of this page are looked up while the previous page is finished
+    // and the next one read (see SqliteReader).
+    const prepared = prepareUserPage(input, page, scan);
+    if (previous) await finishUserPage(input, writer, await previous, scan, at);
+    previous = prepared;
     input.onProgress('fetching_users', recordsRead);
   }
+  if (previous) await finishUserPage(input, writer, await previous, scan, at);
 
   if (read.mode === 'full') {
     if (seenUsers.size === 0 && activeBefore > 0 && !policies.allowEmptySource) {
@@ -175,49 +182,69 @@ export function thresholdLimit(threshold: number | string, activeBefore: number)
   return Math.floor((pct / 100) * activeBefore);
 }
 
-async function planUserPage(
+/** A page of users checked and hashed, its stored digests on the way. */
+interface PreparedPage {
+  errors: { user: SourceUser; error: NonNullable<ReturnType<typeof checkSourceUser>> }[];
+  valid: { user: SourceUser; hash: string }[];
+  comparison: DigestComparison;
+}
+
+function prepareUserPage(
   input: PlanInput,
-  writer: ChangeWriter,
   page: SourceUser[],
   scan: UserScan,
-  at: string,
-) {
-  const { db, directoryId, policies } = input;
-  const valid: { user: SourceUser; hash: string }[] = [];
+): Promise<PreparedPage> {
+  const errors: PreparedPage['errors'] = [];
+  const valid: PreparedPage['valid'] = [];
   for (const u of page) {
     if (!u.externalId || scan.seen.has(u.externalId)) continue;
     scan.seen.add(u.externalId);
     const error = checkSourceUser(u, input.sourceNames);
     if (error) {
       scan.rejected.add(u.externalId);
-      await writer.add({
-        kind: 'error',
-        action: 'failed',
-        externalId: u.externalId,
-        dn: u.dn ?? null,
-        error,
-      });
+      errors.push({ user: u, error });
     } else valid.push({ user: u, hash: hashSourceUser(u) });
   }
-  if (valid.length === 0) return;
-  // Compare digests first; only records that differ are loaded in full. A re-sync with
-  // no change reads three short columns per user and decodes no JSON.
-  const digests = await userDigests(
-    db,
-    directoryId,
-    valid.map((v) => v.user.externalId),
-  );
-  const differing = valid.filter(({ user, hash }) => {
-    const d = digests.get(user.externalId);
-    if (d?.status === 'active') scan.activeSeen++;
-    return !d || d.hash !== hash || (d.status === 'active') !== user.enabled;
-  });
-  if (differing.length === 0) return;
-  const existing = await usersByExternalId(
-    db,
-    directoryId,
-    differing.filter((v) => digests.has(v.user.externalId)).map((v) => v.user.externalId),
-  );
+  const lookup: Promise<DigestComparison> =
+    valid.length === 0
+      ? Promise.resolve({ differing: [], stored: [], activeSeen: 0 })
+      : compareDigests(
+          input.db,
+          input.directoryId,
+          valid.map(({ user, hash }) => ({
+            externalId: user.externalId,
+            hash,
+            enabled: user.enabled,
+          })),
+        );
+  const prepared = lookup.then((comparison) => ({ errors, valid, comparison }));
+  prepared.catch(() => undefined); // awaited by the next finishUserPage or after the loop
+  return prepared;
+}
+
+async function finishUserPage(
+  input: PlanInput,
+  writer: ChangeWriter,
+  { errors, valid, comparison }: PreparedPage,
+  scan: UserScan,
+  at: string,
+) {
+  const { db, directoryId, policies } = input;
+  for (const { user, error } of errors) {
+    await writer.add({
+      kind: 'error',
+      action: 'failed',
+      externalId: user.externalId,
+      dn: user.dn ?? null,
+      error,
+    });
+  }
+  scan.activeSeen += comparison.activeSeen;
+  if (comparison.differing.length === 0) return;
+  // Only records that differ from their stored digest are loaded in full.
+  const different = new Set(comparison.differing);
+  const differing = valid.filter(({ user }) => different.has(user.externalId));
+  const existing = await usersByExternalId(db, directoryId, comparison.stored);
   const plans = differing.map(({ user: u, hash }) => {
     const incoming = {
       externalId: u.externalId,

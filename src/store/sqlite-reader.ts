@@ -1,0 +1,157 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A read-only SQLite connection in a worker thread, for the planner's per-page digest
+ * comparisons (users.repository.ts compareDigests). better-sqlite3 blocks the thread it runs on, so on the main thread a full
+ * read's index probes (~0.1 s per 100,000 users) stall the decoding of the next LDAP
+ * page; here they run beside it, on another core. WAL mode lets this reader see every
+ * committed write without waiting for the writer. PostgreSQL needs none of this: its
+ * server does the work while the client waits asynchronously.
+ *
+ * The worker is started on first use and never keeps the process alive. If it fails,
+ * its pending lookups are rejected and later ones fall back to the caller's connection.
+ */
+export interface SqliteReader {
+  /** compareDigestRows against this reader's connection. */
+  compareDigests(directoryId: string, records: DigestProbe[]): Promise<DigestComparison>;
+  readonly broken: boolean;
+  close(): Promise<void>;
+}
+
+/** A source record as the digest comparison sees it. */
+export interface DigestProbe {
+  externalId: string;
+  hash: string;
+  enabled: boolean;
+}
+
+export interface DigestComparison {
+  /** Records whose stored digest or status differs, or that are not stored. */
+  differing: string[];
+  /** Of those, the ones that are stored. */
+  stored: string[];
+  /** Records stored as active. */
+  activeSeen: number;
+}
+
+/** The lookup, shared with the main-thread fallback in users.repository.ts. */
+export const USER_DIGESTS_SQL =
+  'select "external_id", "source_hash", "status" from "users" where "directory_id" = ? and "external_id"';
+
+/**
+ * Compares records with stored digests; `lookup` returns `[external_id, source_hash,
+ * status]` rows. The same code runs in the worker (as source text) and on the main thread.
+ */
+export function compareDigestRows(
+  records: DigestProbe[],
+  rows: [string, string | null, string][],
+): DigestComparison {
+  const stored = new Map<string, [string, string | null, string]>();
+  for (const row of rows) stored.set(row[0], row);
+  const out: DigestComparison = { differing: [], stored: [], activeSeen: 0 };
+  for (const r of records) {
+    const row = stored.get(r.externalId);
+    const active = row !== undefined && row[2] === 'active';
+    if (active) out.activeSeen++;
+    if (!row || row[1] !== r.hash || active !== r.enabled) {
+      out.differing.push(r.externalId);
+      if (row) out.stored.push(r.externalId);
+    }
+  }
+  return out;
+}
+
+// CommonJS, evaluated in the worker: the same code runs under tsx and from dist/.
+// Requests are JSON bytes handed over (transferred) and answers short JSON text: far
+// cheaper than structured-cloning a thousand records each way.
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 10000');
+const compareDigestRows = ${compareDigestRows.toString()};
+const decoder = new TextDecoder();
+const statements = new Map();
+parentPort.on('message', ({ id, directoryId, records }) => {
+  try {
+    const probes = JSON.parse(decoder.decode(records));
+    const rows = [];
+    for (let i = 0; i < probes.length; i += 500) {
+      const part = probes.slice(i, i + 500).map((p) => p.externalId);
+      let statement = statements.get(part.length);
+      if (!statement) {
+        statement = db.prepare(workerData.sql + ' in (' + part.map(() => '?').join(', ') + ')').raw(true);
+        statements.set(part.length, statement);
+      }
+      for (const row of statement.all(directoryId, ...part)) rows.push(row);
+    }
+    parentPort.postMessage({ id, result: JSON.stringify(compareDigestRows(probes, rows)) });
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message ? error.message : error) });
+  }
+});
+`;
+
+const encoder = new TextEncoder();
+
+export function createSqliteReader(file: string): SqliteReader {
+  let worker: Worker | undefined;
+  let broken = false;
+  let nextId = 0;
+  const pending = new Map<number, { resolve(c: DigestComparison): void; reject(e: Error): void }>();
+
+  const fail = (error: Error): void => {
+    broken = true;
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+
+  function start(): Worker {
+    const w = new Worker(workerSource, {
+      eval: true,
+      workerData: {
+        file,
+        sql: USER_DIGESTS_SQL,
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      },
+    });
+    w.unref();
+    w.on('message', (m: { id: number; result?: string; error?: string }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new Error(`digest lookup failed: ${m.error}`));
+      else p.resolve(JSON.parse(m.result!) as DigestComparison);
+    });
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (pending.size > 0) fail(new Error(`digest reader exited with code ${code}`));
+      worker = undefined;
+    });
+    return w;
+  }
+
+  return {
+    get broken() {
+      return broken;
+    },
+    compareDigests(directoryId, records) {
+      if (broken) return Promise.reject(new Error('the digest reader is closed'));
+      worker ??= start();
+      const id = ++nextId;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        // Moved, not copied: the request is one buffer handed over to the worker.
+        const bytes = encoder.encode(JSON.stringify(records));
+        worker!.postMessage({ id, directoryId, records: bytes }, [bytes.buffer]);
+      });
+    },
+    async close() {
+      broken = true;
+      const w = worker;
+      worker = undefined;
+      if (w) await w.terminate();
+    },
+  };
+}

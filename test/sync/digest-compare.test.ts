@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { now, openStore, sqliteReaderOf, type Store } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { compareDigests } from '../../src/store/users.repository.js';
+import { newId } from '../../src/lib/ids.js';
+
+describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (kind) => {
+  let database: TestDatabase;
+  let store: Store;
+  const directoryId = newId();
+
+  async function storeUser(externalId: string, hash: string, status: 'active' | 'suspended') {
+    const at = now();
+    await store.db
+      .insertInto('users')
+      .values({
+        id: newId(),
+        tenant_id: tenantId,
+        directory_id: directoryId,
+        external_id: externalId,
+        username: externalId,
+        first_name: null,
+        last_name: null,
+        email: null,
+        phone: null,
+        display_name: null,
+        status,
+        email_verified: 1,
+        custom: '{}',
+        extra: '{}',
+        local_edits: '{}',
+        source_hash: hash,
+        source_dn: null,
+        suspended_at: status === 'active' ? null : at,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      })
+      .execute();
+  }
+  const tenantId = newId();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    store = openStore(database.url);
+    await migrateToLatest(store);
+    await store.db
+      .insertInto('tenants')
+      .values({ id: tenantId, name: 't', created_at: now() })
+      .execute();
+    await storeUser('same', 'h1', 'active');
+    await storeUser('edited', 'h1', 'active');
+    await storeUser('disabled-at-source', 'h1', 'active');
+    await storeUser('suspended-here', 'h1', 'suspended');
+  });
+  afterAll(async () => {
+    await store?.destroy();
+    await database?.drop();
+  });
+
+  const probes = [
+    { externalId: 'same', hash: 'h1', enabled: true },
+    { externalId: 'edited', hash: 'h2', enabled: true },
+    { externalId: 'disabled-at-source', hash: 'h1', enabled: false },
+    { externalId: 'suspended-here', hash: 'h1', enabled: true },
+    { externalId: 'new', hash: 'h1', enabled: true },
+  ];
+  const expected = {
+    differing: ['edited', 'disabled-at-source', 'suspended-here', 'new'],
+    stored: ['edited', 'disabled-at-source', 'suspended-here'],
+    activeSeen: 3,
+  };
+
+  it('names the records that differ or are new, and counts the active ones seen', async () => {
+    expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
+    // Another directory's users are not this one's.
+    expect(await compareDigests(store.db, newId(), probes.slice(0, 1))).toEqual({
+      differing: ['same'],
+      stored: [],
+      activeSeen: 0,
+    });
+  });
+
+  it('sees a write as soon as it is committed', async () => {
+    await storeUser('new', 'h1', 'active');
+    const after = await compareDigests(store.db, directoryId, probes);
+    expect(after.differing).not.toContain('new');
+    expect(after.activeSeen).toBe(4);
+    await store.db.deleteFrom('users').where('external_id', '=', 'new').execute();
+  });
+
+  it.runIf(kind === 'sqlite')('answers on its own connection once the worker is gone', async () => {
+    const reader = sqliteReaderOf(store.db);
+    expect(reader).toBeDefined();
+    await reader!.close();
+    expect(sqliteReaderOf(store.db)).toBeUndefined();
+    expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
+  });
+});
