@@ -52,7 +52,6 @@ export interface PlanResult {
   writer: ChangeWriter;
   mode: 'full' | 'delta';
   recordsRead: number;
-  activeBefore: number;
 }
 
 /**
@@ -67,16 +66,20 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   const at = input.now();
   let recordsRead = 0;
 
-  const activeBefore = Number(
-    (
-      await db
-        .selectFrom('users')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('directory_id', '=', directoryId)
-        .where('status', '=', 'active')
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+  // Counted only when a rule needs it (a full read, or suspensions weighed against a
+  // percentage threshold): it scans the directory's users, a tenth of a small delta.
+  let active: number | undefined;
+  const activeBefore = async (): Promise<number> =>
+    (active ??= Number(
+      (
+        await db
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('directory_id', '=', directoryId)
+          .where('status', '=', 'active')
+          .executeTakeFirstOrThrow()
+      ).n,
+    ));
 
   // Users.
   const scan: UserScan = { seen: new IdSet(), rejected: new Set(), activeSeen: 0 };
@@ -95,14 +98,15 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   if (previous) await finishUserPage(input, writer, await previous, scan, at);
 
   if (read.mode === 'full') {
-    if (seenUsers.size === 0 && activeBefore > 0 && !policies.allowEmptySource) {
+    const activeHere = await activeBefore();
+    if (seenUsers.size === 0 && activeHere > 0 && !policies.allowEmptySource) {
       throw new SyncError(
         'empty_source',
-        `the source returned no users while ${activeBefore} are active here; nothing was changed. Check the base DN and filters, or set allowEmptySource to accept an empty directory`,
+        `the source returned no users while ${activeHere} are active here; nothing was changed. Check the base DN and filters, or set allowEmptySource to accept an empty directory`,
       );
     }
     // Every user active before was seen: nobody is missing, no need to look.
-    if (policies.deactivationBehavior === 'suspend' && scan.activeSeen < activeBefore)
+    if (policies.deactivationBehavior === 'suspend' && scan.activeSeen < activeHere)
       await planMissingUsers(input, writer, seenUsers, at);
   }
   await writer.flush();
@@ -156,14 +160,16 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   await planNesting(input, writer, nestingRefs, groupDns, groupsWithFullMembers);
   await writer.flush();
 
-  const limit = thresholdLimit(policies.deletionThreshold, activeBefore);
-  if (writer.counts.usersDeactivated > limit && !input.confirmDeletions) {
+  const suspending = writer.counts.usersDeactivated;
+  const limit =
+    suspending === 0 ? 0 : thresholdLimit(policies.deletionThreshold, await activeBefore());
+  if (suspending > limit && !input.confirmDeletions) {
     throw new SyncError(
       'deletion_threshold_exceeded',
-      `this run would suspend ${writer.counts.usersDeactivated} of ${activeBefore} active users, more than the deletion threshold (${policies.deletionThreshold}); nothing was applied. Review GET …/jobs/${jobId}/changes, then confirm with POST …/sync?confirmDeletions=true`,
+      `this run would suspend ${suspending} of ${await activeBefore()} active users, more than the deletion threshold (${policies.deletionThreshold}); nothing was applied. Review GET …/jobs/${jobId}/changes, then confirm with POST …/sync?confirmDeletions=true`,
     );
   }
-  return { writer, mode: read.mode, recordsRead, activeBefore };
+  return { writer, mode: read.mode, recordsRead };
 }
 
 /** What the user pass leaves for the group pass and absence detection. */
