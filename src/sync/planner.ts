@@ -20,6 +20,7 @@ import {
   sameValue,
   sourceUserState,
   type GroupTarget,
+  type RecordError,
 } from './records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
@@ -67,7 +68,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   let recordsRead = 0;
 
   // Counted only when a rule needs it (a full read, or suspensions weighed against a
-  // percentage threshold): it scans the directory's users, a tenth of a small delta.
+  // threshold): it scans the directory's users, which costs more than a small delta.
   let active: number | undefined;
   const activeBefore = async (): Promise<number> =>
     (active ??= Number(
@@ -190,7 +191,7 @@ export function thresholdLimit(threshold: number | string, activeBefore: number)
 
 /** A page of users checked and hashed, its stored digests on the way. */
 interface PreparedPage {
-  errors: { user: SourceUser; error: NonNullable<ReturnType<typeof checkSourceUser>> }[];
+  errors: { user: SourceUser; error: RecordError }[];
   valid: { user: SourceUser; hash: string }[];
   comparison: DigestComparison;
 }

@@ -158,7 +158,6 @@ export function createLdapConnector(
         host: settings.host,
         port: settings.port,
         secure: settings.useTLS,
-        startTLS: false,
         tlsOptions,
         connectTimeoutMs,
         operationTimeoutMs,

@@ -51,7 +51,6 @@ export interface WireOptions {
   port: number;
   /** ldaps:// */
   secure: boolean;
-  startTLS: boolean;
   tlsOptions: tls.ConnectionOptions;
   connectTimeoutMs: number;
   /** Longest wait for any single server message. */
@@ -110,17 +109,10 @@ export class LdapWireConnection {
     options.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Connects (TLS from the first byte or StartTLS as configured). Errors are raw. */
+  /** Connects (TLS from the first byte when `secure`; see startTLS). Errors are raw. */
   static async open(options: WireOptions): Promise<LdapWireConnection> {
     const socket = await connectSocket(options);
-    const connection = new LdapWireConnection(socket, options);
-    try {
-      if (options.startTLS && !options.secure) await connection.startTLS();
-    } catch (error) {
-      connection.close();
-      throw error;
-    }
-    return connection;
+    return new LdapWireConnection(socket, options);
   }
 
   async bind(dn: string, password: string): Promise<void> {
