@@ -12,10 +12,13 @@ export class IdSet {
     return this.count;
   }
 
-  add(id: string): void {
+  /** Adds `id`; false when it was already there (one digest answers both). */
+  add(id: string): boolean {
     if ((this.count + 1) * 2 > this.slots.length / 2) this.grow();
     const [a, b] = digest(id);
-    if (this.insert(a, b)) this.count++;
+    if (!this.insert(a, b)) return false;
+    this.count++;
+    return true;
   }
 
   has(id: string): boolean {

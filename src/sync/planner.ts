@@ -85,18 +85,18 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   // Users.
   const scan: UserScan = { seen: new IdSet(), rejected: new Set(), activeSeen: 0 };
   const seenUsers = scan.seen;
-  let previous: Promise<PreparedPage> | undefined;
+  // Each page's stored digests are looked up while the following pages are read and
+  // decoded (see SqliteReader); pages are finished in order, IN_FLIGHT pages behind.
+  const inFlight: Promise<PreparedPage>[] = [];
   for await (const page of read.users()) {
     signal.throwIfAborted();
     recordsRead += page.length;
-    // The stored digests of this page are looked up while the previous page is finished
-    // and the next one read (see SqliteReader).
-    const prepared = prepareUserPage(input, page, scan);
-    if (previous) await finishUserPage(input, writer, await previous, scan, at);
-    previous = prepared;
+    inFlight.push(prepareUserPage(input, page, scan));
+    if (inFlight.length > IN_FLIGHT)
+      await finishUserPage(input, writer, await inFlight.shift()!, scan, at);
     input.onProgress('fetching_users', recordsRead);
   }
-  if (previous) await finishUserPage(input, writer, await previous, scan, at);
+  for (const prepared of inFlight) await finishUserPage(input, writer, await prepared, scan, at);
 
   if (read.mode === 'full') {
     const activeHere = await activeBefore();
@@ -189,6 +189,9 @@ export function thresholdLimit(threshold: number | string, activeBefore: number)
   return Math.floor((pct / 100) * activeBefore);
 }
 
+/** Pages whose digest comparison may run ahead of the page being finished. */
+const IN_FLIGHT = 2;
+
 /** A page of users checked and hashed, its stored digests on the way. */
 interface PreparedPage {
   errors: { user: SourceUser; error: RecordError }[];
@@ -204,8 +207,7 @@ function prepareUserPage(
   const errors: PreparedPage['errors'] = [];
   const valid: PreparedPage['valid'] = [];
   for (const u of page) {
-    if (!u.externalId || scan.seen.has(u.externalId)) continue;
-    scan.seen.add(u.externalId);
+    if (!u.externalId || !scan.seen.add(u.externalId)) continue;
     const error = checkSourceUser(u, input.sourceNames);
     if (error) {
       scan.rejected.add(u.externalId);
