@@ -3,9 +3,9 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * A read-only SQLite connection in a worker thread, for the planner's per-page digest
- * comparisons (users.repository.ts compareDigests). better-sqlite3 blocks the thread it runs on, so on the main thread a full
- * read's index probes (~0.1 s per 100,000 users) stall the decoding of the next LDAP
- * page; here they run beside it, on another core. WAL mode lets this reader see every
+ * comparisons (users.repository.ts compareDigests). better-sqlite3 blocks the thread it
+ * runs on, so on the main thread a full read's index probes (~0.1 s per 100,000 users)
+ * stall the decoding of the next LDAP pages; here they run beside it, on another core. WAL mode lets this reader see every
  * committed write without waiting for the writer. PostgreSQL needs none of this: its
  * server does the work while the client waits asynchronously.
  *
