@@ -58,30 +58,6 @@ async function freshStore() {
   return { database, store, tenantId, directoryId, roleId };
 }
 
-const userColumns = [
-  'id',
-  'tenant_id',
-  'directory_id',
-  'external_id',
-  'username',
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'display_name',
-  'status',
-  'email_verified',
-  'custom',
-  'extra',
-  'local_edits',
-  'source_hash',
-  'source_dn',
-  'suspended_at',
-  'created_at',
-  'updated_at',
-  'version',
-] as const;
-
 /** The four tables written alone or together, rows prebuilt: the SQL floor. */
 async function rowsPhase(tables: string[]): Promise<number> {
   const { database, store, tenantId, directoryId, roleId } = await freshStore();
@@ -170,7 +146,7 @@ async function rowsPhase(tables: string[]): Promise<number> {
     }
     const began = performance.now();
     await store.db.transaction().execute(async (trx) => {
-      if (tables.includes('users')) await bulkInsert(trx, 'users', userColumns, u);
+      if (tables.includes('users')) await bulkInsert(trx, 'users', Object.keys(u[0]!), u);
       if (tables.includes('changes')) await bulkInsert(trx, 'sync_changes', Object.keys(c[0]!), c);
       if (tables.includes('events')) await bulkInsert(trx, 'events', Object.keys(e[0]!), e);
       if (tables.includes('grants'))

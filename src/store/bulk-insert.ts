@@ -18,6 +18,23 @@ function styleOf(db: AnyDb): 'question' | 'dollar' {
   return isPostgres(db) ? 'dollar' : 'question';
 }
 
+/** Statement text built once per key; `mark()` yields the engine's next placeholder. */
+function cachedText(
+  style: 'question' | 'dollar',
+  key: string,
+  build: (mark: () => string) => string,
+): string {
+  const full = `${style}|${key}`;
+  let text = statementText.get(full);
+  if (!text) {
+    let n = 0;
+    text = build(() => (style === 'question' ? '?' : `$${++n}`));
+    if (statementText.size > 1000) statementText.clear();
+    statementText.set(full, text);
+  }
+  return text;
+}
+
 function textFor(
   style: 'question' | 'dollar',
   table: string,
@@ -25,18 +42,11 @@ function textFor(
   rows: number,
   conflict: string,
 ): string {
-  const key = `${style}|${table}|${columns.join(',')}|${rows}|${conflict}`;
-  let text = statementText.get(key);
-  if (!text) {
-    let n = 0;
-    const tuple = () =>
-      `(${columns.map(() => (style === 'question' ? '?' : `$${++n}`)).join(', ')})`;
+  return cachedText(style, `${table}|${columns.join(',')}|${rows}|${conflict}`, (mark) => {
+    const tuple = () => `(${columns.map(mark).join(', ')})`;
     const tuples = Array.from({ length: rows }, tuple).join(', ');
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples}${conflict ? ` ${conflict}` : ''}`;
-    if (statementText.size > 1000) statementText.clear();
-    statementText.set(key, text);
-  }
-  return text;
+    return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples}${conflict ? ` ${conflict}` : ''}`;
+  });
 }
 
 /**
@@ -83,15 +93,11 @@ export async function selectIn<R>(
   const out: R[] = [];
   for (let start = 0; start < list.length; start += perBatch) {
     const batch = list.slice(start, start + perBatch);
-    const key = `${style}|${head}|${batch.length}`;
-    let text = statementText.get(key);
-    if (!text) {
-      let n = 0;
-      const mark = () => (style === 'question' ? '?' : `$${++n}`);
-      text = `${head.replace(/\?/g, mark)} in (${batch.map(mark).join(', ')})`;
-      if (statementText.size > 1000) statementText.clear();
-      statementText.set(key, text);
-    }
+    const text = cachedText(
+      style,
+      `${head}|${batch.length}`,
+      (mark) => `${head.replace(/\?/g, mark)} in (${batch.map(mark).join(', ')})`,
+    );
     const result = await db.executeQuery<R>(CompiledQuery.raw(text, [...fixed, ...batch]));
     out.push(...result.rows);
   }

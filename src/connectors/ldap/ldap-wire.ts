@@ -128,19 +128,7 @@ export class LdapWireConnection {
   /** Streams a search; a result code other than success is thrown as ldapts ResultCodeError. */
   async *search(request: WireSearch): AsyncGenerator<WireSearchEvent> {
     const binary = lowercaseSet(request.binaryAttributes);
-    const id = this.send(
-      new SearchRequest({
-        messageId: this.nextId(),
-        baseDN: request.baseDN,
-        scope: request.scope,
-        filter: FilterParser.parseString(request.filter),
-        attributes: request.attributes,
-        explicitBufferAttributes: request.binaryAttributes,
-        sizeLimit: request.sizeLimit ?? 0,
-        timeLimit: request.timeLimit,
-        controls: request.controls,
-      }),
-    );
+    const id = this.sendSearch(request, request.controls, request.sizeLimit);
     for (;;) {
       const message = await this.receive(id);
       switch (message.tag) {
@@ -160,10 +148,7 @@ export class LdapWireConnection {
         case RES_SEARCH_REF:
           break;
         case RES_SEARCH_DONE: {
-          const response = new SearchResponse({ messageId: id });
-          response.parse(message.reader, [new SyncDoneControl()]);
-          if (response.status !== 0) throw StatusCodeParser.parse(response);
-          const done = response.controls?.find(
+          const done = searchDone(id, message.reader, [new SyncDoneControl()]).find(
             (c): c is SyncDoneControl => c instanceof SyncDoneControl,
           );
           yield { type: 'done', done };
@@ -183,21 +168,10 @@ export class LdapWireConnection {
   async *pagedSearch(request: WirePagedSearch): AsyncGenerator<LdapEntry[]> {
     const binary = lowercaseSet(request.binaryAttributes);
     const send = (cookie: Buffer): number =>
-      this.send(
-        new SearchRequest({
-          messageId: this.nextId(),
-          baseDN: request.baseDN,
-          scope: request.scope,
-          filter: FilterParser.parseString(request.filter),
-          attributes: request.attributes,
-          sizeLimit: 0,
-          timeLimit: request.timeLimit,
-          controls: [
-            ...(request.controls ?? []),
-            new PagedResultsControl({ value: { size: request.pageSize, cookie } }),
-          ],
-        }),
-      );
+      this.sendSearch(request, [
+        ...(request.controls ?? []),
+        new PagedResultsControl({ value: { size: request.pageSize, cookie } }),
+      ]);
     let id = send(Buffer.alloc(0));
     for (;;) {
       const entries: LdapEntry[] = [];
@@ -207,10 +181,7 @@ export class LdapWireConnection {
         if (message.tag === RES_SEARCH_ENTRY) {
           entries.push(decodeMessageEntry(message.reader, binary));
         } else if (message.tag === RES_SEARCH_DONE) {
-          const response = new SearchResponse({ messageId: id });
-          response.parse(message.reader, []);
-          if (response.status !== 0) throw StatusCodeParser.parse(response);
-          const paged = response.controls?.find(
+          const paged = searchDone(id, message.reader, []).find(
             (c): c is PagedResultsControl => c instanceof PagedResultsControl,
           );
           cookie = paged?.value?.cookie;
@@ -260,6 +231,26 @@ export class LdapWireConnection {
     });
     this.socket = secure;
     this.attach(secure);
+  }
+
+  private sendSearch(
+    request: Omit<WireSearch, 'controls' | 'sizeLimit'>,
+    controls: Control[],
+    sizeLimit = 0,
+  ): number {
+    return this.send(
+      new SearchRequest({
+        messageId: this.nextId(),
+        baseDN: request.baseDN,
+        scope: request.scope,
+        filter: FilterParser.parseString(request.filter),
+        attributes: request.attributes,
+        explicitBufferAttributes: request.binaryAttributes,
+        sizeLimit,
+        timeLimit: request.timeLimit,
+        controls,
+      }),
+    );
   }
 
   private nextId(): number {
@@ -398,6 +389,14 @@ function connectSocket(options: WireOptions): Promise<net.Socket> {
       reject(error);
     });
   });
+}
+
+/** SearchResultDone: its controls, or its result code thrown as ldapts ResultCodeError. */
+function searchDone(messageId: number, reader: BerReader, known: Control[]): Control[] {
+  const response = new SearchResponse({ messageId });
+  response.parse(reader, known);
+  if (response.status !== 0) throw StatusCodeParser.parse(response);
+  return response.controls ?? [];
 }
 
 function lowercaseSet(names: readonly string[]): ReadonlySet<string> {
