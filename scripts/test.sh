@@ -48,6 +48,8 @@ checks_failed=0   # typecheck, lint and dependency checks count as failed tests 
 npx tsc -p tsconfig.check.json || { echo "typecheck failed"; checks_failed=$((checks_failed + 1)); }
 npm run lint --silent || { echo "lint failed (eslint, prettier)"; checks_failed=$((checks_failed + 1)); }
 npx depcheck || { echo "unused or missing dependencies"; checks_failed=$((checks_failed + 1)); }
-npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || status=1
-node scripts/test-summary.mjs .tmp/vitest.json "$checks_failed" || status=1
+vitest_status=0
+npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || vitest_status=$?
+[ "$vitest_status" = 0 ] || status=1
+node scripts/test-summary.mjs .tmp/vitest.json "$checks_failed" "$vitest_status" || status=1
 exit $status

@@ -48,6 +48,9 @@ export function openStore(databaseUrl: string): Store {
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection the server ends (restart, failover, an administrator) is dropped
+  // by the pool and replaced at the next query; unhandled, its error would end the process.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', destroy: () => db.destroy() };
 }
