@@ -5,7 +5,8 @@ import {
   compareDigestRows,
   USER_DIGESTS_SQL,
   type DigestComparison,
-  type DigestProbe,
+  probedIds,
+  type DigestProbes,
 } from './sqlite-reader.js';
 import { bulkInsert, selectIn } from './bulk-insert.js';
 import type { GroupTarget, UserTarget } from '../sync/records.js';
@@ -93,12 +94,12 @@ export function toGroupTarget(r: GroupsTable): GroupTarget {
 export async function compareDigests(
   db: Db,
   directoryId: string,
-  records: DigestProbe[],
+  probes: DigestProbes,
 ): Promise<DigestComparison> {
   const reader = sqliteReaderOf(db);
   if (reader) {
     try {
-      return await reader.compareDigests(directoryId, records);
+      return await reader.compareDigests(directoryId, probes);
     } catch {
       // The worker is gone: this connection answers instead.
     }
@@ -107,10 +108,10 @@ export async function compareDigests(
     db,
     USER_DIGESTS_SQL,
     [directoryId],
-    records.map((r) => r.externalId),
+    probedIds(probes),
   );
   return compareDigestRows(
-    records,
+    probes,
     rows.map((r) => [r.external_id, r.source_hash, r.status]),
   );
 }

@@ -11,7 +11,7 @@ import {
   usersByExternalId,
 } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
-import type { DigestComparison } from '../store/sqlite-reader.js';
+import { addProbe, type DigestComparison, type DigestProbes } from '../store/sqlite-reader.js';
 import { createChangeWriter, type ChangeWriter } from './changes.js';
 import {
   checkSourceUser,
@@ -217,18 +217,16 @@ function prepareUserPage(
   const lookup: Promise<DigestComparison> =
     valid.length === 0
       ? Promise.resolve({ differing: [], stored: [], activeSeen: 0 })
-      : compareDigests(
-          input.db,
-          input.directoryId,
-          valid.map(({ user, hash }) => ({
-            externalId: user.externalId,
-            hash,
-            enabled: user.enabled,
-          })),
-        );
+      : compareDigests(input.db, input.directoryId, probesOf(valid));
   const prepared = lookup.then((comparison) => ({ errors, valid, comparison }));
   prepared.catch(() => undefined); // awaited by the next finishUserPage or after the loop
   return prepared;
+}
+
+function probesOf(valid: PreparedPage['valid']): DigestProbes {
+  const probes: DigestProbes = [];
+  for (const { user, hash } of valid) addProbe(probes, user.externalId, hash, user.enabled);
+  return probes;
 }
 
 async function finishUserPage(

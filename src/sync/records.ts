@@ -84,19 +84,31 @@ export function sourceUserState(user: SourceUser): UserState {
   };
 }
 
-/** A digest of everything sync compares: equal digests mean nothing to do. */
+/**
+ * A digest of everything sync compares: equal digests mean nothing to do. Fields are
+ * concatenated between control characters, not serialised as JSON: a full read hashes
+ * every user, and JSON was half of that cost.
+ */
 export function hashSourceUser(user: SourceUser): string {
-  return digest([
-    user.dn ?? null,
-    user.username ?? null,
-    user.firstName ?? null,
-    user.lastName ?? null,
-    user.email ?? null,
-    user.phone ?? null,
-    user.displayName ?? null,
-    user.enabled,
-    sortedEntries(user.custom ?? {}),
-  ]);
+  const custom = user.custom && Object.keys(user.custom).length > 0 ? user.custom : null;
+  return hash(
+    'sha1',
+    (user.enabled ? '1' : '0') +
+      part(user.dn) +
+      part(user.username) +
+      part(user.firstName) +
+      part(user.lastName) +
+      part(user.email) +
+      part(user.phone) +
+      part(user.displayName) +
+      (custom ? part(JSON.stringify(sortedEntries(custom))) : ''),
+    'base64url',
+  );
+}
+
+/** One field of the user digest: U+0001 before each, U+0000 for an absent value. */
+function part(value: string | null | undefined): string {
+  return value === null || value === undefined ? '\u0001\u0000' : `\u0001${value}`;
 }
 
 export function hashSourceGroup(group: SourceGroup): string {

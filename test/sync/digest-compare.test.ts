@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { now, openStore, sqliteReaderOf, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { compareDigests } from '../../src/store/users.repository.js';
+import { addProbe, type DigestProbes } from '../../src/store/sqlite-reader.js';
 import { newId } from '../../src/lib/ids.js';
 
 describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (kind) => {
@@ -59,13 +61,12 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
     await database?.drop();
   });
 
-  const probes = [
-    { externalId: 'same', hash: 'h1', enabled: true },
-    { externalId: 'edited', hash: 'h2', enabled: true },
-    { externalId: 'disabled-at-source', hash: 'h1', enabled: false },
-    { externalId: 'suspended-here', hash: 'h1', enabled: true },
-    { externalId: 'new', hash: 'h1', enabled: true },
-  ];
+  const probes: DigestProbes = [];
+  addProbe(probes, 'same', 'h1', true);
+  addProbe(probes, 'edited', 'h2', true);
+  addProbe(probes, 'disabled-at-source', 'h1', false);
+  addProbe(probes, 'suspended-here', 'h1', true);
+  addProbe(probes, 'new', 'h1', true);
   const expected = {
     differing: ['edited', 'disabled-at-source', 'suspended-here', 'new'],
     stored: ['edited', 'disabled-at-source', 'suspended-here'],
@@ -75,7 +76,7 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
   it('names the records that differ or are new, and counts the active ones seen', async () => {
     expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
     // Another directory's users are not this one's.
-    expect(await compareDigests(store.db, newId(), probes.slice(0, 1))).toEqual({
+    expect(await compareDigests(store.db, newId(), probes.slice(0, 3))).toEqual({
       differing: ['same'],
       stored: [],
       activeSeen: 0,
@@ -96,5 +97,37 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
     await reader?.close();
     expect(sqliteReaderOf(store.db)).toBeUndefined();
     expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
+  });
+});
+
+describe('the SQLite store worker', () => {
+  it('copies committed writes from the WAL into the database file, so the writer need not', async () => {
+    const database = await createTestDatabase('sqlite');
+    const store = openStore(database.url);
+    try {
+      await migrateToLatest(store);
+      const file = database.url.slice('sqlite:'.length);
+      await compareDigests(store.db, newId(), []); // starts the worker, as a sync does
+      const before = fs.statSync(file).size;
+      // ~2 MB committed: below the point where the writer would checkpoint by itself.
+      for (let batch = 0; batch < 10; batch++) {
+        await store.db
+          .insertInto('tenants')
+          .values(
+            Array.from({ length: 200 }, () => ({
+              id: newId(),
+              name: 'x'.repeat(1000),
+              created_at: now(),
+            })),
+          )
+          .execute();
+      }
+      await vi.waitFor(() => expect(fs.statSync(file).size).toBeGreaterThan(before + 1_500_000), {
+        timeout: 5000,
+      });
+    } finally {
+      await store.destroy();
+      await database.drop();
+    }
   });
 });
