@@ -3,12 +3,14 @@ import type { Store } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-scim.js';
 import * as m0003 from './migrations/0003-events.js';
+import * as m0004 from './migrations/0004-member-digests.js';
 
 /** Migrations are compiled in, not read from disk, so dist/ and tsx behave the same. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-scim': m0002,
   '0003-events': m0003,
+  '0004-member-digests': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

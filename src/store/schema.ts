@@ -93,6 +93,8 @@ export interface GroupsTable {
   created_at: string;
   updated_at: string;
   version: number;
+  /** Digest of the member list last compared in full (store/member-digests.ts). */
+  members_hash: string | null;
 }
 
 /** Effective user memberships; `direct` = 0 when held only through nested groups. */

@@ -10,6 +10,7 @@ import {
 import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import { newId } from '../lib/ids.js';
+import { clearMemberDigests } from '../store/member-digests.js';
 import type { Change } from './changes.js';
 import { applyMappingGrants, type MembershipRef } from '../mappings/grants.js';
 
@@ -30,6 +31,9 @@ export interface ApplyContext {
  * Statements are per batch, never per user.
  */
 export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]): Promise<void> {
+  if (changes.length === 0) return;
+  // What decides a group's members may change here: its digest no longer vouches for them.
+  await clearMemberDigests(trx, ctx.directoryId);
   const events: NewEvent[] = [];
   const scope = { tenantId: ctx.tenantId, directoryId: ctx.directoryId };
   const event = (e: Omit<NewEvent, 'tenantId' | 'directoryId' | 'actor'>) =>

@@ -18,6 +18,7 @@ import {
   type JobCounts,
 } from './changes.js';
 import { planSync, type Phase, type PlanPolicies } from './planner.js';
+import { saveMemberDigests } from '../store/member-digests.js';
 import { planNestedMemberships } from './nested.js';
 import { SyncError } from './sync-error.js';
 import type { SyncMetrics } from './sync-metrics.js';
@@ -139,6 +140,7 @@ export async function runSyncJob(
     const counts = plan.writer.counts;
     deps.metrics?.recordsRead(job.directoryId, recordsRead);
 
+    let applied = 0;
     if (!job.dryRun) {
       applying = true;
       const ctx: ApplyContext = {
@@ -158,10 +160,12 @@ export async function runSyncJob(
           for (const c of nested) await writer.add(c);
           await writer.flush();
           await db.transaction().execute((trx) => applyChanges(trx, ctx, nested));
+          applied += nested.length;
           counts.membershipsAdded += writer.counts.membershipsAdded;
           counts.membershipsRemoved += writer.counts.membershipsRemoved;
         }
       }
+      applied += total;
       deps.metrics?.changesApplied(job.directoryId, total);
       if (total >= LARGE_CHANGE_SET)
         await refreshStatistics(db, ['users', 'groups', 'memberships']);
@@ -195,6 +199,11 @@ export async function runSyncJob(
           })
           .where('id', '=', job.directoryId)
           .execute();
+        // Applying cleared the directory's member digests: all are stored again.
+        await saveMemberDigests(
+          trx,
+          plan.memberDigests.filter((d) => applied > 0 || d.digest !== d.stored),
+        );
         await writeAudit(trx, {
           tenantId: job.tenantId,
           actor: `sync:${job.id}`,

@@ -11,6 +11,7 @@ import {
   usersByExternalId,
 } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
+import { storedMemberDigests } from '../store/member-digests.js';
 import { addProbe, type DigestComparison, type DigestProbes } from '../store/sqlite-reader.js';
 import { createChangeWriter, type ChangeWriter } from './changes.js';
 import {
@@ -19,6 +20,7 @@ import {
   hashSourceUser,
   sameValue,
   sourceUserState,
+  digestMemberRefs,
   type GroupTarget,
   type RecordError,
 } from './records.js';
@@ -53,6 +55,15 @@ export interface PlanResult {
   writer: ChangeWriter;
   mode: 'full' | 'delta';
   recordsRead: number;
+  /** Member digests to store once the change set is applied (store/member-digests.ts). */
+  memberDigests: MemberDigest[];
+}
+
+/** A group's member digest as this run found it, and as it was stored before. */
+export interface MemberDigest {
+  groupId: string;
+  digest: string;
+  stored: string | null;
 }
 
 /**
@@ -83,7 +94,12 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     ));
 
   // Users.
-  const scan: UserScan = { seen: new IdSet(), rejected: new Set(), activeSeen: 0 };
+  const scan: UserScan = {
+    seen: new IdSet(),
+    rejected: new Set(),
+    activeSeen: 0,
+    changed: false,
+  };
   const seenUsers = scan.seen;
   // Each page's stored digests are looked up while the following pages are read and
   // decoded (see SqliteReader); pages are finished in order, IN_FLIGHT pages behind.
@@ -108,7 +124,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     }
     // Every user active before was seen: nobody is missing, no need to look.
     if (policies.deactivationBehavior === 'suspend' && scan.activeSeen < activeHere)
-      await planMissingUsers(input, writer, seenUsers, at);
+      await planMissingUsers(input, writer, scan, at);
   }
   await writer.flush();
   // Group members are resolved against the user changes just written.
@@ -121,6 +137,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   const seenGroups = new Set<string>();
   const nestingRefs: { parent: string; ref: MemberRef }[] = [];
   const groupsWithFullMembers: string[] = [];
+  const memberDigests: MemberDigest[] = [];
   for await (const page of read.groups()) {
     signal.throwIfAborted();
     recordsRead += page.length;
@@ -128,8 +145,9 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       input,
       writer,
       page,
-      { seenGroups, groupDns, nestingRefs, groupsWithFullMembers },
+      { seenGroups, groupDns, nestingRefs, groupsWithFullMembers, memberDigests },
       scan,
+      read.mode,
     );
     input.onProgress('fetching_groups', recordsRead);
   }
@@ -170,7 +188,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       `this run would suspend ${suspending} of ${await activeBefore()} active users, more than the deletion threshold (${policies.deletionThreshold}); nothing was applied. Review GET …/jobs/${jobId}/changes, then confirm with POST …/sync?confirmDeletions=true`,
     );
   }
-  return { writer, mode: read.mode, recordsRead };
+  return { writer, mode: read.mode, recordsRead, memberDigests };
 }
 
 /** What the user pass leaves for the group pass and absence detection. */
@@ -181,6 +199,8 @@ interface UserScan {
   rejected: Set<string>;
   /** Seen users that are stored and active (when all are, none can be missing). */
   activeSeen: number;
+  /** Whether the user pass planned any user change or error. */
+  changed: boolean;
 }
 
 export function thresholdLimit(threshold: number | string, activeBefore: number): number {
@@ -237,6 +257,7 @@ async function finishUserPage(
   at: string,
 ) {
   const { db, directoryId, policies } = input;
+  if (errors.length > 0) scan.changed = true;
   for (const { user, error } of errors) {
     await writer.add({
       kind: 'error',
@@ -285,6 +306,7 @@ async function finishUserPage(
 
   for (const plan of plans) {
     if (!plan) continue;
+    scan.changed = true;
     await writer.add({
       kind: 'user',
       action: plan.action,
@@ -307,7 +329,13 @@ async function finishUserPage(
 }
 
 /** Active users that a complete read did not return: deleted, moved or filtered out. */
-async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: IdSet, at: string) {
+async function planMissingUsers(
+  input: PlanInput,
+  writer: ChangeWriter,
+  scan: UserScan,
+  at: string,
+) {
+  const { seen } = scan;
   let after = '';
   for (;;) {
     const rows = await input.db
@@ -323,13 +351,14 @@ async function planMissingUsers(input: PlanInput, writer: ChangeWriter, seen: Id
     const missing = rows.filter((r) => !seen.has(r.external_id)).map((r) => r.external_id);
     for (const user of (await usersByExternalId(input.db, input.directoryId, missing)).values()) {
       const plan = suspendMissing(user, at);
-      if (plan)
-        await writer.add({
-          kind: 'user',
-          action: 'suspended',
-          target: plan.target,
-          fields: { ...plan.fields, reason: { old: null, new: 'not_in_source' } },
-        });
+      if (!plan) continue;
+      scan.changed = true;
+      await writer.add({
+        kind: 'user',
+        action: 'suspended',
+        target: plan.target,
+        fields: { ...plan.fields, reason: { old: null, new: 'not_in_source' } },
+      });
     }
     after = rows[rows.length - 1]!.id;
   }
@@ -365,6 +394,7 @@ interface GroupScan {
   groupDns: Map<string, string>;
   nestingRefs: { parent: string; ref: MemberRef }[];
   groupsWithFullMembers: string[];
+  memberDigests: MemberDigest[];
 }
 
 async function planGroupPage(
@@ -373,6 +403,7 @@ async function planGroupPage(
   page: SourceGroup[],
   scan: GroupScan,
   users: UserScan,
+  mode: 'full' | 'delta',
 ) {
   const { db, directoryId } = input;
   const groups = page.filter((g) => g.externalId && !scan.seenGroups.has(g.externalId));
@@ -387,6 +418,7 @@ async function planGroupPage(
     groups.map((g) => g.externalId),
   );
 
+  const groupIds = new Map<string, string>();
   for (const g of groups) {
     const old = existing.get(g.externalId);
     const hash = hashSourceGroup(g);
@@ -399,6 +431,7 @@ async function planGroupPage(
       sourceHash: hash,
       extra: old?.extra ?? {},
     };
+    groupIds.set(g.externalId, target.id);
     if (!old) {
       await writer.add({
         kind: 'group',
@@ -417,8 +450,28 @@ async function planGroupPage(
     }
   }
 
+  // A member list whose digest is stored unchanged needs no comparison, provided no
+  // user changed in this run (users decide what a member reference resolves to).
+  const stored =
+    mode === 'full' && !users.changed
+      ? await storedMemberDigests(
+          db,
+          [...existing.values()].map((g) => g.id),
+        )
+      : new Map<string, string>();
+  const digests = new Map<string, string>();
+  const compared: SourceGroup[] = [];
+  for (const g of groups) {
+    const groupId = groupIds.get(g.externalId)!;
+    const digest = g.members && digestMemberRefs(g.members);
+    if (digest) digests.set(groupId, digest);
+    if (digest && stored.get(groupId) === digest)
+      scan.memberDigests.push({ groupId, digest, stored: digest });
+    else compared.push(g);
+  }
+
   // Direct user members: what the source lists versus what the store holds.
-  const refs = groups.flatMap((g) => [
+  const refs = compared.flatMap((g) => [
     ...(g.members ?? []),
     ...(g.memberChanges?.added ?? []),
     ...(g.memberChanges?.removed ?? []),
@@ -430,21 +483,27 @@ async function planGroupPage(
   );
   const current = await currentDirectMembers(
     db,
-    groups.map((g) => existing.get(g.externalId)?.id).filter((id): id is string => !!id),
+    compared.map((g) => existing.get(g.externalId)?.id).filter((id): id is string => !!id),
   );
 
-  for (const g of groups) {
+  for (const g of compared) {
     const groupId = existing.get(g.externalId)?.id;
     const have = (groupId && current.get(groupId)) || new Set<string>();
     const toUser = (r: MemberRef) => (r.type === 'group' ? undefined : resolved.get(refKey(r)));
     if (g.members) {
       scan.groupsWithFullMembers.push(g.externalId);
       const want = new Set<string>();
+      // The digest is kept only if every member is a user found by DN or external id.
+      let digestable = true;
       for (const r of g.members) {
         const user = toUser(r);
         if (user) want.add(user);
         else if (r.type !== 'user') scan.nestingRefs.push({ parent: g.externalId, ref: r });
+        if (!user || r.by === 'username') digestable = false;
       }
+      const id = groupIds.get(g.externalId)!;
+      if (digestable)
+        scan.memberDigests.push({ groupId: id, digest: digests.get(id)!, stored: null });
       for (const u of want)
         if (!have.has(u))
           await writer.add({

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { SourceGroup, SourceUser } from '../connectors/connector.js';
+import type { MemberRef, SourceGroup, SourceUser } from '../connectors/connector.js';
 
 /**
  * Source records as the engine compares them, and the stored state it writes.
@@ -113,6 +113,13 @@ function part(value: string | null | undefined): string {
 
 export function hashSourceGroup(group: SourceGroup): string {
   return digest([group.dn ?? null, group.name, group.description ?? null]);
+}
+
+/** A digest of a group's member list, in the order the source gave it. */
+export function digestMemberRefs(refs: MemberRef[]): string {
+  let text = '';
+  for (const r of refs) text += `${r.type ?? ''}\u0001${r.by}\u0001${r.value}\u0000`;
+  return hash('sha1', text, 'base64url');
 }
 
 function sortedEntries(obj: Record<string, unknown>): [string, unknown][] {
