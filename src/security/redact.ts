@@ -28,8 +28,17 @@ export function redact<T>(value: T): T {
   return hasSecret(value) ? redactCopy(value) : value;
 }
 
+// Answers by key: events and audit entries repeat the same few keys thousands of times.
+const secretKeys = new Map<string, boolean>();
+
 function isSecretKey(k: string, v: unknown): boolean {
-  return secretSet.has(k.toLowerCase()) && v !== undefined && v !== null;
+  if (v === undefined || v === null) return false;
+  let secret = secretKeys.get(k);
+  if (secret === undefined) {
+    secret = secretSet.has(k.toLowerCase());
+    if (secretKeys.size < 10_000) secretKeys.set(k, secret);
+  }
+  return secret;
 }
 
 function hasSecret(value: unknown): boolean {

@@ -36,8 +36,18 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
   await clearMemberDigests(trx, ctx.directoryId);
   const events: NewEvent[] = [];
   const scope = { tenantId: ctx.tenantId, directoryId: ctx.directoryId };
+  // Built as one literal, not spread: an import writes an event per user.
   const event = (e: Omit<NewEvent, 'tenantId' | 'directoryId' | 'actor'>) =>
-    events.push({ ...e, tenantId: ctx.tenantId, directoryId: ctx.directoryId, actor: ctx.actor });
+    events.push({
+      tenantId: ctx.tenantId,
+      directoryId: ctx.directoryId,
+      type: e.type,
+      objectType: e.objectType,
+      objectId: e.objectId,
+      data: e.data,
+      changedFields: e.changedFields,
+      actor: ctx.actor,
+    });
 
   const users = changes.filter((c): c is Extract<Change, { kind: 'user' }> => c.kind === 'user');
   if (users.length > 0) {
@@ -52,10 +62,11 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
     if (created.length > 0 && roleKey) await grantDefaultRole(trx, ctx, created, roleKey);
     for (const c of users) {
       if (c.action === 'refreshed') continue;
-      const data = {
-        ...userView(c.target, ctx.directoryId),
-        ...(c.action === 'created' && roleKey ? { roles: [roleKey] } : {}),
-      };
+      const data: ReturnType<typeof userView> & { roles?: string[] } = userView(
+        c.target,
+        ctx.directoryId,
+      );
+      if (c.action === 'created' && roleKey) data.roles = [roleKey];
       const type =
         c.action === 'created'
           ? 'user.created'
@@ -64,13 +75,13 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
             : c.action === 'suspended'
               ? 'user.suspended'
               : 'user.reactivated';
-      const changed = Object.keys(c.fields).filter((f) => f !== 'reason');
       event({
         type,
         objectType: 'user',
         objectId: c.target.id,
         data,
-        ...(c.action === 'created' ? {} : { changedFields: changed }),
+        changedFields:
+          c.action === 'created' ? undefined : Object.keys(c.fields).filter((f) => f !== 'reason'),
       });
     }
   }
@@ -141,7 +152,7 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
       objectType: 'group',
       objectId: c.target.id,
       data: groupView(c.target, ctx.directoryId),
-      ...(c.action === 'updated' ? { changedFields: Object.keys(c.fields) } : {}),
+      changedFields: c.action === 'updated' ? Object.keys(c.fields) : undefined,
     });
   }
 

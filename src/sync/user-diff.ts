@@ -1,6 +1,5 @@
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { newId } from '../lib/ids.js';
-import { createdFields } from './changes.js';
 import { mappedUserFields, sameValue, type UserState, type UserTarget } from './records.js';
 
 /** `refreshed`: the source changed but nothing visible here did (a policy kept a local
@@ -50,10 +49,18 @@ export function diffUser(
 ): UserPlan | null {
   const { state, enabled } = incoming;
   if (!existing) {
+    // Every property spelled out (no spread): an import builds one of these per user.
     const target: UserTarget = {
       id: newId(),
       externalId: incoming.externalId,
-      ...state,
+      username: state.username,
+      firstName: state.firstName,
+      lastName: state.lastName,
+      email: state.email,
+      phone: state.phone,
+      displayName: state.displayName,
+      custom: state.custom,
+      extra: state.extra,
       status: enabled ? 'active' : 'suspended',
       localEdits: {},
       sourceHash: incoming.hash,
@@ -61,7 +68,8 @@ export function diffUser(
       suspendedAt: enabled ? null : at,
       createdAt: at,
     };
-    return { action: 'created', target, fields: createdFields(target), conflicts: [] };
+    // A creation's fields are its target; the change list derives them (createdFields).
+    return { action: 'created', target, fields: {}, conflicts: [] };
   }
 
   const statusMatches = enabled === (existing.status === 'active');
