@@ -6,8 +6,11 @@
  *   resync   a full re-sync with no change
  *   noop     an incremental sync with no change
  *   delta1   an incremental sync after 1% of the users changed
- * Each sync runs in its own process; its peak RSS is reported. Prints a table and
- * writes JSON to bench/results/.
+ * Each read and sync runs in its own process, which reports its wall time, its CPU time
+ * (all threads) and its peak RSS; slapd's CPU time over the same phase is read from
+ * /proc. On two cores, client and server CPU close to twice the wall time means the
+ * phase was bound by the cores, not by either side waiting. Prints a table and writes
+ * JSON to bench/results/.
  *
  *   npm run bench:ldap -- --users 100000 [--groups 1000] [--db sqlite|postgres]
  */
@@ -64,9 +67,35 @@ const slapd = await startSlapd({
 });
 console.error(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-interface ReadResult {
+/** What every phase reports: wall time, and the CPU time of its process and of slapd. */
+interface Measured {
   ms: number;
+  cpuMs: number;
+  serverCpuMs: number;
+}
+
+interface ReadResult extends Measured {
   entries: number;
+}
+
+/**
+ * slapd's CPU time so far (utime + stime from /proc). Beside a phase's own CPU time it
+ * shows how much of the two cores the phase had: the server competes for them.
+ */
+function serverCpuMs(): number {
+  const pid = fs.readFileSync(path.join(slapd.dir, 'slapd.pid'), 'utf8').trim();
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** The result line of a phase (node flags such as --trace-gc also print to stdout). */
+function lastJsonLine(stdout: string): string {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop()!;
 }
 
 /** One read in its own process (read-phase.mjs): `raw` is the floor, `connector` the mapping cost. */
@@ -101,11 +130,13 @@ async function readPhase(mode: 'raw' | 'connector'): Promise<ReadResult> {
       userSearchFilter: '(objectClass=inetOrgPerson)',
     },
   };
+  const server = serverCpuMs();
   const { stdout } = await run(process.execPath, [
     path.join(import.meta.dirname, 'read-phase.mjs'),
     JSON.stringify(input),
   ]);
-  return JSON.parse(stdout.trim().split('\n').pop()!) as ReadResult;
+  const result = JSON.parse(lastJsonLine(stdout)) as ReadResult;
+  return { ...result, serverCpuMs: serverCpuMs() - server };
 }
 
 /** The fastest of `n` runs: the floor is what server and client can do, not their noise. */
@@ -143,8 +174,7 @@ const directory = await services.directories.create(
 );
 await services.store.destroy();
 
-interface PhaseResult {
-  ms: number;
+interface PhaseResult extends Measured {
   peakRssMb: number;
   job: Record<string, unknown>;
 }
@@ -166,29 +196,44 @@ async function phase(full: boolean): Promise<PhaseResult> {
       ? ['--import', process.env.BENCH_TRACE]
       : [];
   const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
+  const server = serverCpuMs();
   const { stdout, stderr } = await run(
     process.execPath,
     [...flags, ...prof, path.join(import.meta.dirname, 'sync-phase.mjs'), input],
     { maxBuffer: 1 << 24 },
   );
-  if (process.env.BENCH_TRACE) process.stderr.write(stderr);
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
+  if (process.env.BENCH_TRACE) process.stderr.write(stderr + stdout);
+  const result = {
+    ...(JSON.parse(lastJsonLine(stdout)) as Omit<PhaseResult, 'serverCpuMs'>),
+    serverCpuMs: serverCpuMs() - server,
+  };
   if (!['completed', 'completed_with_errors'].includes(String(result.job.status)))
     throw new Error(`sync failed: ${JSON.stringify(result.job.error)}`);
   return result;
 }
 
-// The floor: the best of three paged streams (the first warms slapd's caches); the
-// connector's own read likewise.
-const raw = (await bestOf(3, () => readPhase('raw')))[0]!;
-console.error(`raw stream: ${raw.ms.toFixed(0)} ms`);
+// The floor is the fastest paged stream of the run (the first warms slapd's caches). This
+// machine's speed drifts by ±30% over a run, so streams are also taken between the
+// re-syncs, each re-sync beside a floor measured at the same moment.
+const raws: ReadResult[] = [];
+const stream = async () => {
+  const r = await readPhase('raw');
+  raws.push(r);
+  return r;
+};
+await bestOf(2, stream);
 const read = (await bestOf(3, () => readPhase('connector')))[0]!;
 console.error(`connector read: ${read.ms.toFixed(0)} ms`);
 const first = await phase(true);
 console.error(`first sync: ${first.ms.toFixed(0)} ms`);
-// A no-change re-sync can be repeated: the best of three, measured like the floor.
-const resyncs = await bestOf(3, () => phase(true));
+// A no-change re-sync can be repeated: the best of three.
+const resyncs = await bestOf(3, async () => {
+  await stream();
+  return phase(true);
+});
 const resync = resyncs[0]!;
+const raw = [...raws].sort((a, b) => a.ms - b.ms)[0]!;
+console.error(`raw stream: ${raw.ms.toFixed(0)} ms (fastest of ${raws.length})`);
 console.error(`full re-sync, no change: ${resync.ms.toFixed(0)} ms`);
 const noop = await phase(false);
 console.error(`incremental, no change: ${noop.ms.toFixed(0)} ms`);
@@ -207,28 +252,28 @@ console.error(`incremental after ${changed} changes: ${delta.ms.toFixed(0)} ms`)
 await slapd.stop();
 await db.drop();
 
-const row = (name: string, r: PhaseResult | null, ms: number, extra = '') => ({
+const row = (name: string, r: Measured & { peakRssMb?: number }, extra = '') => ({
   phase: name,
-  ms: Math.round(ms),
-  ratio: +(ms / raw.ms).toFixed(2),
-  peakRssMb: r ? Math.round(r.peakRssMb) : null,
+  ms: Math.round(r.ms),
+  ratio: +(r.ms / raw.ms).toFixed(2),
+  cpuMs: Math.round(r.cpuMs),
+  slapdCpuMs: Math.round(r.serverCpuMs),
+  peakRssMb: r.peakRssMb === undefined ? null : Math.round(r.peakRssMb),
   note: extra,
 });
 const table = [
-  row('raw paged stream (floor)', null, raw.ms, `${raw.entries} entries`),
-  row('connector read, no store', null, read.ms, `${read.entries} records mapped`),
+  row('raw paged stream (floor)', raw, `${raw.entries} entries`),
+  row('connector read, no store', read, `${read.entries} records mapped`),
   row(
     'first full sync',
     first,
-    first.ms,
     `${first.job.usersCreated} users, ${first.job.membershipsAdded} memberships`,
   ),
-  row('full re-sync, no change', resync, resync.ms, `${resync.job.usersUpdated} updates`),
-  row('incremental, no change', noop, noop.ms, `mode ${noop.job.mode}`),
+  row('full re-sync, no change', resync, `${resync.job.usersUpdated} updates`),
+  row('incremental, no change', noop, `mode ${noop.job.mode}`),
   row(
     'incremental, 1% changed',
     delta,
-    delta.ms,
     `${delta.job.usersUpdated} updated, mode ${delta.job.mode}; ${((100 * delta.ms) / first.ms).toFixed(1)}% of first sync`,
   ),
 ];

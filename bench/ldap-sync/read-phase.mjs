@@ -9,6 +9,7 @@ import { createLdapConnector } from '../../dist/connectors/ldap/ldap-connector.j
 const input = JSON.parse(process.argv[2]);
 let entries = 0;
 const started = performance.now();
+const cpu = process.cpuUsage();
 if (input.mode === 'raw') {
   const client = new Client({ url: input.url });
   await client.bind(input.bindDN, input.bindPassword);
@@ -33,4 +34,6 @@ if (input.mode === 'raw') {
   await connector.close();
 }
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ ms, entries })}\n`);
+const used = process.cpuUsage(cpu);
+const cpuMs = (used.user + used.system) / 1000;
+process.stdout.write(`${JSON.stringify({ ms, cpuMs, entries })}\n`);

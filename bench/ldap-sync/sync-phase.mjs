@@ -28,15 +28,18 @@ const worker = createWorker({
   logger,
 });
 const started = performance.now();
+const cpu = process.cpuUsage();
 const { job } = await services.sync.requestSync(input.tenantId, input.directoryId, {
   full: input.full,
   trigger: 'manual',
 });
 await worker.runOnce();
 const ms = performance.now() - started;
+const used = process.cpuUsage(cpu); // all threads: the store's worker included
+const cpuMs = (used.user + used.system) / 1000;
 const done = await services.jobs.getById(job.id);
 await services.store.destroy();
-process.stdout.write(`${JSON.stringify({ ms, peakRssMb: peakRssMb(), job: done })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, cpuMs, peakRssMb: peakRssMb(), job: done })}\n`);
 
 /**
  * This process's own peak RSS: VmHWM starts afresh at exec. getrusage's maxRSS does not:
