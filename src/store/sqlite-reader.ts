@@ -21,6 +21,12 @@ export interface SqliteReader {
   /** compareDigestRows against this reader's connection. */
   compareDigests(directoryId: string, probes: DigestProbes): Promise<DigestComparison>;
   readonly broken: boolean;
+  /**
+   * Whether the worker is up with its connection open. A cold start takes tens of
+   * milliseconds, longer than the main connection needs for a page (~1 ms): until
+   * then callers answer on their own connection. Asking starts the worker.
+   */
+  ready(): boolean;
   close(): Promise<void>;
 }
 
@@ -105,6 +111,7 @@ const compareDigestRows = ${compareDigestRows.toString()};
 const probedIds = ${probedIds.toString()};
 const statements = new Map();
 const decoder = new TextDecoder();
+parentPort.postMessage({ ready: true });
 parentPort.on('message', ({ id, directoryId, probes: text }) => {
   try {
     const probes = JSON.parse(decoder.decode(text));
@@ -140,6 +147,7 @@ const encoder = new TextEncoder();
 export function createSqliteReader(file: string): SqliteReader {
   let worker: Worker | undefined;
   let broken = false;
+  let up = false;
   let nextId = 0;
   const pending = new Map<number, { resolve(c: DigestComparison): void; reject(e: Error): void }>();
 
@@ -160,7 +168,11 @@ export function createSqliteReader(file: string): SqliteReader {
       },
     });
     w.unref();
-    w.on('message', (m: { id: number; result?: string; error?: string }) => {
+    w.on('message', (m: { id: number; ready?: true; result?: string; error?: string }) => {
+      if (m.ready) {
+        up = true;
+        return;
+      }
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
@@ -169,6 +181,7 @@ export function createSqliteReader(file: string): SqliteReader {
     });
     w.on('error', fail);
     w.on('exit', (code) => {
+      up = false;
       if (pending.size > 0) fail(new Error(`digest reader exited with code ${code}`));
       worker = undefined;
     });
@@ -178,6 +191,11 @@ export function createSqliteReader(file: string): SqliteReader {
   return {
     get broken() {
       return broken;
+    },
+    ready() {
+      if (broken) return false;
+      worker ??= start();
+      return up;
     },
     compareDigests(directoryId, probes) {
       if (broken) return Promise.reject(new Error('the digest reader is closed'));

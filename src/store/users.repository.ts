@@ -85,11 +85,10 @@ export function toGroupTarget(r: GroupsTable): GroupTarget {
   };
 }
 
-/** Source digest and status of stored users by external id: the cheap first comparison. */
 /**
  * Which source records differ from what is stored (digest or status), without loading
  * them: a no-change re-sync reads three short columns per user and decodes no JSON.
- * On SQLite this runs in the store's worker thread (see SqliteReader).
+ * On SQLite this runs in the store's worker thread once it is up (see SqliteReader).
  */
 export async function compareDigests(
   db: Db,
@@ -97,7 +96,7 @@ export async function compareDigests(
   probes: DigestProbes,
 ): Promise<DigestComparison> {
   const reader = sqliteReaderOf(db);
-  if (reader) {
+  if (reader?.ready()) {
     try {
       return await reader.compareDigests(directoryId, probes);
     } catch {
