@@ -1,4 +1,5 @@
-// Prints the plain closing line CI reads: "N passed, N failed[, N skipped]".
+// Prints the plain closing line CI reads: "N passed, N failed" (skipped tests, if any,
+// on the line before).
 import fs from 'node:fs';
 
 const file = process.argv[2];
@@ -15,5 +16,6 @@ const failedChecks = Number(process.argv[3] ?? 0);
 const runErrors = process.argv[4] && process.argv[4] !== '0' && r.numFailedTests + brokenFiles === 0 ? 1 : 0;
 const failed = r.numFailedTests + brokenFiles + failedChecks + runErrors;
 const skipped = r.numPendingTests + (r.numTodoTests ?? 0);
-console.log(`${r.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (skipped) console.log(`${skipped} skipped`);
+console.log(`${r.numPassedTests} passed, ${failed} failed`);
 process.exit(failed > 0 || r.numPassedTests === 0 ? 1 : 0);
