@@ -79,19 +79,18 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   let recordsRead = 0;
 
   // Counted only when a rule needs it (a full read, or suspensions weighed against a
-  // threshold): it scans the directory's users, which costs more than a small delta.
-  let active: number | undefined;
-  const activeBefore = async (): Promise<number> =>
-    (active ??= Number(
-      (
-        await db
-          .selectFrom('users')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('directory_id', '=', directoryId)
-          .where('status', '=', 'active')
-          .executeTakeFirstOrThrow()
-      ).n,
-    ));
+  // threshold): it scans the directory's users, which costs more than a small delta. A
+  // full read counts while its first page is on the way (planning writes no user).
+  let active: Promise<number> | undefined;
+  const activeBefore = (): Promise<number> =>
+    (active ??= db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('directory_id', '=', directoryId)
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n)));
+  if (read.mode === 'full') activeBefore().catch(() => undefined); // awaited below
 
   // Users.
   const scan: UserScan = {
