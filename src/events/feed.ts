@@ -19,6 +19,19 @@ export interface EventView {
   createdAt: string;
 }
 
+/** The columns toEventView reads. */
+export const eventViewColumns = [
+  'id',
+  'type',
+  'directory_id',
+  'object_type',
+  'object_id',
+  'data',
+  'changed_fields',
+  'actor',
+  'created_at',
+] as const;
+
 export function toEventView(r: Omit<EventsTable, 'id' | 'tenant_id'> & { id: number }): EventView {
   return {
     id: String(r.id),
@@ -69,17 +82,7 @@ export async function readFeed(
   const afterId = parseFeedCursor(q.after);
   let query = db
     .selectFrom('events')
-    .select([
-      'id',
-      'type',
-      'directory_id',
-      'object_type',
-      'object_id',
-      'data',
-      'changed_fields',
-      'actor',
-      'created_at',
-    ])
+    .select(eventViewColumns)
     .where('tenant_id', '=', tenantId)
     .where('id', '>', afterId)
     .orderBy('id')

@@ -5,7 +5,7 @@ import type { DialectName } from '../store/database.js';
 import { parseJson } from '../store/database.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { newId } from '../lib/ids.js';
-import { toEventView } from './feed.js';
+import { eventViewColumns, toEventView } from './feed.js';
 import {
   DELIVERY_ID_HEADER,
   EVENT_ID_HEADER,
@@ -467,17 +467,7 @@ export function createWebhookDispatcher(
     const secret = secretOf(endpoint);
     const eventRows = await db
       .selectFrom('events')
-      .select([
-        'id',
-        'type',
-        'directory_id',
-        'object_type',
-        'object_id',
-        'data',
-        'changed_fields',
-        'actor',
-        'created_at',
-      ])
+      .select(eventViewColumns)
       .where('id', 'in', [...new Set(claimed.map((c) => c.event_id))])
       .execute();
     const bodies = new Map(

@@ -178,22 +178,17 @@ const userColumns = [
   'updated_at',
   'version',
 ] as const satisfies readonly (keyof UsersTable)[];
-const userUpdatable = [
-  'username',
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'display_name',
-  'status',
-  'custom',
-  'extra',
-  'local_edits',
-  'source_hash',
-  'source_dn',
-  'suspended_at',
-  'updated_at',
-] as const;
+// Set at creation, never by an update (version counts up in the clause below).
+const fixedColumns: readonly string[] = [
+  'id',
+  'tenant_id',
+  'directory_id',
+  'external_id',
+  'email_verified',
+  'created_at',
+  'version',
+];
+const userUpdatable = userColumns.filter((c) => !fixedColumns.includes(c));
 const userUpsert = `on conflict ("id") do update set ${userUpdatable.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, "version" = "users"."version" + 1`;
 
 export async function upsertUsers(

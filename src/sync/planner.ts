@@ -489,6 +489,14 @@ async function planGroupPage(
     const groupId = existing.get(g.externalId)?.id;
     const have = (groupId && current.get(groupId)) || new Set<string>();
     const toUser = (r: MemberRef) => (r.type === 'group' ? undefined : resolved.get(refKey(r)));
+    const membership = (action: 'added' | 'removed', userExternalId: string) =>
+      writer.add({
+        kind: 'membership',
+        action,
+        groupExternalId: g.externalId,
+        groupName: g.name,
+        userExternalId,
+      });
     if (g.members) {
       scan.groupsWithFullMembers.push(g.externalId);
       const want = new Set<string>();
@@ -503,48 +511,18 @@ async function planGroupPage(
       const id = groupIds.get(g.externalId)!;
       if (digestable)
         scan.memberDigests.push({ groupId: id, digest: digests.get(id)!, stored: null });
-      for (const u of want)
-        if (!have.has(u))
-          await writer.add({
-            kind: 'membership',
-            action: 'added',
-            groupExternalId: g.externalId,
-            groupName: g.name,
-            userExternalId: u,
-          });
-      for (const u of have)
-        if (!want.has(u))
-          await writer.add({
-            kind: 'membership',
-            action: 'removed',
-            groupExternalId: g.externalId,
-            groupName: g.name,
-            userExternalId: u,
-          });
+      for (const u of want) if (!have.has(u)) await membership('added', u);
+      for (const u of have) if (!want.has(u)) await membership('removed', u);
     } else if (g.memberChanges) {
       for (const r of g.memberChanges.added) {
         const user = toUser(r);
-        if (user && !have.has(user))
-          await writer.add({
-            kind: 'membership',
-            action: 'added',
-            groupExternalId: g.externalId,
-            groupName: g.name,
-            userExternalId: user,
-          });
+        if (user && !have.has(user)) await membership('added', user);
         else if (!user && r.type !== 'user')
           scan.nestingRefs.push({ parent: g.externalId, ref: r });
       }
       for (const r of g.memberChanges.removed) {
         const user = toUser(r);
-        if (user && have.has(user))
-          await writer.add({
-            kind: 'membership',
-            action: 'removed',
-            groupExternalId: g.externalId,
-            groupName: g.name,
-            userExternalId: user,
-          });
+        if (user && have.has(user)) await membership('removed', user);
       }
     }
   }
