@@ -3,9 +3,10 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * A read-only SQLite connection in a worker thread, for the planner's per-page digest
- * comparisons (users.repository.ts compareDigests). better-sqlite3 blocks the thread it
- * runs on, so on the main thread a full read's index probes (~0.1 s per 100,000 users)
- * stall the decoding of the next LDAP pages; here they run beside it, on another core. WAL mode lets this reader see every
+ * comparisons (users.repository.ts compareDigests) and its scans of the directory.
+ * better-sqlite3 blocks the thread it runs on, so on the main thread a full read's index
+ * probes (~0.1 s per 100,000 users) stall the decoding of the next LDAP pages; here they
+ * run beside it, on another core. WAL mode lets this reader see every
  * committed write without waiting for the writer. PostgreSQL needs none of this: its
  * server does the work while the client waits asynchronously.
  *
@@ -20,6 +21,8 @@ import { Worker } from 'node:worker_threads';
 export interface SqliteReader {
   /** compareDigestRows against this reader's connection. */
   compareDigests(directoryId: string, probes: DigestProbes): Promise<DigestComparison>;
+  /** Any read-only statement, its rows as arrays: for scans the caller need not wait on. */
+  all(sql: string, params: readonly (string | number)[]): Promise<unknown[][]>;
   readonly broken: boolean;
   /**
    * Whether the worker is up with its connection open. A cold start takes tens of
@@ -112,8 +115,17 @@ const probedIds = ${probedIds.toString()};
 const statements = new Map();
 const decoder = new TextDecoder();
 parentPort.postMessage({ ready: true });
-parentPort.on('message', ({ id, directoryId, probes: text }) => {
+parentPort.on('message', ({ id, directoryId, probes: text, sql, params }) => {
   try {
+    if (sql !== undefined) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = db.prepare(sql).raw(true);
+        statements.set(sql, statement);
+      }
+      parentPort.postMessage({ id, result: JSON.stringify(statement.all(...params)) });
+      return;
+    }
     const probes = JSON.parse(decoder.decode(text));
     const ids = probedIds(probes);
     const rows = [];
@@ -149,7 +161,8 @@ export function createSqliteReader(file: string): SqliteReader {
   let broken = false;
   let up = false;
   let nextId = 0;
-  const pending = new Map<number, { resolve(c: DigestComparison): void; reject(e: Error): void }>();
+  // Each request's answer is JSON text, parsed into what its caller expects.
+  const pending = new Map<number, { resolve(result: never): void; reject(e: Error): void }>();
 
   const fail = (error: Error): void => {
     broken = true;
@@ -176,16 +189,26 @@ export function createSqliteReader(file: string): SqliteReader {
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new Error(`digest lookup failed: ${m.error}`));
-      else p.resolve(JSON.parse(m.result!) as DigestComparison);
+      if (m.error !== undefined) p.reject(new Error(`store reader query failed: ${m.error}`));
+      else p.resolve(JSON.parse(m.result!) as never);
     });
     w.on('error', fail);
     w.on('exit', (code) => {
       up = false;
-      if (pending.size > 0) fail(new Error(`digest reader exited with code ${code}`));
+      if (pending.size > 0) fail(new Error(`store reader exited with code ${code}`));
       worker = undefined;
     });
     return w;
+  }
+
+  function request<T>(message: object, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (broken) return Promise.reject(new Error('the store reader is closed'));
+    worker ??= start();
+    const id = ++nextId;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker!.postMessage({ id, ...message }, transfer);
+    });
   }
 
   return {
@@ -198,15 +221,12 @@ export function createSqliteReader(file: string): SqliteReader {
       return up;
     },
     compareDigests(directoryId, probes) {
-      if (broken) return Promise.reject(new Error('the digest reader is closed'));
-      worker ??= start();
-      const id = ++nextId;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // Moved, not copied: the request is one buffer handed over to the worker.
-        const bytes = encoder.encode(JSON.stringify(probes));
-        worker!.postMessage({ id, directoryId, probes: bytes }, [bytes.buffer]);
-      });
+      // Moved, not copied: the probes are one buffer handed over to the worker.
+      const bytes = encoder.encode(JSON.stringify(probes));
+      return request<DigestComparison>({ directoryId, probes: bytes }, [bytes.buffer]);
+    },
+    all(sql, params) {
+      return request<unknown[][]>({ sql, params });
     },
     async close() {
       broken = true;

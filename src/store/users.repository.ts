@@ -115,6 +115,29 @@ export async function compareDigests(
   );
 }
 
+/**
+ * Active users of a directory. The count scans the directory's users (~15 ms per
+ * 100,000): on SQLite it runs in the store's worker thread, beside the caller's work.
+ */
+export async function countActiveUsers(db: Db, directoryId: string): Promise<number> {
+  const query = db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('directory_id', '=', directoryId)
+    .where('status', '=', 'active');
+  const reader = sqliteReaderOf(db);
+  if (reader) {
+    const { sql, parameters } = query.compile();
+    try {
+      const rows = await reader.all(sql, parameters as string[]);
+      return Number(rows[0]![0]);
+    } catch {
+      // The worker is gone: this connection answers instead.
+    }
+  }
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
 /** Stored users of a directory by external id, in one statement per batch. */
 export async function usersByExternalId(
   db: Db,

@@ -15,14 +15,16 @@ export class IdSet {
   /** Adds `id`; false when it was already there (one digest answers both). */
   add(id: string): boolean {
     if ((this.count + 1) * 2 > this.slots.length / 2) this.grow();
-    const [a, b] = digest(id);
-    if (!this.insert(a, b)) return false;
+    digest(id);
+    if (!this.insert(lane1, lane2)) return false;
     this.count++;
     return true;
   }
 
   has(id: string): boolean {
-    const [a, b] = digest(id);
+    digest(id);
+    const a = lane1;
+    const b = lane2;
     const mask = this.slots.length / 2 - 1;
     for (let i = a & mask; ; i = (i + 1) & mask) {
       const x = this.slots[2 * i]!;
@@ -55,8 +57,12 @@ export class IdSet {
   }
 }
 
+// digest()'s result: module variables rather than a returned pair, so adding allocates nothing.
+let lane1 = 0;
+let lane2 = 0;
+
 /** Two 32-bit lanes of cyrb53, a fast non-cryptographic string hash; (0, 0) marks empty. */
-function digest(id: string): [number, number] {
+function digest(id: string): void {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < id.length; i++) {
@@ -66,7 +72,7 @@ function digest(id: string): [number, number] {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  const a = h1 >>> 0;
-  const b = h2 >>> 0;
-  return a === 0 && b === 0 ? [1, 0] : [a, b];
+  lane1 = h1 >>> 0;
+  lane2 = h2 >>> 0;
+  if (lane1 === 0 && lane2 === 0) lane1 = 1;
 }

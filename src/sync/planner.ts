@@ -8,6 +8,7 @@ import {
   groupsByExternalId,
   toGroupTarget,
   compareDigests,
+  countActiveUsers,
   usersByExternalId,
 } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
@@ -82,14 +83,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   // threshold): it scans the directory's users, which costs more than a small delta. A
   // full read counts while its first page is on the way (planning writes no user).
   let active: Promise<number> | undefined;
-  const activeBefore = (): Promise<number> =>
-    (active ??= db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('directory_id', '=', directoryId)
-      .where('status', '=', 'active')
-      .executeTakeFirstOrThrow()
-      .then((r) => Number(r.n)));
+  const activeBefore = (): Promise<number> => (active ??= countActiveUsers(db, directoryId));
   if (read.mode === 'full') activeBefore().catch(() => undefined); // awaited below
 
   // Users.

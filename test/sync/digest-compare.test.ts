@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { now, openStore, sqliteReaderOf, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { compareDigests } from '../../src/store/users.repository.js';
+import { compareDigests, countActiveUsers } from '../../src/store/users.repository.js';
 import { addProbe, type DigestProbes } from '../../src/store/sqlite-reader.js';
 import { newId } from '../../src/lib/ids.js';
 
@@ -92,7 +92,10 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
     const after = await compareDigests(store.db, directoryId, probes);
     expect(after.differing).not.toContain('new');
     expect(after.activeSeen).toBe(4);
+    // The active count, answered by the worker on SQLite, sees it too.
+    expect(await countActiveUsers(store.db, directoryId)).toBe(4);
     await store.db.deleteFrom('users').where('external_id', '=', 'new').execute();
+    expect(await countActiveUsers(store.db, directoryId)).toBe(3);
   });
 
   it('answers on its own connection without a worker (PostgreSQL) or once it is gone', async () => {
@@ -101,6 +104,7 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
     await reader?.close();
     expect(sqliteReaderOf(store.db)).toBeUndefined();
     expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
+    expect(await countActiveUsers(store.db, directoryId)).toBe(3);
   });
 });
 
