@@ -88,6 +88,26 @@ export interface SourceUser {
   custom?: Record<string, string | string[] | null>;
   /** Groups the source lists on the user (AD memberOf), as references. */
   memberOf?: MemberRef[];
+  /**
+   * The connector's digest of the record as the source sent it (see PendingUser), which
+   * the engine stores and compares instead of a digest of the fields above.
+   */
+  digest?: string;
+}
+
+/**
+ * A user record not mapped yet, with what tells whether it changed since the last read:
+ * its external id, whether it is enabled, and a digest of the record as the source sent
+ * it (under the current attribute mapping, so a mapping change changes it too). The
+ * engine maps (`decode()`) only the records whose digest or status differs from the
+ * stored user: a full re-sync of an unchanged directory maps none.
+ */
+export interface PendingUser {
+  externalId: string;
+  enabled: boolean;
+  digest: string;
+  /** The mapped record; its `digest` is this digest. Throws ConnectorError like users(). */
+  decode(): SourceUser;
 }
 
 export interface SourceGroup {
@@ -113,7 +133,7 @@ export interface ReadOptions {
 }
 
 /**
- * One read of the source. Iterate `users()` to the end, then `groups()`, then
+ * One read of the source. Iterate `users()` (or `pendingUsers()`) to the end, then `groups()`, then
  * `deleted()` (delta reads only); `nextCursor()` is valid after all three.
  * Any failure throws a ConnectorError out of the iterator: the read is then partial
  * and the engine must not act on absences.
@@ -121,6 +141,8 @@ export interface ReadOptions {
 export interface SourceRead {
   readonly mode: 'full' | 'delta';
   users(): AsyncIterable<SourceUser[]>;
+  /** The same pages as users(), not mapped yet (optional: sources that can digest raw records). */
+  pendingUsers?(): AsyncIterable<PendingUser[]>;
   groups(): AsyncIterable<SourceGroup[]>;
   deleted(): AsyncIterable<DeletedRef[]>;
   nextCursor(): string | null;

@@ -229,6 +229,26 @@ export async function upsertUsers(
   );
 }
 
+// A silent digest refresh (UserAction 'refreshed') moves the digest alone: no new version
+// or updated_at, which applications would read as a change.
+const digestUpsert = `on conflict ("id") do update set "source_hash" = excluded."source_hash"`;
+
+/** Stores new source digests of users whose visible fields did not change. */
+export async function refreshUserDigests(
+  db: Db,
+  targets: UserTarget[],
+  scope: { tenantId: string; directoryId: string },
+  at: string,
+): Promise<void> {
+  await bulkInsert<UsersTable>(
+    db,
+    'users',
+    userColumns,
+    targets.map((t) => toUserRow(t, scope, at)),
+    digestUpsert,
+  );
+}
+
 export async function upsertGroups(
   db: Db,
   targets: GroupTarget[],

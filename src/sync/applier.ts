@@ -4,6 +4,7 @@ import {
   chunks,
   groupView,
   upsertGroups,
+  refreshUserDigests,
   upsertUsers,
   userView,
 } from '../store/users.repository.js';
@@ -49,7 +50,16 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
       actor: ctx.actor,
     });
 
-  const users = changes.filter((c): c is Extract<Change, { kind: 'user' }> => c.kind === 'user');
+  const all = changes.filter((c): c is Extract<Change, { kind: 'user' }> => c.kind === 'user');
+  const users = all.filter((c) => c.action !== 'refreshed');
+  const refreshed = all.filter((c) => c.action === 'refreshed');
+  if (refreshed.length > 0)
+    await refreshUserDigests(
+      trx,
+      refreshed.map((c) => c.target),
+      scope,
+      ctx.at,
+    );
   if (users.length > 0) {
     await upsertUsers(
       trx,
@@ -61,7 +71,6 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
     const roleKey = ctx.defaultRole;
     if (created.length > 0 && roleKey) await grantDefaultRole(trx, ctx, created, roleKey);
     for (const c of users) {
-      if (c.action === 'refreshed') continue;
       const data: ReturnType<typeof userView> & { roles?: string[] } = userView(
         c.target,
         ctx.directoryId,

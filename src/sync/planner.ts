@@ -1,7 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { refreshStatistics } from '../store/database.js';
-import type { MemberRef, SourceGroup, SourceRead, SourceUser } from '../connectors/connector.js';
+import type {
+  MemberRef,
+  PendingUser,
+  SourceGroup,
+  SourceRead,
+  SourceUser,
+} from '../connectors/connector.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import {
   chunks,
@@ -23,7 +29,6 @@ import {
   sourceUserState,
   digestMemberRefs,
   type GroupTarget,
-  type RecordError,
 } from './records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
@@ -97,7 +102,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   // Each page's stored digests are looked up while the following pages are read and
   // decoded (see SqliteReader); pages are finished in order, IN_FLIGHT pages behind.
   const inFlight: Promise<PreparedPage>[] = [];
-  for await (const page of read.users()) {
+  for await (const page of read.pendingUsers?.() ?? read.users()) {
     signal.throwIfAborted();
     recordsRead += page.length;
     inFlight.push(prepareUserPage(input, page, scan));
@@ -205,53 +210,69 @@ export function thresholdLimit(threshold: number | string, activeBefore: number)
 /** Pages whose digest comparison may run ahead of the page being finished. */
 const IN_FLIGHT = 2;
 
-/** A page of users checked and hashed, its stored digests on the way. */
+/** A record as a connector yields it: mapped, or mapped only if it turns out to differ. */
+type UserRecord = SourceUser | PendingUser;
+
+function isPending(record: UserRecord): record is PendingUser {
+  return typeof (record as PendingUser).decode === 'function';
+}
+
+/** A page of users digested, its stored digests on the way. */
 interface PreparedPage {
-  errors: { user: SourceUser; error: RecordError }[];
-  valid: { user: SourceUser; hash: string }[];
+  records: { record: UserRecord; hash: string }[];
   comparison: DigestComparison;
 }
 
 function prepareUserPage(
   input: PlanInput,
-  page: SourceUser[],
+  page: readonly UserRecord[],
   scan: UserScan,
 ): Promise<PreparedPage> {
-  const errors: PreparedPage['errors'] = [];
-  const valid: PreparedPage['valid'] = [];
-  for (const u of page) {
-    if (!u.externalId || !scan.seen.add(u.externalId)) continue;
-    const error = checkSourceUser(u, input.sourceNames);
-    if (error) {
-      scan.rejected.add(u.externalId);
-      errors.push({ user: u, error });
-    } else valid.push({ user: u, hash: hashSourceUser(u) });
+  const records: PreparedPage['records'] = [];
+  for (const r of page) {
+    if (!r.externalId || !scan.seen.add(r.externalId)) continue;
+    records.push({ record: r, hash: isPending(r) ? r.digest : (r.digest ?? hashSourceUser(r)) });
   }
   const lookup: Promise<DigestComparison> =
-    valid.length === 0
+    records.length === 0
       ? Promise.resolve({ differing: [], stored: [], activeSeen: 0 })
-      : compareDigests(input.db, input.directoryId, probesOf(valid));
-  const prepared = lookup.then((comparison) => ({ errors, valid, comparison }));
+      : compareDigests(input.db, input.directoryId, probesOf(records));
+  const prepared = lookup.then((comparison) => ({ records, comparison }));
   prepared.catch(() => undefined); // awaited by the next finishUserPage or after the loop
   return prepared;
 }
 
-function probesOf(valid: PreparedPage['valid']): DigestProbes {
+function probesOf(records: PreparedPage['records']): DigestProbes {
   const probes: DigestProbes = [];
-  for (const { user, hash } of valid) addProbe(probes, user.externalId, hash, user.enabled);
+  for (const { record, hash } of records) addProbe(probes, record.externalId, hash, record.enabled);
   return probes;
 }
 
 async function finishUserPage(
   input: PlanInput,
   writer: ChangeWriter,
-  { errors, valid, comparison }: PreparedPage,
+  { records, comparison }: PreparedPage,
   scan: UserScan,
   at: string,
 ) {
   const { db, directoryId, policies } = input;
-  if (errors.length > 0) scan.changed = true;
-  for (const { user, error } of errors) {
+  scan.activeSeen += comparison.activeSeen;
+  if (comparison.differing.length === 0) return;
+  // Only records that differ from their stored digest are mapped, checked and compared
+  // with the stored user. A record lacking a required field is never stored, so it
+  // always differs and is reported on every run.
+  const different = new Set(comparison.differing);
+  const differing: { user: SourceUser; hash: string }[] = [];
+  for (const { record, hash } of records) {
+    if (!different.has(record.externalId)) continue;
+    const user = isPending(record) ? record.decode() : record;
+    const error = checkSourceUser(user, input.sourceNames);
+    if (!error) {
+      differing.push({ user, hash });
+      continue;
+    }
+    scan.changed = true;
+    scan.rejected.add(user.externalId);
     await writer.add({
       kind: 'error',
       action: 'failed',
@@ -260,11 +281,6 @@ async function finishUserPage(
       error,
     });
   }
-  scan.activeSeen += comparison.activeSeen;
-  if (comparison.differing.length === 0) return;
-  // Only records that differ from their stored digest are loaded in full.
-  const different = new Set(comparison.differing);
-  const differing = valid.filter(({ user }) => different.has(user.externalId));
   const existing = await usersByExternalId(db, directoryId, comparison.stored);
   const plans = differing.map(({ user: u, hash }) => {
     const incoming = {

@@ -42,15 +42,30 @@ export interface DrainedRead {
   cursor: string | null;
 }
 
-/** Iterates a SourceRead in the contract's order and collects everything. */
+/**
+ * Iterates a SourceRead in the contract's order and collects everything. Users are read
+ * as the sync engine reads them, through pendingUsers() where the read offers it; each
+ * pending user's external id, status and digest must then be those of its mapped record.
+ */
 export async function drainRead(read: SourceRead): Promise<DrainedRead> {
   const users: SourceUser[] = [];
   const groups: SourceGroup[] = [];
   const deleted: DeletedRef[] = [];
   let userPages = 0;
-  for await (const page of read.users()) {
+  for await (const page of read.pendingUsers?.() ?? read.users()) {
     userPages += 1;
-    users.push(...page);
+    for (const record of page) {
+      if (!('decode' in record)) {
+        users.push(record);
+        continue;
+      }
+      const user = record.decode();
+      const mapped = [user.externalId, user.enabled, user.digest];
+      const pending = [record.externalId, record.enabled, record.digest];
+      if (JSON.stringify(mapped) !== JSON.stringify(pending))
+        throw new Error(`pending user ${pending} maps to ${mapped}`);
+      users.push(user);
+    }
   }
   for await (const page of read.groups()) groups.push(...page);
   for await (const page of read.deleted()) deleted.push(...page);

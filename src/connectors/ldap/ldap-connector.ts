@@ -8,6 +8,7 @@ import {
   type Connector,
   type ConnectorCapabilities,
   type DeletedRef,
+  type PendingUser,
   type ReadOptions,
   type SourceGroup,
   type SourceRead,
@@ -29,7 +30,6 @@ import {
   groupAttributes,
   guidToString,
   mapGroup,
-  mapUser,
   normalizeDn,
   rawValues,
   stringValues,
@@ -38,7 +38,13 @@ import {
   type LdapEntry,
 } from './ldap-mapping.js';
 import { readRangedAttribute } from './ldap-range.js';
-import { LdapWireConnection, type WireSearchEvent } from './ldap-wire.js';
+import { PendingLdapUser, userDecoding } from './ldap-pending.js';
+import {
+  LdapWireConnection,
+  type RawEntry,
+  type WirePagedSearch,
+  type WireSearchEvent,
+} from './ldap-wire.js';
 
 export interface LdapConnectorOptions {
   /**
@@ -80,7 +86,7 @@ type Kind = 'user' | 'group';
 
 /** An RFC 4533 delta collected before the read starts. */
 interface SyncDelta {
-  users: LdapEntry[];
+  users: PendingLdapUser[];
   groups: LdapEntry[];
   deleted: DeletedRef[];
 }
@@ -102,6 +108,7 @@ export function createLdapConnector(
   options: LdapConnectorOptions = {},
 ): Connector {
   const mapping = effectiveMapping(flavor, settings);
+  const decoding = userDecoding(mapping);
   const now = options.now ?? (() => new Date());
   const clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
   const deltaChangeLimit = options.deltaChangeLimit ?? 50_000;
@@ -202,18 +209,14 @@ export function createLdapConnector(
   // -------------------------------------------------------------------------------------
   // Searches
 
-  async function* pagedEntries(
-    wire: LdapWireConnection,
+  type PageOptions = { controls?: Control[]; prefetch?: boolean };
+
+  function pagedSearch(
     scope: SearchScope,
     attributes: string[],
-    signal: AbortSignal,
-    options: { controls?: Control[]; prefetch?: boolean } = {},
-  ): AsyncGenerator<LdapEntry[]> {
-    const errorContext = {
-      ...ctx('search', { baseDN: scope.baseDN, filter: scope.filter }),
-      signal,
-    };
-    const pages = wire.pagedSearch({
+    options: PageOptions,
+  ): WirePagedSearch {
+    return {
       baseDN: scope.baseDN,
       scope: 'sub',
       filter: scope.filter,
@@ -222,9 +225,44 @@ export function createLdapConnector(
       pageSize: settings.pageSize,
       timeLimit: settings.timeLimitSeconds,
       ...options,
-    });
+    };
+  }
+
+  function pagedEntries(
+    wire: LdapWireConnection,
+    scope: SearchScope,
+    attributes: string[],
+    signal: AbortSignal,
+    options: PageOptions = {},
+  ): AsyncGenerator<LdapEntry[]> {
+    const pages = wire.pagedSearch(pagedSearch(scope, attributes, options));
+    return searchErrors(pages, scope, signal);
+  }
+
+  /** A paged search's entries undecoded (ldap-pending.ts decodes them). */
+  function pagedRawEntries(
+    wire: LdapWireConnection,
+    scope: SearchScope,
+    attributes: string[],
+    signal: AbortSignal,
+    options: PageOptions = {},
+  ): AsyncGenerator<RawEntry[]> {
+    const pages = wire.pagedRawSearch(pagedSearch(scope, attributes, options));
+    return searchErrors(pages, scope, signal);
+  }
+
+  /** A search's pages, its failures as ConnectorErrors naming the search. */
+  async function* searchErrors<T>(
+    pages: AsyncGenerator<T[]>,
+    scope: SearchScope,
+    signal: AbortSignal,
+  ): AsyncGenerator<T[]> {
+    const errorContext = {
+      ...ctx('search', { baseDN: scope.baseDN, filter: scope.filter }),
+      signal,
+    };
     for (;;) {
-      let next: IteratorResult<LdapEntry[]>;
+      let next: IteratorResult<T[]>;
       try {
         throwIfAborted(signal);
         next = await pages.next();
@@ -267,22 +305,22 @@ export function createLdapConnector(
     wire: LdapWireConnection,
     filter: string,
     signal: AbortSignal,
-  ): AsyncGenerator<SourceUser[]> {
+  ): AsyncGenerator<PendingLdapUser[]> {
     const seen = new Set<string>();
     const dedupe = userBases.length > 1;
     for (const baseDN of userBases) {
       // Nothing else is sent on this connection while users are read: the server may
       // prepare the next page while this one is mapped and compared.
-      for await (const entries of pagedEntries(
+      for await (const entries of pagedRawEntries(
         wire,
         { baseDN, filter },
         userAttributes(mapping),
         signal,
         { prefetch: true },
       )) {
-        const users: SourceUser[] = [];
+        const users: PendingLdapUser[] = [];
         for (const entry of entries) {
-          const user = mapUser(entry, mapping);
+          const user = new PendingLdapUser(entry, decoding);
           // Overlapping base DNs return an entry twice; with one base there is nothing
           // to remember (a million ids would be held for nothing).
           if (dedupe) {
@@ -341,17 +379,19 @@ export function createLdapConnector(
     let deletedDone = false;
     const { wire } = session;
     const finish = (): Promise<void> => session.close();
+    async function* pending(): AsyncGenerator<PendingLdapUser[]> {
+      try {
+        yield* userPages(wire, narrow(f.users), signal);
+        usersDone = true;
+      } catch (error) {
+        await finish();
+        throw error;
+      }
+    }
     return {
       mode,
-      async *users() {
-        try {
-          yield* userPages(wire, narrow(f.users), signal);
-          usersDone = true;
-        } catch (error) {
-          await finish();
-          throw error;
-        }
-      },
+      users: () => decoded(pending()),
+      pendingUsers: pending,
       async *groups() {
         try {
           yield* groupPages(wire, narrow(f.groups), signal);
@@ -472,7 +512,8 @@ export function createLdapConnector(
             }
             changes += 1;
             if (changes > deltaChangeLimit) return undefined;
-            (scope.kind === 'user' ? delta.users : delta.groups).push(event.entry);
+            if (scope.kind === 'user') delta.users.push(new PendingLdapUser(event.raw, decoding));
+            else delta.groups.push(event.entry);
           } else if (event.type === 'info') {
             const info = event.info;
             if (info.kind === 'syncIdSet') {
@@ -513,13 +554,14 @@ export function createLdapConnector(
       for (const item of items) seen.set(item.externalId, item);
       return [...seen.values()];
     };
+    async function* pending(): AsyncGenerator<PendingLdapUser[]> {
+      for (const page of chunk(dedupe(delta.users), settings.pageSize)) yield page;
+      done |= 1;
+    }
     return {
       mode: 'delta',
-      async *users() {
-        const users = dedupe(delta.users.map((e) => mapUser(e, mapping)));
-        for (const page of chunk(users, settings.pageSize)) yield page;
-        done |= 1;
-      },
+      users: () => decoded(pending()),
+      pendingUsers: pending,
       async *groups() {
         const groups = dedupe(delta.groups.map((e) => mapGroup(e, mapping)));
         for (const page of chunk(groups, settings.pageSize)) yield page;
@@ -780,3 +822,8 @@ function chunk<T>(items: T[], size: number): T[][] {
 
 export { normalizeDn } from './ldap-mapping.js';
 export type { EffectiveMapping };
+
+/** Pending users' pages mapped (SourceRead.users of a read that also has pendingUsers). */
+async function* decoded(pages: AsyncIterable<PendingUser[]>): AsyncGenerator<SourceUser[]> {
+  for await (const page of pages) yield page.map((user) => user.decode());
+}

@@ -331,18 +331,37 @@ function isDisabledByAttribute(entry: LdapEntry, mapping: EffectiveMapping): boo
   return values.some((v) => disabled.has(v.toLowerCase()));
 }
 
-/** Maps one user entry. Throws ConnectorError('invalid_response') when it has no externalId. */
-export function mapUser(entry: LdapEntry, mapping: EffectiveMapping): SourceUser {
-  const s = mapping.standard;
-  const user: SourceUser = {
-    externalId: requireExternalId(entry, s.externalId),
-    dn: normalizeDn(entry.dn),
+/** The attributes userKey reads (lowercase): all a pending user decodes up front. */
+export function userKeyAttributes(mapping: EffectiveMapping): ReadonlySet<string> {
+  const names = [mapping.standard.externalId];
+  if (mapping.flavor === 'active_directory') names.push('userAccountControl');
+  if (mapping.disabledAttribute) names.push(mapping.disabledAttribute);
+  return new Set(names.map((n) => n.toLowerCase()));
+}
+
+/**
+ * A user entry's external id and enabled flag, from userKeyAttributes alone. Throws
+ * ConnectorError('invalid_response') when it has no externalId.
+ */
+export function userKey(
+  entry: LdapEntry,
+  mapping: EffectiveMapping,
+): { externalId: string; enabled: boolean } {
+  return {
+    externalId: requireExternalId(entry, mapping.standard.externalId),
     enabled:
       mapping.flavor === 'active_directory'
         ? uacEnabled(firstValue(entry, 'userAccountControl')) &&
           !isDisabledByAttribute(entry, mapping)
         : !isDisabledByAttribute(entry, mapping),
   };
+}
+
+/** Maps one user entry. Throws ConnectorError('invalid_response') when it has no externalId. */
+export function mapUser(entry: LdapEntry, mapping: EffectiveMapping): SourceUser {
+  const s = mapping.standard;
+  const { externalId, enabled } = userKey(entry, mapping);
+  const user: SourceUser = { externalId, dn: normalizeDn(entry.dn), enabled };
   const assign = (field: Exclude<StandardTarget, 'externalId'>): void => {
     const value = firstValue(entry, s[field]);
     if (value !== undefined) user[field] = value;

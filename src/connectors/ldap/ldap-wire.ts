@@ -64,8 +64,19 @@ interface Incoming {
   reader: BerReader;
 }
 
+/**
+ * A SearchResultEntry as received: its objectName and attributes are `buffer[start, end)`.
+ * Decoded later (decodeEntry), or never: a digest of these bytes tells whether the entry
+ * changed since it was last read.
+ */
+export interface RawEntry {
+  buffer: Buffer;
+  start: number;
+  end: number;
+}
+
 export type WireSearchEvent =
-  | { type: 'entry'; entry: LdapEntry; state: SyncStateControl | undefined }
+  | { type: 'entry'; entry: LdapEntry; raw: RawEntry; state: SyncStateControl | undefined }
   | { type: 'info'; info: SyncInfo }
   | { type: 'done'; done: SyncDoneControl | undefined };
 
@@ -133,11 +144,12 @@ export class LdapWireConnection {
       const message = await this.receive(id);
       switch (message.tag) {
         case RES_SEARCH_ENTRY: {
-          const entry = decodeMessageEntry(message.reader, binary);
+          const raw = rawEntry(message.reader);
+          const entry = decodeEntry(raw.buffer, raw.start, binary);
           const state = readControls(message.reader, [new SyncStateControl()]).find(
             (c): c is SyncStateControl => c instanceof SyncStateControl,
           );
-          yield { type: 'entry', entry, state };
+          yield { type: 'entry', entry, raw, state };
           break;
         }
         case RES_INTERMEDIATE: {
@@ -165,8 +177,23 @@ export class LdapWireConnection {
    * other than success (size or time limit included) is thrown as ldapts ResultCodeError:
    * a truncated answer is never a complete read.
    */
-  async *pagedSearch(request: WirePagedSearch): AsyncGenerator<LdapEntry[]> {
+  pagedSearch(request: WirePagedSearch): AsyncGenerator<LdapEntry[]> {
     const binary = lowercaseSet(request.binaryAttributes);
+    return this.pages(request, (reader) => {
+      const raw = rawEntry(reader);
+      return decodeEntry(raw.buffer, raw.start, binary);
+    });
+  }
+
+  /** pagedSearch's pages undecoded: for callers that decode only some entries. */
+  pagedRawSearch(request: WirePagedSearch): AsyncGenerator<RawEntry[]> {
+    return this.pages(request, rawEntry);
+  }
+
+  private async *pages<T>(
+    request: WirePagedSearch,
+    read: (reader: BerReader) => T,
+  ): AsyncGenerator<T[]> {
     const send = (cookie: Buffer): number =>
       this.sendSearch(request, [
         ...(request.controls ?? []),
@@ -174,12 +201,12 @@ export class LdapWireConnection {
       ]);
     let id = send(Buffer.alloc(0));
     for (;;) {
-      const entries: LdapEntry[] = [];
+      const entries: T[] = [];
       let cookie: Buffer | undefined;
       for (;;) {
         const message = await this.receive(id);
         if (message.tag === RES_SEARCH_ENTRY) {
-          entries.push(decodeMessageEntry(message.reader, binary));
+          entries.push(read(message.reader));
         } else if (message.tag === RES_SEARCH_DONE) {
           const paged = searchDone(id, message.reader, []).find(
             (c): c is PagedResultsControl => c instanceof PagedResultsControl,
@@ -416,12 +443,12 @@ function readControls(reader: BerReader, known: Control[]): Control[] {
   return controls;
 }
 
-/** Decodes the SearchResultEntry the reader is positioned in and moves past it. */
-function decodeMessageEntry(reader: BerReader, binary: ReadonlySet<string>): LdapEntry {
-  const end = reader.offset + reader.length;
-  const entry = decodeEntry(reader.buffer, reader.offset, binary);
+/** The SearchResultEntry the reader is positioned in, undecoded; moves past it. */
+function rawEntry(reader: BerReader): RawEntry {
+  const start = reader.offset;
+  const end = start + reader.length;
   reader.offset = end;
-  return entry;
+  return { buffer: reader.buffer, start, end };
 }
 
 // Decode cursor of decodeEntry: a module variable rather than a returned pair, so the
@@ -461,9 +488,15 @@ function typeName(buf: Buffer, position: number, from: number, to: number): stri
  *   attributes SEQUENCE OF SEQUENCE { type AttributeDescription, vals SET OF OCTET STRING } }
  * starting at `start` (the first byte of objectName). Attribute names are lowercased
  * (LOWERCASE_KEYS); values are strings, or Buffers for the `binary` attributes and for
- * any attribute holding a value that is not UTF-8 (as ldapts does).
+ * any attribute holding a value that is not UTF-8 (as ldapts does). With `only`
+ * (lowercase names), every other attribute is skipped undecoded.
  */
-export function decodeEntry(buf: Buffer, start: number, binary: ReadonlySet<string>): LdapEntry {
+export function decodeEntry(
+  buf: Buffer,
+  start: number,
+  binary: ReadonlySet<string>,
+  only?: ReadonlySet<string>,
+): LdapEntry {
   at = start;
   const dnLength = contentLength(buf);
   // A plain object, its attributes added in the server's order: entries of one search
@@ -479,6 +512,10 @@ export function decodeEntry(buf: Buffer, start: number, binary: ReadonlySet<stri
     const attributeEnd = contentLength(buf) + at;
     const typeLength = contentLength(buf);
     const type = typeName(buf, position++, at, at + typeLength);
+    if (only && !only.has(type)) {
+      at = attributeEnd;
+      continue;
+    }
     at += typeLength;
     const setEnd = contentLength(buf) + at;
     const semicolon = type.indexOf(';');

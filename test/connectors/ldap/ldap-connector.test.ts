@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ConnectorError, type SourceUser } from '../../../src/connectors/connector.js';
+import {
+  ConnectorError,
+  type PendingUser,
+  type SourceUser,
+} from '../../../src/connectors/connector.js';
 import { createLdapConnector } from '../../../src/connectors/ldap/ldap-connector.js';
 import { generateUsers, startSlapd, type SlapdServer } from '../../helpers/slapd.js';
 import {
@@ -60,6 +64,7 @@ describe('LDAP connector against slapd: full reads', () => {
       phone: '+1 555 0100',
       displayName: 'Alice L.',
       enabled: true,
+      digest: expect.stringMatching(/^[0-9a-f]{48}$/),
     });
     // A user missing a mapped attribute is still handed over; the engine reports it.
     expect(users.get('bob')?.phone).toBeUndefined();
@@ -143,6 +148,48 @@ describe('LDAP connector against slapd: full reads', () => {
     expect(users.get('alice')?.enabled).toBe(true);
     await expect(connector.test(signal())).resolves.toEqual({ usersFound: 4, groupsFound: 3 });
     await connector.close();
+  });
+
+  it('hands users over unmapped, with a digest that moves with the entry or the mapping', async () => {
+    const settings = ldapSettingsFor(server, {
+      disabledAttribute: 'employeeType',
+      disabledValues: ['disabled'],
+    });
+    const digests = async (s = settings): Promise<Map<string, string>> => {
+      const connector = createLdapConnector('ldap', s, ldapSecretsFor(server));
+      const result = await drainRead(await connector.read({ cursor: null, signal: signal() }));
+      await connector.close();
+      return new Map(result.users.map((u) => [u.username!, u.digest!]));
+    };
+    // Before mapping, a pending user already knows its id and status (drainRead checks
+    // them against the mapped record).
+    const connector = createLdapConnector('ldap', settings, ldapSecretsFor(server));
+    const read = await connector.read({ cursor: null, signal: signal() });
+    const pending = new Map<string, PendingUser>();
+    for await (const page of read.pendingUsers!())
+      for (const p of page) pending.set(p.externalId, p);
+    await connector.close();
+    const dave = await server.getEntry('uid=dave,ou=people,dc=example,dc=com', ['entryUUID']);
+    expect(pending.get(dave.entryUUID![0]!)).toMatchObject({ enabled: false });
+    expect(pending.get(dave.entryUUID![0]!)?.decode().username).toBe('dave');
+
+    const first = await digests();
+    expect(await digests()).toEqual(first);
+    const dn = 'uid=alice,ou=people,dc=example,dc=com';
+    await server.modify(dn, { telephoneNumber: '+1 555 0199' });
+    try {
+      const changed = await digests();
+      expect(changed.get('alice')).not.toBe(first.get('alice'));
+      expect(changed.get('bob')).toBe(first.get('bob'));
+    } finally {
+      // Restored, alice may still digest differently (slapd moves a replaced attribute to
+      // the end of the entry): that costs the engine one comparison, never an update.
+      await server.modify(dn, { telephoneNumber: '+1 555 0100' });
+    }
+    // A mapping change the entries' bytes do not show (givenName is read already) moves
+    // every digest.
+    const remapped = await digests({ ...settings, attributeMapping: { nickname: 'givenName' } });
+    expect(remapped.get('bob')).not.toBe(first.get('bob'));
   });
 
   it('reads several user base DNs once each, and only those', async () => {

@@ -1,0 +1,78 @@
+import { hash } from 'node:crypto';
+import type { PendingUser, SourceUser } from '../connector.js';
+import {
+  binaryAttributes,
+  mapUser,
+  userKey,
+  userKeyAttributes,
+  type EffectiveMapping,
+} from './ldap-mapping.js';
+import { decodeEntry, type RawEntry } from './ldap-wire.js';
+
+/**
+ * User entries mapped on demand. A full re-sync of an unchanged directory compares every
+ * entry's digest with the stored one and maps none: decoding and mapping were most of
+ * the client's work in such a read.
+ */
+
+/** Bumped when mapping code changes what an unchanged entry maps to: every digest moves. */
+const DIGEST_VERSION = 1;
+
+/** What mapping a read's user entries needs, shared by all of them. */
+export interface UserDecoding {
+  mapping: EffectiveMapping;
+  /** Attributes decoded as Buffers (lowercase). */
+  binary: ReadonlySet<string>;
+  /** The attributes a pending user decodes up front (userKeyAttributes). */
+  keys: ReadonlySet<string>;
+  /**
+   * Starts every digest: it names the mapping, so a mapping change (which the entry's
+   * bytes do not show) changes every digest and every user is compared in full.
+   */
+  prefix: string;
+}
+
+export function userDecoding(mapping: EffectiveMapping): UserDecoding {
+  const binary = binaryAttributes(mapping).map((a) => a.toLowerCase());
+  const fingerprint = JSON.stringify([DIGEST_VERSION, mapping, binary]);
+  return {
+    mapping,
+    binary: new Set(binary),
+    keys: userKeyAttributes(mapping),
+    prefix: hash('sha1', fingerprint, 'hex').slice(0, 8),
+  };
+}
+
+/**
+ * A user entry decoded only as far as its external id and status. Its digest covers the
+ * entry's bytes as the server sent them (DN and every requested attribute), so any
+ * change the mapping could see changes it. A digest that changes without such a change
+ * (a server re-encoding an entry) costs one full comparison, never a missed update.
+ */
+export class PendingLdapUser implements PendingUser {
+  readonly externalId: string;
+  readonly enabled: boolean;
+  readonly digest: string;
+  private readonly raw: RawEntry;
+  private readonly decoding: UserDecoding;
+
+  /** Throws ConnectorError('invalid_response') when the entry has no external id. */
+  constructor(raw: RawEntry, decoding: UserDecoding) {
+    const key = userKey(
+      decodeEntry(raw.buffer, raw.start, decoding.binary, decoding.keys),
+      decoding.mapping,
+    );
+    this.externalId = key.externalId;
+    this.enabled = key.enabled;
+    this.digest = decoding.prefix + hash('sha1', raw.buffer.subarray(raw.start, raw.end), 'hex');
+    this.raw = raw;
+    this.decoding = decoding;
+  }
+
+  decode(): SourceUser {
+    const { raw, decoding } = this;
+    const user = mapUser(decodeEntry(raw.buffer, raw.start, decoding.binary), decoding.mapping);
+    user.digest = this.digest;
+    return user;
+  }
+}
