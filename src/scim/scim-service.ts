@@ -34,6 +34,7 @@ import { applyChanges } from '../sync/applier.js';
 import type { Change } from '../sync/changes.js';
 import type { GroupTarget, UserState, UserTarget } from '../sync/records.js';
 import { sameValue } from '../sync/records.js';
+import { standingConflicts } from '../conflicts/standing-conflicts.js';
 import { diffUser, suspendMissing, type UserPlan } from '../sync/user-diff.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { isJsonObject } from './filter-eval.js';
@@ -405,31 +406,10 @@ export function createScimService(deps: {
     return [...byName, ...byExternal.filter((r) => !byName.some((n) => n.id === r.id))];
   }
 
-  /** Open conflicts with the same source value are not raised again (as in pulled syncs). */
+  /** Conflicts not raised again follow the pulled syncs' rule (StandingConflicts). */
   async function conflictChanges(trx: Trx, plan: UserPlan): Promise<Change[]> {
     if (plan.conflicts.length === 0) return [];
-    const open = await trx
-      .selectFrom('conflicts')
-      .select(['field', 'source_value'])
-      .where('status', '=', 'open')
-      .where('user_id', '=', plan.target.id)
-      .execute();
-    const openBy = new Map(
-      open.map((o) => [
-        o.field,
-        o.source_value === null ? null : (JSON.parse(o.source_value) as unknown),
-      ]),
-    );
-    return plan.conflicts
-      .filter((c) => !(openBy.has(c.field) && sameValue(openBy.get(c.field), c.sourceValue)))
-      .map((c) => ({
-        kind: 'conflict',
-        action: 'detected',
-        userId: plan.target.id,
-        userExternalId: plan.target.externalId,
-        username: plan.target.username,
-        ...c,
-      }));
+    return (await standingConflicts(trx, [plan.target.id])).newConflicts(plan);
   }
 
   /**

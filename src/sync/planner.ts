@@ -33,6 +33,7 @@ import {
 import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
 import { IdSet } from './id-set.js';
+import { standingConflicts } from '../conflicts/standing-conflicts.js';
 
 export interface PlanPolicies {
   conflictPolicy: ConflictPolicy;
@@ -293,26 +294,8 @@ async function finishUserPage(
     return diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
   });
 
-  // A conflict already open with the same source value is not raised again, nor is one
-  // whose latest resolution was keep_local for that same source value.
   const withConflicts = plans.filter((p) => p && p.conflicts.length > 0).map((p) => p!.target.id);
-  const open = new Map<string, unknown>();
-  for (const part of chunks(withConflicts)) {
-    const rows = await db
-      .selectFrom('conflicts')
-      .select(['user_id', 'field', 'source_value', 'status', 'resolution'])
-      .where('user_id', 'in', part)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    for (const r of rows) {
-      const key = `${r.user_id}\u0000${r.field}`;
-      if (r.status === 'open' || r.resolution === 'keep_local')
-        open.set(key, r.source_value === null ? null : JSON.parse(r.source_value));
-      else open.delete(key);
-    }
-  }
-
+  const standing = await standingConflicts(db, withConflicts);
   for (const plan of plans) {
     if (!plan) continue;
     scan.changed = true;
@@ -322,18 +305,7 @@ async function finishUserPage(
       target: plan.target,
       fields: plan.fields,
     });
-    for (const c of plan.conflicts) {
-      const key = `${plan.target.id}\u0000${c.field}`;
-      if (open.has(key) && sameValue(open.get(key), c.sourceValue)) continue;
-      await writer.add({
-        kind: 'conflict',
-        action: 'detected',
-        userId: plan.target.id,
-        userExternalId: plan.target.externalId,
-        username: plan.target.username,
-        ...c,
-      });
-    }
+    for (const conflict of standing.newConflicts(plan)) await writer.add(conflict);
   }
 }
 

@@ -408,6 +408,40 @@ describe.each(testDatabaseKinds())('SCIM service provider on %s', (kind) => {
       }
     });
 
+    it('a keep_local resolution holds against the same SCIM value, as in pulled syncs', async () => {
+      const dir = await createScimDirectory(app, { conflictPolicy: 'manual_review' });
+      const { body } = await dir.request('POST', '/Users', minimalUser('fay@example.com'));
+      await app.services.db
+        .updateTable('users')
+        .set({ first_name: 'Local', local_edits: JSON.stringify({ firstName: 'Local' }) })
+        .where('id', '=', body.id)
+        .execute();
+      const put = (givenName: string, familyName = 'Test') =>
+        dir.request(
+          'PUT',
+          `/Users/${body.id}`,
+          minimalUser('fay@example.com', { name: { givenName, familyName } }),
+        );
+      const open = async () =>
+        (await app.request('GET', `/api/v1/conflicts?status=open&userId=${body.id}`)).body.data;
+      expect((await put('Remote')).status).toBe(200);
+      const [conflict] = await open();
+      expect(conflict).toMatchObject({ field: 'firstName', sourceValue: 'Remote' });
+      const resolved = await app.request('POST', `/api/v1/conflicts/${conflict.id}/resolve`, {
+        resolution: 'keep_local',
+      });
+      expect(resolved.status).toBe(200);
+      // The client sends the same given name with another change: the admin's choice stands.
+      const again = await put('Remote', 'Tested');
+      expect(again.body.name).toMatchObject({ givenName: 'Local', familyName: 'Tested' });
+      expect(await open()).toEqual([]);
+      // A new value is a new difference.
+      await put('Remote 2');
+      expect(await open()).toEqual([
+        expect.objectContaining({ field: 'firstName', sourceValue: 'Remote 2' }),
+      ]);
+    });
+
     it('maps custom attributes from attributeMapping', async () => {
       const dir = await createScimDirectory(app, {
         attributeMapping: {
