@@ -213,39 +213,26 @@ const fixedColumns: readonly string[] = [
 ];
 const userUpdatable = userColumns.filter((c) => !fixedColumns.includes(c));
 const userUpsert = `on conflict ("id") do update set ${userUpdatable.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, "version" = "users"."version" + 1`;
+const digestUpsert = `on conflict ("id") do update set "source_hash" = excluded."source_hash"`;
 
+/**
+ * Inserts or updates users. `digestOnly` is a silent refresh (UserAction 'refreshed'):
+ * only the source digest moves, not version or updated_at, which applications would
+ * read as a change.
+ */
 export async function upsertUsers(
   db: Db,
   targets: UserTarget[],
   scope: { tenantId: string; directoryId: string },
   at: string,
+  digestOnly = false,
 ): Promise<void> {
   await bulkInsert<UsersTable>(
     db,
     'users',
     userColumns,
     targets.map((t) => toUserRow(t, scope, at)),
-    userUpsert,
-  );
-}
-
-// A silent digest refresh (UserAction 'refreshed') moves the digest alone: no new version
-// or updated_at, which applications would read as a change.
-const digestUpsert = `on conflict ("id") do update set "source_hash" = excluded."source_hash"`;
-
-/** Stores new source digests of users whose visible fields did not change. */
-export async function refreshUserDigests(
-  db: Db,
-  targets: UserTarget[],
-  scope: { tenantId: string; directoryId: string },
-  at: string,
-): Promise<void> {
-  await bulkInsert<UsersTable>(
-    db,
-    'users',
-    userColumns,
-    targets.map((t) => toUserRow(t, scope, at)),
-    digestUpsert,
+    digestOnly ? digestUpsert : userUpsert,
   );
 }
 

@@ -4,7 +4,6 @@ import {
   chunks,
   groupView,
   upsertGroups,
-  refreshUserDigests,
   upsertUsers,
   userView,
 } from '../store/users.repository.js';
@@ -52,14 +51,8 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
 
   const all = changes.filter((c): c is Extract<Change, { kind: 'user' }> => c.kind === 'user');
   const users = all.filter((c) => c.action !== 'refreshed');
-  const refreshed = all.filter((c) => c.action === 'refreshed');
-  if (refreshed.length > 0)
-    await refreshUserDigests(
-      trx,
-      refreshed.map((c) => c.target),
-      scope,
-      ctx.at,
-    );
+  const refreshed = all.filter((c) => c.action === 'refreshed').map((c) => c.target);
+  if (refreshed.length > 0) await upsertUsers(trx, refreshed, scope, ctx.at, true);
   if (users.length > 0) {
     await upsertUsers(
       trx,

@@ -39,12 +39,7 @@ import {
 } from './ldap-mapping.js';
 import { readRangedAttribute } from './ldap-range.js';
 import { PendingLdapUser, userDecoding } from './ldap-pending.js';
-import {
-  LdapWireConnection,
-  type RawEntry,
-  type WirePagedSearch,
-  type WireSearchEvent,
-} from './ldap-wire.js';
+import { LdapWireConnection, type WirePagedSearch, type WireSearchEvent } from './ldap-wire.js';
 
 export interface LdapConnectorOptions {
   /**
@@ -239,18 +234,6 @@ export function createLdapConnector(
     return searchErrors(pages, scope, signal);
   }
 
-  /** A paged search's entries undecoded (ldap-pending.ts decodes them). */
-  function pagedRawEntries(
-    wire: LdapWireConnection,
-    scope: SearchScope,
-    attributes: string[],
-    signal: AbortSignal,
-    options: PageOptions = {},
-  ): AsyncGenerator<RawEntry[]> {
-    const pages = wire.pagedRawSearch(pagedSearch(scope, attributes, options));
-    return searchErrors(pages, scope, signal);
-  }
-
   /** A search's pages, its failures as ConnectorErrors naming the search. */
   async function* searchErrors<T>(
     pages: AsyncGenerator<T[]>,
@@ -311,13 +294,10 @@ export function createLdapConnector(
     for (const baseDN of userBases) {
       // Nothing else is sent on this connection while users are read: the server may
       // prepare the next page while this one is mapped and compared.
-      for await (const entries of pagedRawEntries(
-        wire,
-        { baseDN, filter },
-        userAttributes(mapping),
-        signal,
-        { prefetch: true },
-      )) {
+      // Undecoded: ldap-pending.ts decodes what the engine needs.
+      const scope = { baseDN, filter };
+      const search = pagedSearch(scope, userAttributes(mapping), { prefetch: true });
+      for await (const entries of searchErrors(wire.pagedRawSearch(search), scope, signal)) {
         const users: PendingLdapUser[] = [];
         for (const entry of entries) {
           const user = new PendingLdapUser(entry, decoding);
