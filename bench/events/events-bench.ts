@@ -32,10 +32,11 @@ const feedEvents = Number(process.env.BENCH_FEED_EVENTS ?? 100_000);
 const webhookEvents = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
 const syncUsers = Number(process.env.BENCH_SYNC_USERS ?? 100_000);
 
+/** Services on a scratch store; `close()` stops them and removes the store. */
 async function openBenchServices(): Promise<{
   services: Services;
   tenantId: string;
-  dataDir: string;
+  close(): Promise<void>;
 }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dirsync-events-bench-'));
   const databaseUrl = process.env.DIRSYNC_BENCH_DB_URL
@@ -54,7 +55,20 @@ async function openBenchServices(): Promise<{
     createLogger('warn'),
   );
   const boot = await bootstrap(services);
-  return { services, tenantId: boot.tenantId, dataDir };
+  const close = async (): Promise<void> => {
+    await services.store.destroy();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.DIRSYNC_BENCH_DB_URL)
+      await dropPostgres(process.env.DIRSYNC_BENCH_DB_URL, databaseUrl);
+  };
+  return { services, tenantId: boot.tenantId, close };
+}
+
+async function dropPostgres(adminUrl: string, databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`drop database if exists ${new URL(databaseUrl).pathname.slice(1)}`);
+  await client.end();
 }
 
 /** A new empty PostgreSQL database per phase, so phases do not see each other's rows. */
@@ -135,7 +149,7 @@ async function startReceiver() {
 }
 
 async function benchFeed() {
-  const { services, tenantId } = await openBenchServices();
+  const { services, tenantId, close } = await openBenchServices();
   await seedEvents(services, tenantId, feedEvents);
   const { token } = await services.tokens.create({
     tenantId,
@@ -164,12 +178,12 @@ async function benchFeed() {
   }
   const seconds = (performance.now() - started) / 1000;
   await server.close();
-  await services.store.destroy();
+  await close();
   return { events: read, pages, seconds, eventsPerSecond: Math.round(read / seconds) };
 }
 
 async function benchFanOut() {
-  const { services, tenantId } = await openBenchServices();
+  const { services, tenantId, close } = await openBenchServices();
   const rx = await startReceiver();
   await services.webhooks.create(tenantId, { name: 'bench' }, { url: rx.url });
   await seedEvents(services, tenantId, webhookEvents);
@@ -183,7 +197,7 @@ async function benchFanOut() {
   const seconds = (performance.now() - started) / 1000;
   const received = await rx.received();
   await rx.close();
-  await services.store.destroy();
+  await close();
   return {
     deliveries: report.delivered,
     received,
@@ -222,7 +236,7 @@ function newUsers(n: number, offset: number): Change[] {
 }
 
 async function timedSync(endpoints: number): Promise<number> {
-  const { services, tenantId } = await openBenchServices();
+  const { services, tenantId, close } = await openBenchServices();
   const receivers = await Promise.all(Array.from({ length: endpoints }, () => startReceiver()));
   for (const rx of receivers)
     await services.webhooks.create(tenantId, { name: 'bench' }, { url: rx.url });
@@ -251,7 +265,7 @@ async function timedSync(endpoints: number): Promise<number> {
   syncing = false;
   await dispatcher.stop();
   await Promise.all(receivers.map((r) => r.close()));
-  await services.store.destroy();
+  await close();
   return seconds;
 }
 
