@@ -5,6 +5,7 @@ import { guidToBytes, mapUser, rawValues } from '../../../src/connectors/ldap/ld
 import { ldapDefaults } from '../../../src/connectors/ldap/ldap-config.js';
 import { effectiveMapping } from '../../../src/connectors/ldap/ldap-mapping.js';
 import { decodeEntry } from '../../../src/connectors/ldap/ldap-wire.js';
+import { PendingLdapUser, userDecoding } from '../../../src/connectors/ldap/ldap-pending.js';
 
 /** A SearchResultEntry as a server sends it (RFC 4511 §4.5.2), BER-encoded. */
 function entryBytes(dn: string, attributes: [string, (string | Buffer)[]][]): Buffer {
@@ -78,6 +79,36 @@ describe('search entries decoded from the message bytes', () => {
     expect(rawValues(entry, 'invocationId')).toEqual([invalid]);
     expect(rawValues(entry, 'userCertificate;binary')).toEqual([Buffer.from('cert')]);
     expect(rawValues(entry, 'cn')).toEqual(['Jo']);
+  });
+
+  it('a pending AD user knows its GUID, status and digest before it is mapped', () => {
+    const guid = '01234567-89ab-cdef-0123-456789abcdef';
+    const settings = ldapDefaults('active_directory', false);
+    const decoding = userDecoding(effectiveMapping('active_directory', settings));
+    const bytes = (uac: string) =>
+      entryBytes('CN=Jo,OU=Staff,DC=corp', [
+        ['sAMAccountName', ['jo']],
+        ['givenName', ['Jo']],
+        ['userAccountControl', [uac]],
+        ['objectGUID', [guidToBytes(guid)]],
+      ]);
+    const pending = (b: Buffer) => {
+      const reader = new BerReader(b);
+      reader.readSequence(0x64);
+      return new PendingLdapUser({ buffer: b, start: reader.offset, end: b.length }, decoding);
+    };
+    const enabled = pending(bytes('512'));
+    expect(enabled).toMatchObject({ externalId: guid, enabled: true });
+    expect(enabled.decode()).toMatchObject({ externalId: guid, username: 'jo', enabled: true });
+    const disabled = pending(bytes('514'));
+    expect(disabled.enabled).toBe(false);
+    expect(disabled.digest).not.toBe(enabled.digest);
+    expect(pending(bytes('512')).digest).toBe(enabled.digest);
+    // Only the key attributes are decoded up front.
+    const reader = new BerReader(bytes('512'));
+    reader.readSequence(0x64);
+    const partial = decodeEntry(bytes('512'), reader.offset, decoding.binary, decoding.keys);
+    expect(Object.keys(partial).sort()).toEqual(['dn', 'objectguid', 'useraccountcontrol']);
   });
 
   it('reads long-form lengths and keeps ranged attribute names as sent', () => {
