@@ -357,10 +357,17 @@ export function userKey(
   };
 }
 
-/** Maps one user entry. Throws ConnectorError('invalid_response') when it has no externalId. */
-export function mapUser(entry: LdapEntry, mapping: EffectiveMapping): SourceUser {
+/**
+ * Maps one user entry. Throws ConnectorError('invalid_response') when it has no
+ * externalId. `key`: the entry's userKey, when the caller has it already.
+ */
+export function mapUser(
+  entry: LdapEntry,
+  mapping: EffectiveMapping,
+  key: { externalId: string; enabled: boolean } = userKey(entry, mapping),
+): SourceUser {
   const s = mapping.standard;
-  const { externalId, enabled } = userKey(entry, mapping);
+  const { externalId, enabled } = key;
   const user: SourceUser = { externalId, dn: normalizeDn(entry.dn), enabled };
   const assign = (field: Exclude<StandardTarget, 'externalId'>): void => {
     const value = firstValue(entry, s[field]);

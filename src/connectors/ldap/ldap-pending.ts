@@ -58,10 +58,15 @@ export class PendingLdapUser implements PendingUser {
 
   /** Throws ConnectorError('invalid_response') when the entry has no external id. */
   constructor(raw: RawEntry, decoding: UserDecoding) {
-    const key = userKey(
-      decodeEntry(raw.buffer, raw.start, decoding.binary, decoding.keys),
-      decoding.mapping,
-    );
+    const partial = decodeEntry(raw.buffer, raw.start, decoding.binary, decoding.keys);
+    let key: { externalId: string; enabled: boolean };
+    try {
+      key = userKey(partial, decoding.mapping);
+    } catch (error) {
+      // The partial entry has no DN to name: mapped whole, the entry fails naming it.
+      mapUser(decodeEntry(raw.buffer, raw.start, decoding.binary), decoding.mapping);
+      throw error;
+    }
     this.externalId = key.externalId;
     this.enabled = key.enabled;
     this.digest = decoding.prefix + hash('sha1', raw.buffer.subarray(raw.start, raw.end), 'hex');
@@ -71,7 +76,8 @@ export class PendingLdapUser implements PendingUser {
 
   decode(): SourceUser {
     const { raw, decoding } = this;
-    const user = mapUser(decodeEntry(raw.buffer, raw.start, decoding.binary), decoding.mapping);
+    const entry = decodeEntry(raw.buffer, raw.start, decoding.binary);
+    const user = mapUser(entry, decoding.mapping, this);
     user.digest = this.digest;
     return user;
   }

@@ -489,7 +489,7 @@ function typeName(buf: Buffer, position: number, from: number, to: number): stri
  * starting at `start` (the first byte of objectName). Attribute names are lowercased
  * (LOWERCASE_KEYS); values are strings, or Buffers for the `binary` attributes and for
  * any attribute holding a value that is not UTF-8 (as ldapts does). With `only`
- * (lowercase names), every other attribute is skipped undecoded.
+ * (lowercase names), every other attribute and the DN (left empty) are skipped undecoded.
  */
 export function decodeEntry(
   buf: Buffer,
@@ -502,7 +502,7 @@ export function decodeEntry(
   // A plain object, its attributes added in the server's order: entries of one search
   // share V8 hidden classes (a null-prototype object would be a slow dictionary).
   const entry: LdapEntry & { [LOWERCASE_KEYS]?: true } = {
-    dn: buf.toString('utf8', at, at + dnLength),
+    dn: only ? '' : buf.toString('utf8', at, at + dnLength),
   };
   entry[LOWERCASE_KEYS] = true;
   at += dnLength;

@@ -111,6 +111,16 @@ describe('search entries decoded from the message bytes', () => {
     expect(Object.keys(partial).sort()).toEqual(['dn', 'objectguid', 'useraccountcontrol']);
   });
 
+  it('an entry without its external id fails the read, naming the entry', () => {
+    const decoding = userDecoding(effectiveMapping('ldap', ldapDefaults('ldap', false)));
+    const b = entryBytes('uid=nobody,ou=people,dc=example', [['uid', ['nobody']]]);
+    const reader = new BerReader(b);
+    reader.readSequence(0x64);
+    expect(
+      () => new PendingLdapUser({ buffer: b, start: reader.offset, end: b.length }, decoding),
+    ).toThrow('entry "uid=nobody,ou=people,dc=example" has no entryUUID');
+  });
+
   it('reads long-form lengths and keeps ranged attribute names as sent', () => {
     const long = 'x'.repeat(70_000);
     const members = Array.from({ length: 1500 }, (_, i) => `cn=u${i},dc=corp`);
