@@ -58,10 +58,19 @@ export interface WireOptions {
   signal: AbortSignal;
 }
 
+/**
+ * An LDAP message as received, located in the buffer it arrived in: the whole message is
+ * `buffer[frameStart, frameEnd)`, its protocol operation's content `[opStart, opEnd)`.
+ * Search entries are read straight from there; other messages through opReader.
+ */
 interface Incoming {
   messageId: number;
   tag: number;
-  reader: BerReader;
+  buffer: Buffer;
+  frameStart: number;
+  opStart: number;
+  opEnd: number;
+  frameEnd: number;
 }
 
 /**
@@ -132,7 +141,7 @@ export class LdapWireConnection {
     if (message.tag !== RES_BIND)
       throw new Error(`unexpected answer 0x${message.tag.toString(16)} to bind`);
     const response = new BindResponse({ messageId: id });
-    response.parse(message.reader, []);
+    response.parse(opReader(message), []);
     if (response.status !== 0) throw StatusCodeParser.parse(response);
   }
 
@@ -144,23 +153,23 @@ export class LdapWireConnection {
       const message = await this.receive(id);
       switch (message.tag) {
         case RES_SEARCH_ENTRY: {
-          const raw = rawEntry(message.reader);
+          const raw = rawEntry(message);
           const entry = decodeEntry(raw.buffer, raw.start, binary);
-          const state = readControls(message.reader, [new SyncStateControl()]).find(
+          const state = readControls(controlsReader(message), [new SyncStateControl()]).find(
             (c): c is SyncStateControl => c instanceof SyncStateControl,
           );
           yield { type: 'entry', entry, raw, state };
           break;
         }
         case RES_INTERMEDIATE: {
-          const info = readIntermediate(message.reader);
+          const info = readIntermediate(opReader(message));
           if (info) yield { type: 'info', info };
           break;
         }
         case RES_SEARCH_REF:
           break;
         case RES_SEARCH_DONE: {
-          const done = searchDone(id, message.reader, [new SyncDoneControl()]).find(
+          const done = searchDone(id, opReader(message), [new SyncDoneControl()]).find(
             (c): c is SyncDoneControl => c instanceof SyncDoneControl,
           );
           yield { type: 'done', done };
@@ -179,10 +188,7 @@ export class LdapWireConnection {
    */
   pagedSearch(request: WirePagedSearch): AsyncGenerator<LdapEntry[]> {
     const binary = lowercaseSet(request.binaryAttributes);
-    return this.pages(request, (reader) => {
-      const raw = rawEntry(reader);
-      return decodeEntry(raw.buffer, raw.start, binary);
-    });
+    return this.pages(request, (message) => decodeEntry(message.buffer, message.opStart, binary));
   }
 
   /** pagedSearch's pages undecoded: for callers that decode only some entries. */
@@ -192,7 +198,7 @@ export class LdapWireConnection {
 
   private async *pages<T>(
     request: WirePagedSearch,
-    read: (reader: BerReader) => T,
+    read: (message: Incoming) => T,
   ): AsyncGenerator<T[]> {
     const send = (cookie: Buffer): number =>
       this.sendSearch(request, [
@@ -206,9 +212,9 @@ export class LdapWireConnection {
       for (;;) {
         const message = await this.receive(id);
         if (message.tag === RES_SEARCH_ENTRY) {
-          entries.push(read(message.reader));
+          entries.push(read(message));
         } else if (message.tag === RES_SEARCH_DONE) {
-          const paged = searchDone(id, message.reader, []).find(
+          const paged = searchDone(id, opReader(message), []).find(
             (c): c is PagedResultsControl => c instanceof PagedResultsControl,
           );
           cookie = paged?.value?.cookie;
@@ -244,7 +250,7 @@ export class LdapWireConnection {
     const message = await this.receive(id);
     if (message.tag !== RES_EXTENDED) throw new Error('unexpected answer to StartTLS');
     const response = new ExtendedResponse({ messageId: id });
-    response.parse(message.reader, []);
+    response.parse(opReader(message), []);
     if (response.status !== 0) throw StatusCodeParser.parse(response);
     const plain = this.socket;
     this.detach(plain);
@@ -316,23 +322,20 @@ export class LdapWireConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const frame = nextFrame(this.buffer);
-      if (!frame) break;
-      this.buffer = this.buffer.subarray(frame.length);
-      try {
-        const reader = new BerReader(frame);
-        reader.readSequence();
-        const messageId = reader.readInt() ?? -1;
-        const tag = reader.readSequence();
-        if (tag === null) throw new Error('truncated LDAP message');
-        this.queue.push({ messageId, tag, reader });
-      } catch (error) {
-        this.fail(error instanceof Error ? error : new Error(String(error)));
-        return;
+    const buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    let offset = 0;
+    try {
+      for (;;) {
+        const message = readMessage(buffer, offset);
+        if (!message) break;
+        this.queue.push(message);
+        offset = message.frameEnd;
       }
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
     }
+    this.buffer = buffer.subarray(offset);
     if (this.queue.length >= HIGH_WATER) this.socket.pause();
     this.wake?.();
   };
@@ -364,13 +367,70 @@ export class LdapWireConnection {
   }
 }
 
-/** Length of the first complete BER element in `buffer`, or undefined if incomplete. */
-function nextFrame(buffer: Buffer): Buffer | undefined {
-  if (buffer.length < 2) return undefined;
-  const reader = new BerReader(buffer);
-  if (reader.readSequence() === null) return undefined;
-  const total = reader.offset + reader.length;
-  return buffer.length >= total ? buffer.subarray(0, total) : undefined;
+/**
+ * The LDAPMessage starting at `start` (SEQUENCE { messageID INTEGER, protocolOp, controls
+ * [0] OPTIONAL }), or undefined while it has not arrived whole. Read by hand rather than
+ * with a BerReader: a full read goes through here once per entry.
+ */
+function readMessage(buf: Buffer, start: number): Incoming | undefined {
+  at = start;
+  if (buf.length - at < 2) return undefined;
+  if (buf[at] !== 0x30) throw new Error(`malformed LDAP message (tag 0x${buf[at]!.toString(16)})`);
+  const length = headerLength(buf);
+  if (length === undefined || buf.length < at + length) return undefined;
+  const frameEnd = at + length;
+  if (buf[at] !== 0x02) throw new Error('malformed LDAP message (no message id)');
+  const idLength = headerLength(buf)!;
+  let messageId = 0;
+  for (let i = 0; i < idLength; i++) messageId = messageId * 256 + buf[at++]!;
+  const tag = buf[at]!;
+  const opLength = headerLength(buf);
+  if (opLength === undefined || at + opLength > frameEnd) throw new Error('truncated LDAP message');
+  return {
+    messageId,
+    tag,
+    buffer: buf,
+    frameStart: start,
+    opStart: at,
+    opEnd: at + opLength,
+    frameEnd,
+  };
+}
+
+/**
+ * Moves `at` past the tag and length at `at` and returns the length (definite form, as
+ * RFC 4511 §5.1 requires), or undefined when the buffer ends first.
+ */
+function headerLength(buf: Buffer): number | undefined {
+  if (at + 2 > buf.length) return undefined;
+  const first = buf[at + 1]!;
+  if (first < 0x80) {
+    at += 2;
+    return first;
+  }
+  const bytes = first & 0x7f;
+  if (bytes === 0 || bytes > 4) throw new Error('malformed LDAP message (length)');
+  if (at + 2 + bytes > buf.length) return undefined;
+  let length = 0;
+  for (let i = 0; i < bytes; i++) length = length * 256 + buf[at + 2 + i]!;
+  at += 2 + bytes;
+  return length;
+}
+
+/** A BerReader over the message, at its operation's content (where ldapts' parsers start). */
+function opReader(message: Incoming): BerReader {
+  const reader = new BerReader(message.buffer.subarray(message.frameStart, message.frameEnd));
+  reader.readSequence();
+  reader.readInt();
+  reader.readSequence();
+  return reader;
+}
+
+/** A BerReader over the message, after its operation: at its controls, if any. */
+function controlsReader(message: Incoming): BerReader {
+  const reader = opReader(message);
+  reader.offset += reader.length;
+  return reader;
 }
 
 /** IntermediateResponse ::= [APPLICATION 25] SEQUENCE { responseName [0] OPTIONAL, responseValue [1] OPTIONAL } */
@@ -443,12 +503,9 @@ function readControls(reader: BerReader, known: Control[]): Control[] {
   return controls;
 }
 
-/** The SearchResultEntry the reader is positioned in, undecoded; moves past it. */
-function rawEntry(reader: BerReader): RawEntry {
-  const start = reader.offset;
-  const end = start + reader.length;
-  reader.offset = end;
-  return { buffer: reader.buffer, start, end };
+/** A SearchResultEntry message, undecoded. */
+function rawEntry(message: Incoming): RawEntry {
+  return { buffer: message.buffer, start: message.opStart, end: message.opEnd };
 }
 
 // Decode cursor of decodeEntry: a module variable rather than a returned pair, so the
