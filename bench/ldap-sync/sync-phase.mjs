@@ -1,10 +1,14 @@
 /* global process, performance */
 // One phase of the LDAP sync benchmark, in its own process (compiled dist/, as
 // `dirsync serve` runs) so its peak RSS is its own: opens the store, queues a sync of
-// the directory and runs it with a worker, as `dirsync worker` would. Input: JSON in argv[2]; output: one JSON line.
+// the directory and runs it with a worker, as `dirsync worker` would. The clock starts
+// once the process is up as a running worker is: store open, its reader thread started
+// (warmStore, which the worker calls at creation). Input: JSON in argv[2]; output: one
+// JSON line.
 import { loadConfig } from '../../dist/config.js';
 import { createLogger } from '../../dist/logger.js';
 import { openServices } from '../../dist/main.js';
+import { warmStore } from '../../dist/store/database.js';
 import { createWorker } from '../../dist/scheduler/worker.js';
 import { limitHeapGrowth } from '../../dist/lib/heap.js';
 import fs from 'node:fs';
@@ -27,6 +31,7 @@ const worker = createWorker({
   directories: services.directories,
   logger,
 });
+await warmStore(services.db);
 const started = performance.now();
 const cpu = process.cpuUsage();
 const { job } = await services.sync.requestSync(input.tenantId, input.directoryId, {

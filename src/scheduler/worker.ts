@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JobsRepository } from '../store/jobs.repository.js';
-import { now } from '../store/database.js';
+import { now, warmStore } from '../store/database.js';
 import { runSyncJob, type RunnerDeps, type RunOutcome } from '../sync/job-runner.js';
 
 export interface WorkerOptions {
@@ -32,6 +32,8 @@ export function createWorker(
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
   let current: Promise<RunOutcome> | null = null;
+  // A process that runs syncs keeps the store ready for them from the start.
+  void warmStore(deps.db);
 
   async function recoverLapsed(): Promise<void> {
     for (const { job, owner } of await deps.jobs.expiredLeases()) {

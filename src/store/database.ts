@@ -75,6 +75,16 @@ export function sqliteReaderOf(db: Kysely<any>): SqliteReader | undefined {
 }
 
 /**
+ * Starts what the store needs to serve a sync at full speed, and resolves once it is up:
+ * on SQLite the reader thread, whose cold start (~30 ms, more on a busy machine) would
+ * otherwise fall inside the first sync. Processes that run syncs call it at start.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function warmStore(db: Kysely<any>): Promise<void> {
+  await sqliteReaderOf(db)?.warmUp();
+}
+
+/**
  * Kysely prepares every query anew; batch inserts repeat the same SQL text thousands of
  * times in a sync, so prepared statements are kept (LRU) instead of re-parsed. Safe
  * because nothing here streams rows (an open iterator would hold its statement busy).

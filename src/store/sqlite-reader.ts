@@ -30,6 +30,8 @@ export interface SqliteReader {
    * then callers answer on their own connection. Asking starts the worker.
    */
   ready(): boolean;
+  /** Starts the worker; resolves once it answers (or has failed: callers fall back). */
+  warmUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -227,6 +229,12 @@ export function createSqliteReader(file: string): SqliteReader {
     },
     all(sql, params) {
       return request<unknown[][]>({ sql, params });
+    },
+    warmUp() {
+      return request<unknown[][]>({ sql: 'select 1', params: [] }).then(
+        () => undefined,
+        () => undefined,
+      );
     },
     async close() {
       broken = true;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { now, openStore, sqliteReaderOf, type Store } from '../../src/store/database.js';
+import { now, openStore, sqliteReaderOf, warmStore, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { compareDigests, countActiveUsers } from '../../src/store/users.repository.js';
 import { addProbe, type DigestProbes } from '../../src/store/sqlite-reader.js';
@@ -109,6 +109,20 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
 });
 
 describe('the SQLite store worker', () => {
+  it('is up when warmStore resolves, so a sync that follows needs no cold start', async () => {
+    const database = await createTestDatabase('sqlite');
+    const store = openStore(database.url);
+    try {
+      await migrateToLatest(store);
+      expect(sqliteReaderOf(store.db)?.ready()).toBe(false); // a cold start takes a while
+      await warmStore(store.db);
+      expect(sqliteReaderOf(store.db)?.ready()).toBe(true);
+    } finally {
+      await store.destroy();
+      await database.drop();
+    }
+  });
+
   it('copies committed writes from the WAL into the database file, so the writer need not', async () => {
     const database = await createTestDatabase('sqlite');
     const store = openStore(database.url);
