@@ -6,26 +6,12 @@ import { ldapDefaults } from '../../../src/connectors/ldap/ldap-config.js';
 import { effectiveMapping } from '../../../src/connectors/ldap/ldap-mapping.js';
 import { decodeEntry } from '../../../src/connectors/ldap/ldap-wire.js';
 import { PendingLdapUser, userDecoding } from '../../../src/connectors/ldap/ldap-pending.js';
+import { writeSearchEntry } from '../../helpers/ldap-ber.js';
 
-/** A SearchResultEntry as a server sends it (RFC 4511 §4.5.2), BER-encoded. */
+/** A SearchResultEntry as a server sends it, BER-encoded. */
 function entryBytes(dn: string, attributes: [string, (string | Buffer)[]][]): Buffer {
   const w = new BerWriter();
-  w.startSequence(0x64);
-  w.writeString(dn);
-  w.startSequence();
-  for (const [type, values] of attributes) {
-    w.startSequence();
-    w.writeString(type);
-    w.startSequence(0x31);
-    for (const v of values) {
-      if (Buffer.isBuffer(v)) w.writeBuffer(v, 0x04);
-      else w.writeString(v);
-    }
-    w.endSequence();
-    w.endSequence();
-  }
-  w.endSequence();
-  w.endSequence();
+  writeSearchEntry(w, dn, attributes);
   return w.buffer;
 }
 

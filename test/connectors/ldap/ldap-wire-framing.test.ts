@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { LdapWireConnection } from '../../../src/connectors/ldap/ldap-wire.js';
 import { rawValues } from '../../../src/connectors/ldap/ldap-mapping.js';
+import { writeSearchEntry } from '../../helpers/ldap-ber.js';
 
 /** An LDAPMessage: SEQUENCE { messageID, protocolOp } (RFC 4511 §4.2). */
 function message(id: number, op: (w: BerWriter) => void): Buffer {
@@ -26,21 +27,7 @@ function ldapResult(tag: number) {
 }
 
 function entry(dn: string, attributes: [string, string[]][]) {
-  return (w: BerWriter) => {
-    w.startSequence(0x64);
-    w.writeString(dn);
-    w.startSequence();
-    for (const [type, values] of attributes) {
-      w.startSequence();
-      w.writeString(type);
-      w.startSequence(0x31);
-      for (const v of values) w.writeString(v);
-      w.endSequence();
-      w.endSequence();
-    }
-    w.endSequence();
-    w.endSequence();
-  };
+  return (w: BerWriter) => writeSearchEntry(w, dn, attributes);
 }
 
 /**
