@@ -150,7 +150,7 @@ export async function runSyncJob(
         defaultRole: (settings.defaultRole as string | null | undefined) ?? null,
         at: now(),
       };
-      const total = await applyChangeSet(db, job.id, ctx, (done, all) =>
+      const total = await applyChangeSet(db, job.id, ctx, plan.changeSetAnalyzed, (done, all) =>
         progress.report('applying', done, all, recordsRead),
       );
       if (settings.nestedGroups === true) {
@@ -359,6 +359,8 @@ async function applyChangeSet(
   db: Kysely<Database>,
   jobId: string,
   ctx: ApplyContext,
+  /** The planner refreshed the change set's statistics already (its users dominate it). */
+  analyzed: boolean,
   onProgress: (done: number, total: number) => void,
 ): Promise<number> {
   const totalRow = await db
@@ -369,7 +371,7 @@ async function applyChangeSet(
     .executeTakeFirstOrThrow();
   const total = Number(totalRow.n);
   const large = total >= LARGE_CHANGE_SET;
-  if (large) await refreshStatistics(db, ['sync_changes']);
+  if (large && !analyzed) await refreshStatistics(db, ['sync_changes']);
   let usersApplied = !large;
   let done = 0;
   let after = 0;

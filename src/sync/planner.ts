@@ -64,6 +64,11 @@ export interface PlanResult {
   recordsRead: number;
   /** Member digests to store once the change set is applied (store/member-digests.ts). */
   memberDigests: MemberDigest[];
+  /**
+   * Whether the store's statistics of the change set were refreshed after its user
+   * changes were written (PostgreSQL plans from them; see refreshStatistics).
+   */
+  changeSetAnalyzed: boolean;
 }
 
 /** A group's member digest as this run found it, and as it was stored before. */
@@ -127,9 +132,8 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   }
   await writer.flush();
   // Group members are resolved against the user changes just written.
-  if (writer.counts.usersCreated + writer.counts.usersUpdated >= 5000) {
-    await refreshStatistics(db, ['sync_changes']);
-  }
+  const changeSetAnalyzed = writer.counts.usersCreated + writer.counts.usersUpdated >= 5000;
+  if (changeSetAnalyzed) await refreshStatistics(db, ['sync_changes']);
 
   // Groups and memberships.
   const groupDns = new Map<string, string>();
@@ -187,7 +191,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       `this run would suspend ${suspending} of ${await activeBefore()} active users, more than the deletion threshold (${policies.deletionThreshold}); nothing was applied. Review GET …/jobs/${jobId}/changes, then confirm with POST …/sync?confirmDeletions=true`,
     );
   }
-  return { writer, mode: read.mode, recordsRead, memberDigests };
+  return { writer, mode: read.mode, recordsRead, memberDigests, changeSetAnalyzed };
 }
 
 /** What the user pass leaves for the group pass and absence detection. */
