@@ -23,8 +23,10 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { bulkInsert } from '../../src/store/bulk-insert.js';
 import { newId } from '../../src/lib/ids.js';
 import { diffUser } from '../../src/sync/user-diff.js';
-import { createChangeWriter, type Change } from '../../src/sync/changes.js';
+import { createChangeWriter, toChangeRow, type Change } from '../../src/sync/changes.js';
+import { toUserRow, userView } from '../../src/store/users.repository.js';
 import { applyChanges } from '../../src/sync/applier.js';
+import type { SyncChangesTable, UsersTable } from '../../src/store/schema.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,56 +60,51 @@ async function freshStore() {
   return { database, store, tenantId, directoryId, roleId };
 }
 
-/** The four tables written alone or together, rows prebuilt: the SQL floor. */
+/** User `i` as the planner creates it from a source record. */
+function createdUser(i: number, at: string): Extract<Change, { kind: 'user' }> {
+  const plan = diffUser(
+    {
+      externalId: externalId(),
+      state: {
+        username: `user${i}`,
+        firstName: `First${i}`,
+        lastName: `Last${i}`,
+        email: `user${i}@example.com`,
+        phone: '+44 20 7946 0000',
+        displayName: `First${i} Last${i}`,
+        custom: {},
+        extra: {},
+      },
+      enabled: true,
+      hash: 'Lq5Jc3r6TgkQ0b1cFq6dUuYw1aE',
+      dn: `uid=user${i},ou=people,dc=example,dc=com`,
+    },
+    null,
+    'directory_wins',
+    at,
+  )!;
+  return { kind: 'user', action: plan.action, target: plan.target, fields: plan.fields };
+}
+
+/**
+ * The four tables written alone or together, rows prebuilt (with the engine's own row
+ * builders) outside the clock: the SQL floor.
+ */
 async function rowsPhase(tables: string[]): Promise<number> {
   const { database, store, tenantId, directoryId, roleId } = await freshStore();
   const at = now();
+  const scope = { tenantId, directoryId };
   let ms = 0;
   for (let start = 0; start < users; start += PAGE) {
-    const u: Record<string, unknown>[] = [];
-    const c: Record<string, unknown>[] = [];
+    const u: UsersTable[] = [];
+    const c: Omit<SyncChangesTable, 'id'>[] = [];
     const e: Record<string, unknown>[] = [];
     const g: Record<string, unknown>[] = [];
     for (let i = start; i < Math.min(users, start + PAGE); i++) {
-      const id = newId();
-      const ext = externalId();
-      const row = {
-        id,
-        tenant_id: tenantId,
-        directory_id: directoryId,
-        external_id: ext,
-        username: `user${i}`,
-        first_name: `First${i}`,
-        last_name: `Last${i}`,
-        email: `user${i}@example.com`,
-        phone: '+44 20 7946 0000',
-        display_name: `First${i} Last${i}`,
-        status: 'active',
-        email_verified: 1,
-        custom: '{}',
-        extra: '{}',
-        local_edits: '{}',
-        source_hash: 'Lq5Jc3r6TgkQ0b1cFq6dUuYw1aE',
-        source_dn: `uid=user${i},ou=people,dc=example,dc=com`,
-        suspended_at: null,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-      };
-      u.push(row);
-      c.push({
-        job_id: 'bench',
-        object_type: 'user',
-        action: 'created',
-        object_id: id,
-        external_id: ext,
-        name: row.username,
-        fields: null,
-        payload: JSON.stringify(row),
-        error_code: null,
-        error_message: null,
-        dn: row.source_dn,
-      });
+      const change = createdUser(i, at);
+      const { id } = change.target;
+      u.push(toUserRow(change.target, scope, at));
+      c.push(toChangeRow('bench', change));
       e.push({
         tenant_id: tenantId,
         directory_id: directoryId,
@@ -117,21 +114,7 @@ async function rowsPhase(tables: string[]): Promise<number> {
         changed_fields: null,
         actor: 'sync:bench',
         created_at: at,
-        data: JSON.stringify({
-          id,
-          directoryId,
-          externalId: ext,
-          username: row.username,
-          firstName: row.first_name,
-          lastName: row.last_name,
-          email: row.email,
-          emailVerified: true,
-          phone: row.phone,
-          displayName: row.display_name,
-          status: 'active',
-          custom: {},
-          roles: ['member'],
-        }),
+        data: JSON.stringify({ ...userView(change.target, directoryId), roles: ['member'] }),
       });
       g.push({
         id: newId(),
@@ -146,11 +129,13 @@ async function rowsPhase(tables: string[]): Promise<number> {
     }
     const began = performance.now();
     await store.db.transaction().execute(async (trx) => {
-      if (tables.includes('users')) await bulkInsert(trx, 'users', Object.keys(u[0]!), u);
-      if (tables.includes('changes')) await bulkInsert(trx, 'sync_changes', Object.keys(c[0]!), c);
-      if (tables.includes('events')) await bulkInsert(trx, 'events', Object.keys(e[0]!), e);
-      if (tables.includes('grants'))
-        await bulkInsert(trx, 'grants', Object.keys(g[0]!), g, 'on conflict do nothing');
+      // Prebuilt rows, their own keys as the column list.
+      const insert = <R extends object>(table: string, rows: R[], conflict?: string) =>
+        bulkInsert(trx, table, Object.keys(rows[0]!) as (keyof R & string)[], rows, conflict);
+      if (tables.includes('users')) await insert('users', u);
+      if (tables.includes('changes')) await insert('sync_changes', c);
+      if (tables.includes('events')) await insert('events', e);
+      if (tables.includes('grants')) await insert('grants', g, 'on conflict do nothing');
     });
     ms += performance.now() - began;
   }
@@ -159,7 +144,6 @@ async function rowsPhase(tables: string[]): Promise<number> {
   return ms;
 }
 
-/** The engine's write path from in-memory changes: change rows, then apply. */
 async function enginePhase(): Promise<number> {
   const { database, store, tenantId, directoryId } = await freshStore();
   const writer = createChangeWriter(store.db, 'bench');
@@ -167,30 +151,8 @@ async function enginePhase(): Promise<number> {
   let ms = 0;
   for (let start = 0; start < users; start += PAGE) {
     const changes: Change[] = [];
-    for (let i = start; i < Math.min(users, start + PAGE); i++) {
-      const plan = diffUser(
-        {
-          externalId: externalId(),
-          state: {
-            username: `user${i}`,
-            firstName: `First${i}`,
-            lastName: `Last${i}`,
-            email: `user${i}@example.com`,
-            phone: '+44 20 7946 0000',
-            displayName: `First${i} Last${i}`,
-            custom: {},
-            extra: {},
-          },
-          enabled: true,
-          hash: 'Lq5Jc3r6TgkQ0b1cFq6dUuYw1aE',
-          dn: `uid=user${i},ou=people,dc=example,dc=com`,
-        },
-        null,
-        'directory_wins',
-        ctx.at,
-      )!;
-      changes.push({ kind: 'user', action: plan.action, target: plan.target, fields: plan.fields });
-    }
+    for (let i = start; i < Math.min(users, start + PAGE); i++)
+      changes.push(createdUser(i, ctx.at));
     const began = performance.now();
     for (const change of changes) await writer.add(change);
     await writer.flush();
