@@ -41,8 +41,8 @@ function baseGroup(): JsonObject {
 
 const patchUser = (ops: unknown, resource = baseUser()) =>
   applyPatch(resource, ops, { resourceType: 'User' });
-const patchGroup = (ops: unknown, resource = baseGroup(), allowRemoveAllMembers = false) =>
-  applyPatch(resource, ops, { resourceType: 'Group', allowRemoveAllMembers });
+const patchGroup = (ops: unknown, resource = baseGroup()) =>
+  applyPatch(resource, ops, { resourceType: 'Group' });
 
 function scimErrorOf(fn: () => unknown): ScimError {
   try {
@@ -343,13 +343,9 @@ describe('applyPatch on groups', () => {
     expect(entraRemove.resource.members).toEqual([{ value: 'user-0002', display: 'Two' }]);
   });
 
-  it('refuses remove of members without value or filter unless opted in', () => {
-    const e = scimErrorOf(() => patchGroup(body({ op: 'Remove', path: 'members' })));
-    expect(e.status).toBe(400);
-    expect(e.scimType).toBe('noTarget');
-    expect(e.detail).toContain('Refusing to remove all members');
+  it('removes all members for a remove of members without value or filter (RFC 7644 §3.5.2.2)', () => {
     expect(
-      patchGroup(body({ op: 'remove', path: 'members' }), baseGroup(), true).resource.members,
+      patchGroup(body({ op: 'Remove', path: 'members' }), baseGroup()).resource.members,
     ).toBeUndefined();
     expect(
       patchGroup(body({ op: 'replace', path: 'members', value: [] })).resource.members,
@@ -431,13 +427,15 @@ describe('planGroupPatch', () => {
     ).toEqual({ add: [], remove: [], replaceAll: ['b', 'c'], otherOperations: [] });
   });
 
-  it('guards against emptying the group', () => {
-    expect(
-      scimErrorOf(() => planGroupPatch(body({ op: 'Remove', path: 'members' }))).scimType,
-    ).toBe('noTarget');
-    expect(
-      planGroupPatch(body({ op: 'remove', path: 'members' }), { allowRemoveAllMembers: true }),
-    ).toMatchObject({ replaceAll: [] });
+  it('empties the group only when asked: remove without value or filter, or replace with []', () => {
+    expect(planGroupPatch(body({ op: 'Remove', path: 'members' }))).toMatchObject({
+      replaceAll: [],
+    });
+    expect(planGroupPatch(body({ op: 'Remove', path: 'members', value: [] }))).toEqual({
+      add: [],
+      remove: [],
+      otherOperations: [],
+    });
     expect(planGroupPatch(body({ op: 'replace', path: 'members', value: [] }))).toMatchObject({
       replaceAll: [],
     });

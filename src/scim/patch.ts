@@ -16,9 +16,9 @@
  *   values (Entra's group member removal).
  * - remove matching nothing is a no-op, so repeated requests are idempotent.
  *
- * Group safety: `remove` on `members` with no value and no filter would empty the
- * group; it is refused (400 noTarget) unless `allowRemoveAllMembers` is set.
- * `replace` of `members` with an explicit array is allowed.
+ * Group members: `remove` on `members` with a `value` list removes the members listed
+ * (Entra), never all of them; with neither value nor filter it removes every member,
+ * as RFC 7644 §3.5.2.2 defines for a path without a filter.
  */
 import { findKeyCI, isJsonObject, matchesFilter } from './filter-eval.js';
 import type { JsonObject } from './filter-eval.js';
@@ -41,8 +41,6 @@ export interface PatchOperation {
 
 export interface PatchOptions {
   resourceType: ScimResourceType;
-  /** Let `remove` on `members` without value or filter empty the group. Default false. */
-  allowRemoveAllMembers?: boolean;
 }
 
 export interface PatchResult {
@@ -384,12 +382,6 @@ class Patcher {
         }
         return;
       }
-      if (this.isMembers(path) && !this.options.allowRemoveAllMembers) {
-        throw ScimError.noTarget(
-          'Refusing to remove all members: name the members to remove ' +
-            '(path "members[value eq \\"id\\"]" or a "value" list), or replace "members" with an explicit array',
-        );
-      }
       delete obj[key];
       return;
     }
@@ -506,14 +498,6 @@ class Patcher {
       if (p !== keep && isJsonObject(p)) p[findKeyCI(p, 'primary') ?? 'primary'] = false;
     }
   }
-
-  isMembers(path: AttributePath): boolean {
-    return (
-      this.options.resourceType === 'Group' &&
-      (path.schema === undefined || isCoreSchema(path.schema)) &&
-      path.attribute.toLowerCase() === 'members'
-    );
-  }
 }
 
 function changedPaths(before: JsonObject, after: JsonObject): string[] {
@@ -620,15 +604,12 @@ function isMembersPath(path: AttributePath): boolean {
  *
  * Accepted member forms: `add`/`replace` `members` with `[{value}]`; `remove` with
  * `members[value eq "id"]` (or `or`-ed `value eq`), or with `members` and a `value`
- * list; no-path add/replace `{"members": [...]}`.
- * @throws ScimError 400 noTarget for `remove members` with neither value nor filter
- *   (unless `allowRemoveAllMembers`), invalidFilter for a members filter other than
- *   `value eq`, invalidPath for member sub-attribute paths.
+ * list; no-path add/replace `{"members": [...]}`; `remove` of `members` with neither
+ * value nor filter empties the group.
+ * @throws ScimError 400 invalidFilter for a members filter other than `value eq`,
+ *   invalidPath for member sub-attribute paths.
  */
-export function planGroupPatch(
-  operations: unknown,
-  options: { allowRemoveAllMembers?: boolean } = {},
-): GroupPatchPlan {
+export function planGroupPatch(operations: unknown): GroupPatchPlan {
   const ops = toOperations(operations);
   let add: string[] = [];
   let remove: string[] = [];
@@ -714,12 +695,6 @@ export function planGroupPatch(
         if (op.value !== undefined && op.value !== null) {
           doRemove(memberIds(op.value, `${where}.value`));
           return;
-        }
-        if (!options.allowRemoveAllMembers) {
-          throw ScimError.noTarget(
-            `${where}: refusing to remove all members; name the members to remove ` +
-              '(path "members[value eq \\"id\\"]" or a "value" list), or replace "members" with an explicit array',
-          );
         }
         doReplace([]);
         return;

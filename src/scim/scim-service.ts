@@ -9,8 +9,9 @@
  *
  * Decisions (docs/scim.md):
  * - DELETE /Users and `active: false` suspend, never delete. A deleted user answers
- *   404 afterwards (RFC 7644 §3.6) but stays in dirsync; a POST with its externalId or
- *   userName brings the same user back.
+ *   404 afterwards (RFC 7644 §3.6) but stays in dirsync; a POST with its externalId
+ *   brings the same user back, and so does one with its userName when neither has an
+ *   externalId. Any other POST with that userName creates a new user.
  * - Group PATCH turns member operations into deltas (`planGroupPatch`): the cost depends
  *   on the members named, never on the group's size. It answers 204 unless the request
  *   asks for attributes.
@@ -25,7 +26,6 @@ import {
   chunks,
   groupView,
   toGroupTarget,
-  toUserRow,
   toUserTarget,
   userView,
 } from '../store/users.repository.js';
@@ -406,6 +406,24 @@ export function createScimService(deps: {
     return [...byName, ...byExternal.filter((r) => !byName.some((n) => n.id === r.id))];
   }
 
+  /**
+   * The identity rule for a POST whose userName a deleted user still holds: that user
+   * comes back only when neither the request nor the user has an externalId (the
+   * column then holds the SCIM id). A userName alone never ties a new person to a
+   * departed one; a matching externalId is handled before this.
+   */
+  function revivableByName(
+    named: (UsersTable & { deletedId: string | null })[],
+    input: ScimUserInput,
+  ): UsersTable | undefined {
+    if (input.externalId !== null) return undefined;
+    const userName = input.userName.toLowerCase();
+    return named.find(
+      (r) =>
+        r.deletedId !== null && r.external_id === r.id && r.username.toLowerCase() === userName,
+    );
+  }
+
   /** Conflicts not raised again follow the pulled syncs' rule (StandingConflicts). */
   async function conflictChanges(trx: Trx, plan: UserPlan): Promise<Change[]> {
     if (plan.conflicts.length === 0) return [];
@@ -474,13 +492,8 @@ export function createScimService(deps: {
       current ? userView(current, ctx.directoryId) : undefined,
       userView(plan.target, ctx.directoryId),
     );
-    // The row as upsertUsers wrote it, without reading it back.
-    return {
-      ...toUserRow(plan.target, ctx, at),
-      created_at: existing?.created_at ?? at,
-      email_verified: existing?.email_verified ?? 1,
-      version: (existing?.version ?? 0) + 1,
-    };
+    // The response is rendered from the stored row, so it, its ETag and a later GET agree.
+    return (await loadUserRow(trx, dialect, ctx, id)) as UsersTable;
   }
 
   async function findUserOrThrow(trx: Trx, ctx: ScimContext, id: string): Promise<UsersTable> {
@@ -914,7 +927,6 @@ export function createScimService(deps: {
             `userName "${input.userName}" is already taken in this directory`,
           );
         }
-        // A user this client deleted comes back with the same id: by externalId, else by userName.
         const byExternal =
           input.externalId === null
             ? undefined
@@ -923,7 +935,7 @@ export function createScimService(deps: {
           throw ScimError.uniqueness(
             `externalId "${input.externalId}" is already taken in this directory`,
           );
-        const existing = byExternal ?? named.find((r) => r.deletedId !== null) ?? null;
+        const existing = byExternal ?? revivableByName(named, input) ?? null;
         const id = existing?.id ?? newId();
         const externalId = input.externalId ?? id;
         const at = now();
@@ -1101,13 +1113,14 @@ export function createScimService(deps: {
         if (externalId !== row.external_id)
           await assertGroupExternalIdFree(trx, ctx, externalId, id);
         const after: GroupTarget = { ...before, name: input.displayName, externalId };
+        // Membership changes name the group by its externalId as stored after this write.
         const delta =
           input.members === undefined
             ? { changes: [], added: 0, removed: 0 }
             : await replaceMembers(
                 trx,
                 ctx,
-                before,
+                after,
                 input.members.map((m) => m.value),
               );
         await writeGroup(trx, ctx, before, after, delta, now());
@@ -1147,8 +1160,8 @@ export function createScimService(deps: {
         }
         const delta =
           plan.replaceAll !== undefined
-            ? await replaceMembers(trx, ctx, before, plan.replaceAll)
-            : await memberChanges(trx, ctx, before, plan.add, plan.remove);
+            ? await replaceMembers(trx, ctx, after, plan.replaceAll)
+            : await memberChanges(trx, ctx, after, plan.add, plan.remove);
         await writeGroup(trx, ctx, before, after, delta, now());
         if (!hasProjection(req.query)) return { status: 204 };
         return groupResponse(

@@ -192,7 +192,7 @@ export async function markUserDeleted(
     .execute();
 }
 
-/** A user a SCIM client deleted comes back (POST with its externalId or userName). */
+/** A user a SCIM client deleted comes back (see the identity rule in docs/scim.md). */
 export async function unmarkUserDeleted(db: Db, userId: string): Promise<void> {
   await db.deleteFrom('scim_deleted_users').where('user_id', '=', userId).execute();
 }

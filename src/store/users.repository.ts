@@ -201,12 +201,12 @@ const userColumns = [
   'updated_at',
   'version',
 ] as const satisfies readonly (keyof UsersTable)[];
-// Set at creation, never by an update (version counts up in the clause below).
+// Set at creation, never by an update (version counts up in the clause below). The
+// external id is updatable: a SCIM client may change the `externalId` it ties a user to.
 const fixedColumns: readonly string[] = [
   'id',
   'tenant_id',
   'directory_id',
-  'external_id',
   'email_verified',
   'created_at',
   'version',
@@ -263,6 +263,7 @@ export async function upsertGroups(
       )
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
+          external_id: eb.ref('excluded.external_id'),
           name: eb.ref('excluded.name'),
           description: eb.ref('excluded.description'),
           source_dn: eb.ref('excluded.source_dn'),

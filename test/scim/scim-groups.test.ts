@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testDatabaseKinds } from '../helpers/databases.js';
+import {
+  createScimDirectory,
+  eventsOf,
+  minimalUser,
+  PATCH_OP,
+  type ScimClient,
+} from './scim-helpers.js';
+
+async function memberIds(scim: ScimClient, groupId: string): Promise<string[]> {
+  const res = await scim.get(`/Groups/${groupId}`);
+  expect(res.status).toBe(200);
+  return ((res.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
+}
+
+describe.each(testDatabaseKinds())('SCIM groups on %s', (kind) => {
+  let app: TestApp;
+  let scim: ScimClient;
+  const users: string[] = [];
+  beforeAll(async () => {
+    app = await startTestApp(kind);
+    scim = await createScimDirectory(app, { provider: 'okta' });
+    for (let i = 0; i < 4; i++) {
+      const res = await scim.request('POST', '/Users', minimalUser(`member${i}@example.com`));
+      users.push(res.body.id);
+    }
+  });
+  afterAll(async () => app?.close());
+
+  it('remove of "members" with no value and no filter removes every member (RFC 7644 §3.5.2.2)', async () => {
+    const { body } = await scim.request('POST', '/Groups', {
+      displayName: 'Emptied',
+      members: users.slice(0, 3).map((value) => ({ value })),
+    });
+    const res = await scim.request('PATCH', `/Groups/${body.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'remove', path: 'members' }],
+    });
+    expect(res.status).toBe(204);
+    expect(await memberIds(scim, body.id)).toEqual([]);
+    const removed = (await eventsOf(app, scim.directoryId, 'group.member_removed')).filter(
+      (e) => JSON.parse(e.data).groupId === body.id,
+    );
+    expect(removed).toHaveLength(3);
+  });
+});
