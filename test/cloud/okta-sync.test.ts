@@ -266,6 +266,37 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     await expectIdleRun(app, dir);
   });
 
+  // Okta's "List all users" returns every user but DEPROVISIONED ones, while a `filter`
+  // (lastUpdated gt …) returns them too (developer.okta.com/docs/reference/user-query,
+  // now the List all users endpoint of the Users API). A delta must say what a full read
+  // would: a user created and deactivated between two runs is never created here.
+  it('never creates a DEPROVISIONED user it has not seen; a delta equals a full read', async () => {
+    fake.addUser(person('00uAcomer', 'Comer', 'AndGoer'));
+    fake.setStatus('00uAcomer', 'DEPROVISIONED');
+    const job = await runSync(app, dir);
+    expect(job).toMatchObject({ status: 'completed', mode: 'delta', usersCreated: 0 });
+    expect(userCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
+    await expectCountsMatchChanges(app, dir, job);
+    expect(Object.keys(await statusOf(app, dir))).not.toContain('comer@acme.example');
+
+    // The same org read in full by a fresh directory gives the same users and statuses.
+    const fresh = await createCloudDirectory(app, body({ name: 'Acme Okta (full read)' }), [
+      fake.apiToken,
+    ]);
+    const full = await runSync(app, fresh);
+    expect(full).toMatchObject({ status: 'completed', mode: 'full' });
+    const known = await statusOf(app, dir);
+    const fromFull = await statusOf(app, fresh);
+    // Every user the full read lists has the same status here; the ones it leaves out
+    // (DEPROVISIONED, which we knew before they were deactivated) are suspended here.
+    expect(fromFull).not.toHaveProperty(['comer@acme.example']);
+    expect(Object.fromEntries(Object.keys(fromFull).map((u) => [u, known[u]]))).toEqual(fromFull);
+    const onlyHere = Object.entries(known).filter(([u]) => !(u in fromFull));
+    expect(onlyHere).toEqual([['alan@acme.example', 'suspended']]);
+    const del = await app.request('DELETE', `/api/v1/directories/${fresh}`);
+    expect(del.status).toBeLessThan(300);
+  });
+
   it('finds a hard-deleted user on the next full read', async () => {
     fake.deleteUser('00u7linus');
     // A lastUpdated read cannot see a deletion …

@@ -1,8 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   ConnectorError,
-  noDeletions,
   type Connector,
+  type DeletedRef,
   type ReadOptions,
   type SourceGroup,
   type SourceRead,
@@ -28,16 +28,21 @@ import {
  *
  * - Full read: `/api/v1/users` (every user but DEPROVISIONED ones, which are then
  *   absent and so suspended), `/api/v1/groups`, `/api/v1/groups/{id}/users`.
- * - Delta read: `filter=lastUpdated gt "<since>"` on users (status changes included:
- *   a deactivated user comes back as DEPROVISIONED → disabled) and
+ * - Delta read: `filter=lastUpdated gt "<since>"` on users and
  *   `lastUpdated gt … or lastMembershipUpdated gt …` on groups, whose member lists are
- *   then read in full. Okta cannot report hard deletions of users or groups, so
+ *   then read in full. A filtered list includes DEPROVISIONED users, which an unfiltered
+ *   one leaves out; so that a delta read says what a full read would, a DEPROVISIONED
+ *   user in a delta is reported as deleted (a user we know is suspended, as its absence
+ *   from a full read would; one we never saw is not created) rather than as a record.
+ * - Okta cannot report hard deletions of users or groups, so
  *   `deltaReportsDeletions` is false and the engine's periodic full read catches them.
  * - Cursor: the server time (Date header) of the run's first answer minus a skew, so
  *   changes made while the run pages through the results are read again next time.
  */
 
 const PAGE = '200';
+/** The last state before deletion; an unfiltered user list never returns it. */
+const DEPROVISIONED = 'DEPROVISIONED';
 const MEMBERS_PAGE = '1000';
 /** Re-read window: covers clock granularity and writes that land while we page. */
 const CURSOR_SKEW_MS = 60_000;
@@ -101,6 +106,8 @@ export function createOktaConnector(
       const { signal } = options;
       let serverStart: number | undefined;
       let complete = false;
+      // DEPROVISIONED users of a delta read, reported through deleted(); few per run.
+      const deprovisioned: DeletedRef[] = [];
       const userQuery: Record<string, string> = { limit: PAGE };
       const groupQuery: Record<string, string> = { limit: PAGE };
       if (since) {
@@ -118,7 +125,12 @@ export function createOktaConnector(
             signal,
           )) {
             serverStart ??= page.serverTime ?? now();
-            const users = page.items.map((u) => mapOktaUser(u, mapping, disabled));
+            const users: SourceUser[] = [];
+            for (const u of page.items) {
+              if (since && u.status === DEPROVISIONED)
+                deprovisioned.push({ type: 'user', externalId: u.id });
+              else users.push(mapOktaUser(u, mapping, disabled));
+            }
             if (users.length > 0) yield users;
           }
         },
@@ -137,7 +149,9 @@ export function createOktaConnector(
           }
           complete = true;
         },
-        deleted: noDeletions,
+        async *deleted(): AsyncIterable<DeletedRef[]> {
+          if (deprovisioned.length > 0) yield deprovisioned;
+        },
         nextCursor() {
           if (!complete || serverStart === undefined) return null;
           return JSON.stringify({
