@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { build as prettyStream } from 'pino-pretty';
 import { pinoRedactPaths } from './security/redact.js';
 
 /** The process logger; secrets are redacted by field name at every depth we log. */
@@ -17,4 +18,25 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/** A stream the command line writes logs to: a process's stdio stream, or a stand-in in tests. */
+export type LogOutput = DestinationStream & NodeJS.WritableStream & { isTTY?: boolean };
+
+/**
+ * Where the command line's logs go: human-readable lines (pino-pretty, colours, local time)
+ * when `output` is a terminal, else one JSON object per line for log collectors. Redaction
+ * happens in pino before either format. The pretty stream runs in this thread and writes
+ * synchronously, unlike pino's worker-thread transport, so a line logged before the start
+ * banner is printed before it and never lands inside it.
+ */
+export function logDestination(output: LogOutput): DestinationStream {
+  if (!output.isTTY) return output;
+  return prettyStream({
+    destination: output,
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
 }

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config.js';
 import { UsageError } from './usage-error.js';
-import { createLogger } from '../logger.js';
+import { createLogger, logDestination } from '../logger.js';
 import { openServices, startDirsync, startWorkerProcess } from '../main.js';
 import { directoryCommand } from './directory-command.js';
 import { isPermission, type Permission } from '../security/tokens.js';
@@ -37,13 +37,14 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig();
   // Command output is for people and scripts; logs go to stderr so stdout stays clean.
-  const logger = createLogger(config.logLevel, process.stderr);
+  const logs = logDestination(process.stderr);
+  const logger = createLogger(config.logLevel, logs);
 
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { 'no-worker': { type: 'boolean' } } });
       const running = await startDirsync(config, {
-        logStream: process.stderr,
+        logStream: logs,
         worker: values['no-worker'] !== true,
       });
       const lines = [`dirsync is running at ${running.url}`, `Console: ${running.url}/`];
@@ -58,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
           'Sign in with an API token (create one with: dirsync token create --name console --permissions admin).',
         );
       }
+      // One write, after every start-up log line (log writes are synchronous), so no log
+      // line ever lands inside the banner, even with stdout and stderr in one file.
       process.stdout.write(`${lines.join('\n')}\n`);
       const shutdown = () => {
         void running.stop().then(() => process.exit(0));
@@ -68,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'worker': {
       parseArgs({ args: rest, options: {} });
-      const running = await startWorkerProcess(config, { logStream: process.stderr });
+      const running = await startWorkerProcess(config, { logStream: logs });
       process.stdout.write(`dirsync worker ${running.background.worker.workerId} is running\n`);
       return await new Promise<number>((resolve) => {
         const shutdown = () => void running.stop().then(() => resolve(0));
