@@ -15,6 +15,7 @@ export const errorCodes = {
   unprocessable: 422,
   rate_limited: 429,
   internal: 500,
+  database_unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof errorCodes;
 
@@ -27,7 +28,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: unknown;
-  /** Seconds, for 429 responses. */
+  /** Seconds, for 429 and 503 responses. */
   readonly retryAfter: number | undefined;
 
   constructor(

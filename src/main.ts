@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { DestinationStream, Logger } from 'pino';
 import { workerDefaults, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -25,7 +26,10 @@ export async function openServices(
   logger: Logger,
   options: { clock?: () => Date } = {},
 ): Promise<Services> {
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, {
+    leaseMs: config.worker?.leaseMs ?? workerDefaults.leaseMs,
+    applicationName: `dirsync ${hostname()}:${process.pid}`.slice(0, 63),
+  });
   await migrateToLatest(store);
   const secretBox = createSecretBox(
     loadSecretKeys({ secretKeys: config.secretKeys, dataDir: config.dataDir, logger }),

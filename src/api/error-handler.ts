@@ -1,6 +1,18 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../errors.js';
 import { ajvFieldErrors } from '../lib/schema.js';
+import { isDatabaseUnavailable } from '../store/database.js';
+
+/** Seconds a client waits before retrying while the database is out of reach (a restart takes a few). */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+/** The answer while the database restarts or fails over: the request itself was fine. */
+export function databaseUnavailable(cause: unknown): AppError {
+  return new AppError('database_unavailable', 'the database is unavailable; try again shortly', {
+    cause,
+    retryAfter: DATABASE_RETRY_AFTER_S,
+  });
+}
 
 const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
@@ -19,6 +31,11 @@ export function errorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
+  if (!(error instanceof AppError) && isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable');
+    errorHandler(databaseUnavailable(error) as unknown as FastifyError, request, reply);
+    return;
+  }
   if (error instanceof AppError) {
     if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
     void reply

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JobsRepository } from '../store/jobs.repository.js';
-import { now, warmStore } from '../store/database.js';
+import { isDatabaseUnavailable, now, warmStore } from '../store/database.js';
 import { runSyncJob, type RunnerDeps, type RunOutcome } from '../sync/job-runner.js';
 
 export interface WorkerOptions {
@@ -91,7 +91,9 @@ export function createWorker(
       try {
         worked = await runOnce();
       } catch (err) {
-        deps.logger.error({ err }, 'worker loop error');
+        // The database restarting or failing over: keep polling, it comes back.
+        if (isDatabaseUnavailable(err)) deps.logger.warn({ err }, 'database unavailable; waiting');
+        else deps.logger.error({ err }, 'worker loop error');
       }
       if (worked || shutdown.signal.aborted) continue;
       await new Promise<void>((resolve) => {

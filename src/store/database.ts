@@ -21,11 +21,21 @@ export interface Store {
 // int8 (count(*), bigint ids) as numbers: our counters stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
+export interface StoreOptions {
+  /**
+   * The sync job lease (`DIRSYNC_LEASE_MS`, default 30000): PostgreSQL sessions end a
+   * lost process's transaction and locks within about this long (see sessionSettings).
+   */
+  leaseMs?: number;
+  /** Shown in `pg_stat_activity`, so an operator can tell which process holds what. */
+  applicationName?: string;
+}
+
 /**
  * Opens the database named by a `sqlite:<file>` or `postgres://` URL.
  * SQLite runs in WAL mode so readers never wait for the sync writer.
  */
-export function openStore(databaseUrl: string): Store {
+export function openStore(databaseUrl: string, options: StoreOptions = {}): Store {
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -54,12 +64,103 @@ export function openStore(databaseUrl: string): Store {
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-  // An idle connection the server ends (restart, failover, an administrator) is dropped
-  // by the pool and replaced at the next query; unhandled, its error would end the process.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    // A server that does not answer (failover without a TCP reset) fails the connect
+    // instead of holding the caller for the operating system's connect timeout.
+    connectionTimeoutMillis: Math.max(5000, options.leaseMs ?? DEFAULT_LEASE_MS),
+    ...sessionSettings(options.leaseMs ?? DEFAULT_LEASE_MS),
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
+  });
+  // A connection the server ends (restart, failover, an administrator, the idle-in-transaction
+  // timeout) emits 'error' on its client. The pool listens only while the client is idle; a
+  // client checked out by a query or transaction has no listener of its own, so its error
+  // would end the process. The query in flight fails with the same error, and the pool
+  // discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', destroy: () => db.destroy() };
+}
+
+/** The lease of a sync job when none is configured (`DIRSYNC_LEASE_MS`). */
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * Session settings that bound how long a lost process can hold the database: a frozen
+ * process (SIGSTOP, a VM paused, a long GC pause) or a host gone without a TCP reset keeps
+ * its transaction and locks until the server ends its session. All are tied to the job
+ * lease, so a lost worker's locks are gone about when its lease lapses and its replacement
+ * never waits on them for long:
+ * - `idle_in_transaction_session_timeout` = lease: a transaction left open by a frozen
+ *   process is rolled back and its session closed (our transactions never idle for long:
+ *   statements follow each other without waiting on anything outside the database);
+ * - `lock_timeout` = lease: no statement waits longer than that for a lock, whoever holds it;
+ * - TCP keepalives on both ends (server `tcp_keepalives_*`, client socket keepalive) and
+ *   the server's `tcp_user_timeout`: a peer that vanished is noticed within about a lease.
+ */
+export function sessionSettings(leaseMs: number) {
+  const probeS = Math.max(1, Math.round(leaseMs / 4000));
+  const options = [
+    `-c tcp_keepalives_idle=${probeS}`,
+    `-c tcp_keepalives_interval=${probeS}`,
+    '-c tcp_keepalives_count=3',
+    `-c tcp_user_timeout=${leaseMs}`,
+  ].join(' ');
+  return {
+    lock_timeout: leaseMs,
+    idle_in_transaction_session_timeout: leaseMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: probeS * 1000,
+    options,
+  };
+}
+
+/** PostgreSQL SQLSTATEs of a server that is going away, starting, or not reachable. */
+const UNAVAILABLE_STATES = new Set([
+  '57P01', // admin_shutdown: the server is stopping (restart, failover)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: the server is starting or in recovery
+  '53300', // too_many_connections
+  '55P03', // lock_not_available: lock_timeout expired behind a lost session's lock
+  '25P03', // idle_in_transaction_session_timeout: this session was frozen past its limit
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'SQLITE_BUSY',
+]);
+
+/**
+ * Whether an error means the database was briefly out of reach (restarting, failing
+ * over, busy behind a lock) rather than that the request or the data was wrong: the same
+ * work succeeds when tried again later. The API answers these with 503 and Retry-After;
+ * a sync job they interrupt goes back to the queue.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (UNAVAILABLE_STATES.has(code) || UNAVAILABLE_ERRNOS.has(code)) return true;
+      if (code.startsWith('08')) return true; // connection_exception class
+    }
+    // node-postgres reports a connection that ended under it by message only.
+    if (
+      /^Connection terminated|not queryable|timeout exceeded when trying to connect/.test(e.message)
+    )
+      return true;
+    if (e instanceof AggregateError && e.errors.some((x) => isDatabaseUnavailable(x))) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 const readers = new WeakMap<object, SqliteReader>();

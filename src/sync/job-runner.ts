@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { now, refreshStatistics } from '../store/database.js';
+import { isDatabaseUnavailable, now, refreshStatistics } from '../store/database.js';
 import type { Directory } from '../store/directories.repository.js';
 import type { Job, JobProgress, JobsRepository } from '../store/jobs.repository.js';
 import type { DirectoriesService } from '../directories/directories.service.js';
@@ -231,14 +231,20 @@ export async function runSyncJob(
     );
     return 'finished';
   } catch (err) {
-    return await handleFailure(deps, job, options, {
-      err,
-      stopReason,
-      directory,
-      recordsRead,
-      started,
-      log,
-    });
+    // The failure is recorded in the database, which may be the thing that failed: wait for
+    // it (heartbeats keep the lease meanwhile). Past that, the lapsed lease hands the job on.
+    return await whenDatabaseAnswers(
+      () =>
+        handleFailure(deps, job, options, {
+          err,
+          stopReason,
+          directory,
+          recordsRead,
+          started,
+          log,
+        }),
+      options.leaseMs * 2,
+    );
   } finally {
     clearInterval(heartbeat);
     options.shutdown.removeEventListener('abort', onShutdown);
@@ -271,10 +277,13 @@ async function handleFailure(
     return 'released';
   }
   const error = describeFailure(err, stopReason);
-  const transient = err instanceof ConnectorError && err.transient && stopReason === null;
+  const transient =
+    stopReason === null &&
+    ((err instanceof ConnectorError && err.transient) || isDatabaseUnavailable(err));
   if (transient && job.attempt < job.maxAttempts) {
     const base = deps.retryBaseMs ?? 30_000;
-    const backoff = Math.max(err.retryAfterMs ?? 0, base * 2 ** (job.attempt - 1));
+    const retryAfterMs = err instanceof ConnectorError ? (err.retryAfterMs ?? 0) : 0;
+    const backoff = Math.max(retryAfterMs, base * 2 ** (job.attempt - 1));
     await jobs.requeue(
       job.id,
       options.workerId,
@@ -282,10 +291,14 @@ async function handleFailure(
       error,
       true,
     );
-    log.warn({ error, retryInMs: backoff }, 'transient source error; retrying');
+    log.warn({ error, retryInMs: backoff }, 'transient error; retrying');
     return 'requeued';
   }
-  if (!(err instanceof ConnectorError) && !(err instanceof SyncError))
+  if (
+    !(err instanceof ConnectorError) &&
+    !(err instanceof SyncError) &&
+    !isDatabaseUnavailable(err)
+  )
     log.error({ err }, 'sync job crashed');
   const status = stopReason === 'cancelled' ? 'cancelled' : 'failed';
   // Only a threshold stop has a complete plan to show; any other failure applied nothing
@@ -351,6 +364,11 @@ function describeFailure(
   if (err instanceof SyncError) return { code: err.code, message: err.message };
   if (err instanceof ConnectorError)
     return { code: err.kind, message: `${err.message}; nothing was suspended or removed` };
+  if (isDatabaseUnavailable(err))
+    return {
+      code: 'database_unavailable',
+      message: 'the database was unavailable (restart, failover or a lock held too long)',
+    };
   return { code: 'internal', message: 'the sync failed unexpectedly; see the server log' };
 }
 
@@ -406,6 +424,22 @@ async function applyChangeSet(
     done += rows.length;
     after = rows[rows.length - 1]!.id;
     onProgress(done, total);
+  }
+}
+
+/**
+ * Runs `fn` again while it fails because the database is out of reach, for up to
+ * `withinMs`; any other error, or the last one, is thrown.
+ */
+export async function whenDatabaseAnswers<T>(fn: () => Promise<T>, withinMs: number): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 

@@ -8,6 +8,8 @@ import { writeAudit } from '../../store/audit.repository.js';
 import { literalUnion } from '../../lib/schema.js';
 import { errorResponses, IdParams } from '../schemas.js';
 import { renderScimError, ScimError, SCIM_CONTENT_TYPE } from '../../scim/scim-error.js';
+import { isDatabaseUnavailable } from '../../store/database.js';
+import { DATABASE_RETRY_AFTER_S } from '../error-handler.js';
 import {
   createScimService,
   type ScimContext,
@@ -131,6 +133,14 @@ export function scimRoutes(
       const code = (error as { code?: string }).code;
       const mapped = code === undefined ? undefined : fastifyScimErrors[code];
       if (mapped) return sendError(reply, mapped());
+      if (isDatabaseUnavailable(error)) {
+        request.log.warn({ err: error }, 'database unavailable');
+        void reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+        return sendError(
+          reply,
+          new ScimError(503, undefined, 'The service is briefly unavailable; try again shortly'),
+        );
+      }
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       if (status < 500)
         return sendError(reply, new ScimError(status, undefined, (error as Error).message));
