@@ -18,7 +18,21 @@ export interface Config {
   publicUrl: string | null;
   /** Background work: sync worker, cron scheduler, webhook dispatcher, retention purge. Absent fields take `workerDefaults`. */
   worker?: Partial<WorkerConfig>;
+  /** The SCIM endpoint's limits. Absent fields take `scimDefaults`. */
+  scim?: Partial<ScimConfig>;
 }
+
+export interface ScimConfig {
+  /**
+   * Requests per second per SCIM directory token, in each process; bursts of twice as
+   * many; 0 = unlimited (`DIRSYNC_SCIM_RATE_LIMIT`, default 100).
+   */
+  rateLimit: number;
+  /** Largest SCIM request body in bytes (`DIRSYNC_SCIM_MAX_BODY_BYTES`, default 16 MiB). */
+  maxBodyBytes: number;
+}
+
+export const scimDefaults: ScimConfig = { rateLimit: 100, maxBodyBytes: 16 * 1024 * 1024 };
 
 export interface WorkerConfig {
   /** Idle poll of the job queue, ms (`DIRSYNC_WORKER_POLL_MS`, default 1000). */
@@ -89,6 +103,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         workerDefaults.purgeIntervalMs,
       ),
     },
+    scim: {
+      rateLimit: nonNegativeInt(env, 'DIRSYNC_SCIM_RATE_LIMIT', scimDefaults.rateLimit),
+      maxBodyBytes: positiveInt(
+        env,
+        'DIRSYNC_SCIM_MAX_BODY_BYTES',
+        scimDefaults.maxBodyBytes,
+        'bytes',
+      ),
+    },
     databaseUrl,
     dataDir,
     secretKeys,
@@ -107,11 +130,25 @@ export const workerDefaults: WorkerConfig = {
   purgeIntervalMs: 3_600_000,
 };
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function positiveInt(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  unit = 'milliseconds',
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0)
-    throw new ConfigError(name, `must be a positive integer (milliseconds), got "${raw}"`);
+    throw new ConfigError(name, `must be a positive integer (${unit}), got "${raw}"`);
+  return n;
+}
+
+function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(name, `must be an integer of 0 or more, got "${raw}"`);
   return n;
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { DestinationStream, Logger } from 'pino';
-import { workerDefaults, type Config } from './config.js';
+import { scimDefaults, workerDefaults, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { openStore } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -168,7 +168,11 @@ export async function startDirsync(
   const logger = createLogger(config.logLevel, options.logStream);
   const services = await openServices(config, logger);
   const boot = await bootstrap(services);
-  const server = await buildServer(services, { logger });
+  const scim = { ...scimDefaults, ...config.scim };
+  const server = await buildServer(services, {
+    logger,
+    scim: { bodyLimit: scim.maxBodyBytes, rateLimit: { perSecond: scim.rateLimit } },
+  });
   const background =
     options.worker === false ? null : startBackground(services, backgroundOptions(config));
   await server.listen({ port: config.port, host: config.host });

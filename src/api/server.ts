@@ -12,7 +12,12 @@ import { healthRoutes } from './routes/health.routes.js';
 import { directoriesRoutes } from './routes/directories.routes.js';
 import { tokensRoutes } from './routes/tokens.routes.js';
 import { tenantsRoutes } from './routes/tenants.routes.js';
-import { scimAdminRoutes, scimRoutes, type ScimServerOptions } from './routes/scim.routes.js';
+import {
+  normalizeScimUrl,
+  scimAdminRoutes,
+  scimRoutes,
+  type ScimServerOptions,
+} from './routes/scim.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { statsRoutes } from './routes/stats.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
@@ -48,6 +53,7 @@ export async function buildServer(services: Services, options: ServerOptions): P
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? BODY_LIMIT,
+    rewriteUrl: (request) => normalizeScimUrl(request.url ?? '/'),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Server;
 
   // Bodies are validated strictly (a "389" is not a port); query strings and path

@@ -24,7 +24,7 @@ import { findKeyCI, isJsonObject, matchesFilter } from './filter-eval.js';
 import type { JsonObject } from './filter-eval.js';
 import { isCoreSchema, parseAttributePath } from './filter-parser.js';
 import type { AttributePath, FilterNode } from './filter-parser.js';
-import { canonicalExtension, lookupAttribute } from './schemas.js';
+import { canonicalExtension, lookupAttribute, SCHEMA_ENTERPRISE_USER } from './schemas.js';
 import type { AttributeDefinition, ScimResourceType } from './schemas.js';
 import { ScimError } from './scim-error.js';
 
@@ -290,6 +290,12 @@ class Patcher {
   }
 
   applyPath(op: PatchOperationName, path: AttributePath, value: unknown): void {
+    if (this.isLegacyManager(path)) {
+      // Entra's older provisioning jobs name the enterprise manager without its URN and
+      // send it as a one-element list: `{"path": "manager", "value": [{"value": id}]}`.
+      path = { ...path, schema: SCHEMA_ENTERPRISE_USER };
+      if (Array.isArray(value) && value.length === 1) value = value[0];
+    }
     // `urn:…:enterprise:2.0:User` as a whole: the extension object is the target.
     if (
       path.schema !== undefined &&
@@ -487,6 +493,14 @@ class Patcher {
     this.fixPrimary(arr, matches);
   }
 
+  isLegacyManager(path: AttributePath): boolean {
+    return (
+      this.options.resourceType === 'User' &&
+      path.schema === undefined &&
+      path.attribute.toLowerCase() === 'manager'
+    );
+  }
+
   /** RFC 7643 §2.4: at most one value is primary; the newest primary wins. */
   fixPrimary(arr: unknown[], preferred: unknown[] = []): void {
     const primaries = arr.filter(
@@ -611,35 +625,36 @@ function isMembersPath(path: AttributePath): boolean {
  */
 export function planGroupPatch(operations: unknown): GroupPatchPlan {
   const ops = toOperations(operations);
-  let add: string[] = [];
-  let remove: string[] = [];
-  let replaceAll: string[] | undefined;
+  // Insertion-ordered sets: a whole-list replace of 100,000 members stays linear.
+  let add = new Set<string>();
+  let remove = new Set<string>();
+  let replaceAll: Set<string> | undefined;
   const otherOperations: PatchOperation[] = [];
 
   const doAdd = (ids: string[]): void => {
     for (const id of ids) {
       if (replaceAll !== undefined) {
-        if (!replaceAll.includes(id)) replaceAll.push(id);
+        replaceAll.add(id);
         continue;
       }
-      remove = remove.filter((r) => r !== id);
-      if (!add.includes(id)) add.push(id);
+      remove.delete(id);
+      add.add(id);
     }
   };
   const doRemove = (ids: string[]): void => {
     for (const id of ids) {
       if (replaceAll !== undefined) {
-        replaceAll = replaceAll.filter((r) => r !== id);
+        replaceAll.delete(id);
         continue;
       }
-      add = add.filter((a) => a !== id);
-      if (!remove.includes(id)) remove.push(id);
+      add.delete(id);
+      remove.add(id);
     }
   };
   const doReplace = (ids: string[]): void => {
-    replaceAll = [...new Set(ids)];
-    add = [];
-    remove = [];
+    replaceAll = new Set(ids);
+    add = new Set();
+    remove = new Set();
   };
 
   ops.forEach((op, i) => {
@@ -701,7 +716,7 @@ export function planGroupPatch(operations: unknown): GroupPatchPlan {
     }
   });
 
-  const plan: GroupPatchPlan = { add, remove, otherOperations };
-  if (replaceAll !== undefined) plan.replaceAll = replaceAll;
+  const plan: GroupPatchPlan = { add: [...add], remove: [...remove], otherOperations };
+  if (replaceAll !== undefined) plan.replaceAll = [...replaceAll];
   return plan;
 }

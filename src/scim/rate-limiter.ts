@@ -1,21 +1,31 @@
 /**
  * Per-token request rate limit of the SCIM endpoint: a token bucket per SCIM directory
- * (one token each), in memory per process — a scale-out deployment limits per process.
+ * (one token each), in memory per process. Behind several processes (a load balancer
+ * over scaled-out API processes) each process limits on its own, so a token may send up
+ * to the rate times the number of processes it reaches.
  */
 export interface RateLimitOptions {
-  /** Sustained requests per second. Default 100. */
+  /** Sustained requests per second; 0 = unlimited. Default 100. */
   perSecond: number;
-  /** Requests allowed at once above the sustained rate. Default 200. */
+  /** Requests allowed at once above the sustained rate. Default twice `perSecond`. */
   burst: number;
 }
 
 export const defaultRateLimit: RateLimitOptions = { perSecond: 100, burst: 200 };
 
+/** Options with defaults: the burst follows the rate unless given. */
+export function rateLimitOptions(options: Partial<RateLimitOptions> = {}): RateLimitOptions {
+  const perSecond = options.perSecond ?? defaultRateLimit.perSecond;
+  return { perSecond, burst: options.burst ?? perSecond * 2 };
+}
+
 export function createRateLimiter(options: RateLimitOptions) {
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const unlimited = options.perSecond <= 0;
   return {
     /** Takes one request from the key's bucket: 0 when allowed, else seconds to wait. */
     take(key: string, at = Date.now()): number {
+      if (unlimited) return 0;
       let bucket = buckets.get(key);
       if (!bucket) {
         bucket = { tokens: options.burst, at };

@@ -90,7 +90,10 @@ export interface ScimLimits {
   defaultCount: number;
   /** Most PATCH operations in one request. Default 1000. */
   maxOperations: number;
-  /** Most member ids one request may add or remove. Default 10000. */
+  /**
+   * Most member ids one request may add or remove (for a PUT or `replace`, the
+   * difference from the current members). Default 250,000.
+   */
   maxMembersPerRequest: number;
 }
 
@@ -98,7 +101,7 @@ export const defaultScimLimits: ScimLimits = {
   maxCount: 1000,
   defaultCount: 100,
   maxOperations: 1000,
-  maxMembersPerRequest: 10_000,
+  maxMembersPerRequest: 250_000,
 };
 
 /** A SCIM directory as an authenticated request sees it. */

@@ -21,13 +21,17 @@ import { createScimHeldService } from '../../scim/scim-held.js';
 import { scimBasePath, storeNewScimToken } from '../../scim/scim-directory.js';
 import {
   createRateLimiter,
-  defaultRateLimit,
+  rateLimitOptions,
   type RateLimitOptions,
 } from '../../scim/rate-limiter.js';
+import { scimDefaults } from '../../config.js';
 
 /** Limits of the SCIM endpoint; every field has a default (docs/scim.md). */
 export interface ScimServerOptions {
-  /** Largest request body in bytes; above it 413. Default 1 MiB. */
+  /**
+   * Largest request body in bytes; above it 413. Default 16 MiB: a PUT of a group with
+   * 100,000 members, each with its `display` and `$ref`, fits. Other routes keep theirs.
+   */
   bodyLimit?: number;
   /** Per-token (per SCIM directory) rate limit; above it 429 with Retry-After. */
   rateLimit?: Partial<RateLimitOptions>;
@@ -81,6 +85,19 @@ function scimRequest(request: FastifyRequest): ScimRequest {
 }
 
 /**
+ * The URL a SCIM request is routed by: clients join their base URL and a resource path,
+ * so `/scim/v2/{id}/Users/` and `/scim/v2/{id}//Users` mean `/scim/v2/{id}/Users`. Other
+ * URLs are left as they are.
+ */
+export function normalizeScimUrl(url: string): string {
+  if (!url.startsWith('/scim/')) return url;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const normalized = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+  return q === -1 ? normalized : normalized + url.slice(q);
+}
+
+/**
  * The SCIM 2.0 endpoint `/scim/v2/{directoryId}/…`: a thin adapter over the
  * framework-free `ScimService`. Authenticated by the directory's own bearer token (no
  * API token permission), limited per token, with RFC 7644 error bodies for every
@@ -95,11 +112,11 @@ export function scimRoutes(
     dialect: services.store.dialect,
     limits: options.limits ?? {},
   });
-  const limiter = createRateLimiter({ ...defaultRateLimit, ...options.rateLimit });
+  const limiter = createRateLimiter(rateLimitOptions(options.rateLimit));
   const failures = createFailureLimiter(
     options.authFailures ?? { maxFailures: 20, windowMs: 60_000 },
   );
-  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const bodyLimit = options.bodyLimit ?? scimDefaults.maxBodyBytes;
 
   return async (app) => {
     app.decorateRequest('scim', null);
@@ -193,6 +210,28 @@ export function scimRoutes(
     const hide = { schema: { hide: true } };
     type Params = { directoryId: string; id: string };
     const id = (request: FastifyRequest) => (request.params as Params).id;
+
+    // The discovery documents are read-only: a write answers 405 once authenticated,
+    // before its body is read.
+    const readOnly = async (_request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('allow', 'GET, HEAD');
+      throw new ScimError(405, undefined, 'This endpoint is read-only: use GET');
+    };
+    for (const url of [
+      '/:directoryId/ServiceProviderConfig',
+      '/:directoryId/ResourceTypes',
+      '/:directoryId/ResourceTypes/:id',
+      '/:directoryId/Schemas',
+      '/:directoryId/Schemas/:id',
+    ]) {
+      app.route({
+        method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+        url,
+        schema: { hide: true },
+        onRequest: readOnly,
+        handler: async () => undefined,
+      });
+    }
 
     app.get('/:directoryId/ServiceProviderConfig', hide, async (req, reply) =>
       sendScim(reply, service.serviceProviderConfig(ctxOf(req))),
