@@ -167,11 +167,23 @@ export interface Connector {
    * errors can name what the source lacks. Optional: sources without a mapping omit it.
    */
   sourceAttributes?(): Record<string, string>;
+  /**
+   * The first user of the scope as the source holds it and as the mapping maps it, for
+   * the mapping preview; null when the scope has no user. Throws ConnectorError.
+   */
+  previewUser?(signal: AbortSignal): Promise<PreviewSample | null>;
   /** Binds/authenticates and counts users and groups in scope. Throws ConnectorError. */
   test(signal: AbortSignal): Promise<TestResult>;
   /** Starts a read. A null cursor, or one the source no longer accepts, gives a full read. */
   read(options: ReadOptions): Promise<SourceRead>;
   close(): Promise<void>;
+}
+
+/** One source user for the mapping preview. */
+export interface PreviewSample {
+  /** The record as read: LDAP attributes (binary ones rendered as text) or the provider's JSON. */
+  attributes: Record<string, unknown>;
+  user: SourceUser;
 }
 
 /** Helper for connectors whose delta reads never report deletions separately. */

@@ -306,9 +306,35 @@ export function createDirectoriesService(deps: {
     },
 
     view(d: Directory, health: Health): DirectoryView {
+      const effective = directoryTypeSpecs[d.type]?.effectiveMapping?.(d.settings);
       return {
         ...toView(d, d.sealedSecrets ? Object.keys(openSecrets(d)) : [], health),
+        ...(effective ? { effectiveAttributeMapping: effective } : {}),
         ...revealOnce.get(d),
+      };
+    },
+
+    /**
+     * The connector of a saved directory with `attributeMapping` replaced by a proposed
+     * one (validated as an update would be, so errors name attributeMapping.<field>).
+     */
+    connectorForPreview(
+      d: Directory,
+      attributeMapping: Record<string, string> | undefined,
+    ): { connector: Connector; effectiveAttributeMapping: Record<string, string> } {
+      const spec = specOf(d.type);
+      const create = spec.createConnector;
+      if (!create)
+        throw new AppError(
+          'unprocessable',
+          `directories of type "${d.type}" receive pushes; there is no source to preview`,
+        );
+      const { settings, secrets } = attributeMapping
+        ? resolve(d.type, { attributeMapping }, { settings: d.settings, secrets: openSecrets(d) })
+        : { settings: d.settings, secrets: openSecrets(d) };
+      return {
+        connector: create(settings, secrets),
+        effectiveAttributeMapping: spec.effectiveMapping?.(settings) ?? {},
       };
     },
   };

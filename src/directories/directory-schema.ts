@@ -134,6 +134,12 @@ export const DirectoryView = Type.Object({
   enabled: Type.Boolean(),
   ...optionalAll(settingsProperties),
   ...optionalAll(policyProperties),
+  effectiveAttributeMapping: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description:
+        'Pulled sources: the mapping in force, defaults included (target field → source attribute or expression)',
+    }),
+  ),
   configuredSecrets: Type.Array(Type.String(), {
     description: 'Names of the write-only secrets that are set (their values are never returned)',
   }),

@@ -4,6 +4,7 @@ import type { FieldError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import type { Connector } from '../connectors/connector.js';
 import {
+  defaultAttributeMapping,
   LdapSettingsSchema,
   ldapDefaults,
   type LdapSettings,
@@ -11,6 +12,9 @@ import {
 import { createLdapConnector } from '../connectors/ldap/ldap-connector.js';
 import { EntraSettingsSchema, type EntraSettings } from '../connectors/graph/graph-config.js';
 import { createEntraConnector } from '../connectors/graph/graph-connector.js';
+import { entraMapping } from '../connectors/graph/graph-mapping.js';
+import { googleMapping } from '../connectors/google/google-mapping.js';
+import { oktaMapping } from '../connectors/okta/okta-mapping.js';
 import {
   GoogleSettingsSchema,
   GoogleServiceAccountKeySchema,
@@ -21,6 +25,11 @@ import { OktaSettingsSchema, type OktaSettings } from '../connectors/okta/okta-c
 import { createOktaConnector } from '../connectors/okta/okta-connector.js';
 import { schemaErrors } from '../lib/schema.js';
 import { checkDn, checkHost, checkLdapFilter } from '../lib/validators.js';
+import {
+  checkAttributeMapping,
+  ldapAttributeNaming,
+  pathAttributeNaming,
+} from '../expressions/mapping-check.js';
 import type { DirectoryType } from './directory-schema.js';
 import { scimDirectoryTypeSpec } from '../scim/scim-directory.js';
 
@@ -35,6 +44,11 @@ export interface DirectoryTypeSpec {
   defaults(input: Record<string, unknown>): Record<string, unknown>;
   /** Semantic checks on complete settings and secrets. */
   check(settings: Record<string, unknown>, secrets: Record<string, unknown>): FieldError[];
+  /**
+   * Target field → source attribute or expression after defaults (an override of ""
+   * drops a default); absent for types without defaults.
+   */
+  effectiveMapping?(settings: Record<string, unknown>): Record<string, string>;
   /** The connector of a saved or unsaved directory; absent for push-only types (SCIM). */
   createConnector?(settings: Record<string, unknown>, secrets: Record<string, unknown>): Connector;
   /**
@@ -76,20 +90,33 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
         push('bindPassword', 'is required when bindDN is set');
       }
       const mapping = (settings.attributeMapping ?? {}) as Record<string, string>;
-      for (const [target, source] of Object.entries(mapping)) {
+      for (const target of Object.keys(mapping)) {
         if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(target))
           push(`attributeMapping.${target}`, 'target names are letters, digits, _ and -');
-        if (!/^[A-Za-z][A-Za-z0-9-]*(;[A-Za-z0-9-]+)*$|^\d+(\.\d+)+$/.test(source))
-          push(`attributeMapping.${target}`, `"${source}" is not an LDAP attribute name`);
       }
+      errors.push(...checkAttributeMapping(mapping, ldapAttributeNaming));
       return errors;
     },
+    effectiveMapping: (settings) =>
+      withoutEmpty({
+        ...defaultAttributeMapping(flavor),
+        ...((settings.attributeMapping ?? {}) as Record<string, string>),
+      }),
     createConnector: (settings, secrets) =>
       createLdapConnector(flavor, settings as unknown as LdapSettings, {
         bindPassword: secrets.bindPassword as string | undefined,
       }),
   };
 }
+
+const mappingOf = (settings: Record<string, unknown>): Record<string, string> =>
+  (settings.attributeMapping ?? {}) as Record<string, string>;
+
+const withoutEmpty = (mapping: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(mapping).filter(([, value]) => value !== ''));
+
+const cloudMappingErrors = (settings: Record<string, unknown>): FieldError[] =>
+  checkAttributeMapping(mappingOf(settings), pathAttributeNaming);
 
 const required = (secrets: Record<string, unknown>, field: string, why: string): FieldError[] =>
   secrets[field] ? [] : [{ field, message: `is required ${why}` }];
@@ -130,8 +157,11 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     settingsSchema: EntraSettingsSchema,
     secretFields: ['clientSecret'],
     defaults: () => ({}),
-    check: (_settings, secrets) =>
-      required(secrets, 'clientSecret', 'for the client-credentials grant'),
+    check: (settings, secrets) => [
+      ...required(secrets, 'clientSecret', 'for the client-credentials grant'),
+      ...cloudMappingErrors(settings),
+    ],
+    effectiveMapping: (settings) => withoutEmpty(entraMapping(mappingOf(settings))),
     createConnector: (settings, secrets) =>
       createEntraConnector(settings as unknown as EntraSettings, {
         clientSecret: String(secrets.clientSecret ?? ''),
@@ -141,7 +171,9 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     settingsSchema: GoogleSettingsSchema,
     secretFields: ['serviceAccountKey'],
     defaults: () => ({ customer: 'my_customer' }),
-    check(_settings, secrets) {
+    check(settings, secrets) {
+      const mappingErrors = cloudMappingErrors(settings);
+      if (mappingErrors.length > 0) return mappingErrors;
       const key = secrets.serviceAccountKey;
       if (!key) return required(secrets, 'serviceAccountKey', '(the service account JSON key)');
       let parsed: unknown = key;
@@ -162,6 +194,7 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
         message: e.message,
       }));
     },
+    effectiveMapping: (settings) => withoutEmpty(googleMapping(mappingOf(settings))),
     createConnector: (settings, secrets) =>
       createGoogleConnector(settings as unknown as GoogleSettings, {
         serviceAccountKey: secrets.serviceAccountKey as string,
@@ -172,6 +205,8 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     secretFields: ['apiToken', 'privateKey'],
     defaults: () => ({}),
     check(settings, secrets) {
+      const mappingErrors = cloudMappingErrors(settings);
+      if (mappingErrors.length > 0) return mappingErrors;
       // The connector authenticates with OAuth whenever clientId is set, so an API token
       // beside it would be ignored and the directory would fail at its first call.
       if (settings.clientId) {
@@ -191,6 +226,7 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
         },
       ];
     },
+    effectiveMapping: (settings) => withoutEmpty(oktaMapping(mappingOf(settings))),
     createConnector: (settings, secrets) =>
       createOktaConnector(settings as unknown as OktaSettings, {
         apiToken: secrets.apiToken as string | undefined,

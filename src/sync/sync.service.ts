@@ -3,11 +3,30 @@ import { AppError } from '../errors.js';
 import { now } from '../store/database.js';
 import type { DirectoriesService } from '../directories/directories.service.js';
 import type { JobsRepository, JobTrigger } from '../store/jobs.repository.js';
-import { ConnectorError, type Connector, type TestResult } from '../connectors/connector.js';
+import {
+  ConnectorError,
+  type Connector,
+  type SourceUser,
+  type TestResult,
+} from '../connectors/connector.js';
+import { checkSourceUser } from './records.js';
 
 export type TestOutcome =
   | { success: true; usersFound: number; groupsFound: number }
   | { success: false; error: { kind: string; message: string } };
+
+export type PreviewOutcome = { effectiveAttributeMapping: Record<string, string> } & (
+  | {
+      success: true;
+      /** The first user of the scope as read; null when the scope is empty. */
+      source: Record<string, unknown> | null;
+      /** What the mapping makes of it. */
+      user: SourceUser | null;
+      /** Why a sync would skip this user (a required field the mapping leaves empty). */
+      error: { code: string; message: string } | null;
+    }
+  | { success: false; error: { kind: string; message: string } }
+);
 
 const TEST_TIMEOUT_MS = 60_000;
 
@@ -19,6 +38,15 @@ export function createSyncService(deps: {
   onEnqueued?: () => void;
 }) {
   const { directories, jobs } = deps;
+
+  function failure(err: unknown, what: string): { kind: string; message: string } {
+    if (err instanceof ConnectorError) {
+      const kind = err.kind === 'cancelled' ? 'timeout' : err.kind;
+      return { kind, message: err.message };
+    }
+    deps.logger.error({ err }, `${what} crashed`);
+    return { kind: 'network', message: `the ${what} failed unexpectedly; see the server log` };
+  }
 
   async function runTest(connector: Connector): Promise<TestOutcome> {
     const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
@@ -83,6 +111,40 @@ export function createSyncService(deps: {
         outcome.success ? null : JSON.stringify(outcome.error),
       );
       return outcome;
+    },
+
+    /**
+     * Maps the first user of a saved directory's scope with its mapping, or with a
+     * proposed `attributeMapping` (not saved), and shows the entry beside the result.
+     */
+    async previewMapping(
+      tenantId: string,
+      directoryId: string,
+      attributeMapping: Record<string, string> | undefined,
+    ): Promise<PreviewOutcome> {
+      const d = await directories.getOrThrow(tenantId, directoryId);
+      const { connector, effectiveAttributeMapping } = directories.connectorForPreview(
+        d,
+        attributeMapping,
+      );
+      try {
+        if (!connector.previewUser) {
+          throw new AppError('unprocessable', `directories of type "${d.type}" have no preview`);
+        }
+        const sample = await connector.previewUser(AbortSignal.timeout(TEST_TIMEOUT_MS));
+        return {
+          success: true,
+          effectiveAttributeMapping,
+          source: sample?.attributes ?? null,
+          user: sample?.user ?? null,
+          error: sample ? checkSourceUser(sample.user, effectiveAttributeMapping) : null,
+        };
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        return { success: false, effectiveAttributeMapping, error: failure(err, 'preview') };
+      } finally {
+        await connector.close().catch(() => undefined);
+      }
     },
 
     /** Tests a create body without saving it (validated exactly as create would). */

@@ -85,6 +85,63 @@ const TestView = Type.Union([
   }),
 ]);
 
+const SourceUserView = Type.Object(
+  {
+    externalId: Type.String(),
+    enabled: Type.Boolean(),
+    dn: Type.Optional(Type.String()),
+    username: Type.Optional(Type.String()),
+    firstName: Type.Optional(Type.String()),
+    lastName: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String()),
+    phone: Type.Optional(Type.String()),
+    displayName: Type.Optional(Type.String()),
+    custom: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Union([Type.String(), Type.Array(Type.String()), Type.Null()]),
+      ),
+    ),
+  },
+  { description: 'The fields the mapping produced (absent: empty)' },
+);
+
+const PreviewView = Type.Union([
+  Type.Object({
+    success: Type.Literal(true),
+    effectiveAttributeMapping: Type.Record(Type.String(), Type.String()),
+    source: nullable(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'The first user of the scope as the source holds it; null when none',
+      }),
+    ),
+    user: nullable(SourceUserView),
+    error: nullable(
+      Type.Object(
+        { code: Type.String(), message: Type.String() },
+        { description: 'Why a sync would skip this user (a required field left empty)' },
+      ),
+    ),
+  }),
+  Type.Object({
+    success: Type.Literal(false),
+    effectiveAttributeMapping: Type.Record(Type.String(), Type.String()),
+    error: Type.Object({ kind: Type.String(), message: Type.String() }),
+  }),
+]);
+
+const PreviewBody = Type.Object(
+  {
+    attributeMapping: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 2048 }), {
+        description:
+          'A mapping to try instead of the saved one (not saved); the same rules as on save apply',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const JobParams = Type.Object({ id: Type.String(), jobId: Type.String() });
 
 export function toJobView(j: Job) {
@@ -294,6 +351,30 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
         },
       },
       async (request) => sync.testSaved(authOf(request).tenantId, request.params.id),
+    );
+
+    app.post(
+      '/directories/:id/mapping-preview',
+      {
+        config: { permission: 'directory:write' },
+        schema: {
+          tags,
+          summary: 'Map the first user of the scope with the saved or a proposed mapping',
+          params: IdParams,
+          body: PreviewBody,
+          response: { 200: PreviewView, ...errorResponses, 422: errorResponses[400] },
+        },
+        // The body is optional: none previews the saved mapping.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+      },
+      async (request) =>
+        sync.previewMapping(
+          authOf(request).tenantId,
+          request.params.id,
+          request.body.attributeMapping,
+        ),
     );
 
     app.post(

@@ -1,3 +1,4 @@
+import { mappingDescription } from '../../expressions/mapping-check.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
@@ -23,7 +24,11 @@ export const GoogleSettingsSchema = Type.Object(
      * `"employeeNumber": "customSchemas.HR.employeeNumber"` — custom schemas switch the
      * read to `projection=full`).
      */
-    attributeMapping: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 512 }))),
+    attributeMapping: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 2048 }), {
+        description: mappingDescription,
+      }),
+    ),
     /** Per-request time limit in seconds. Default 30. */
     timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
   },

@@ -86,6 +86,22 @@ export function createGoogleConnector(
       return { usersFound, groupsFound };
     },
 
+    async previewUser(signal) {
+      const query = { customer, maxResults: USERS_PAGE, projection, showDeleted: 'false' };
+      for await (const page of paginate(
+        api,
+        'users',
+        query,
+        GoogleUsersPageSchema,
+        GOOGLE_SCOPES.users,
+        signal,
+      )) {
+        const first = page.users?.[0];
+        if (first) return { attributes: first, user: mapGoogleUser(first, mapping) };
+      }
+      return null;
+    },
+
     async read(options: ReadOptions): Promise<SourceRead> {
       const { signal } = options;
       return {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { MemberRef, SourceGroup, SourceUser } from '../connector.js';
-import { mapUser, mergeMapping, type StandardField } from '../http/attribute-path.js';
+import { mapUser, mergeMapping, pathsOf, type StandardField } from '../http/attribute-path.js';
 
 /** A Directory API user resource; only what the connector reads itself is checked. */
 export const GoogleUserSchema = Type.Object({
@@ -58,8 +58,8 @@ export function googleMapping(
 
 /** `projection=full` only when a mapping reads custom schema fields. */
 export function googleProjection(mapping: Record<string, string>): 'basic' | 'full' {
-  return Object.values(mapping).some((p) =>
-    p.split('|').some((alt) => alt.trim().startsWith('customSchemas.')),
+  return Object.values(mapping).some((value) =>
+    pathsOf(value).some((path) => path.startsWith('customSchemas.')),
   )
     ? 'full'
     : 'basic';

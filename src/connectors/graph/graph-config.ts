@@ -1,3 +1,4 @@
+import { mappingDescription } from '../../expressions/mapping-check.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
@@ -29,7 +30,11 @@ export const EntraSettingsSchema = Type.Object(
      * `defaultEntraMapping` or adding custom attributes (`"department": "department"`,
      * `"costCenter": "employeeOrgData.costCenter"`). `a|b` takes the first non-empty.
      */
-    attributeMapping: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 512 }))),
+    attributeMapping: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 2048 }), {
+        description: mappingDescription,
+      }),
+    ),
     /** Per-request time limit in seconds. Default 30. */
     timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
   },

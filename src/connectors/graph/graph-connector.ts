@@ -88,6 +88,24 @@ export function createEntraConnector(
       return { usersFound, groupsFound };
     },
 
+    async previewUser(signal) {
+      let url: string | undefined = graph.url(`users/delta?$select=${userSelect.join(',')}`);
+      while (url) {
+        const page: UserPage = await fetchPage(
+          graph,
+          url,
+          UserPageSchema,
+          USER_PERMISSION,
+          signal,
+          false,
+        );
+        const first = page.value.find((u) => !u['@removed']);
+        if (first) return { attributes: first, user: mapEntraUser(first, mapping) };
+        url = page['@odata.nextLink'];
+      }
+      return null;
+    },
+
     async read(options: ReadOptions): Promise<SourceRead> {
       const cursor = parseCursor(options.cursor, graph, userSelect.join(','));
       const fullUsersUrl = graph.url(`users/delta?$select=${userSelect.join(',')}`);

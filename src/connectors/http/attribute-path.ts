@@ -1,10 +1,19 @@
 import type { SourceUser } from '../connector.js';
+import {
+  compileExpression,
+  toCustomValue,
+  toSingleValue,
+  type AttributeReader,
+  type CompiledExpression,
+} from '../../expressions/expression-compiler.js';
+import { isExpression } from '../../expressions/expression-parser.js';
 
 /**
  * Attribute paths of the cloud connectors' `attributeMapping`: a dotted path into the
  * provider's JSON object (`department`, `name.givenName`, `profile.costCenter`,
  * `phones.0.value`, `customSchemas.HR.employeeNumber`), and `|` between paths for
- * "the first that has a value" (`mail|userPrincipalName`).
+ * "the first that has a value" (`mail|userPrincipalName`). A mapping may also be an
+ * expression (src/expressions) whose `[attributes]` are such paths.
  */
 
 /** The value at `path`, or undefined when any step is missing. */
@@ -46,9 +55,28 @@ export function readCustom(source: unknown, path: string): string | string[] | n
   return String(value);
 }
 
-/** The first step of every alternative of a path (what a `$select` must name). */
-export function rootsOf(path: string): string[] {
-  return path.split('|').map((alt) => alt.trim().split('.')[0] ?? '');
+/** Every plain path a mapping value reads: its alternatives, or its expression's attributes. */
+export function pathsOf(value: string): string[] {
+  const paths = isExpression(value) ? compileExpression(value).attributes : [value];
+  return paths.flatMap((path) => path.split('|').map((alt) => alt.trim()));
+}
+
+/** The first step of every path a mapping value reads (what a `$select` must name). */
+export function rootsOf(value: string): string[] {
+  return pathsOf(value).map((path) => path.split('.')[0] ?? '');
+}
+
+/** An expression's view of a provider object: a path's value as null, a string or a list. */
+export function pathReader(source: unknown): AttributeReader {
+  return (path) => {
+    const value = readPath(source, path);
+    if (value === undefined || value === null || value === '') return null;
+    if (Array.isArray(value)) {
+      return value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+    }
+    if (typeof value === 'object') return JSON.stringify(value);
+    return String(value);
+  };
 }
 
 /**
@@ -82,17 +110,42 @@ export function mapUser(
 ): SourceUser {
   const user: SourceUser = { externalId, enabled };
   const custom: Record<string, string | string[] | null> = {};
+  const expressions = compiledExpressions(mapping);
+  let read: AttributeReader | undefined;
   for (const [target, path] of Object.entries(mapping)) {
     if (!path || target === 'externalId') continue;
+    const expression = expressions.get(target);
     if (isStandardField(target)) {
-      const value = readString(source, path);
+      const value = expression
+        ? toSingleValue(expression.evaluate((read ??= pathReader(source))))
+        : readString(source, path);
       if (value !== undefined) user[target] = value;
     } else {
-      custom[target] = readCustom(source, path);
+      custom[target] = expression
+        ? toCustomValue(expression.evaluate((read ??= pathReader(source))))
+        : readCustom(source, path);
     }
   }
   if (Object.keys(custom).length > 0) user.custom = custom;
   return user;
+}
+
+// A connector builds its mapping object once and maps every user with it: compile its
+// expressions once per object rather than once per user.
+const compiled = new WeakMap<Record<string, string>, Map<string, CompiledExpression>>();
+
+function compiledExpressions(mapping: Record<string, string>): Map<string, CompiledExpression> {
+  let expressions = compiled.get(mapping);
+  if (!expressions) {
+    expressions = new Map();
+    for (const [target, value] of Object.entries(mapping)) {
+      if (value && target !== 'externalId' && isExpression(value)) {
+        expressions.set(target, compileExpression(value));
+      }
+    }
+    compiled.set(mapping, expressions);
+  }
+  return expressions;
 }
 
 /** Defaults overlaid with overrides (an override of '' drops that default). */

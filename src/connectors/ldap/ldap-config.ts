@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { mappingDescription } from '../../expressions/mapping-check.js';
 
 /**
  * Connection and scope settings of an `ldap` or `active_directory` directory, as the
@@ -20,8 +21,10 @@ export const LdapSettingsSchema = Type.Object(
     userSearchFilter: Type.String({ minLength: 1 }),
     groupSearchFilter: Type.String({ minLength: 1 }),
     exclusionFilter: Type.Optional(Type.String()),
-    /** target field (username, firstName, …, or a custom name) → source attribute */
-    attributeMapping: Type.Record(Type.String(), Type.String()),
+    /** target field (username, firstName, …, or a custom name) → source attribute or expression */
+    attributeMapping: Type.Record(Type.String(), Type.String({ maxLength: 2048 }), {
+      description: mappingDescription,
+    }),
     nestedGroups: Type.Boolean(),
     /**
      * Generic LDAP: attribute whose presence/value marks a disabled account

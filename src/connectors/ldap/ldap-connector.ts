@@ -30,6 +30,7 @@ import {
   groupAttributes,
   guidToString,
   mapGroup,
+  mapUser,
   normalizeDn,
   rawValues,
   stringValues,
@@ -724,6 +725,46 @@ export function createLdapConnector(
 
     sourceAttributes: () => ({ ...mapping.standard, ...mapping.custom }),
 
+    async previewUser(signal) {
+      const f = filters();
+      const session = await connect(signal);
+      try {
+        for (const baseDN of userBases) {
+          let found: LdapEntry | undefined;
+          try {
+            for await (const event of session.wire.search({
+              baseDN,
+              scope: 'sub',
+              filter: f.users,
+              attributes: userAttributes(mapping),
+              binaryAttributes: binaryAttributes(mapping),
+              timeLimit: settings.timeLimitSeconds,
+              sizeLimit: 1,
+              controls: [],
+            })) {
+              if (event.type === 'entry') found ??= event.entry;
+            }
+          } catch (error) {
+            // A server answers sizeLimitExceeded after the one entry asked for.
+            const enough =
+              found !== undefined &&
+              error instanceof ResultCodeError &&
+              error.code === LdapResultCode.sizeLimitExceeded;
+            if (!enough) {
+              throw toConnectorError(error, {
+                ...ctx('search', { baseDN, filter: f.users }),
+                signal,
+              });
+            }
+          }
+          if (found) return { attributes: entryAttributes(found), user: mapUser(found, mapping) };
+        }
+        return null;
+      } finally {
+        await session.close();
+      }
+    },
+
     async test(signal) {
       const f = filters();
       const session = await connect(signal);
@@ -778,6 +819,17 @@ function checkFilter(filter: string, field: string): string {
     );
   }
   return text;
+}
+
+/** An entry's attributes as text (binary AD values rendered), one value or a list each. */
+function entryAttributes(entry: LdapEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = { dn: entry.dn };
+  for (const name of Object.keys(entry)) {
+    if (name === 'dn') continue;
+    const values = stringValues(entry, name);
+    out[name] = values.length === 1 ? values[0] : values;
+  }
+  return out;
 }
 
 function throwIfAborted(signal: AbortSignal): void {

@@ -1,4 +1,12 @@
 import { ConnectorError, type MemberRef, type SourceGroup, type SourceUser } from '../connector.js';
+import {
+  compileExpression,
+  toCustomValue,
+  toSingleValue,
+  type AttributeReader,
+  type CompiledExpression,
+} from '../../expressions/expression-compiler.js';
+import { isExpression } from '../../expressions/expression-parser.js';
 import { defaultAttributeMapping, type LdapFlavor, type LdapSettings } from './ldap-config.js';
 
 /**
@@ -38,9 +46,12 @@ const binaryRenderers: Record<string, (value: Buffer) => string> = {
 
 export interface EffectiveMapping {
   flavor: LdapFlavor;
+  /** target → source attribute, or the expression text for targets in `expressions` */
   standard: Record<StandardTarget, string>;
-  /** custom target name → source attribute */
+  /** custom target name → source attribute (or expression text) */
   custom: Record<string, string>;
+  /** Targets mapped by an expression, compiled once (serialises as the expression text). */
+  expressions: Record<string, CompiledExpression>;
   disabledAttribute: string | undefined;
   disabledValues: string[];
 }
@@ -53,8 +64,13 @@ export function effectiveMapping(
   const defaults = defaultAttributeMapping(flavor);
   const standard = { ...defaults } as Record<StandardTarget, string>;
   const custom: Record<string, string> = {};
+  const expressions: Record<string, CompiledExpression> = {};
   for (const [target, attribute] of Object.entries(settings.attributeMapping)) {
     if (!attribute) continue;
+    // externalId is read before anything is mapped (ldap-pending.ts): attributes only.
+    if (target !== 'externalId' && isExpression(attribute)) {
+      expressions[target] = compileExpression(attribute);
+    }
     if ((standardTargets as readonly string[]).includes(target)) {
       standard[target as StandardTarget] = attribute;
     } else {
@@ -65,17 +81,29 @@ export function effectiveMapping(
     flavor,
     standard,
     custom,
+    expressions,
     disabledAttribute: settings.disabledAttribute || undefined,
     disabledValues: settings.disabledValues ?? [],
   };
 }
 
+/** The source attributes the user mapping reads: plain ones and those of its expressions. */
+function mappedAttributes(mapping: EffectiveMapping): string[] {
+  const attrs: string[] = [];
+  for (const [target, attribute] of [
+    ...Object.entries(mapping.standard),
+    ...Object.entries(mapping.custom),
+  ]) {
+    const expression = mapping.expressions[target];
+    if (expression) attrs.push(...expression.attributes);
+    else attrs.push(attribute);
+  }
+  return attrs;
+}
+
 /** Attributes to request for users (explicitly: entryUUID is operational). */
 export function userAttributes(mapping: EffectiveMapping): string[] {
-  const attrs = new Set<string>([
-    ...Object.values(mapping.standard),
-    ...Object.values(mapping.custom),
-  ]);
+  const attrs = new Set<string>(mappedAttributes(mapping));
   attrs.add('memberOf');
   if (mapping.flavor === 'active_directory') {
     attrs.add('userAccountControl');
@@ -110,7 +138,7 @@ export function groupAttributes(mapping: EffectiveMapping): string[] {
 export function binaryAttributes(mapping: EffectiveMapping): string[] {
   if (mapping.flavor !== 'active_directory') return [];
   const attrs = new Set(['objectGUID', 'objectSid']);
-  for (const attribute of [...Object.values(mapping.standard), ...Object.values(mapping.custom)]) {
+  for (const attribute of mappedAttributes(mapping)) {
     if (attribute.toLowerCase() in binaryRenderers) attrs.add(attribute);
   }
   return [...attrs];
@@ -369,8 +397,13 @@ export function mapUser(
   const s = mapping.standard;
   const { externalId, enabled } = key;
   const user: SourceUser = { externalId, dn: normalizeDn(entry.dn), enabled };
+  const expressions = mapping.expressions;
+  let read: AttributeReader | undefined;
   const assign = (field: Exclude<StandardTarget, 'externalId'>): void => {
-    const value = firstValue(entry, s[field]);
+    const expression = expressions[field];
+    const value = expression
+      ? toSingleValue(expression.evaluate((read ??= attributeReader(entry))))
+      : firstValue(entry, s[field]);
     if (value !== undefined) user[field] = value;
   };
   assign('username');
@@ -384,6 +417,11 @@ export function mapUser(
   if (customNames.length > 0) {
     const custom: Record<string, string | string[] | null> = {};
     for (const name of customNames) {
+      const expression = expressions[name];
+      if (expression) {
+        custom[name] = toCustomValue(expression.evaluate((read ??= attributeReader(entry))));
+        continue;
+      }
       const values = stringValues(entry, mapping.custom[name] ?? name);
       custom[name] =
         values.length === 0 ? null : values.length === 1 ? (values[0] ?? null) : values;
@@ -396,6 +434,14 @@ export function mapUser(
     user.memberOf = memberOf.map((dn) => ({ by: 'dn', value: normalizeDn(dn), type: 'group' }));
   }
   return user;
+}
+
+/** An expression's view of an entry: null, one string, or the list of a multi-valued attribute. */
+export function attributeReader(entry: LdapEntry): AttributeReader {
+  return (name) => {
+    const values = stringValues(entry, name);
+    return values.length === 0 ? null : values.length === 1 ? (values[0] ?? null) : values;
+  };
 }
 
 /** `uid=jo,ou=people,dc=x#'0101'B` → `uid=jo,ou=people,dc=x` (RFC 4517 NameAndOptionalUID). */

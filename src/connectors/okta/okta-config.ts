@@ -1,3 +1,4 @@
+import { mappingDescription } from '../../expressions/mapping-check.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
@@ -22,7 +23,11 @@ export const OktaSettingsSchema = Type.Object(
      * target field → Okta user path, overriding `defaultOktaMapping` or adding custom
      * attributes (`"department": "profile.department"`).
      */
-    attributeMapping: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 512 }))),
+    attributeMapping: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 2048 }), {
+        description: mappingDescription,
+      }),
+    ),
     /** Okta user statuses read as disabled. Default STAGED, SUSPENDED, DEPROVISIONED. */
     disabledStatuses: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 16 })),
     /**

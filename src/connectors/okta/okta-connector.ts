@@ -101,6 +101,20 @@ export function createOktaConnector(
       return { usersFound, groupsFound };
     },
 
+    async previewUser(signal) {
+      for await (const page of paginate(
+        api,
+        api.url('users', { limit: PAGE }),
+        OktaUserListSchema,
+        OKTA_SCOPES.users,
+        signal,
+      )) {
+        const first = page.items[0];
+        if (first) return { attributes: first, user: mapOktaUser(first, mapping, disabled) };
+      }
+      return null;
+    },
+
     async read(options: ReadOptions): Promise<SourceRead> {
       const since = parseCursor(options.cursor, rules);
       const { signal } = options;
