@@ -15,7 +15,7 @@ import {
   type WebhookDispatcher,
   type WebhookDispatcherOptions,
 } from './events/webhook-dispatcher.js';
-import { purgeSuspendedUsers } from './retention/purge.js';
+import { purgeDeletedGroups, purgeSuspendedUsers } from './retention/purge.js';
 
 /**
  * Composition root: builds every service from the configuration. The CLI and the
@@ -126,6 +126,8 @@ export function startBackground(services: Services, options: BackgroundOptions =
         lastPurge = at.getTime();
         const report = await purgeSuspendedUsers(services.db, at);
         if (report.usersDeleted > 0) logger.info(report, 'retention purge deleted suspended users');
+        const groups = await purgeDeletedGroups(services.db, at);
+        if (groups.groupsDeleted > 0) logger.info(groups, 'retention purge deleted deleted groups');
       },
     },
   );

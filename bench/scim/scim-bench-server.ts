@@ -78,6 +78,8 @@ async function seedGroup(size: number, name: string) {
           sourceDn: null,
           sourceHash: null,
           extra: {},
+          status: 'active',
+          deletedAt: null,
         },
         fields: {},
       },

@@ -134,6 +134,7 @@ function formatResult(j: Job): string {
     ['groupsCreated', j.groupsCreated],
     ['groupsUpdated', j.groupsUpdated],
     ['groupsDeleted', j.groupsDeleted],
+    ['groupsRestored', j.groupsRestored],
     ['membershipsAdded', j.membershipsAdded],
     ['membershipsRemoved', j.membershipsRemoved],
     ['errorCount', j.errorCount],

@@ -124,6 +124,11 @@ export interface SourceGroup {
 export interface DeletedRef {
   type: 'user' | 'group';
   externalId: string;
+  /**
+   * The source says the object can never come back (Graph `@removed` reason `deleted`);
+   * absent when it may be restored (a soft deletion, an LDAP/AD delete).
+   */
+  permanent?: boolean;
 }
 
 export interface ReadOptions {

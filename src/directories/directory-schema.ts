@@ -41,11 +41,24 @@ export const policyProperties = {
         'Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%"',
     },
   ),
+  groupDeletionThreshold: Type.Union(
+    [
+      Type.Integer({ minimum: 0 }),
+      Type.String({ pattern: '^(100|[0-9]{1,2})(\\.[0-9]+)?%$' }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold',
+    },
+  ),
   allowEmptySource: Type.Boolean({
-    description: 'Accept a read of zero users while users are active here',
+    description:
+      'Accept a complete read of zero users (or zero groups) while users (or groups) are active here',
   }),
   purgeAfterDays: Type.Union([Type.Integer({ minimum: 1, maximum: 36500 }), Type.Null()], {
-    description: 'Delete users suspended longer than this; null (default) keeps them',
+    description:
+      'Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them',
   }),
   fullSyncIntervalHours: Type.Integer({
     minimum: 1,
@@ -60,6 +73,7 @@ export const policyDefaults = {
   deactivationBehavior: 'suspend',
   defaultRole: 'member',
   deletionThreshold: 500,
+  groupDeletionThreshold: null,
   allowEmptySource: false,
   purgeAfterDays: null,
   fullSyncIntervalHours: 24,

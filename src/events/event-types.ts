@@ -8,6 +8,7 @@ export const eventTypes = [
   'group.created',
   'group.updated',
   'group.deleted',
+  'group.restored',
   'group.member_added',
   'group.member_removed',
   'role.granted',

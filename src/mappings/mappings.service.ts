@@ -131,11 +131,17 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
     ): Promise<{ mapping: GroupMappingView; granted: number }> {
       const group = await db
         .selectFrom('groups')
-        .select(['id', 'directory_id'])
+        .select(['id', 'directory_id', 'status'])
         .where('tenant_id', '=', tenantId)
         .where('id', '=', input.groupId)
         .executeTakeFirst();
       if (!group) throw notFound('group');
+      if (group.status === 'deleted')
+        throw new AppError(
+          'conflict',
+          'groupId: the group was deleted at its source; a mapping would grant nothing',
+          { details: [{ field: 'groupId', message: 'deleted at its source' }] },
+        );
       if (group.directory_id !== input.directoryId) {
         throw new AppError(
           'validation_failed',

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { parseJson } from '../store/database.js';
-import { toUserTarget, userView } from '../store/users.repository.js';
+import { groupView, toGroupTarget, toUserTarget, userView } from '../store/users.repository.js';
 import { appendEvents } from '../events/outbox.js';
 import { writeAudit } from '../store/audit.repository.js';
 
@@ -89,6 +89,80 @@ export async function purgeSuspendedUsers(
         return rows.length;
       });
       report.usersDeleted += deleted;
+      if (deleted < BATCH) break;
+    }
+  }
+  return report;
+}
+
+export interface GroupPurgeReport {
+  directoriesChecked: number;
+  groupsDeleted: number;
+}
+
+/**
+ * Deletes groups deleted at their source longer ago than their directory's
+ * `purgeAfterDays` (directories without it keep deleted groups forever). The group's
+ * `group.deleted` event went out when it left the source, so a purge writes only an
+ * audit entry; a group mapping of it stays and grants nothing. A group restored before
+ * the deadline is untouched (its deleted_at is cleared). Idempotent, like the user purge.
+ */
+export async function purgeDeletedGroups(
+  db: Kysely<Database>,
+  now: Date = new Date(),
+): Promise<GroupPurgeReport> {
+  const report: GroupPurgeReport = { directoriesChecked: 0, groupsDeleted: 0 };
+  const directories = await db
+    .selectFrom('directories')
+    .select(['id', 'tenant_id', 'settings'])
+    .execute();
+  for (const d of directories) {
+    const days = parseJson<Record<string, unknown>>(d.settings, {}).purgeAfterDays;
+    if (typeof days !== 'number' || days <= 0) continue;
+    report.directoriesChecked++;
+    const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
+    for (;;) {
+      const deleted = await db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('groups')
+          .selectAll()
+          .where('directory_id', '=', d.id)
+          .where('status', '=', 'deleted')
+          .where('deleted_at', 'is not', null)
+          .where('deleted_at', '<', cutoff)
+          .orderBy('id')
+          .limit(BATCH)
+          .execute();
+        if (rows.length === 0) return 0;
+        const gone = await trx
+          .deleteFrom('groups')
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .where('status', '=', 'deleted')
+          .returning('id')
+          .execute();
+        const goneIds = new Set(gone.map((g) => g.id));
+        await writeAudit(
+          trx,
+          rows
+            .filter((r) => goneIds.has(r.id))
+            .map((r) => ({
+              tenantId: r.tenant_id,
+              actor: PURGE_ACTOR,
+              action: 'group.purged',
+              objectType: 'group',
+              objectId: r.id,
+              directoryId: r.directory_id,
+              before: groupView(toGroupTarget(r), r.directory_id),
+              after: { purgeAfterDays: days },
+            })),
+        );
+        return rows.length;
+      });
+      report.groupsDeleted += deleted;
       if (deleted < BATCH) break;
     }
   }

@@ -31,6 +31,7 @@ import {
 } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
 import { applyChanges } from '../sync/applier.js';
+import { groupRemovalChanges } from '../sync/group-removal.js';
 import type { Change } from '../sync/changes.js';
 import type { GroupTarget, UserState, UserTarget } from '../sync/records.js';
 import { sameValue } from '../sync/records.js';
@@ -657,7 +658,7 @@ export function createScimService(deps: {
     selfId: string | null,
   ) {
     if (externalId === null) return;
-    const clash = await directoryGroups(trx, ctx)
+    const clash = await directoryGroups(trx, ctx, { includeDeleted: true })
       .select('groups.id')
       .where('groups.external_id', '=', externalId)
       .$if(selfId !== null, (q) => q.where('groups.id', '<>', selfId as string))
@@ -691,6 +692,12 @@ export function createScimService(deps: {
         target: after,
         fields: { name: { old: null, new: after.name } },
       });
+    } else if (before.status === 'deleted') {
+      const fields: Record<string, { old: unknown; new: unknown }> = {
+        status: { old: 'deleted', new: 'active' },
+      };
+      if (before.name !== after.name) fields.name = { old: before.name, new: after.name };
+      changes.push({ kind: 'group', action: 'restored', target: after, fields });
     } else {
       const fields: Record<string, { old: unknown; new: unknown }> = {};
       if (before.name !== after.name) fields.name = { old: before.name, new: after.name };
@@ -705,7 +712,11 @@ export function createScimService(deps: {
     await audit(
       trx,
       ctx,
-      before ? 'scim.group.updated' : 'scim.group.created',
+      !before
+        ? 'scim.group.created'
+        : before.status === 'deleted'
+          ? 'scim.group.restored'
+          : 'scim.group.updated',
       'group',
       after.id,
       before ? groupView(before, ctx.directoryId) : undefined,
@@ -1080,16 +1091,30 @@ export function createScimService(deps: {
     async createGroup(ctx: ScimContext, req: ScimRequest): Promise<ScimResponse> {
       const input = parseScimGroup(req.body);
       return db.transaction().execute(async (trx) => {
-        await assertGroupExternalIdFree(trx, ctx, input.externalId, null);
-        const id = newId();
+        // A group this client deleted comes back under its id when re-created with its externalId.
+        const gone =
+          input.externalId === null
+            ? undefined
+            : await directoryGroups(trx, ctx, { includeDeleted: true })
+                .selectAll('groups')
+                .where('groups.external_id', '=', input.externalId)
+                .where('groups.status', '=', 'deleted')
+                .executeTakeFirst();
+        if (!gone) await assertGroupExternalIdFree(trx, ctx, input.externalId, null);
+        const before = gone ? toGroupTarget(gone) : null;
+        const id = before?.id ?? newId();
         const target: GroupTarget = {
+          ...(before ?? {
+            description: null,
+            sourceDn: null,
+            sourceHash: null,
+            extra: {},
+          }),
           id,
           externalId: input.externalId ?? id,
           name: input.displayName,
-          description: null,
-          sourceDn: null,
-          sourceHash: null,
-          extra: {},
+          status: 'active',
+          deletedAt: null,
         };
         const at = now();
         const delta = await memberChanges(
@@ -1099,7 +1124,7 @@ export function createScimService(deps: {
           (input.members ?? []).map((m) => m.value),
           [],
         );
-        await writeGroup(trx, ctx, null, target, delta, at);
+        await writeGroup(trx, ctx, before, target, delta, at);
         const row = await loadGroupRow(trx, dialect, ctx, id);
         return groupResponse(ctx, trx, row as GroupsTable, 201, req.query);
       });
@@ -1177,16 +1202,20 @@ export function createScimService(deps: {
       });
     },
 
-    /** Deletes the group here too (SPEC §3): its memberships end. */
+    /**
+     * Deletes the group as a sync does: its memberships end and it is kept with status
+     * deleted (404 here from now on); a POST with its externalId brings it back.
+     */
     async deleteGroup(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResponse> {
       return db.transaction().execute(async (trx) => {
         const row = await findGroupOrThrow(trx, ctx, id);
         assertIfMatch(req.ifMatch, row.version);
         const target = toGroupTarget(row);
         const at = now();
-        await applyChanges(trx, applyContext(ctx, at), [
-          { kind: 'group', action: 'deleted', target, fields: {} },
-        ]);
+        const changes: Change[] = [];
+        for await (const c of groupRemovalChanges(trx, [target], at, 'deleted_at_source'))
+          changes.push(c);
+        await applyChanges(trx, applyContext(ctx, at), changes);
         await audit(
           trx,
           ctx,

@@ -41,14 +41,21 @@ export function liveUsers(db: Db, scope: Scope): SelectQueryBuilder<Database, 'u
     );
 }
 
+/**
+ * Groups of the directory. A deleted group (status deleted, kept for a restore) is gone
+ * for SCIM clients: 404, not listed, not a member; `includeDeleted` serves the
+ * externalId checks, which a deleted group's key still takes part in.
+ */
 export function directoryGroups(
   db: Db,
   scope: Scope,
+  options: { includeDeleted?: boolean } = {},
 ): SelectQueryBuilder<Database, 'groups', object> {
   return db
     .selectFrom('groups')
     .where('groups.directory_id', '=', scope.directoryId)
-    .where(sql<string>`groups.tenant_id || ''`, '=', scope.tenantId);
+    .where(sql<string>`groups.tenant_id || ''`, '=', scope.tenantId)
+    .$if(options.includeDeleted !== true, (q) => q.where('groups.status', '=', 'active'));
 }
 
 /** A live user, locked for the rest of the transaction on PostgreSQL. */

@@ -50,6 +50,7 @@ export interface Job {
   groupsCreated: number;
   groupsUpdated: number;
   groupsDeleted: number;
+  groupsRestored: number;
   membershipsAdded: number;
   membershipsRemoved: number;
   recordsRead: number;
@@ -83,6 +84,7 @@ export function toJob(r: SyncJobsTable): Job {
     groupsCreated: r.groups_created,
     groupsUpdated: r.groups_updated,
     groupsDeleted: r.groups_deleted,
+    groupsRestored: r.groups_restored,
     membershipsAdded: r.memberships_added,
     membershipsRemoved: r.memberships_removed,
     recordsRead: r.records_read,
@@ -108,6 +110,7 @@ export function countColumns(c: JobCounts) {
     groups_created: c.groupsCreated,
     groups_updated: c.groupsUpdated,
     groups_deleted: c.groupsDeleted,
+    groups_restored: c.groupsRestored,
     memberships_added: c.membershipsAdded,
     memberships_removed: c.membershipsRemoved,
     error_count: c.errors,
@@ -172,6 +175,7 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
         groups_created: 0,
         groups_updated: 0,
         groups_deleted: 0,
+        groups_restored: 0,
         memberships_added: 0,
         memberships_removed: 0,
         records_read: 0,

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-scim.js';
 import * as m0003 from './migrations/0003-events.js';
 import * as m0004 from './migrations/0004-member-digests.js';
+import * as m0005 from './migrations/0005-group-lifecycle.js';
 
 /** Migrations are compiled in, not read from disk, so dist/ and tsx behave the same. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-scim': m0002,
   '0003-events': m0003,
   '0004-member-digests': m0004,
+  '0005-group-lifecycle': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -95,6 +95,9 @@ export interface GroupsTable {
   version: number;
   /** Digest of the member list last compared in full (store/member-digests.ts). */
   members_hash: string | null;
+  /** 'active' | 'deleted': a sync never removes a group's row, only retention does. */
+  status: string;
+  deleted_at: string | null;
 }
 
 /** Effective user memberships; `direct` = 0 when held only through nested groups. */
@@ -132,6 +135,7 @@ export interface SyncJobsTable {
   groups_created: number;
   groups_updated: number;
   groups_deleted: number;
+  groups_restored: number;
   memberships_added: number;
   memberships_removed: number;
   records_read: number;

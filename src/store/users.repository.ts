@@ -82,6 +82,8 @@ export function toGroupTarget(r: GroupsTable): GroupTarget {
     sourceDn: r.source_dn,
     sourceHash: r.source_hash,
     extra: parseJson(r.extra, {}),
+    status: r.status === 'deleted' ? 'deleted' : 'active',
+    deletedAt: r.deleted_at,
   };
 }
 
@@ -136,6 +138,40 @@ export async function countActiveUsers(db: Db, directoryId: string): Promise<num
     }
   }
   return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+/** Active groups of a directory (a full read of zero groups is weighed against it). */
+export async function countActiveGroups(db: Db, directoryId: string): Promise<number> {
+  const row = await db
+    .selectFrom('groups')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('directory_id', '=', directoryId)
+    .where('status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** One page of a group's memberships (direct and nested), keyset on the user id. */
+export async function groupMembershipPage(
+  db: Db,
+  groupId: string,
+  afterUserId: string,
+  limit: number,
+): Promise<{ userId: string; userExternalId: string; direct: boolean }[]> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.user_id', 'u.external_id', 'm.direct'])
+    .where('m.group_id', '=', groupId)
+    .where('m.user_id', '>', afterUserId)
+    .orderBy('m.user_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    userId: r.user_id,
+    userExternalId: r.external_id,
+    direct: r.direct === 1,
+  }));
 }
 
 /** Stored users of a directory by external id, in one statement per batch. */
@@ -259,6 +295,9 @@ export async function upsertGroups(
           created_at: at,
           updated_at: at,
           version: 1,
+          // Change sets written before groups had a status carry none: they were active.
+          status: g.status ?? 'active',
+          deleted_at: g.deletedAt ?? null,
         })),
       )
       .onConflict((oc) =>
@@ -269,6 +308,8 @@ export async function upsertGroups(
           source_dn: eb.ref('excluded.source_dn'),
           source_hash: eb.ref('excluded.source_hash'),
           extra: eb.ref('excluded.extra'),
+          status: eb.ref('excluded.status'),
+          deleted_at: eb.ref('excluded.deleted_at'),
           updated_at: eb.ref('excluded.updated_at'),
           version: eb('groups.version', '+', 1),
         })),
@@ -302,5 +343,7 @@ export function groupView(g: GroupTarget, directoryId: string) {
     externalId: g.externalId,
     name: g.name,
     description: g.description,
+    status: g.status ?? 'active',
+    deletedAt: g.deletedAt ?? null,
   };
 }

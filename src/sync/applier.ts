@@ -11,10 +11,18 @@ import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import { newId } from '../lib/ids.js';
 import { clearMemberDigests } from '../store/member-digests.js';
-import type { Change } from './changes.js';
+import type { Change, GroupAction } from './changes.js';
+import type { EventType } from '../events/event-types.js';
 import { applyMappingGrants, type MembershipRef } from '../mappings/grants.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+const groupEventType = {
+  created: 'group.created',
+  updated: 'group.updated',
+  deleted: 'group.deleted',
+  restored: 'group.restored',
+} as const satisfies Record<GroupAction, EventType>;
 
 export interface ApplyContext {
   tenantId: string;
@@ -131,8 +139,10 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
     }
   }
 
+  // A deleted group keeps its row (status deleted, same id if it comes back); its
+  // memberships end through their own changes, listed before it in the change set.
   const groups = changes.filter((c): c is Extract<Change, { kind: 'group' }> => c.kind === 'group');
-  const upserted = groups.filter((c) => c.action !== 'deleted');
+  const upserted = groups;
   if (upserted.length > 0)
     await upsertGroups(
       trx,
@@ -141,20 +151,27 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
       ctx.at,
     );
   const deleted = groups.filter((c) => c.action === 'deleted').map((c) => c.target.id);
-  for (const part of chunks(deleted))
-    await trx.deleteFrom('groups').where('id', 'in', part).execute();
+  for (const part of chunks(deleted)) {
+    // Its place in nesting goes with it, as a parent and as a child.
+    await trx
+      .deleteFrom('group_nesting')
+      .where((eb) => eb.or([eb('parent_group_id', 'in', part), eb('child_group_id', 'in', part)]))
+      .execute();
+    // Memberships left (none, when their removals came first) would outlive the group.
+    await trx.deleteFrom('memberships').where('group_id', 'in', part).execute();
+  }
   for (const c of groups) {
+    const reason = c.fields.reason?.new;
     event({
-      type:
-        c.action === 'created'
-          ? 'group.created'
-          : c.action === 'updated'
-            ? 'group.updated'
-            : 'group.deleted',
+      type: groupEventType[c.action],
       objectType: 'group',
       objectId: c.target.id,
-      data: groupView(c.target, ctx.directoryId),
-      changedFields: c.action === 'updated' ? Object.keys(c.fields) : undefined,
+      data:
+        c.action === 'deleted' && typeof reason === 'string'
+          ? { ...groupView(c.target, ctx.directoryId), reason }
+          : groupView(c.target, ctx.directoryId),
+      changedFields:
+        c.action === 'updated' || c.action === 'restored' ? Object.keys(c.fields) : undefined,
     });
   }
 

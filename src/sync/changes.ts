@@ -34,7 +34,7 @@ export type Change =
     }
   | {
       kind: 'group';
-      action: 'created' | 'updated' | 'deleted';
+      action: GroupAction;
       target: GroupTarget;
       fields: Record<string, FieldChange>;
     }
@@ -60,6 +60,9 @@ export type Change =
       error: RecordError;
     };
 
+/** `deleted` keeps the group (status deleted); `restored` brings the same group back. */
+export type GroupAction = 'created' | 'updated' | 'deleted' | 'restored';
+
 export interface JobCounts {
   usersCreated: number;
   usersUpdated: number;
@@ -68,6 +71,7 @@ export interface JobCounts {
   groupsCreated: number;
   groupsUpdated: number;
   groupsDeleted: number;
+  groupsRestored: number;
   membershipsAdded: number;
   membershipsRemoved: number;
   errors: number;
@@ -83,6 +87,7 @@ export function emptyCounts(): JobCounts {
     groupsCreated: 0,
     groupsUpdated: 0,
     groupsDeleted: 0,
+    groupsRestored: 0,
     membershipsAdded: 0,
     membershipsRemoved: 0,
     errors: 0,
@@ -103,6 +108,7 @@ const counters: Partial<Record<string, keyof JobCounts>> = {
   'group:created': 'groupsCreated',
   'group:updated': 'groupsUpdated',
   'group:deleted': 'groupsDeleted',
+  'group:restored': 'groupsRestored',
   'membership:added': 'membershipsAdded',
   'membership:removed': 'membershipsRemoved',
   'error:failed': 'errors',
@@ -206,7 +212,7 @@ export function fromChangeRow(
     case 'group':
       return {
         kind: 'group',
-        action: row.action as 'created',
+        action: row.action as GroupAction,
         target: JSON.parse(row.payload!) as GroupTarget,
         fields: JSON.parse(row.fields ?? '{}') as Record<string, FieldChange>,
       };

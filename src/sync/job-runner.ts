@@ -448,6 +448,8 @@ function policiesOf(settings: Record<string, unknown>): PlanPolicies {
     conflictPolicy: (settings.conflictPolicy as ConflictPolicy | undefined) ?? 'directory_wins',
     deactivationBehavior: settings.deactivationBehavior === 'ignore' ? 'ignore' : 'suspend',
     deletionThreshold: (settings.deletionThreshold as number | string | undefined) ?? 500,
+    groupDeletionThreshold:
+      (settings.groupDeletionThreshold as number | string | null | undefined) ?? null,
     allowEmptySource: settings.allowEmptySource === true,
   };
 }

@@ -14,6 +14,7 @@ import {
   groupsByExternalId,
   toGroupTarget,
   compareDigests,
+  countActiveGroups,
   countActiveUsers,
   usersByExternalId,
 } from '../store/users.repository.js';
@@ -34,11 +35,14 @@ import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
 import { IdSet } from './id-set.js';
 import { standingConflicts } from '../conflicts/standing-conflicts.js';
+import { groupRemovalChanges } from './group-removal.js';
 
 export interface PlanPolicies {
   conflictPolicy: ConflictPolicy;
   deactivationBehavior: 'suspend' | 'ignore';
   deletionThreshold: number | string;
+  /** Most group deletions one run may apply unconfirmed; null: `deletionThreshold`. */
+  groupDeletionThreshold: number | string | null;
   allowEmptySource: boolean;
 }
 
@@ -96,6 +100,9 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   let active: Promise<number> | undefined;
   const activeBefore = (): Promise<number> => (active ??= countActiveUsers(db, directoryId));
   if (read.mode === 'full') activeBefore().catch(() => undefined); // awaited below
+  let activeGroups: Promise<number> | undefined;
+  const activeGroupsBefore = (): Promise<number> =>
+    (activeGroups ??= countActiveGroups(db, directoryId));
 
   // Users.
   const scan: UserScan = {
@@ -141,6 +148,8 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   const nestingRefs: { parent: string; ref: MemberRef }[] = [];
   const groupsWithFullMembers: string[] = [];
   const memberDigests: MemberDigest[] = [];
+  /** Groups this run takes out of the directory (reported deleted). */
+  const removedGroups = new Set<string>();
   for await (const page of read.groups()) {
     signal.throwIfAborted();
     recordsRead += page.length;
@@ -153,6 +162,14 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       read.mode,
     );
     input.onProgress('fetching_groups', recordsRead);
+  }
+  if (read.mode === 'full' && seenGroups.size === 0 && !policies.allowEmptySource) {
+    const activeHere = await activeGroupsBefore();
+    if (activeHere > 0)
+      throw new SyncError(
+        'empty_source',
+        `the source returned no groups while ${activeHere} are active here; nothing was changed. Check the group base DNs and filter, or set allowEmptySource to accept a directory without groups`,
+      );
   }
 
   // Explicit deletions (delta reads).
@@ -172,14 +189,27 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
           });
       }
     }
-    for (const g of (await groupsByExternalId(db, directoryId, groupIds)).values()) {
-      await writer.add({ kind: 'group', action: 'deleted', target: g, fields: {} });
+    const groupRefs = refs.filter((r) => r.type === 'group');
+    const permanent = new Set(groupRefs.filter((r) => r.permanent).map((r) => r.externalId));
+    const stored = [...(await groupsByExternalId(db, directoryId, groupIds)).values()];
+    for (const [gone, reason] of [
+      [stored.filter((g) => !permanent.has(g.externalId)), 'deleted_at_source'],
+      [stored.filter((g) => permanent.has(g.externalId)), 'permanently_deleted_at_source'],
+    ] as const) {
+      for await (const change of groupRemovalChanges(db, gone, at, reason)) {
+        if (change.kind === 'group') removedGroups.add(change.target.externalId);
+        await writer.add(change);
+      }
     }
   }
 
   input.onProgress('diffing', recordsRead);
-  if (read.mode === 'full') await planMissingGroups(input, writer, seenGroups);
-  await planNesting(input, writer, nestingRefs, groupDns, groupsWithFullMembers);
+  if (read.mode === 'full') await planMissingGroups(input, writer, seenGroups, at);
+  await planNesting(input, writer, nestingRefs, groupDns, groupsWithFullMembers, {
+    mode: read.mode,
+    seen: seenGroups,
+    removed: removedGroups,
+  });
   await writer.flush();
 
   const suspending = writer.counts.usersDeactivated;
@@ -190,6 +220,16 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       'deletion_threshold_exceeded',
       `this run would suspend ${suspending} of ${await activeBefore()} active users, more than the deletion threshold (${policies.deletionThreshold}); nothing was applied. Review GET …/jobs/${jobId}/changes, then confirm with POST …/sync?confirmDeletions=true`,
     );
+  }
+  const removing = writer.counts.groupsDeleted;
+  if (removing > 0 && !input.confirmDeletions) {
+    const threshold = policies.groupDeletionThreshold ?? policies.deletionThreshold;
+    const activeHere = await activeGroupsBefore();
+    if (removing > thresholdLimit(threshold, activeHere))
+      throw new SyncError(
+        'deletion_threshold_exceeded',
+        `this run would delete ${removing} of ${activeHere} active groups, more than the group deletion threshold (${threshold}); nothing was applied. Review GET …/jobs/${jobId}/changes, then confirm with POST …/sync?confirmDeletions=true`,
+      );
   }
   return { writer, mode: read.mode, recordsRead, memberDigests, changeSetAnalyzed };
 }
@@ -349,27 +389,28 @@ async function planMissingUsers(
   }
 }
 
-async function planMissingGroups(input: PlanInput, writer: ChangeWriter, seen: Set<string>) {
+/** Active groups that a complete read did not return: deleted, moved or filtered out. */
+async function planMissingGroups(
+  input: PlanInput,
+  writer: ChangeWriter,
+  seen: Set<string>,
+  at: string,
+) {
   let after = '';
   for (;;) {
     const rows = await input.db
       .selectFrom('groups')
       .selectAll()
       .where('directory_id', '=', input.directoryId)
+      .where('status', '=', 'active')
       .where('id', '>', after)
       .orderBy('id')
       .limit(1000)
       .execute();
     if (rows.length === 0) return;
-    for (const r of rows) {
-      if (!seen.has(r.external_id))
-        await writer.add({
-          kind: 'group',
-          action: 'deleted',
-          target: toGroupTarget(r),
-          fields: {},
-        });
-    }
+    const missing = rows.filter((r) => !seen.has(r.external_id)).map(toGroupTarget);
+    for await (const change of groupRemovalChanges(input.db, missing, at, 'not_in_source'))
+      await writer.add(change);
     after = rows[rows.length - 1]!.id;
   }
 }
@@ -415,6 +456,8 @@ async function planGroupPage(
       sourceDn: g.dn ?? null,
       sourceHash: hash,
       extra: old?.extra ?? {},
+      status: 'active',
+      deletedAt: null,
     };
     groupIds.set(g.externalId, target.id);
     if (!old) {
@@ -424,13 +467,15 @@ async function planGroupPage(
         target,
         fields: { name: { old: null, new: g.name } },
       });
+    } else if (old.status === 'deleted') {
+      // The same source object came back (restored at the source, or back in scope).
+      const fields = {
+        status: { old: 'deleted', new: 'active' },
+        ...groupFieldChanges(old, target),
+      };
+      await writer.add({ kind: 'group', action: 'restored', target, fields });
     } else if (old.sourceHash !== hash) {
-      const fields: Record<string, { old: unknown; new: unknown }> = {};
-      if (old.name !== target.name) fields.name = { old: old.name, new: target.name };
-      if (!sameValue(old.description, target.description))
-        fields.description = { old: old.description, new: target.description };
-      if (!sameValue(old.sourceDn, target.sourceDn))
-        fields.dn = { old: old.sourceDn, new: target.sourceDn };
+      const fields = groupFieldChanges(old, target);
       await writer.add({ kind: 'group', action: 'updated', target, fields });
     }
   }
@@ -512,6 +557,19 @@ async function planGroupPage(
       }
     }
   }
+}
+
+function groupFieldChanges(
+  old: GroupTarget,
+  target: GroupTarget,
+): Record<string, { old: unknown; new: unknown }> {
+  const fields: Record<string, { old: unknown; new: unknown }> = {};
+  if (old.name !== target.name) fields.name = { old: old.name, new: target.name };
+  if (!sameValue(old.description, target.description))
+    fields.description = { old: old.description, new: target.description };
+  if (!sameValue(old.sourceDn, target.sourceDn))
+    fields.dn = { old: old.sourceDn, new: target.sourceDn };
+  return fields;
 }
 
 function refKey(r: MemberRef): string {
@@ -625,27 +683,63 @@ async function planNesting(
   refs: { parent: string; ref: MemberRef }[],
   groupDns: Map<string, string>,
   parentsListed: string[],
+  groups: { mode: 'full' | 'delta'; seen: Set<string>; removed: Set<string> },
 ) {
   const { db, directoryId } = input;
-  const unresolvedDns = [
-    ...new Set(
-      refs.filter((r) => r.ref.by === 'dn' && !groupDns.has(r.ref.value)).map((r) => r.ref.value),
-    ),
-  ];
+  // A child group must be in the directory after this run: read now, or (delta reads)
+  // stored active and not removed by this run. A full read lists every group in scope,
+  // so a child it did not return is out of scope or gone.
+  const unresolvedDns =
+    groups.mode === 'full'
+      ? []
+      : [
+          ...new Set(
+            refs
+              .filter((r) => r.ref.by === 'dn' && !groupDns.has(r.ref.value))
+              .map((r) => r.ref.value),
+          ),
+        ];
+  const storedActive = new Set<string>();
   for (const part of chunks(unresolvedDns)) {
     const rows = await db
       .selectFrom('groups')
       .select(['source_dn', 'external_id'])
       .where('directory_id', '=', directoryId)
+      .where('status', '=', 'active')
       .where('source_dn', 'in', part)
       .execute();
-    for (const r of rows) if (r.source_dn) groupDns.set(r.source_dn, r.external_id);
+    for (const r of rows) {
+      if (r.source_dn) groupDns.set(r.source_dn, r.external_id);
+      storedActive.add(r.external_id);
+    }
   }
+  const unseenIds =
+    groups.mode === 'full'
+      ? []
+      : [
+          ...new Set(
+            refs
+              .filter((r) => r.ref.by === 'externalId' && !groups.seen.has(r.ref.value))
+              .map((r) => r.ref.value),
+          ),
+        ];
+  for (const part of chunks(unseenIds)) {
+    const rows = await db
+      .selectFrom('groups')
+      .select('external_id')
+      .where('directory_id', '=', directoryId)
+      .where('status', '=', 'active')
+      .where('external_id', 'in', part)
+      .execute();
+    for (const r of rows) storedActive.add(r.external_id);
+  }
+  const live = (child: string) =>
+    groups.seen.has(child) || (storedActive.has(child) && !groups.removed.has(child));
   const want = new Set<string>();
   for (const { parent, ref } of refs) {
     const child =
       ref.by === 'dn' ? groupDns.get(ref.value) : ref.by === 'externalId' ? ref.value : undefined;
-    if (child && child !== parent) want.add(`${parent}\u0000${child}`);
+    if (child && child !== parent && live(child)) want.add(`${parent}\u0000${child}`);
   }
 
   const listed = new Set(parentsListed);

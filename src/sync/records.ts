@@ -48,7 +48,13 @@ export interface GroupTarget {
   sourceDn: string | null;
   sourceHash: string | null;
   extra: Record<string, unknown>;
+  /** `deleted`: gone from the source; kept (same id) until the source brings it back or retention purges it. */
+  status: GroupStatus;
+  deletedAt: string | null;
 }
+
+export const groupStatuses = ['active', 'deleted'] as const;
+export type GroupStatus = (typeof groupStatuses)[number];
 
 export interface RecordError {
   code: 'missing_required_attribute' | 'invalid_record' | 'duplicate_username';

@@ -4,6 +4,7 @@ import { groupView, toGroupTarget } from '../store/users.repository.js';
 import { notFound } from '../errors.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import { likePattern, toUserApiView, type UserApiView } from './users.service.js';
+import type { GroupStatus } from '../sync/records.js';
 
 export type GroupApiView = ReturnType<typeof groupView> & { createdAt: string; updatedAt: string };
 
@@ -23,6 +24,8 @@ export interface GroupListQuery {
   userId?: string | undefined;
   updatedSince?: string | undefined;
   search?: string | undefined;
+  /** Default `active`: a deleted group is listed only when asked for. */
+  status?: GroupStatus | undefined;
 }
 
 export function createGroupsService(deps: { db: Kysely<Database> }) {
@@ -45,6 +48,7 @@ export function createGroupsService(deps: { db: Kysely<Database> }) {
         .selectFrom('groups as g')
         .selectAll('g')
         .where('g.tenant_id', '=', tenantId)
+        .where('g.status', '=', q.status ?? 'active')
         .orderBy('g.id')
         .limit(q.limit + 1);
       if (q.directoryId) query = query.where('g.directory_id', '=', q.directoryId);

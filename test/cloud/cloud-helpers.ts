@@ -64,6 +64,7 @@ export interface JobRecord {
   groupsCreated: number;
   groupsUpdated: number;
   groupsDeleted: number;
+  groupsRestored: number;
   membershipsAdded: number;
   membershipsRemoved: number;
   errorCount: number;
@@ -118,6 +119,7 @@ const countKeys = {
   'group:created': 'groupsCreated',
   'group:updated': 'groupsUpdated',
   'group:deleted': 'groupsDeleted',
+  'group:restored': 'groupsRestored',
   'membership:added': 'membershipsAdded',
   'membership:removed': 'membershipsRemoved',
 } as const;
@@ -149,6 +151,7 @@ export const noChanges = {
   groupsCreated: 0,
   groupsUpdated: 0,
   groupsDeleted: 0,
+  groupsRestored: 0,
   membershipsAdded: 0,
   membershipsRemoved: 0,
 };

@@ -246,18 +246,24 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     await expectCountsMatchChanges(app, dir, back);
     expect((await statusOf(app, dir))['grace@contoso.com']).toBe('active');
 
-    // A group deleted in Entra (@removed) is deleted here, its memberships with it.
+    // A group deleted in Entra (@removed) is deleted here (kept, status deleted), its
+    // memberships ending with it.
     fake.removeGroup('g-all');
     const gone = await runSync(app, dir);
     expect(gone).toMatchObject({ status: 'completed', mode: 'delta', groupsDeleted: 1 });
     await expectCountsMatchChanges(app, dir, gone);
     const groups = await app.services.db
       .selectFrom('groups')
-      .select('name')
+      .select(['name', 'status'])
       .where('directory_id', '=', dir)
       .orderBy('name')
       .execute();
-    expect(groups.map((g) => g.name)).toEqual(['Engineering', 'Research']);
+    expect(groups.map((g) => `${g.name}:${g.status}`)).toEqual([
+      'All staff:deleted',
+      'Engineering:active',
+      'Research:active',
+    ]);
+    expect(await membersOf(app, dir, 'All staff')).toEqual([]);
 
     await expectIdleRun(app, dir);
     // A full read agrees with what the delta reads built.

@@ -276,7 +276,17 @@ describe.each(testDatabaseKinds())('group mappings and access on %s', (kind) => 
     });
     expect(named(await eventsAfter(cursor))).toEqual(['organization.revoked:carol']);
     const view = await app.request('GET', `/api/v1/group-mappings/${m.id}`);
-    expect(view.body).toMatchObject({ groupName: null, target: { key: 'sales-org' } });
+    expect(view.body).toMatchObject({ groupName: 'sales', target: { key: 'sales-org' } });
+    const group = await app.request('GET', `/api/v1/groups/${ids.groups.get('sales')}`);
+    expect(group.body).toMatchObject({ status: 'deleted', memberCount: 0 });
+    // A deleted group takes no new mapping.
+    const refused = await app.request('POST', '/api/v1/group-mappings', {
+      directoryId: dir,
+      groupId: ids.groups.get('sales'),
+      targetType: 'role',
+      targetKey: 'sales-role',
+    });
+    expect(refused.status).toBe(409);
   });
 
   it('rejects bad mappings and keeps tenants apart', async () => {

@@ -5,6 +5,8 @@ import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { errorResponses, IdParams, pageOf, nullable, pageFields } from '../schemas.js';
 import { UserView } from './users.routes.js';
+import { literalUnion } from '../../lib/schema.js';
+import { groupStatuses } from '../../sync/records.js';
 
 const GroupRef = Type.Object({ id: Type.String(), name: Type.String() });
 
@@ -14,6 +16,8 @@ const GroupView = Type.Object({
   externalId: Type.String(),
   name: Type.String(),
   description: nullable(Type.String()),
+  status: literalUnion(groupStatuses, 'deleted: gone from the source (kept with the same id)'),
+  deletedAt: nullable(Type.String({ description: 'When the group left the source' })),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -38,6 +42,11 @@ const ListQuery = Type.Object({
   userId: Type.Optional(Type.String({ maxLength: 100 })),
   updatedSince: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
   search: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  status: Type.Optional(
+    Type.Union([Type.Literal('active'), Type.Literal('deleted')], {
+      description: 'Default active; deleted lists the groups gone from the source',
+    }),
+  ),
 });
 
 /** Synced groups and their members. */

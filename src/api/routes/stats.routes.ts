@@ -34,7 +34,10 @@ export function statsRoutes(services: Services): FastifyPluginAsync {
                   description: 'Users synced per directory id, by status',
                 }),
               }),
-              groups: Type.Object({ total: Type.Integer() }),
+              groups: Type.Object({
+                total: Type.Integer(),
+                byStatus: Type.Record(Type.String(), Type.Integer()),
+              }),
               health: Counts,
             }),
             ...errorResponses,
@@ -73,9 +76,12 @@ export function statsRoutes(services: Services): FastifyPluginAsync {
         }
         const groups = await db
           .selectFrom('groups')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
           .where('tenant_id', '=', tenantId)
-          .executeTakeFirstOrThrow();
+          .groupBy('status')
+          .execute();
+        const groupsByStatus: Record<string, number> = { active: 0, deleted: 0 };
+        for (const r of groups) groupsByStatus[r.status] = Number(r.n);
         return {
           directories: { total: dirs.length, active: dirs.filter((d) => d.enabled).length, byType },
           users: {
@@ -83,7 +89,10 @@ export function statsRoutes(services: Services): FastifyPluginAsync {
             byStatus,
             byDirectory,
           },
-          groups: { total: Number(groups.n) },
+          groups: {
+            total: Object.values(groupsByStatus).reduce((a, b) => a + b, 0),
+            byStatus: groupsByStatus,
+          },
           health,
         };
       },

@@ -28,6 +28,9 @@ export const JobView = Type.Object({
   groupsCreated: Type.Integer(),
   groupsUpdated: Type.Integer(),
   groupsDeleted: Type.Integer(),
+  groupsRestored: Type.Integer({
+    description: 'Deleted groups whose source object came back (same id)',
+  }),
   membershipsAdded: Type.Integer(),
   membershipsRemoved: Type.Integer(),
   recordsRead: Type.Integer(),

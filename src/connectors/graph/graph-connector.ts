@@ -227,7 +227,13 @@ class EntraRead implements SourceRead {
       for (const item of page.items) {
         if (item['@removed']) {
           merged.delete(item.id);
-          if (this.mode === 'delta') this.deletedRefs.push({ type: 'group', externalId: item.id });
+          if (this.mode === 'delta')
+            this.deletedRefs.push({
+              type: 'group',
+              externalId: item.id,
+              // `changed`: soft-deleted, restorable for 30 days; `deleted`: gone for good.
+              ...(item['@removed'].reason === 'deleted' ? { permanent: true } : {}),
+            });
           continue;
         }
         mergeGroup(merged, item);

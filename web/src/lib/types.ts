@@ -61,6 +61,7 @@ export const jobCounts = [
   ['groupsCreated', 'Groups created'],
   ['groupsUpdated', 'Groups updated'],
   ['groupsDeleted', 'Groups deleted'],
+  ['groupsRestored', 'Groups restored'],
   ['membershipsAdded', 'Memberships added'],
   ['membershipsRemoved', 'Memberships removed'],
 ] as const;
@@ -204,6 +205,7 @@ export const eventTypes = [
   'group.created',
   'group.updated',
   'group.deleted',
+  'group.restored',
   'group.member_added',
   'group.member_removed',
   'role.granted',
