@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { errorHandler } from './error-handler.js';
 import { createAuthHook, createFailureLimiter } from './auth.js';
 import { createHttpMetrics } from './metrics.js';
+import { rejectHostileBody, rejectHostileUrl } from './hostile-input.js';
 import type { Services } from '../services.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { directoriesRoutes } from './routes/directories.routes.js';
@@ -79,6 +80,10 @@ export async function buildServer(services: Services, options: ServerOptions): P
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
   });
+
+  // Before authentication (it reads the tenant header) and before every route, SCIM's too.
+  app.addHook('onRequest', rejectHostileUrl);
+  app.addHook('preValidation', rejectHostileBody);
 
   app.addHook(
     'onRequest',

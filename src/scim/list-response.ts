@@ -34,10 +34,17 @@ function single(query: Record<string, QueryValue>, name: string): string | undef
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+/**
+ * Larger startIndex and count values are read as this one: beyond any page the store can
+ * hold, and within the integers every database accepts as an offset.
+ */
+export const MAX_LIST_INTEGER = 2_147_483_647;
+
 function integer(name: string, text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   if (!/^\s*-?\d+\s*$/.test(text)) throw ScimError.invalidValue(`"${name}" must be an integer`);
-  return Number.parseInt(text, 10);
+  const n = Number.parseInt(text, 10);
+  return Math.max(-MAX_LIST_INTEGER, Math.min(MAX_LIST_INTEGER, n));
 }
 
 /**

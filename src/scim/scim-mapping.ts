@@ -231,11 +231,22 @@ function stringExpressionMapping(expr: RawBuilder<unknown>, attribute: string): 
   };
 }
 
-/** A text field of a JSON column; `keys` are fixed names from this file, never client input. */
+/**
+ * A text field of a JSON column; `keys` are fixed names from this file, never client input.
+ * Null where the stored text is not JSON the database can read (written before values were
+ * bounded, see lib/json-bounds.ts): one such row must not fail every filter of its
+ * directory. PostgreSQL casts directly when the text can hold neither a `\u0000` escape nor
+ * nesting deep enough to exhaust its parser's stack, else goes through dirsync_json_text
+ * (migration 0010), which catches those errors at the cost of a subtransaction.
+ */
 function jsonText(dialect: DialectName, column: string, keys: string[]): RawBuilder<unknown> {
-  if (dialect === 'sqlite')
-    return sql`json_extract(${sql.ref(column)}, ${sql.lit(`$.${keys.join('.')}`)})`;
-  return sql`(${sql.ref(column)}::jsonb #>> ${sql.lit(`{${keys.join(',')}}`)})`;
+  const col = sql.ref(column);
+  if (dialect === 'sqlite') {
+    const path = sql.lit(`$.${keys.join('.')}`);
+    return sql`(case when json_valid(${col}) then json_extract(${col}, ${path}) end)`;
+  }
+  const path = sql.lit(`{${keys.join(',')}}`);
+  return sql`(case when length(${col}) < 8192 and strpos(${col}, ${sql.lit('\\u0000')}) = 0 then ${col}::jsonb #>> ${path} else dirsync_json_text(${col}, ${path}) end)`;
 }
 
 function readBool(value: FilterValue, attribute: string): boolean {

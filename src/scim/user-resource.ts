@@ -22,6 +22,7 @@ import { buildMeta } from './resource-meta.js';
 import type { ResourceMeta, Timestamp } from './resource-meta.js';
 import { SCHEMA_ENTERPRISE_USER, SCHEMA_USER } from './schemas.js';
 import { ScimError } from './scim-error.js';
+import { findStoredValueProblem } from '../lib/json-bounds.js';
 
 export interface ScimMultiValue {
   value: string;
@@ -236,6 +237,9 @@ export function parseScimUser(body: unknown): ScimUserInput {
     if (!NAME_MAPPED.has(k.toLowerCase()) && v !== null && v !== undefined) nameRest[k] = v;
   }
   if (Object.keys(nameRest).length > 0) custom.name = nameRest;
+  // Unmapped attributes are stored as sent and read back by every filter: bounded here.
+  const problem = findStoredValueProblem(custom);
+  if (problem) throw ScimError.invalidValue(`"${problem.field}" ${problem.message}`);
 
   const input: ScimUserInput = {
     externalId: externalId === undefined || externalId === '' ? null : externalId,

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-scim.js';
 import * as m0003 from './migrations/0003-events.js';
 import * as m0004 from './migrations/0004-member-digests.js';
 import * as m0005 from './migrations/0005-group-lifecycle.js';
+import * as m0010 from './migrations/0010-safe-json.js';
 
 /** Migrations are compiled in, not read from disk, so dist/ and tsx behave the same. */
 const migrations: Record<string, Migration> = {
@@ -15,7 +16,10 @@ const migrations: Record<string, Migration> = {
   '0005-group-lifecycle': m0005,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** The migrations, some of which differ by dialect. */
+function migrationsFor(store: Store): Record<string, Migration> {
+  return { ...migrations, '0010-safe-json': { up: (db) => m0010.up(db, store.dialect) } };
+}
 
 export class MigrationError extends Error {
   constructor(message: string, options: { cause?: unknown }) {
@@ -26,6 +30,7 @@ export class MigrationError extends Error {
 
 /** Brings the schema to the latest version; safe to call from several processes at once. */
 export async function migrateToLatest(store: Store): Promise<MigrationResultSet> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(store) };
   const migrator = new Migrator({ db: store.db, provider });
   const result = await migrator.migrateToLatest();
   if (result.error) {

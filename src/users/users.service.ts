@@ -4,7 +4,9 @@ import { now, parseJson } from '../store/database.js';
 import { toUserTarget, userView } from '../store/users.repository.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { appendEvents } from '../events/outbox.js';
-import { notFound, validationError, type FieldError } from '../errors.js';
+import { AppError, notFound, validationError, type FieldError } from '../errors.js';
+import { findStoredValueProblem } from '../lib/json-bounds.js';
+import { liveUsers } from '../scim/scim-store.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import { mappedUserFields, sameValue, type MappedUserField } from '../sync/records.js';
 
@@ -221,6 +223,24 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
           changed.push(`custom.${k}`);
         }
         if (changed.length === 0) return before;
+        const problem = findStoredValueProblem(custom, 'custom');
+        if (problem) throw validationError([problem]);
+        if (set.username !== undefined) {
+          // The rule SCIM applies: unique in the directory, case-insensitively, among the
+          // users a SCIM client has not deleted.
+          const clash = await liveUsers(trx, { tenantId, directoryId: row.directory_id })
+            .select('users.id')
+            .where((eb) => eb(eb.fn('lower', ['users.username']), '=', set.username!.toLowerCase()))
+            .where('users.id', '<>', id)
+            .limit(1)
+            .executeTakeFirst();
+          if (clash)
+            throw new AppError(
+              'conflict',
+              `username: "${set.username}" is already taken in this directory`,
+              { details: [{ field: 'username', message: 'is already taken in this directory' }] },
+            );
+        }
         const at = now();
         Object.assign(set, {
           custom: JSON.stringify(custom),

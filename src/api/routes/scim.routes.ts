@@ -147,6 +147,16 @@ export function scimRoutes(
 
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof ScimError) return sendError(reply, error);
+      // The server-wide request checks (hostile-input.ts) speak the API's errors.
+      if (error instanceof AppError && error.status < 500)
+        return sendError(
+          reply,
+          new ScimError(
+            error.status,
+            error.status === 400 ? 'invalidValue' : undefined,
+            error.message,
+          ),
+        );
       const code = (error as { code?: string }).code;
       const mapped = code === undefined ? undefined : fastifyScimErrors[code];
       if (mapped) return sendError(reply, mapped());
