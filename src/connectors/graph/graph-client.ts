@@ -9,12 +9,7 @@ import {
 } from '../http/http-client.js';
 import { decodeJson, formBody, tryDecodeJson } from '../http/json.js';
 import { createTokenCache } from '../http/token-cache.js';
-import {
-  ENTRA_DEFAULT_AUTH_URL,
-  ENTRA_DEFAULT_GRAPH_URL,
-  type EntraSecrets,
-  type EntraSettings,
-} from './graph-config.js';
+import { entraEndpoints, type EntraSecrets, type EntraSettings } from './graph-config.js';
 
 /**
  * Microsoft Graph over HTTP: OAuth 2.0 client credentials against the Microsoft
@@ -81,13 +76,11 @@ export function createGraphClient(
   secrets: EntraSecrets,
   deps: CloudConnectorDeps = {},
 ): GraphClient {
-  const graphBase = settings.baseUrl ?? ENTRA_DEFAULT_GRAPH_URL;
+  const endpoints = entraEndpoints(settings);
+  const graphBase = endpoints.graphUrl;
   const tokenUrl =
     settings.tokenUrl ??
-    joinUrl(
-      settings.authUrl ?? ENTRA_DEFAULT_AUTH_URL,
-      `${encodeURIComponent(settings.tenantId)}/oauth2/v2.0/token`,
-    );
+    joinUrl(endpoints.authUrl, `${encodeURIComponent(settings.tenantId)}/oauth2/v2.0/token`);
   const http = createHttpClient({
     timeoutMs: (settings.timeoutSeconds ?? 30) * 1000,
     ...deps.retry,
@@ -105,7 +98,7 @@ export function createGraphClient(
             grant_type: 'client_credentials',
             client_id: settings.clientId,
             client_secret: secrets.clientSecret,
-            scope: `${new URL(graphBase).origin}/.default`,
+            scope: endpoints.scope,
           }),
         },
         signal,
@@ -178,6 +171,7 @@ function hintFor(codes: number[]): string {
   if (codes.includes(7000222)) return '; the client secret has expired, create a new one';
   if (codes.includes(700016)) return '; check clientId and tenantId';
   if (codes.includes(90002)) return '; check tenantId';
+  if (codes.includes(500011)) return '; check cloud (or graphScope)';
   return '';
 }
 

@@ -1,5 +1,40 @@
 import { mappingDescription } from '../../expressions/mapping-check.js';
 import { Type, type Static } from '@sinclair/typebox';
+import { literalUnion } from '../../lib/schema.js';
+
+/**
+ * Microsoft's clouds, each with its own Graph root, sign-in authority and token
+ * resource. A token is asked for the cloud's Graph resource even when requests go
+ * through a proxy: the identity platform knows Graph by that name, not by the proxy's.
+ */
+export const entraClouds = ['global', 'us_government', 'us_government_dod', 'china'] as const;
+export type EntraCloud = (typeof entraClouds)[number];
+
+export const entraCloudEndpoints: Record<
+  EntraCloud,
+  { graphUrl: string; authUrl: string; scope: string }
+> = {
+  global: {
+    graphUrl: 'https://graph.microsoft.com',
+    authUrl: 'https://login.microsoftonline.com',
+    scope: 'https://graph.microsoft.com/.default',
+  },
+  us_government: {
+    graphUrl: 'https://graph.microsoft.us',
+    authUrl: 'https://login.microsoftonline.us',
+    scope: 'https://graph.microsoft.us/.default',
+  },
+  us_government_dod: {
+    graphUrl: 'https://dod-graph.microsoft.us',
+    authUrl: 'https://login.microsoftonline.us',
+    scope: 'https://dod-graph.microsoft.us/.default',
+  },
+  china: {
+    graphUrl: 'https://microsoftgraph.chinacloudapi.cn',
+    authUrl: 'https://login.chinacloudapi.cn',
+    scope: 'https://microsoftgraph.chinacloudapi.cn/.default',
+  },
+};
 
 /**
  * Settings of an `entra_id` directory as the directories API accepts them (SPEC §2).
@@ -13,14 +48,29 @@ export const EntraSettingsSchema = Type.Object(
     /** Application (client) id of the app registration. */
     clientId: Type.String({ minLength: 1, maxLength: 255 }),
     /**
-     * Microsoft Graph root. Default https://graph.microsoft.com; national clouds:
-     * https://graph.microsoft.us, https://dod-graph.microsoft.us,
-     * https://microsoftgraph.chinacloudapi.cn. The token scope is `{origin}/.default`.
+     * The Microsoft cloud the tenant lives in. Default `global`. Sets the default Graph
+     * root, sign-in authority and token scope.
+     */
+    cloud: Type.Optional(
+      literalUnion(entraClouds, 'global, us_government, us_government_dod or china'),
+    ),
+    /**
+     * Token scope, overriding the cloud's (`https://graph.microsoft.com/.default` …).
+     * Never derived from `baseUrl`, which may name a proxy.
+     */
+    graphScope: Type.Optional(
+      Type.String({ pattern: '^https://[^/?#\\s]+/\\.default$', maxLength: 2048 }),
+    ),
+    /**
+     * Microsoft Graph root: a proxy or test server. Default: the cloud's
+     * (https://graph.microsoft.com, https://graph.microsoft.us,
+     * https://dod-graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn).
      */
     baseUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048 })),
     /**
-     * Microsoft identity platform authority. Default https://login.microsoftonline.com
-     * (https://login.microsoftonline.us, https://login.chinacloudapi.cn for national clouds).
+     * Microsoft identity platform authority. Default: the cloud's
+     * (https://login.microsoftonline.com, https://login.microsoftonline.us,
+     * https://login.chinacloudapi.cn).
      */
     authUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048 })),
     /** Full token endpoint; overrides `{authUrl}/{tenantId}/oauth2/v2.0/token`. */
@@ -46,5 +96,16 @@ export interface EntraSecrets {
   clientSecret: string;
 }
 
-export const ENTRA_DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
-export const ENTRA_DEFAULT_AUTH_URL = 'https://login.microsoftonline.com';
+/** Graph root, authority and token scope of a directory's settings. */
+export function entraEndpoints(settings: EntraSettings): {
+  graphUrl: string;
+  authUrl: string;
+  scope: string;
+} {
+  const cloud = entraCloudEndpoints[settings.cloud ?? 'global'];
+  return {
+    graphUrl: settings.baseUrl ?? cloud.graphUrl,
+    authUrl: settings.authUrl ?? cloud.authUrl,
+    scope: settings.graphScope ?? cloud.scope,
+  };
+}

@@ -48,9 +48,35 @@ describe('Entra ID connector', () => {
     const token = fake.requests.find((r) => r.path.endsWith('/oauth2/v2.0/token'));
     const form = new URLSearchParams(token?.body);
     expect(form.get('grant_type')).toBe('client_credentials');
-    expect(form.get('scope')).toBe(`${fake.url}/.default`);
+    // The global cloud's Graph resource, not the host baseUrl names (a proxy here).
+    expect(form.get('scope')).toBe('https://graph.microsoft.com/.default');
     // One token for both calls: it is cached.
     expect(fake.requests.filter((r) => r.path.endsWith('/token'))).toHaveLength(1);
+  });
+
+  // Scopes per cloud: learn.microsoft.com/graph/deployments ("Microsoft Graph and Graph
+  // Explorer service root endpoints"; a .default scope names the cloud's Graph root).
+  it.each([
+    ['us_government', 'https://graph.microsoft.us'],
+    ['us_government_dod', 'https://dod-graph.microsoft.us'],
+    ['china', 'https://microsoftgraph.chinacloudapi.cn'],
+  ] as const)('asks a %s token for %s/.default behind a proxy', async (cloud, resource) => {
+    fake.graphResource = resource;
+    await expect(connector({ cloud }).test(AbortSignal.timeout(5000))).resolves.toMatchObject({
+      usersFound: 5,
+    });
+    // The global scope names no resource in that cloud: auth, with a hint.
+    const wrong = await expectConnectorError(connector().test(AbortSignal.timeout(5000)), 'auth');
+    expect(wrong.message).toMatch(/AADSTS500011.*check cloud/);
+  });
+
+  it('takes graphScope over the cloud', async () => {
+    fake.graphResource = 'https://graph.microsoft.us';
+    await expect(
+      connector({ graphScope: 'https://graph.microsoft.us/.default' }).test(
+        AbortSignal.timeout(5000),
+      ),
+    ).resolves.toMatchObject({ usersFound: 5 });
   });
 
   it('reads everything over several pages, merging split member lists', async () => {
