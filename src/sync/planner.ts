@@ -30,6 +30,7 @@ import {
   sourceUserState,
   digestMemberRefs,
   type GroupTarget,
+  type UserTarget,
 } from './records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
@@ -146,6 +147,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   const groupDns = new Map<string, string>();
   const seenGroups = new Set<string>();
   const nestingRefs: { parent: string; ref: MemberRef }[] = [];
+  const nestingRemovals: { parent: string; ref: MemberRef }[] = [];
   const groupsWithFullMembers: string[] = [];
   const memberDigests: MemberDigest[] = [];
   /** Groups this run takes out of the directory (reported deleted). */
@@ -157,7 +159,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       input,
       writer,
       page,
-      { seenGroups, groupDns, nestingRefs, groupsWithFullMembers, memberDigests },
+      { seenGroups, groupDns, nestingRefs, nestingRemovals, groupsWithFullMembers, memberDigests },
       scan,
       read.mode,
     );
@@ -178,7 +180,15 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     const userIds = refs.filter((r) => r.type === 'user').map((r) => r.externalId);
     const groupIds = refs.filter((r) => r.type === 'group').map((r) => r.externalId);
     if (policies.deactivationBehavior === 'suspend') {
-      for (const u of (await usersByExternalId(db, directoryId, userIds)).values()) {
+      // A user this read listed and then reported deleted is suspended as planned here
+      // (created or updated first): the deletion came last, so it wins.
+      const planned = await plannedUsers(db, jobId, userIds);
+      const stored = await usersByExternalId(
+        db,
+        directoryId,
+        userIds.filter((id) => !planned.has(id)),
+      );
+      for (const u of [...planned.values(), ...stored.values()]) {
         const plan = suspendMissing(u, at);
         if (plan)
           await writer.add({
@@ -205,7 +215,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
 
   input.onProgress('diffing', recordsRead);
   if (read.mode === 'full') await planMissingGroups(input, writer, seenGroups, at);
-  await planNesting(input, writer, nestingRefs, groupDns, groupsWithFullMembers, {
+  await planNesting(input, writer, nestingRefs, nestingRemovals, groupDns, groupsWithFullMembers, {
     mode: read.mode,
     seen: seenGroups,
     removed: removedGroups,
@@ -353,6 +363,28 @@ async function finishUserPage(
   }
 }
 
+/** The last target this job planned for each of `externalIds` (users only). */
+async function plannedUsers(
+  db: Kysely<Database>,
+  jobId: string,
+  externalIds: string[],
+): Promise<Map<string, UserTarget>> {
+  const out = new Map<string, UserTarget>();
+  for (const part of chunks([...new Set(externalIds)])) {
+    const rows = await db
+      .selectFrom('sync_changes')
+      .select(['external_id', 'payload'])
+      .where('job_id', '=', jobId)
+      .where('object_type', '=', 'user')
+      .where('external_id', 'in', part)
+      .orderBy('id')
+      .execute();
+    for (const r of rows)
+      if (r.external_id && r.payload) out.set(r.external_id, JSON.parse(r.payload) as UserTarget);
+  }
+  return out;
+}
+
 /** Active users that a complete read did not return: deleted, moved or filtered out. */
 async function planMissingUsers(
   input: PlanInput,
@@ -419,6 +451,8 @@ interface GroupScan {
   seenGroups: Set<string>;
   groupDns: Map<string, string>;
   nestingRefs: { parent: string; ref: MemberRef }[];
+  /** Members a delta read says left a group that may be groups (Graph `members@delta`). */
+  nestingRemovals: { parent: string; ref: MemberRef }[];
   groupsWithFullMembers: string[];
   memberDigests: MemberDigest[];
 }
@@ -554,6 +588,8 @@ async function planGroupPage(
       for (const r of g.memberChanges.removed) {
         const user = toUser(r);
         if (user && have.has(user)) await membership('removed', user);
+        else if (!user && r.type !== 'user')
+          scan.nestingRemovals.push({ parent: g.externalId, ref: r });
       }
     }
   }
@@ -681,6 +717,7 @@ async function planNesting(
   input: PlanInput,
   writer: ChangeWriter,
   refs: { parent: string; ref: MemberRef }[],
+  removals: { parent: string; ref: MemberRef }[],
   groupDns: Map<string, string>,
   parentsListed: string[],
   groups: { mode: 'full' | 'delta'; seen: Set<string>; removed: Set<string> },
@@ -733,6 +770,31 @@ async function planNesting(
       .execute();
     for (const r of rows) storedActive.add(r.external_id);
   }
+  // Child groups a delta read names as removed from a parent (a later addition in the
+  // same round wins: the connector merges a group's member changes in order).
+  const removalDns = [
+    ...new Set(
+      removals
+        .filter((r) => r.ref.by === 'dn' && !groupDns.has(r.ref.value))
+        .map((r) => r.ref.value),
+    ),
+  ];
+  for (const part of chunks(removalDns)) {
+    const rows = await db
+      .selectFrom('groups')
+      .select(['source_dn', 'external_id'])
+      .where('directory_id', '=', directoryId)
+      .where('source_dn', 'in', part)
+      .execute();
+    for (const r of rows) if (r.source_dn) groupDns.set(r.source_dn, r.external_id);
+  }
+  const childOf = (ref: MemberRef) =>
+    ref.by === 'dn' ? groupDns.get(ref.value) : ref.by === 'externalId' ? ref.value : undefined;
+  const unwanted = new Set<string>();
+  for (const { parent, ref } of removals) {
+    const child = childOf(ref);
+    if (child) unwanted.add(`${parent}\u0000${child}`);
+  }
   const live = (child: string) =>
     groups.seen.has(child) || (storedActive.has(child) && !groups.removed.has(child));
   const want = new Set<string>();
@@ -760,9 +822,10 @@ async function planNesting(
   }
   for (const edge of have) {
     const [parentExternalId, childExternalId] = edge.split('\u0000') as [string, string];
-    // Only a parent whose complete member list was read can lose a child group
-    // (parents missing from a full read are deleted, edges and all).
-    if (want.has(edge) || !listed.has(parentExternalId)) continue;
+    // Only a parent whose complete member list was read, or whose removals a delta read
+    // named, can lose a child group (parents missing from a full read are deleted, edges
+    // and all).
+    if (want.has(edge) || !(listed.has(parentExternalId) || unwanted.has(edge))) continue;
     await writer.add({ kind: 'nesting', action: 'removed', parentExternalId, childExternalId });
   }
 }

@@ -27,8 +27,10 @@ interface FakeGroup {
 }
 
 type Change =
-  | { seq: number; kind: 'user'; id: string; op: 'create' | 'remove' }
-  | { seq: number; kind: 'user'; id: string; op: 'update'; props: string[] }
+  | { seq: number; kind: 'user'; id: string; op: 'remove' }
+  /** `state`: the user as it was right after this change (listed by `deltaEntries: 'each'`). */
+  | { seq: number; kind: 'user'; id: string; op: 'create'; state: GraphObject }
+  | { seq: number; kind: 'user'; id: string; op: 'update'; props: string[]; state: GraphObject }
   | { seq: number; kind: 'group'; id: string; op: 'create' | 'remove' }
   | { seq: number; kind: 'group'; id: string; op: 'update'; props: string[] }
   | {
@@ -49,6 +51,11 @@ export interface GraphFakeOptions {
   pageSize?: number;
   /** Token lifetime in seconds. Default 3599. */
   tokenLifetime?: number;
+  /**
+   * The Graph resource this identity platform issues tokens for (the cloud it stands in
+   * for). Default `https://graph.microsoft.com` (the global cloud).
+   */
+  graphResource?: string;
 }
 
 const userPermissions = ['User.Read.All', 'Directory.Read.All'];
@@ -60,9 +67,25 @@ export class GraphFake {
   readonly clientSecret: string;
   pageSize: number;
   tokenLifetime: number;
+  graphResource: string;
   /** Application permissions granted (with admin consent) to the app. */
   readonly permissions = new Set(['User.Read.All', 'GroupMember.Read.All']);
+  /**
+   * How a delta round lists changes. `net` (default): one entry per changed object.
+   * `each`: one entry per change, oldest first, so an object changed several times
+   * appears several times in the round, older states first (the delta query overview:
+   * "a single entity will be contained multiple times in the response").
+   */
+  deltaEntries: 'net' | 'each' = 'net';
+  /**
+   * With `deltaEntries: 'each'`: picks which object's next entry comes next (Graph
+   * promises no order across objects). Given the count of objects with entries left,
+   * returns an index below it. Default: change order.
+   */
+  interleave: ((objects: number) => number) | undefined;
   private readonly users = new Map<string, GraphObject>();
+  /** Deleted users Entra keeps restorable (deletedItems) for 30 days. */
+  private readonly deletedUsers = new Map<string, GraphObject>();
   private readonly groups = new Map<string, FakeGroup>();
   private readonly changes: Change[] = [];
   private seq = 0;
@@ -79,6 +102,7 @@ export class GraphFake {
     this.clientSecret = options.clientSecret ?? 'fake~secret';
     this.pageSize = options.pageSize ?? 2;
     this.tokenLifetime = options.tokenLifetime ?? 3599;
+    this.graphResource = options.graphResource ?? 'https://graph.microsoft.com';
   }
 
   static async start(options: GraphFakeOptions = {}): Promise<GraphFake> {
@@ -103,8 +127,15 @@ export class GraphFake {
   // ---- state -------------------------------------------------------------------
 
   addUser(user: GraphObject): void {
-    this.users.set(user.id, { accountEnabled: true, businessPhones: [], ...structuredClone(user) });
-    this.changes.push({ seq: ++this.seq, kind: 'user', id: user.id, op: 'create' });
+    const state = { accountEnabled: true, businessPhones: [], ...structuredClone(user) };
+    this.users.set(user.id, state);
+    this.changes.push({
+      seq: ++this.seq,
+      kind: 'user',
+      id: user.id,
+      op: 'create',
+      state: structuredClone(state),
+    });
   }
   updateUser(id: string, patch: Record<string, unknown>): void {
     const user = this.must(this.users.get(id), id);
@@ -115,15 +146,24 @@ export class GraphFake {
       id,
       op: 'update',
       props: Object.keys(patch),
+      state: structuredClone(user),
     });
   }
   disableUser(id: string): void {
     this.updateUser(id, { accountEnabled: false });
   }
   removeUser(id: string): void {
+    const user = this.users.get(id);
+    if (user) this.deletedUsers.set(id, user);
     this.users.delete(id);
     for (const g of this.groups.values()) if (g.members.has(id)) this.removeMember(g.id, id);
     this.changes.push({ seq: ++this.seq, kind: 'user', id, op: 'remove' });
+  }
+  /** Restores a deleted user from deletedItems: the same id comes back. */
+  restoreUser(id: string): void {
+    const user = this.must(this.deletedUsers.get(id), id);
+    this.deletedUsers.delete(id);
+    this.addUser(user);
   }
   addGroup(group: {
     id: string;
@@ -277,6 +317,17 @@ export class GraphFake {
         'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.',
       );
     }
+    // The identity platform knows Graph by its resource URI only: a scope naming any
+    // other host (a proxy in front of Graph) names no resource in the tenant.
+    const resource = form.get('scope')!.slice(0, -'/.default'.length);
+    if (resource !== this.graphResource) {
+      return aadError(
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${resource} was not found in the tenant named ${this.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+      );
+    }
     const accessToken = randomToken('eyJ0eXAi.');
     this.tokens.set(accessToken, Date.now() + this.tokenLifetime * 1000);
     return {
@@ -428,6 +479,7 @@ export class GraphFake {
   }
 
   private changesSince(kind: 'user' | 'group', since: number, select: string[]): GraphObject[] {
+    if (this.deltaEntries === 'each') return this.eachChangeSince(kind, since, select);
     const byId = new Map<string, Change[]>();
     for (const c of this.changes) {
       if (c.seq <= since || c.kind !== kind) continue;
@@ -478,6 +530,44 @@ export class GraphFake {
       if (net.size > 0)
         item['members@delta'] = [...net].map(([m, v]) => memberEntry(m, v.type, !v.added));
       out.push(item);
+    }
+    return out;
+  }
+
+  /** One entry per change since `since`, each object's entries in change order. */
+  private eachChangeSince(kind: 'user' | 'group', since: number, select: string[]): GraphObject[] {
+    const queues = new Map<string, GraphObject[]>();
+    for (const c of this.changes) {
+      if (c.seq <= since || c.kind !== kind) continue;
+      let entry: GraphObject;
+      if (c.op === 'remove') entry = { id: c.id, '@removed': { reason: 'changed' } };
+      else if (c.kind === 'user' && c.op === 'create') entry = project(c.state, select);
+      else if (c.kind === 'user' && c.op === 'update') {
+        entry = { id: c.id };
+        for (const p of c.props)
+          if (select.length === 0 || select.includes(p)) entry[p] = c.state[p] ?? null;
+        if (Object.keys(entry).length === 1) continue;
+      } else {
+        // Groups list their current state (Graph's group entries carry every selected
+        // property); member changes are entries of their own.
+        const group = this.groups.get(c.id);
+        if (!group) continue;
+        entry =
+          c.op === 'member'
+            ? { id: c.id, 'members@delta': [memberEntry(c.memberId, c.memberType, !c.added)] }
+            : { id: c.id, displayName: group.displayName, description: group.description };
+        if (c.op === 'create')
+          entry['members@delta'] = [...group.members].map(([m, t]) => memberEntry(m, t, false));
+      }
+      queues.set(c.id, [...(queues.get(c.id) ?? []), entry]);
+    }
+    const out: GraphObject[] = [];
+    const pending = [...queues.values()];
+    while (pending.length > 0) {
+      const i = this.interleave ? this.interleave(pending.length) : 0;
+      const queue = pending[i]!;
+      out.push(queue.shift()!);
+      if (queue.length === 0) pending.splice(i, 1);
     }
     return out;
   }

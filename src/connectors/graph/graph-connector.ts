@@ -42,6 +42,8 @@ import {
 /** Graph's JSON batching limit (requests per `$batch`). */
 const BATCH_SIZE = 20;
 const GROUP_CHUNK = 100;
+/** Users handed on per page from a collapsed delta round. */
+const USER_CHUNK = 500;
 const USER_PERMISSION = 'User.Read.All';
 const GROUP_PERMISSION = 'GroupMember.Read.All';
 
@@ -154,7 +156,8 @@ export function createEntraConnector(
 
 class EntraRead implements SourceRead {
   private deltaLinks: { users?: string; groups?: string } = {};
-  private readonly deletedRefs: DeletedRef[] = [];
+  /** Deletions by `type:id`: a later occurrence of the object in the round takes its out. */
+  private readonly removals = new Map<string, DeletedRef>();
 
   constructor(
     private readonly graph: GraphClient,
@@ -179,33 +182,72 @@ class EntraRead implements SourceRead {
       USER_PERMISSION,
       this.signal,
     );
+    if (this.mode === 'delta') {
+      // Graph may list an object several times in one round, oldest state first: the
+      // round is collapsed to each object's last occurrence (a removal included) before
+      // anything is handed on. A delta round holds changes only, so it fits in memory.
+      const last = new Map<string, GraphUser>();
+      for await (const page of pages) {
+        if ('deltaLink' in page) {
+          this.deltaLinks.users = page.deltaLink;
+          continue;
+        }
+        for (const item of page.items) {
+          last.delete(item.id);
+          last.set(item.id, item);
+        }
+      }
+      const items = [...last.values()];
+      for (const item of items)
+        if (item['@removed'])
+          this.removals.set(`user:${item.id}`, { type: 'user', externalId: item.id });
+      for (let i = 0; i < items.length; i += USER_CHUNK) {
+        const batch = await this.complete(
+          items.slice(i, i + USER_CHUNK).filter((u) => !u['@removed']),
+        );
+        if (batch.length > 0) yield batch;
+      }
+      return;
+    }
+    // A full round is streamed. A user listed and then removed later in the same round
+    // is reported deleted; an earlier copy of a user wins over a later one.
+    const listed = new Set<string>();
     for await (const page of pages) {
       if ('deltaLink' in page) {
         this.deltaLinks.users = page.deltaLink;
         continue;
       }
-      const complete: GraphUser[] = [];
-      const partial: string[] = [];
+      const present: GraphUser[] = [];
       for (const item of page.items) {
-        if (item['@removed']) {
-          if (this.mode === 'delta') this.deletedRefs.push({ type: 'user', externalId: item.id });
-        } else if (this.mode === 'delta' && !hasAll(item, this.userSelect)) {
-          partial.push(item.id);
-        } else {
-          complete.push(item);
+        if (!item['@removed']) {
+          listed.add(item.id);
+          present.push(item);
+        } else if (listed.has(item.id)) {
+          this.removals.set(`user:${item.id}`, { type: 'user', externalId: item.id });
         }
       }
-      const fetched = await fetchByIds(
-        this.graph,
-        partial,
-        (id) => `/users/${encodeURIComponent(id)}?$select=${this.userSelect.join(',')}`,
-        GraphUserSchema,
-        USER_PERMISSION,
-        this.signal,
-      );
-      const batch = [...complete, ...fetched].map((u) => mapEntraUser(u, this.mapping));
+      const batch = await this.complete(present);
       if (batch.length > 0) yield batch;
     }
+  }
+
+  /** Maps users, fetching again by id those a delta round listed with only some properties. */
+  private async complete(items: GraphUser[]): Promise<SourceUser[]> {
+    const complete: GraphUser[] = [];
+    const partial: string[] = [];
+    for (const item of items) {
+      if (this.mode === 'delta' && !hasAll(item, this.userSelect)) partial.push(item.id);
+      else complete.push(item);
+    }
+    const fetched = await fetchByIds(
+      this.graph,
+      partial,
+      (id) => `/users/${encodeURIComponent(id)}?$select=${this.userSelect.join(',')}`,
+      GraphUserSchema,
+      USER_PERMISSION,
+      this.signal,
+    );
+    return [...complete, ...fetched].map((u) => mapEntraUser(u, this.mapping));
   }
 
   async *groups(): AsyncIterable<SourceGroup[]> {
@@ -225,17 +267,19 @@ class EntraRead implements SourceRead {
         continue;
       }
       for (const item of page.items) {
+        const key = `group:${item.id}`;
         if (item['@removed']) {
           merged.delete(item.id);
-          if (this.mode === 'delta')
-            this.deletedRefs.push({
-              type: 'group',
-              externalId: item.id,
-              // `changed`: soft-deleted, restorable for 30 days; `deleted`: gone for good.
-              ...(item['@removed'].reason === 'deleted' ? { permanent: true } : {}),
-            });
+          this.removals.set(key, {
+            type: 'group',
+            externalId: item.id,
+            // `changed`: soft-deleted, restorable for 30 days; `deleted`: gone for good.
+            ...(item['@removed'].reason === 'deleted' ? { permanent: true } : {}),
+          });
           continue;
         }
+        // Listed again after a removal in the same round: it exists after all.
+        this.removals.delete(key);
         mergeGroup(merged, item);
       }
     }
@@ -278,7 +322,7 @@ class EntraRead implements SourceRead {
   }
 
   async *deleted(): AsyncIterable<DeletedRef[]> {
-    if (this.deletedRefs.length > 0) yield [...this.deletedRefs];
+    if (this.removals.size > 0) yield [...this.removals.values()];
   }
 
   nextCursor(): string | null {
