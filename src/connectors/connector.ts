@@ -84,7 +84,11 @@ export interface SourceUser {
   displayName?: string;
   /** false when the source says the account is disabled/suspended. */
   enabled: boolean;
-  /** Custom attributes added by `attributeMapping`, by target name. */
+  /**
+   * Custom attributes added by `attributeMapping`, by target name: every mapped one, null
+   * when the record has no value. A custom attribute not listed here is not the
+   * source's, and a sync leaves it as it is.
+   */
   custom?: Record<string, string | string[] | null>;
   /** Groups the source lists on the user (AD memberOf), as references. */
   memberOf?: MemberRef[];

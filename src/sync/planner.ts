@@ -338,12 +338,16 @@ async function finishUserPage(
   }
   const existing = await usersByExternalId(db, directoryId, comparison.stored);
   const plans = differing.map(({ user: u, hash }) => {
+    const state = sourceUserState(u);
     const incoming = {
       externalId: u.externalId,
-      state: sourceUserState(u),
+      state,
       enabled: u.enabled,
       hash,
       dn: u.dn ?? null,
+      // Connectors list every mapped custom attribute (null when empty): the others
+      // are local and stay as they are.
+      customKeys: Object.keys(state.custom),
     };
     return diffUser(incoming, existing.get(u.externalId) ?? null, policies.conflictPolicy, at);
   });

@@ -46,6 +46,30 @@ describe('diffUser', () => {
     });
   });
 
+  it('compares and writes only the custom attributes the source maps', () => {
+    const local = stored({
+      custom: { note: 'vip', dept: 'Ops' },
+      localEdits: { 'custom.note': 'vip' },
+    });
+    const plan = diffUser(
+      { ...incoming({ custom: { dept: 'R&D' } }), customKeys: ['dept'] },
+      local,
+      'directory_wins',
+      at,
+    )!;
+    expect(plan.target.custom).toEqual({ note: 'vip', dept: 'R&D' });
+    expect(plan.fields).toEqual({ 'custom.dept': { old: 'Ops', new: 'R&D' } });
+    expect(plan.target.localEdits).toEqual({ 'custom.note': 'vip' });
+    // A mapped attribute the source no longer has is removed.
+    const cleared = diffUser(
+      { ...incoming({ custom: { dept: null } }), customKeys: ['dept'] },
+      local,
+      'directory_wins',
+      at,
+    )!;
+    expect(cleared.target.custom).toEqual({ note: 'vip' });
+  });
+
   it('does nothing when the digest and the status are unchanged', () => {
     expect(diffUser(incoming({}, true, 'h1'), stored(), 'directory_wins', at)).toBeNull();
   });

@@ -31,6 +31,12 @@ export interface IncomingUser {
   enabled: boolean;
   hash: string;
   dn: string | null;
+  /**
+   * The custom attributes the source maps: only these are compared and written, the
+   * others belong to dirsync (local attributes a pull sync never touches). Absent: every
+   * custom attribute the source or the stored user has (a SCIM write sends the whole user).
+   */
+  customKeys?: readonly string[];
 }
 
 type FieldName = (typeof mappedUserFields)[number];
@@ -107,7 +113,9 @@ export function diffUser(
       (target as unknown as Record<FieldName, unknown>)[f] = v;
     });
   }
-  const customKeys = new Set([...Object.keys(existing.custom), ...Object.keys(state.custom)]);
+  const customKeys = new Set(
+    incoming.customKeys ?? [...Object.keys(existing.custom), ...Object.keys(state.custom)],
+  );
   for (const k of customKeys) {
     consider(`custom.${k}`, existing.custom[k], state.custom[k], (v) => {
       if (v === null || v === undefined) delete target.custom[k];

@@ -252,7 +252,7 @@ describe.each(testDatabaseKinds())(
       ]);
     });
 
-    it('directory_wins overwrites a local edit at the next sync', async () => {
+    it('directory_wins overwrites a local edit of a mapped attribute at the next sync', async () => {
       await app.request('PUT', `/api/v1/directories/${dir}`, { conflictPolicy: 'directory_wins' });
       const bob = (await userByName('bob')).id;
       const edited = await app.request('PATCH', `/api/v1/users/${bob}`, {
@@ -267,8 +267,9 @@ describe.each(testDatabaseKinds())(
       await syncNow(app, dir, '?full=true');
       const after = (await app.request('GET', `/api/v1/users/${bob}`)).body;
       expect(after.lastName).toBe('Builder');
-      expect(after.custom).toEqual({});
-      expect(after.localEdits).toEqual({});
+      // The directory maps no `nickname`: it is a local attribute and stays.
+      expect(after.custom).toEqual({ nickname: 'bobby' });
+      expect(after.localEdits).toEqual({ 'custom.nickname': 'bobby' });
     });
 
     it('audits admin writes and surfaces every sync change with actor sync:<jobId>', async () => {
