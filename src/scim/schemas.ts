@@ -172,7 +172,10 @@ const enterpriseUserAttributes: AttributeDefinition[] = [
 ];
 
 const groupAttributes: AttributeDefinition[] = [
-  attr('displayName', 'string', 'A human-readable name for the group.', { required: true }),
+  attr('displayName', 'string', 'A human-readable name for the group; unique in the directory.', {
+    required: true,
+    uniqueness: 'server',
+  }),
   attr('members', 'complex', 'Members of the group.', {
     multiValued: true,
     subAttributes: [

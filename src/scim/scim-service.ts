@@ -651,6 +651,35 @@ export function createScimService(deps: {
     );
   }
 
+  /**
+   * 409 when another group of the directory has the displayName (case-insensitive): Entra
+   * matches groups on it. Callers hold `lockDirectoryNames`.
+   */
+  async function assertGroupNameFree(
+    trx: Trx,
+    ctx: ScimContext,
+    displayName: string,
+    selfId: string | null,
+  ) {
+    const clash = await directoryGroups(trx, ctx)
+      .select('groups.id')
+      .where((eb) => eb(eb.fn('lower', ['groups.name']), '=', displayName.toLowerCase()))
+      .$if(selfId !== null, (q) => q.where('groups.id', '<>', selfId as string))
+      .limit(1)
+      .executeTakeFirst();
+    if (clash)
+      throw ScimError.uniqueness(
+        `displayName "${displayName}" is already taken by another group in this directory`,
+      );
+  }
+
+  /** A rename (not a change of case only of the group's own name) must keep names unique. */
+  async function assertRenameFree(trx: Trx, ctx: ScimContext, before: GroupTarget, name: string) {
+    if (name.toLowerCase() === before.name.toLowerCase()) return;
+    await lockDirectoryNames(trx, dialect, ctx.directoryId);
+    await assertGroupNameFree(trx, ctx, name, before.id);
+  }
+
   async function assertGroupExternalIdFree(
     trx: Trx,
     ctx: ScimContext,
@@ -1091,6 +1120,8 @@ export function createScimService(deps: {
     async createGroup(ctx: ScimContext, req: ScimRequest): Promise<ScimResponse> {
       const input = parseScimGroup(req.body);
       return db.transaction().execute(async (trx) => {
+        await lockDirectoryNames(trx, dialect, ctx.directoryId);
+        await assertGroupNameFree(trx, ctx, input.displayName, null);
         // A group this client deleted comes back under its id when re-created with its externalId.
         const gone =
           input.externalId === null
@@ -1138,6 +1169,7 @@ export function createScimService(deps: {
         assertIfMatch(req.ifMatch, row.version);
         const before = toGroupTarget(row);
         const externalId = input.externalId ?? row.external_id;
+        await assertRenameFree(trx, ctx, before, input.displayName);
         if (externalId !== row.external_id)
           await assertGroupExternalIdFree(trx, ctx, externalId, id);
         const after: GroupTarget = { ...before, name: input.displayName, externalId };
@@ -1181,6 +1213,7 @@ export function createScimService(deps: {
           if (patched.changed.length > 0) {
             const input = parseScimGroup(patched.resource);
             const externalId = input.externalId ?? id;
+            await assertRenameFree(trx, ctx, before, input.displayName);
             if (externalId !== row.external_id)
               await assertGroupExternalIdFree(trx, ctx, externalId, id);
             after = { ...before, name: input.displayName, externalId };

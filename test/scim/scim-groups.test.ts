@@ -4,8 +4,10 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import {
   createScimDirectory,
   eventsOf,
+  expectScimError,
   minimalUser,
   PATCH_OP,
+  storeSnapshot,
   type ScimClient,
 } from './scim-helpers.js';
 
@@ -44,5 +46,49 @@ describe.each(testDatabaseKinds())('SCIM groups on %s', (kind) => {
       (e) => JSON.parse(e.data).groupId === body.id,
     );
     expect(removed).toHaveLength(3);
+  });
+
+  // Microsoft Entra "Tutorial: Develop and plan provisioning for a SCIM endpoint": groups
+  // are matched on displayName, so two groups of one name could not be told apart.
+  it('a displayName is unique in the directory, case-insensitive: 409 uniqueness', async () => {
+    const sales = await scim.request('POST', '/Groups', { displayName: 'Sales' });
+    expect(sales.status).toBe(201);
+    const other = await scim.request('POST', '/Groups', { displayName: 'Marketing' });
+    const before = await storeSnapshot(app, scim.directoryId);
+    expectScimError(
+      await scim.request('POST', '/Groups', { displayName: 'SALES' }),
+      409,
+      'uniqueness',
+    );
+    expectScimError(
+      await scim.request('PUT', `/Groups/${other.body.id}`, { displayName: 'sales' }),
+      409,
+      'uniqueness',
+    );
+    expectScimError(
+      await scim.request('PATCH', `/Groups/${other.body.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'displayName', value: 'Sales' }],
+      }),
+      409,
+      'uniqueness',
+    );
+    expectScimError(
+      await scim.request('PATCH', `/Groups/${other.body.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', value: { displayName: 'sAlEs' } }],
+      }),
+      409,
+      'uniqueness',
+    );
+    expect(await storeSnapshot(app, scim.directoryId)).toBe(before);
+    // A group may change the case of its own name; another directory may use the name.
+    const recased = await scim.request('PUT', `/Groups/${sales.body.id}`, {
+      displayName: 'SALES',
+    });
+    expect(recased.status).toBe(200);
+    expect(recased.body.displayName).toBe('SALES');
+    const elsewhere = await createScimDirectory(app);
+    expect((await elsewhere.request('POST', '/Groups', { displayName: 'Sales' })).status).toBe(201);
   });
 });
