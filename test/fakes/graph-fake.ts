@@ -31,7 +31,7 @@ type Change =
   /** `state`: the user as it was right after this change (listed by `deltaEntries: 'each'`). */
   | { seq: number; kind: 'user'; id: string; op: 'create'; state: GraphObject }
   | { seq: number; kind: 'user'; id: string; op: 'update'; props: string[]; state: GraphObject }
-  | { seq: number; kind: 'group'; id: string; op: 'create' | 'remove' }
+  | { seq: number; kind: 'group'; id: string; op: 'create' | 'remove' | 'restore' | 'purge' }
   | { seq: number; kind: 'group'; id: string; op: 'update'; props: string[] }
   | {
       seq: number;
@@ -87,6 +87,8 @@ export class GraphFake {
   /** Deleted users Entra keeps restorable (deletedItems) for 30 days. */
   private readonly deletedUsers = new Map<string, GraphObject>();
   private readonly groups = new Map<string, FakeGroup>();
+  /** Entra's deleted items: soft-deleted groups, restorable (for 30 days there). */
+  private readonly deletedGroups = new Map<string, FakeGroup>();
   private readonly changes: Change[] = [];
   private seq = 0;
   private readonly tokens = new Map<string, number>();
@@ -185,9 +187,25 @@ export class GraphFake {
     this.must(this.groups.get(id), id).displayName = displayName;
     this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'update', props: ['displayName'] });
   }
+  /** Deletes a group the way Entra does: into deleted items, restorable (`@removed` changed). */
   removeGroup(id: string): void {
+    const group = this.must(this.groups.get(id), id);
     this.groups.delete(id);
+    this.deletedGroups.set(id, group);
     this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'remove' });
+  }
+  /** Restores a soft-deleted group from deleted items: same id, its members with it. */
+  restoreGroup(id: string): void {
+    const group = this.must(this.deletedGroups.get(id), id);
+    this.deletedGroups.delete(id);
+    this.groups.set(id, group);
+    this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'restore' });
+  }
+  /** Deletes a group for good (from deleted items, or at once): `@removed` deleted. */
+  purgeGroup(id: string): void {
+    if (!this.deletedGroups.delete(id) && !this.groups.delete(id))
+      throw new Error(`no group ${id}`);
+    this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'purge' });
   }
   addMember(groupId: string, memberId: string): void {
     const type = this.groups.has(memberId) ? 'group' : 'user';
@@ -247,6 +265,14 @@ export class GraphFake {
   failUsersPage(page: number, answer: FakeResponse | 'reset'): void {
     this.server.addFault(
       (r) => r.path === '/v1.0/users/delta' && this.pageOf(r) === page,
+      answer,
+      Number.POSITIVE_INFINITY,
+    );
+  }
+  /** Every request for page `page` of a groups delta round gets `answer`. */
+  failGroupsPage(page: number, answer: FakeResponse | 'reset'): void {
+    this.server.addFault(
+      (r) => r.path === '/v1.0/groups/delta' && this.pageOf(r) === page,
       answer,
       Number.POSITIVE_INFINITY,
     );
@@ -488,9 +514,10 @@ export class GraphFake {
     const out: GraphObject[] = [];
     for (const [id, list] of byId) {
       const last = list[list.length - 1];
-      if (last?.op === 'remove') {
+      // `changed`: deleted, restorable from deleted items; `deleted`: gone for good.
+      if (last?.op === 'remove' || last?.op === 'purge') {
         if (!list.some((c) => c.op === 'create'))
-          out.push({ id, '@removed': { reason: 'changed' } });
+          out.push({ id, '@removed': { reason: last.op === 'purge' ? 'deleted' : 'changed' } });
         continue;
       }
       if (kind === 'user') {
@@ -510,7 +537,8 @@ export class GraphFake {
       }
       const group = this.groups.get(id);
       if (!group) continue;
-      if (list.some((c) => c.op === 'create')) {
+      // A restored group comes back whole, like a new one.
+      if (list.some((c) => c.op === 'create' || c.op === 'restore')) {
         out.push({
           id,
           displayName: group.displayName,
@@ -540,7 +568,8 @@ export class GraphFake {
     for (const c of this.changes) {
       if (c.seq <= since || c.kind !== kind) continue;
       let entry: GraphObject;
-      if (c.op === 'remove') entry = { id: c.id, '@removed': { reason: 'changed' } };
+      if (c.op === 'remove' || c.op === 'purge')
+        entry = { id: c.id, '@removed': { reason: c.op === 'purge' ? 'deleted' : 'changed' } };
       else if (c.kind === 'user' && c.op === 'create') entry = project(c.state, select);
       else if (c.kind === 'user' && c.op === 'update') {
         entry = { id: c.id };
@@ -556,7 +585,7 @@ export class GraphFake {
           c.op === 'member'
             ? { id: c.id, 'members@delta': [memberEntry(c.memberId, c.memberType, !c.added)] }
             : { id: c.id, displayName: group.displayName, description: group.description };
-        if (c.op === 'create')
+        if (c.op === 'create' || c.op === 'restore')
           entry['members@delta'] = [...group.members].map(([m, t]) => memberEntry(m, t, false));
       }
       queues.set(c.id, [...(queues.get(c.id) ?? []), entry]);
