@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
@@ -20,7 +21,22 @@ export interface Config {
   worker?: Partial<WorkerConfig>;
   /** The SCIM endpoint's limits. Absent fields take `scimDefaults`. */
   scim?: Partial<ScimConfig>;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (`DIRSYNC_TRUST_PROXY`), as Fastify's
+   * `trustProxy`: `true` (any), a hop count, or addresses and CIDRs. Absent: none, so the
+   * client address is the socket's.
+   */
+  trustProxy?: TrustProxy;
+  /**
+   * Internal destinations webhooks and cloud connectors may reach (`DIRSYNC_OUTBOUND_ALLOW`):
+   * CIDRs, addresses and host names (`*.corp.example` for a domain). Absent: none.
+   */
+  outboundAllow?: string[];
+  /** `GET /metrics` without a token (`DIRSYNC_METRICS_PUBLIC=true`). Default false. */
+  metricsPublic?: boolean;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 export interface ScimConfig {
   /**
@@ -88,6 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   return {
+    trustProxy: trustProxyOf(env.DIRSYNC_TRUST_PROXY),
+    outboundAllow: outboundAllowOf(env.DIRSYNC_OUTBOUND_ALLOW),
+    metricsPublic: booleanOf(env, 'DIRSYNC_METRICS_PUBLIC'),
     worker: {
       pollMs: positiveInt(env, 'DIRSYNC_WORKER_POLL_MS', workerDefaults.pollMs),
       leaseMs: positiveInt(env, 'DIRSYNC_LEASE_MS', workerDefaults.leaseMs),
@@ -129,6 +148,57 @@ export const workerDefaults: WorkerConfig = {
   retryBaseMs: 30_000,
   purgeIntervalMs: 3_600_000,
 };
+
+function booleanOf(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+function listOf(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function trustProxyOf(raw: string | undefined): TrustProxy {
+  const value = (raw ?? '').trim();
+  if (value === '' || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = listOf(value);
+  for (const entry of entries) {
+    if (!isAddressOrCidr(entry))
+      throw new ConfigError(
+        'DIRSYNC_TRUST_PROXY',
+        `"${entry}" is not an IP address or CIDR (or use true, or a hop count)`,
+      );
+  }
+  return entries;
+}
+
+function outboundAllowOf(raw: string | undefined): string[] {
+  const entries = listOf(raw);
+  for (const entry of entries) {
+    if (!isAddressOrCidr(entry) && !/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(entry))
+      throw new ConfigError(
+        'DIRSYNC_OUTBOUND_ALLOW',
+        `"${entry}" is neither a CIDR, an IP address nor a host name`,
+      );
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
 
 function positiveInt(
   env: NodeJS.ProcessEnv,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { hostname } from 'node:os';
 import type { DestinationStream, Logger } from 'pino';
 import { scimDefaults, workerDefaults, type Config } from './config.js';
@@ -5,6 +6,7 @@ import { createLogger } from './logger.js';
 import { openStore } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createSecretBox } from './security/secret-box.js';
+import { createOutboundPolicy } from './security/outbound-policy.js';
 import { loadSecretKeys } from './security/key-file.js';
 import { createServices, type Services } from './services.js';
 import { buildServer, type Server } from './api/server.js';
@@ -26,6 +28,7 @@ export async function openServices(
   logger: Logger,
   options: { clock?: () => Date } = {},
 ): Promise<Services> {
+  restrictDataDir(config.dataDir);
   const store = openStore(config.databaseUrl, {
     leaseMs: config.worker?.leaseMs ?? workerDefaults.leaseMs,
     applicationName: `dirsync ${hostname()}:${process.pid}`.slice(0, 63),
@@ -40,7 +43,21 @@ export async function openServices(
     logger,
     publicUrl: config.publicUrl,
     clock: options.clock,
+    outbound: createOutboundPolicy(config.outboundAllow ?? []),
   });
+}
+
+/**
+ * The data folder holds the SQLite files and the generated key: the owner's only. A
+ * folder this process does not own (a volume mounted by root) is left as it is.
+ */
+function restrictDataDir(dir: string): void {
+  try {
+    fs.chmodSync(dir, 0o700);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EPERM') throw err;
+  }
 }
 
 export interface Bootstrap {
@@ -174,6 +191,8 @@ export async function startDirsync(
   const server = await buildServer(services, {
     logger,
     scim: { bodyLimit: scim.maxBodyBytes, rateLimit: { perSecond: scim.rateLimit } },
+    trustProxy: config.trustProxy,
+    metricsPublic: config.metricsPublic,
   });
   const background =
     options.worker === false ? null : startBackground(services, backgroundOptions(config));

@@ -2,6 +2,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Store } from './store/database.js';
 import type { SecretBox } from './security/secret-box.js';
+import { createOutboundPolicy, type OutboundPolicy } from './security/outbound-policy.js';
 import { createTenantsRepository } from './store/tenants.repository.js';
 import { createTokensRepository } from './store/tokens.repository.js';
 import { createJobsRepository } from './store/jobs.repository.js';
@@ -25,8 +26,11 @@ export function createServices(deps: {
   logger: Logger;
   publicUrl?: string | null;
   clock?: () => Date;
+  /** Where webhooks and cloud connectors may send requests (`DIRSYNC_OUTBOUND_ALLOW`). */
+  outbound?: OutboundPolicy;
 }) {
   const { store, secretBox, logger } = deps;
+  const outbound = deps.outbound ?? createOutboundPolicy();
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'dirsync_' });
   const tenants = createTenantsRepository(store.db);
@@ -36,6 +40,7 @@ export function createServices(deps: {
     db: store.db,
     secretBox,
     publicUrl: deps.publicUrl,
+    outbound,
   });
   // Workers in this process subscribe, so a queued job starts without waiting for a poll.
   const enqueueListeners = new Set<() => void>();
@@ -50,6 +55,7 @@ export function createServices(deps: {
     db: store.db,
     secretBox,
     logger,
+    outbound,
     publicUrl: deps.publicUrl ?? null,
     /** "Now" for time-based views (health's missed-schedule rule); tests inject one. */
     clock: deps.clock ?? (() => new Date()),
@@ -61,7 +67,7 @@ export function createServices(deps: {
     directories,
     sync,
     enqueueListeners,
-    webhooks: createWebhooksService({ db: store.db, secretBox }),
+    webhooks: createWebhooksService({ db: store.db, secretBox, outbound }),
     users: createUsersService({ db: store.db }),
     groups: createGroupsService({ db: store.db }),
     mappings: createMappingsService({ db: store.db }),

@@ -51,6 +51,8 @@ async function openBenchServices(): Promise<{
       host: '127.0.0.1',
       logLevel: 'warn',
       publicUrl: null,
+      // The bench's webhook receiver listens on loopback.
+      outboundAllow: ['127.0.0.0/8'],
     },
     createLogger('warn'),
   );

@@ -31,6 +31,9 @@ declare module 'fastify' {
 /**
  * Failed authentications per client address in a fixed window. In-memory per
  * process: a scale-out deployment limits per process, which still stops guessing.
+ * Only failures are counted and only failures are refused: a request with a valid
+ * token is never blocked, so guessing from a shared address (a reverse proxy, a NAT, a
+ * tenant's webhook pointed at dirsync) cannot lock anyone else out.
  */
 export function createFailureLimiter(options: { maxFailures: number; windowMs: number }) {
   const failures = new Map<string, { count: number; resetAt: number }>();
@@ -65,20 +68,22 @@ export function createAuthHook(deps: {
     const permission = config.permission;
     if (!permission && !config.instanceAdminOnly) return;
 
-    const blocked = deps.limiter.blockedFor(request.ip);
-    if (blocked > 0) {
-      reply.header('retry-after', String(blocked));
-      throw new AppError(
-        'rate_limited',
-        'too many failed authentications from this address; try again later',
-        { retryAfter: blocked },
-      );
-    }
-    const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    const bearer = bearerOf(request.headers.authorization);
     const token = bearer ? await deps.tokens.verify(bearer) : null;
     if (!token) {
-      deps.limiter.fail(request.ip);
+      // A request without credentials guesses nothing: it is answered, not counted.
+      if (bearer) {
+        const blocked = deps.limiter.blockedFor(request.ip);
+        if (blocked > 0) {
+          reply.header('retry-after', String(blocked));
+          throw new AppError(
+            'rate_limited',
+            'too many failed authentications from this address; try again later',
+            { retryAfter: blocked },
+          );
+        }
+        deps.limiter.fail(request.ip);
+      }
       throw new AppError(
         'unauthorized',
         bearer ? 'the API token is invalid or revoked' : 'missing Authorization: Bearer <token>',
@@ -107,7 +112,7 @@ export function createAuthHook(deps: {
     ) {
       throw new AppError('forbidden', 'this operation needs an instance admin token');
     }
-    if (permission && !hasPermission(token.permissions, permission)) {
+    if (permission && !hasPermission(token.permissions, permission, token.tenantId === null)) {
       throw new AppError('forbidden', `this token lacks the ${permission} permission`);
     }
     request.auth = {
@@ -119,6 +124,12 @@ export function createAuthHook(deps: {
     };
     void deps.tokens.touch(token.id).catch(() => undefined);
   };
+}
+
+/** The credentials of an `Authorization: Bearer` header; the scheme is case-insensitive (RFC 7235). */
+export function bearerOf(header: string | undefined): string | null {
+  const match = header === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return match ? match[1]! : null;
 }
 
 /** The auth context of a route that declared a permission (always set there). */

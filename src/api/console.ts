@@ -9,13 +9,36 @@ const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../web/dist/', import.meta
 /** Paths the console never answers, so an unknown API URL stays a JSON 404. */
 const RESERVED = /^\/(api|scim)(\/|$)|^\/(health|metrics)$/;
 
+/** The console loads only its own scripts, styles and API, and is never framed. */
+const CONSOLE_CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/** API answers are data: nothing in them may run or be framed. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/**
+ * Headers every response carries, console files (index.html, assets, deep links) and
+ * API answers alike: no framing (clickjacking), no MIME sniffing, no referrer leaving
+ * with console URLs. A header a route set itself is kept.
+ */
+export function setSecurityHeaders(url: string, reply: FastifyReply): void {
+  const path = url.split('?')[0] ?? '';
+  const defaults: Record<string, string> = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': RESERVED.test(path) ? API_CSP : CONSOLE_CSP,
+  };
+  for (const [name, value] of Object.entries(defaults))
+    if (!reply.hasHeader(name)) void reply.header(name, value);
+}
+
 /**
  * The admin console (SPEC §8): serves the built single-page app in `web/dist` at `/`,
  * with every other non-API GET answered by index.html so deep links and reloads work.
  * Register after the API routes. When the console was not built (`npm run build:web`)
  * it logs that once and serves nothing; the API works the same.
  */
-export function consoleRoutes(options: { dir?: string } = {}): FastifyPluginAsync {
+export function consoleRoutes(options: { dir?: string | undefined } = {}): FastifyPluginAsync {
   const dir = options.dir ?? DEFAULT_CONSOLE_DIR;
   return async (app) => {
     if (!existsSync(`${dir}/index.html`)) {
@@ -32,7 +55,6 @@ export function consoleRoutes(options: { dir?: string } = {}): FastifyPluginAsyn
       index: false,
       schemaHide: true,
       setHeaders(res, path) {
-        res.setHeader('x-content-type-options', 'nosniff');
         // File names under assets/ carry a content hash: cache them for good.
         if (/[\\/]assets[\\/]/.test(path))
           res.setHeader('cache-control', 'public, max-age=31536000, immutable');
@@ -44,16 +66,8 @@ export function consoleRoutes(options: { dir?: string } = {}): FastifyPluginAsyn
       const path = request.url.split('?')[0];
       // Unknown API paths and missing files (anything with an extension) are real 404s.
       if (RESERVED.test(path) || /\.[a-z0-9]+$/i.test(path)) return reply.callNotFound();
-      return reply
-        .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .header('x-frame-options', 'DENY')
-        .header(
-          'content-security-policy',
-          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        )
-        .sendFile('index.html');
+      // The security headers are set for every response by setSecurityHeaders.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
     };
     app.get('/', { schema: { hide: true } }, sendIndex);
     app.get('/*', { schema: { hide: true } }, sendIndex);

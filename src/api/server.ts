@@ -29,13 +29,20 @@ import { groupMappingsRoutes } from './routes/group-mappings.routes.js';
 import { conflictsRoutes } from './routes/conflicts.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { rolesRoutes } from './routes/roles.routes.js';
-import { consoleRoutes } from './console.js';
+import { consoleRoutes, setSecurityHeaders } from './console.js';
+import type { TrustProxy } from '../config.js';
 
 export interface ServerOptions {
   logger: Logger;
   /** Bytes; bodies above get 413. */
   bodyLimit?: number;
   authFailures?: { maxFailures: number; windowMs: number };
+  /** Proxies whose X-Forwarded-For names the client (`DIRSYNC_TRUST_PROXY`). Default none. */
+  trustProxy?: TrustProxy;
+  /** `GET /metrics` without a token (`DIRSYNC_METRICS_PUBLIC`). Default false. */
+  metricsPublic?: boolean;
+  /** The built console's folder. Default web/dist of the repository. */
+  consoleDir?: string;
   /** SCIM endpoint limits (body size, rate limit, page size). */
   scim?: ScimServerOptions;
 }
@@ -55,6 +62,11 @@ export async function buildServer(services: Services, options: ServerOptions): P
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? BODY_LIMIT,
     rewriteUrl: (request) => normalizeScimUrl(request.url ?? '/'),
+    // A hop count trusts that many proxies in front of us, as Fastify's numeric form.
+    trustProxy:
+      typeof options.trustProxy === 'number'
+        ? hopsTrusted(options.trustProxy)
+        : (options.trustProxy ?? false),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Server;
 
   // Bodies are validated strictly (a "389" is not a port); query strings and path
@@ -74,6 +86,10 @@ export async function buildServer(services: Services, options: ServerOptions): P
         message: `no route for ${request.method} ${request.url.split('?')[0]}`,
       },
     });
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    setSecurityHeaders(request.url, reply);
   });
 
   const metrics = createHttpMetrics(services.metricsRegistry);
@@ -107,7 +123,7 @@ export async function buildServer(services: Services, options: ServerOptions): P
     },
   });
 
-  await app.register(healthRoutes(services));
+  await app.register(healthRoutes(services, { metricsPublic: options.metricsPublic ?? false }));
   await app.register(scimRoutes(services, options.scim), { prefix: '/scim/v2' });
   await app.register(
     async (api) => {
@@ -129,6 +145,10 @@ export async function buildServer(services: Services, options: ServerOptions): P
     },
     { prefix: '/api/v1' },
   );
-  await app.register(consoleRoutes());
+  await app.register(consoleRoutes({ dir: options.consoleDir }));
   return app;
+}
+
+function hopsTrusted(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }

@@ -7,6 +7,7 @@ import { notFound, validationError, type FieldError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { checkCron, nextCronRuns } from '../lib/validators.js';
 import type { SecretBox } from '../security/secret-box.js';
+import { createOutboundPolicy, type OutboundPolicy } from '../security/outbound-policy.js';
 import type { Page } from '../lib/cursor.js';
 import {
   policyDefaults,
@@ -34,8 +35,12 @@ export function createDirectoriesService(deps: {
   db: Kysely<Database>;
   secretBox: SecretBox;
   publicUrl?: string | null;
+  /** Where connectors that speak HTTP may connect; default: no internal destination. */
+  outbound?: OutboundPolicy;
 }) {
   const { db, secretBox } = deps;
+  const outbound = deps.outbound ?? createOutboundPolicy();
+  const connectorDeps = { http: { fetch: outbound.fetch } };
   /** What a type's afterCreate hook returned (SCIM token), shown by the create response only. */
   const revealOnce = new WeakMap<Directory, Record<string, string>>();
   const repo = createDirectoriesRepository(db);
@@ -118,8 +123,47 @@ export function createDirectoriesService(deps: {
       else if (v !== undefined) secrets[key] = v;
     }
     if (errors.length === 0) errors.push(...spec.check(typeSettings, secrets));
+    if (errors.length === 0 && existing)
+      errors.push(...redirectedSecrets(spec, existing, typeSettings, body));
     if (errors.length > 0) throw validationError(errors);
     return { settings: { ...typeSettings, ...policies }, secrets };
+  }
+
+  /**
+   * A stored secret may not follow a change of where it is sent: whoever changes the
+   * destination must know the secret. Each stored secret the body does not carry is named.
+   */
+  function redirectedSecrets(
+    spec: DirectoryTypeSpec,
+    existing: { settings: Record<string, unknown>; secrets: Record<string, unknown> },
+    settings: Record<string, unknown>,
+    body: Record<string, unknown>,
+  ): FieldError[] {
+    const moved = (spec.destinationFields ?? []).filter(
+      (k) => JSON.stringify(existing.settings[k] ?? null) !== JSON.stringify(settings[k] ?? null),
+    );
+    if (moved.length === 0) return [];
+    return spec.secretFields
+      .filter((f) => existing.secrets[f] !== undefined && body[f] === undefined)
+      .map((field) => ({
+        field,
+        message: `must be sent again because ${moved.join(', ')} changed: a stored secret is never sent to a new destination`,
+      }));
+  }
+
+  /** The registration check of the outbound policy on every URL the connector will call. */
+  async function checkDestinations(
+    type: DirectoryType,
+    settings: Record<string, unknown>,
+    secrets: Record<string, unknown>,
+  ): Promise<void> {
+    const urls = specOf(type).destinationUrls?.(settings, secrets) ?? [];
+    const errors: FieldError[] = [];
+    for (const { field, url } of urls) {
+      const why = await outbound.checkUrl(url);
+      if (why) errors.push({ field, message: why });
+    }
+    if (errors.length > 0) throw validationError(errors);
   }
 
   function nextRun(d: { enabled: boolean; syncSchedule: string | null }): string | null {
@@ -141,10 +185,10 @@ export function createDirectoriesService(deps: {
         'unprocessable',
         `directories of type "${d.type}" receive pushes; there is no source to connect to`,
       );
-    return create(d.settings, openSecrets(d));
+    return create(d.settings, openSecrets(d), connectorDeps);
   }
 
-  function connectorForBody(body: Record<string, unknown>): Connector {
+  async function connectorForBody(body: Record<string, unknown>): Promise<Connector> {
     const type = body.type as DirectoryType;
     const { settings, secrets } = resolve(type, body, null);
     const create = specOf(type).createConnector;
@@ -153,7 +197,8 @@ export function createDirectoriesService(deps: {
         'unprocessable',
         `directories of type "${type}" receive pushes; there is no source to connect to`,
       );
-    return create(settings, secrets);
+    await checkDestinations(type, settings, secrets);
+    return create(settings, secrets, connectorDeps);
   }
 
   return {
@@ -170,6 +215,7 @@ export function createDirectoriesService(deps: {
     ): Promise<Directory> {
       const type = body.type as DirectoryType;
       const { settings, secrets } = resolve(type, body, null);
+      await checkDestinations(type, settings, secrets);
       const at = now();
       const enabled = body.enabled !== false;
       const syncSchedule = (settings.syncSchedule as string | null) ?? null;
@@ -231,6 +277,7 @@ export function createDirectoriesService(deps: {
         settings: before.settings,
         secrets: oldSecrets,
       });
+      await checkDestinations(before.type, settings, secrets);
       const enabled = typeof body.enabled === 'boolean' ? body.enabled : before.enabled;
       const syncSchedule = (settings.syncSchedule as string | null) ?? null;
       const scheduleChanged = syncSchedule !== before.syncSchedule || enabled !== before.enabled;
@@ -333,7 +380,7 @@ export function createDirectoriesService(deps: {
         ? resolve(d.type, { attributeMapping }, { settings: d.settings, secrets: openSecrets(d) })
         : { settings: d.settings, secrets: openSecrets(d) };
       return {
-        connector: create(settings, secrets),
+        connector: create(settings, secrets, connectorDeps),
         effectiveAttributeMapping: spec.effectiveMapping?.(settings) ?? {},
       };
     },

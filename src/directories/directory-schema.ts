@@ -35,7 +35,11 @@ export const policyProperties = {
     description: 'Role granted to new users; default "member"; null grants none',
   }),
   deletionThreshold: Type.Union(
-    [Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(100|[0-9]{1,2})(\\.[0-9]+)?%$' })],
+    [
+      Type.Integer({ minimum: 0 }),
+      // 0% to 100%: a percentage above the whole directory would switch the check off.
+      Type.String({ pattern: '^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$' }),
+    ],
     {
       description:
         'Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%"',

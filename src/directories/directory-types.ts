@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import type { FieldError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import type { Connector } from '../connectors/connector.js';
+import type { CloudConnectorDeps } from '../connectors/http/http-client.js';
 import {
   defaultAttributeMapping,
   LdapSettingsSchema,
@@ -49,8 +50,28 @@ export interface DirectoryTypeSpec {
    * drops a default); absent for types without defaults.
    */
   effectiveMapping?(settings: Record<string, unknown>): Record<string, string>;
-  /** The connector of a saved or unsaved directory; absent for push-only types (SCIM). */
-  createConnector?(settings: Record<string, unknown>, secrets: Record<string, unknown>): Connector;
+  /**
+   * Settings that decide where the secrets are sent (host, TLS, endpoint URLs). A stored
+   * secret never follows a change of one of them: the update must send the secret again.
+   */
+  destinationFields?: readonly string[];
+  /**
+   * The URLs this directory's connector calls that a caller may set, by field, for the
+   * outbound policy's registration check (the connector checks again when it connects).
+   */
+  destinationUrls?(
+    settings: Record<string, unknown>,
+    secrets: Record<string, unknown>,
+  ): { field: string; url: string }[];
+  /**
+   * The connector of a saved or unsaved directory; absent for push-only types (SCIM).
+   * `deps` carries the outbound policy's fetch for connectors that speak HTTP.
+   */
+  createConnector?(
+    settings: Record<string, unknown>,
+    secrets: Record<string, unknown>,
+    deps: CloudConnectorDeps,
+  ): Connector;
   /**
    * Runs in the creating transaction; what it returns is shown once in the create
    * response (the SCIM endpoint URL and bearer token) and never stored in clear.
@@ -66,6 +87,9 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
   return {
     settingsSchema: LdapSettingsSchema,
     secretFields: ['bindPassword'],
+    // LDAP hosts are on premises by nature: no outbound policy, but a stored password
+    // never goes to a new host, port or TLS setting without being sent again.
+    destinationFields: ldapDestinationFields,
     defaults: (input) => ldapDefaults(flavor, input.useTLS === true),
     check(settings, secrets) {
       const errors: FieldError[] = [];
@@ -118,6 +142,41 @@ const withoutEmpty = (mapping: Record<string, string>): Record<string, string> =
 const cloudMappingErrors = (settings: Record<string, unknown>): FieldError[] =>
   checkAttributeMapping(mappingOf(settings), pathAttributeNaming);
 
+/** LDAP settings that decide where the bind password goes (and whether in clear). */
+const ldapDestinationFields: readonly string[] = [
+  'host',
+  'port',
+  'useTLS',
+  'startTLS',
+  'tlsRejectUnauthorized',
+  'caCertificate',
+  ...(Object.keys(LdapSettingsSchema.properties).includes('failoverHosts')
+    ? ['failoverHosts']
+    : []),
+];
+
+function urlFields(
+  settings: Record<string, unknown>,
+  fields: readonly string[],
+): { field: string; url: string }[] {
+  return fields.flatMap((field) =>
+    typeof settings[field] === 'string' ? [{ field, url: settings[field] }] : [],
+  );
+}
+
+function serviceAccountKeyOf(key: unknown): Record<string, unknown> | null {
+  if (typeof key === 'object' && key !== null) return key as Record<string, unknown>;
+  if (typeof key !== 'string') return null;
+  try {
+    const parsed: unknown = JSON.parse(key);
+    return typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 const required = (secrets: Record<string, unknown>, field: string, why: string): FieldError[] =>
   secrets[field] ? [] : [{ field, message: `is required ${why}` }];
 
@@ -156,20 +215,32 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
   entra_id: {
     settingsSchema: EntraSettingsSchema,
     secretFields: ['clientSecret'],
+    destinationFields: ['tenantId', 'authUrl', 'tokenUrl', 'baseUrl'],
+    destinationUrls: (settings) => urlFields(settings, ['authUrl', 'tokenUrl', 'baseUrl']),
     defaults: () => ({}),
     check: (settings, secrets) => [
       ...required(secrets, 'clientSecret', 'for the client-credentials grant'),
       ...cloudMappingErrors(settings),
     ],
     effectiveMapping: (settings) => withoutEmpty(entraMapping(mappingOf(settings))),
-    createConnector: (settings, secrets) =>
-      createEntraConnector(settings as unknown as EntraSettings, {
-        clientSecret: String(secrets.clientSecret ?? ''),
-      }),
+    createConnector: (settings, secrets, deps) =>
+      createEntraConnector(
+        settings as unknown as EntraSettings,
+        { clientSecret: String(secrets.clientSecret ?? '') },
+        deps,
+      ),
   },
   google_workspace: {
     settingsSchema: GoogleSettingsSchema,
     secretFields: ['serviceAccountKey'],
+    destinationFields: ['baseUrl', 'tokenUrl'],
+    destinationUrls(settings, secrets) {
+      const urls = urlFields(settings, ['baseUrl', 'tokenUrl']);
+      const tokenUri = serviceAccountKeyOf(secrets.serviceAccountKey)?.token_uri;
+      if (typeof tokenUri === 'string' && settings.tokenUrl === undefined)
+        urls.push({ field: 'serviceAccountKey.token_uri', url: tokenUri });
+      return urls;
+    },
     defaults: () => ({ customer: 'my_customer' }),
     check(settings, secrets) {
       const mappingErrors = cloudMappingErrors(settings);
@@ -195,14 +266,18 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
       }));
     },
     effectiveMapping: (settings) => withoutEmpty(googleMapping(mappingOf(settings))),
-    createConnector: (settings, secrets) =>
-      createGoogleConnector(settings as unknown as GoogleSettings, {
-        serviceAccountKey: secrets.serviceAccountKey as string,
-      }),
+    createConnector: (settings, secrets, deps) =>
+      createGoogleConnector(
+        settings as unknown as GoogleSettings,
+        { serviceAccountKey: secrets.serviceAccountKey as string },
+        deps,
+      ),
   },
   okta: {
     settingsSchema: OktaSettingsSchema,
     secretFields: ['apiToken', 'privateKey'],
+    destinationFields: ['orgUrl', 'baseUrl', 'tokenUrl'],
+    destinationUrls: (settings) => urlFields(settings, ['orgUrl', 'baseUrl', 'tokenUrl']),
     defaults: () => ({}),
     check(settings, secrets) {
       const mappingErrors = cloudMappingErrors(settings);
@@ -227,11 +302,15 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
       ];
     },
     effectiveMapping: (settings) => withoutEmpty(oktaMapping(mappingOf(settings))),
-    createConnector: (settings, secrets) =>
-      createOktaConnector(settings as unknown as OktaSettings, {
-        apiToken: secrets.apiToken as string | undefined,
-        privateKey: secrets.privateKey as string | undefined,
-      }),
+    createConnector: (settings, secrets, deps) =>
+      createOktaConnector(
+        settings as unknown as OktaSettings,
+        {
+          apiToken: secrets.apiToken as string | undefined,
+          privateKey: secrets.privateKey as string | undefined,
+        },
+        deps,
+      ),
   },
   scim: scimDirectoryTypeSpec,
 };

@@ -4,6 +4,11 @@ import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from '..
 import type { DialectName } from '../store/database.js';
 import { parseJson } from '../store/database.js';
 import type { SecretBox } from '../security/secret-box.js';
+import {
+  createOutboundPolicy,
+  isOutboundRefusal,
+  type OutboundPolicy,
+} from '../security/outbound-policy.js';
 import { newId } from '../lib/ids.js';
 import { eventViewColumns, toEventView } from './feed.js';
 import {
@@ -87,6 +92,8 @@ interface DispatcherDeps {
   store: { dialect: DialectName };
   secretBox: SecretBox;
   logger: Logger;
+  /** Deliveries connect only where this policy allows, checked on the resolved address. */
+  outbound?: OutboundPolicy;
 }
 
 const emptyReport = (): DispatchReport => ({
@@ -107,6 +114,7 @@ export function createWebhookDispatcher(
   options: WebhookDispatcherOptions = {},
 ): WebhookDispatcher {
   const { db, secretBox } = services;
+  const outboundFetch = (services.outbound ?? createOutboundPolicy()).fetch;
   const isPostgres = services.store.dialect === 'postgres';
   const log = services.logger.child({ component: 'webhooks' });
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -328,7 +336,7 @@ export function createWebhookDispatcher(
     if (body === undefined) return result(false, null, 'the event no longer exists');
     const timestamp = Math.floor(Date.now() / 1000);
     try {
-      const res = await fetch(endpoint.url, {
+      const res = await outboundFetch(endpoint.url, {
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
@@ -351,7 +359,9 @@ export function createWebhookDispatcher(
       const message =
         e.name === 'TimeoutError'
           ? `timed out after ${timeoutMs} ms`
-          : (e.cause?.code ?? e.cause?.message ?? e.message);
+          : isOutboundRefusal(error)
+            ? (e.cause?.message ?? e.message)
+            : (e.cause?.code ?? e.cause?.message ?? e.message);
       return result(false, null, String(message).slice(0, 500));
     }
   }

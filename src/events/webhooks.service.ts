@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from '../store/schema.js';
 import { now, parseJson, toBool } from '../store/database.js';
 import type { SecretBox } from '../security/secret-box.js';
+import { createOutboundPolicy, type OutboundPolicy } from '../security/outbound-policy.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { AppError, notFound, validationError, type FieldError } from '../errors.js';
 import { newId } from '../lib/ids.js';
@@ -130,8 +131,24 @@ function checkEndpoint(input: EndpointInput, creating: boolean): FieldError[] {
  * Webhook endpoints of a tenant and their delivery log. Secrets are sealed with the
  * secret box; the API shows a secret once, when it is generated or set.
  */
-export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: SecretBox }) {
+export function createWebhooksService(deps: {
+  db: Kysely<Database>;
+  secretBox: SecretBox;
+  /** Where deliveries may go; default: no internal destination. */
+  outbound?: OutboundPolicy;
+}) {
   const { db, secretBox } = deps;
+  const outbound = deps.outbound ?? createOutboundPolicy();
+
+  /** Field errors plus the outbound policy's verdict on the URL (a 400 names `url`). */
+  async function endpointErrors(input: EndpointInput, creating: boolean): Promise<FieldError[]> {
+    const errors = checkEndpoint(input, creating);
+    if (errors.length === 0 && input.url !== undefined) {
+      const why = await outbound.checkUrl(input.url);
+      if (why) errors.push({ field: 'url', message: why });
+    }
+    return errors;
+  }
 
   async function getRow(tenantId: string, id: string): Promise<WebhookEndpointsTable> {
     const row = await db
@@ -190,7 +207,7 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
       actor: Actor,
       input: EndpointInput,
     ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
-      const errors = checkEndpoint(input, true);
+      const errors = await endpointErrors(input, true);
       if (errors.length > 0) throw validationError(errors);
       const secret = input.secret ?? generateWebhookSecret();
       const at = now();
@@ -242,7 +259,7 @@ export function createWebhooksService(deps: { db: Kysely<Database>; secretBox: S
       input: EndpointInput,
     ): Promise<WebhookEndpointView> {
       const before = await getRow(tenantId, id);
-      const errors = checkEndpoint(input, false);
+      const errors = await endpointErrors(input, false);
       if (errors.length > 0) throw validationError(errors);
       const patch: Partial<WebhookEndpointsTable> = { updated_at: now() };
       if (input.url !== undefined) patch.url = input.url;

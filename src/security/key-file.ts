@@ -17,7 +17,7 @@ export function loadSecretKeys(options: {
   if (fs.existsSync(file)) {
     return fs.readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean).map(parseKey);
   }
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, `${generateKey()}\n`, { mode: 0o600, flag: 'wx' });
   options.logger.warn(
     { file },

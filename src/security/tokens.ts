@@ -8,6 +8,7 @@ export const permissions = [
   'events:read',
   'webhooks:write',
   'audit:read',
+  'metrics:read',
   'admin',
 ] as const;
 export type Permission = (typeof permissions)[number];
@@ -16,9 +17,25 @@ export function isPermission(value: string): value is Permission {
   return (permissions as readonly string[]).includes(value);
 }
 
-/** `admin` implies every other permission. */
-export function hasPermission(granted: readonly string[], needed: Permission): boolean {
-  return granted.includes('admin') || granted.includes(needed);
+/**
+ * Permissions that reach beyond one tenant (`/metrics` lists every tenant's
+ * directories): a tenant's `admin` does not imply them, and only an instance admin
+ * (or the CLI, run by the operator) may grant them.
+ */
+export const instancePermissions: readonly Permission[] = ['metrics:read'];
+
+/**
+ * `admin` implies every tenant permission; an instance-wide permission needs to be
+ * granted by name, or held by an instance admin token.
+ */
+export function hasPermission(
+  granted: readonly string[],
+  needed: Permission,
+  instanceToken = false,
+): boolean {
+  if (granted.includes(needed)) return true;
+  if (!granted.includes('admin')) return false;
+  return instanceToken || !instancePermissions.includes(needed);
 }
 
 export interface IssuedToken {

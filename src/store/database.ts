@@ -32,15 +32,34 @@ export interface StoreOptions {
 }
 
 /**
+ * The database holds sealed secrets, token hashes and every synced identity: its
+ * files are the owner's only (0600), including those of an install that predates this.
+ */
+function restrictSqliteFiles(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+/**
  * Opens the database named by a `sqlite:<file>` or `postgres://` URL.
  * SQLite runs in WAL mode so readers never wait for the sync writer.
  */
 export function openStore(databaseUrl: string, options: StoreOptions = {}): Store {
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file !== ':memory:') {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+      // Created owner-only before SQLite opens it: SQLite gives -wal and -shm its mode.
+      fs.closeSync(fs.openSync(file, 'a', 0o600));
+    }
     const sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
+    if (file !== ':memory:') restrictSqliteFiles(file);
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');

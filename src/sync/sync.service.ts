@@ -149,7 +149,7 @@ export function createSyncService(deps: {
 
     /** Tests a create body without saving it (validated exactly as create would). */
     async testUnsaved(body: Record<string, unknown>): Promise<TestOutcome> {
-      return runTest(directories.connectorForBody(body));
+      return runTest(await directories.connectorForBody(body));
     },
   };
 }

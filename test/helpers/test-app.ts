@@ -38,6 +38,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Tests talk to provider fakes and webhook receivers on loopback, which the outbound
+ * policy refuses by default: every test app allows loopback (and nothing else).
+ */
+export const TEST_OUTBOUND_ALLOW = ['127.0.0.0/8', '::1/128', 'localhost'];
+
 export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): Config {
   return {
     databaseUrl: db.url,
@@ -47,6 +53,7 @@ export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): C
     host: '127.0.0.1',
     logLevel: 'info',
     publicUrl: null,
+    outboundAllow: TEST_OUTBOUND_ALLOW,
     ...overrides,
   };
 }
@@ -67,7 +74,12 @@ export async function startTestApp(
   const logger = createLogger(config.logLevel, logs.stream);
   const services = await openServices(config, logger, { clock: options.clock });
   const boot = await bootstrap(services);
-  const server = await buildServer(services, { logger, ...options.server });
+  const server = await buildServer(services, {
+    logger,
+    trustProxy: config.trustProxy,
+    metricsPublic: config.metricsPublic,
+    ...options.server,
+  });
   await server.ready();
   const adminToken =
     boot.adminToken ??

@@ -203,7 +203,11 @@ describe.each(testDatabaseKinds())('sync jobs and workers on %s', (kind) => {
     const dir = await createLdapDirectory(app, small, { name: 'metrics' });
     await syncNow(app, dir);
     const queued = await app.request('POST', `/api/v1/directories/${dir}/sync`);
-    const res = await app.server.inject({ method: 'GET', url: '/metrics' });
+    const res = await app.server.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${app.adminToken}` },
+    });
     expect(res.statusCode).toBe(200);
     const text = res.body;
     const depth = Number(/^dirsync_sync_queue_depth (\d+)$/m.exec(text)?.[1]);

@@ -71,7 +71,10 @@ export function directoriesRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const auth = authOf(request);
         const d = await directories.create(auth.tenantId, { name: auth.actor }, request.body);
-        return reply.status(201).send(await viewOne(d));
+        const view = await viewOne(d);
+        // A SCIM directory's bearer token is in this body once: no cache may keep it.
+        if (view.scimToken !== undefined) void reply.header('cache-control', 'no-store');
+        return reply.status(201).send(view);
       },
     );
 

@@ -189,17 +189,20 @@ export function scimRoutes(
       const route = request.routeOptions.url;
       if (route === undefined || route.endsWith('/*')) return;
       const directoryId = (request.params as { directoryId?: string }).directoryId ?? '';
-      const key = `${request.ip}|${directoryId}`;
-      const blocked = failures.blockedFor(key);
-      if (blocked > 0) {
-        void reply.header('retry-after', String(blocked));
-        throw ScimError.tooManyRequests('Too many failed authentications; try again later');
-      }
+      // The token is checked first: a valid one is never refused for others' failures.
       let directory;
       try {
         directory = await service.authenticate(directoryId, request.headers.authorization);
       } catch (error) {
-        if (error instanceof ScimError && error.status === 401) failures.fail(key);
+        if (error instanceof ScimError && error.status === 401) {
+          const key = `${request.ip}|${directoryId}`;
+          const blocked = failures.blockedFor(key);
+          if (blocked > 0) {
+            void reply.header('retry-after', String(blocked));
+            throw ScimError.tooManyRequests('Too many failed authentications; try again later');
+          }
+          failures.fail(key);
+        }
         throw error;
       }
       const wait = limiter.take(directory.directoryId);
@@ -365,9 +368,10 @@ export function scimAdminRoutes(services: Services): FastifyPluginAsync {
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const auth = authOf(request);
         const d = await scimDirectory(auth.tenantId, request.params.id);
+        void reply.header('cache-control', 'no-store');
         const scimToken = await services.db.transaction().execute(async (trx) => {
           const token = await storeNewScimToken(trx, d.tenantId, d.id);
           await writeAudit(trx, {

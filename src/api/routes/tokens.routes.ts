@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { AppError, notFound } from '../../errors.js';
-import { permissions, type Permission } from '../../security/tokens.js';
+import { instancePermissions, permissions, type Permission } from '../../security/tokens.js';
 import { literalUnion } from '../../lib/schema.js';
 import { writeAudit } from '../../store/audit.repository.js';
 import { errorResponses, IdParams } from '../schemas.js';
@@ -65,6 +65,14 @@ export function tokensRoutes(services: Services): FastifyPluginAsync {
       },
       async (request, reply) => {
         const auth = authOf(request);
+        const beyondTenant = request.body.permissions.filter((p) =>
+          instancePermissions.includes(p as Permission),
+        );
+        if (beyondTenant.length > 0 && !auth.instanceAdmin)
+          throw new AppError(
+            'forbidden',
+            `${beyondTenant.join(', ')} covers every tenant; only an instance admin token may grant it`,
+          );
         const { token, record } = await tokens.create({
           tenantId: auth.tenantId,
           name: request.body.name,
@@ -78,7 +86,11 @@ export function tokensRoutes(services: Services): FastifyPluginAsync {
           objectId: record.id,
           after: record,
         });
-        return reply.status(201).send({ ...record, token });
+        // The token is in this body once: no cache (browser, proxy) may keep a copy.
+        return reply
+          .status(201)
+          .header('cache-control', 'no-store')
+          .send({ ...record, token });
       },
     );
 
@@ -95,7 +107,8 @@ export function tokensRoutes(services: Services): FastifyPluginAsync {
           throw notFound('token');
         if (token.id === auth.tokenId)
           throw new AppError('conflict', 'a token cannot revoke itself');
-        await tokens.revoke(token.id);
+        // Revoking a revoked token changes nothing, so it is not audited again.
+        if (!(await tokens.revoke(token.id))) return reply.status(204).send(null);
         await writeAudit(db, {
           tenantId: auth.tenantId,
           actor: auth.actor,

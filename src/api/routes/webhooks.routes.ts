@@ -134,7 +134,10 @@ export function webhooksRoutes(services: Services): FastifyPluginAsync {
           { name: auth.actor },
           request.body,
         );
-        return reply.status(201).send({ ...endpoint, secret });
+        return reply
+          .status(201)
+          .header('cache-control', 'no-store')
+          .send({ ...endpoint, secret });
       },
     );
 

@@ -7,6 +7,7 @@ import {
   type CloudConnectorDeps,
   type HttpResponse,
 } from '../http/http-client.js';
+import { remoteCode, remoteText } from '../http/remote-text.js';
 import { decodeJson, formBody, tryDecodeJson } from '../http/json.js';
 import { createTokenCache } from '../http/token-cache.js';
 import {
@@ -140,7 +141,7 @@ export function createGoogleClient(
         throw new ConnectorError('network', `Google token endpoint answered HTTP ${res.status}`);
       throw new ConnectorError(
         'auth',
-        `Google refused the service account (${error ? `${error.error}: ${error.error_description ?? ''}` : `HTTP ${res.status}`})` +
+        `Google refused the service account (${error ? `${remoteCode(error.error)}: ${remoteText(error.error_description)}` : `HTTP ${res.status}`})` +
           (error?.error_description?.includes('email')
             ? `; check adminEmail (${settings.adminEmail}) is a user of the account`
             : ''),
@@ -211,7 +212,7 @@ function reasonsOf(res: HttpResponse): string[] {
 /** One place maps Directory API answers to ConnectorError kinds. */
 function apiError(res: HttpResponse, scope: string, adminEmail: string): ConnectorError {
   const body = tryDecodeJson(ApiErrorSchema, res.text);
-  const message = body?.error.message ?? `HTTP ${res.status}`;
+  const message = remoteText(body?.error.message) || `HTTP ${res.status}`;
   const reasons = reasonsOf(res);
   if (res.status === 401)
     return new ConnectorError('auth', `Google rejected the access token: ${message}`);

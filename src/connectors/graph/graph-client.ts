@@ -7,6 +7,7 @@ import {
   type CloudConnectorDeps,
   type HttpResponse,
 } from '../http/http-client.js';
+import { remoteCode, remoteText } from '../http/remote-text.js';
 import { decodeJson, formBody, tryDecodeJson } from '../http/json.js';
 import { createTokenCache } from '../http/token-cache.js';
 import { entraEndpoints, type EntraSecrets, type EntraSettings } from './graph-config.js';
@@ -158,11 +159,11 @@ function tokenError(res: HttpResponse): ConnectorError {
     return new ConnectorError('invalid_response', `token endpoint answered HTTP ${res.status}`);
   }
   // error_description is "AADSTS7000215: Invalid client secret provided. ...\r\nTrace ID: ..."
-  const summary = (body.error_description ?? '').split(/\r?\n/)[0]?.trim();
+  const summary = remoteText(body.error_description);
   const hint = hintFor(body.error_codes ?? []);
   return new ConnectorError(
     res.status >= 500 ? 'network' : 'auth',
-    `Entra ID refused the app credentials (${body.error}${summary ? `: ${summary}` : ''})${hint}`,
+    `Entra ID refused the app credentials (${remoteCode(body.error)}${summary ? `: ${summary}` : ''})${hint}`,
   );
 }
 
@@ -181,8 +182,8 @@ export function graphError(
   permission: string,
 ): ConnectorError | DeltaTokenExpired {
   const body = tryDecodeJson(GraphErrorSchema, res.text);
-  const code = body?.error.code ?? '';
-  const message = body?.error.message ?? `HTTP ${res.status}`;
+  const code = remoteCode(body?.error.code);
+  const message = remoteText(body?.error.message) || `HTTP ${res.status}`;
   if (res.status === 410 || resyncCodes.has(code)) return new DeltaTokenExpired();
   if (res.status === 401) {
     return new ConnectorError(

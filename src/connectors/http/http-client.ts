@@ -1,4 +1,5 @@
 import { ConnectorError } from '../connector.js';
+import { isOutboundRefusal } from '../../security/outbound-policy.js';
 
 /**
  * The small HTTP layer the cloud connectors (Graph, Google, Okta) share: one request
@@ -133,6 +134,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       return { status: res.status, headers: res.headers, text, url: req.url };
     } catch (err) {
       if (signal.aborted) throw cancelled(signal);
+      // Refused by dirsync's own outbound policy: permanent, never retried.
+      if (isOutboundRefusal(err)) {
+        const reason = err.cause instanceof Error ? err.cause.message : err.message;
+        throw new ConnectorError('permission', reason, { cause: err });
+      }
       if (timeout.aborted) {
         throw new ConnectorError(
           'timeout',

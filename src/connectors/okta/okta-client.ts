@@ -10,6 +10,7 @@ import {
   type CloudConnectorDeps,
   type HttpResponse,
 } from '../http/http-client.js';
+import { remoteCode, remoteText } from '../http/remote-text.js';
 import { decodeJson, formBody, tryDecodeJson } from '../http/json.js';
 import { createTokenCache, type TokenCache } from '../http/token-cache.js';
 import { OKTA_SCOPES, type OktaSecrets, type OktaSettings } from './okta-config.js';
@@ -216,7 +217,7 @@ function oauthTokens(
       }
       const error = tryDecodeJson(TokenErrorSchema, res.text);
       const detail = error
-        ? `${error.error}: ${error.error_description ?? ''}`
+        ? `${remoteCode(error.error)}: ${remoteText(error.error_description)}`
         : `HTTP ${res.status}`;
       if (error?.error === 'invalid_scope') {
         throw new ConnectorError(
@@ -254,12 +255,15 @@ async function loadPrivateKey(raw: string | undefined): Promise<CryptoKey | Uint
 /** One place maps Okta error codes to ConnectorError kinds. */
 function oktaError(res: HttpResponse, scope: string, oauth: boolean): ConnectorError {
   const body = tryDecodeJson(OktaErrorSchema, res.text);
-  const code = body?.errorCode ?? '';
-  const causes = (body?.errorCauses ?? [])
-    .map((c) => c.errorSummary)
-    .filter(Boolean)
-    .join('; ');
-  const summary = `${body?.errorSummary ?? `HTTP ${res.status}`}${causes ? ` (${causes})` : ''}${code ? ` [${code}${body?.errorId ? ` ${body.errorId}` : ''}]` : ''}`;
+  const code = remoteCode(body?.errorCode);
+  const causes = remoteText(
+    (body?.errorCauses ?? [])
+      .map((c) => c.errorSummary)
+      .filter(Boolean)
+      .join('; '),
+  );
+  const errorId = remoteCode(body?.errorId);
+  const summary = `${remoteText(body?.errorSummary) || `HTTP ${res.status}`}${causes ? ` (${causes})` : ''}${code ? ` [${code}${errorId ? ` ${errorId}` : ''}]` : ''}`;
   switch (code) {
     case 'E0000011': // Invalid token provided
     case 'E0000005': // Invalid session

@@ -382,3 +382,23 @@ export const schedulePresets = [
   ['daily', 'Daily at 02:00 UTC', '0 2 * * *'],
   ['custom', 'Custom cron expression', null],
 ] as const;
+
+/**
+ * Fields that decide where a type's stored secrets are sent. The API refuses a change
+ * of one of them unless the secret is sent again, so the form asks for it.
+ */
+export const destinationFields: Record<DirectoryType, readonly string[]> = {
+  ldap: ['host', 'port', 'useTLS', 'startTLS', 'tlsRejectUnauthorized', 'caCertificate'],
+  active_directory: [
+    'host',
+    'port',
+    'useTLS',
+    'startTLS',
+    'tlsRejectUnauthorized',
+    'caCertificate',
+  ],
+  entra_id: ['tenantId', 'authUrl', 'tokenUrl', 'baseUrl'],
+  okta: ['orgUrl', 'baseUrl', 'tokenUrl'],
+  google_workspace: ['baseUrl', 'tokenUrl'],
+  scim: [],
+};

@@ -12,7 +12,13 @@ import {
   type DirectoryType,
   type TestResult,
 } from '../lib/types.js';
-import { policyFields, schedulePresets, typeFields, type FieldSpec } from './directory-fields.js';
+import {
+  destinationFields,
+  policyFields,
+  schedulePresets,
+  typeFields,
+  type FieldSpec,
+} from './directory-fields.js';
 
 type Values = Record<string, string | boolean>;
 
@@ -167,6 +173,7 @@ function Control({
   aria,
   editing,
   configured,
+  reenter,
 }: {
   spec: FieldSpec;
   value: string | boolean;
@@ -174,9 +181,13 @@ function Control({
   aria: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean };
   editing: boolean;
   configured: boolean;
+  reenter: boolean;
 }) {
-  const placeholder =
-    spec.secret && editing && configured ? 'Stored — leave empty to keep' : spec.placeholder;
+  const placeholder = reenter
+    ? 'Enter it again'
+    : spec.secret && editing && configured
+      ? 'Stored — leave empty to keep'
+      : spec.placeholder;
   switch (spec.kind) {
     case 'select':
       return (
@@ -207,7 +218,7 @@ function Control({
           {...aria}
           type="password"
           autoComplete="new-password"
-          required={spec.required && !editing}
+          required={(spec.required && !editing) || reenter}
           value={String(value)}
           placeholder={placeholder}
           onInput={(e) => onChange(e.currentTarget.value)}
@@ -237,6 +248,7 @@ function FieldRow({
   errorFor,
   editing,
   configuredSecrets,
+  moved = [],
 }: {
   spec: FieldSpec;
   values: Values;
@@ -244,6 +256,8 @@ function FieldRow({
   errorFor: (name: string) => string | undefined;
   editing: boolean;
   configuredSecrets: string[];
+  /** Labels of changed fields that decide where the stored secrets go. */
+  moved?: string[];
 }) {
   const id = `f-${spec.name}`;
   const error = errorFor(spec.name);
@@ -276,14 +290,22 @@ function FieldRow({
     );
   }
   const configured = configuredSecrets.includes(spec.name);
+  // A stored secret is never sent to a new destination: changing one asks for it again.
+  const reenter = Boolean(spec.secret && editing && configured && moved.length > 0);
   return (
     <Field
       id={id}
-      label={spec.required && !(spec.secret && editing) ? `${spec.label} (required)` : spec.label}
+      label={
+        reenter || (spec.required && !(spec.secret && editing))
+          ? `${spec.label} (required)`
+          : spec.label
+      }
       help={
-        spec.secret && editing && configured
-          ? `${spec.help ?? ''} A value is stored; leave empty to keep it.`
-          : spec.help
+        reenter
+          ? `You changed ${moved.join(', ')}: enter the ${spec.label.toLowerCase()} again. A stored secret is never sent to a new destination.`
+          : spec.secret && editing && configured
+            ? `${spec.help ?? ''} A value is stored; leave empty to keep it.`
+            : spec.help
       }
       error={error}
     >
@@ -295,6 +317,7 @@ function FieldRow({
           aria={aria}
           editing={editing}
           configured={configured}
+          reenter={reenter}
         />
       )}
     </Field>
@@ -349,6 +372,25 @@ export function DirectoryForm({ id }: { id?: string }) {
   const advanced = specs.filter((f) => f.advanced && !policyFields.includes(f));
   const policies = specs.filter((f) => policyFields.includes(f));
   const configuredSecrets = existing.data?.configuredSecrets ?? [];
+  const moved = editing
+    ? specs
+        .filter(
+          (f) => destinationFields[type].includes(f.name) && values[f.name] !== original[f.name],
+        )
+        .map((f) => f.label)
+    : [];
+  /** Stored secrets the API will ask for again because their destination changed. */
+  const reenterSecrets = (body: Record<string, unknown>): FieldError[] =>
+    moved.length === 0
+      ? []
+      : specs
+          .filter(
+            (f) => f.secret && configuredSecrets.includes(f.name) && body[f.name] === undefined,
+          )
+          .map((f) => ({
+            field: f.name,
+            message: `enter it again: ${moved.join(', ')} changed, and a stored secret is never sent to a new destination`,
+          }));
 
   const set = (field: string, v: string | boolean) =>
     setValues((prev) => ({ ...prev, [field]: v }));
@@ -396,8 +438,14 @@ export function DirectoryForm({ id }: { id?: string }) {
   const save = async (e: Event) => {
     e.preventDefault();
     const { body, problems } = buildBody();
+    problems.push(...reenterSecrets(body));
     setLocalErrors(problems);
-    if (problems.length > 0) return;
+    if (problems.length > 0) {
+      requestAnimationFrame(() =>
+        document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(),
+      );
+      return;
+    }
     setSaving(true);
     setErrors(null);
     try {
@@ -571,6 +619,7 @@ export function DirectoryForm({ id }: { id?: string }) {
               errorFor={errorFor}
               editing={editing}
               configuredSecrets={configuredSecrets}
+              moved={moved}
             />
           ))}
           {advanced.length > 0 ? (
@@ -585,6 +634,7 @@ export function DirectoryForm({ id }: { id?: string }) {
                   errorFor={errorFor}
                   editing={editing}
                   configuredSecrets={configuredSecrets}
+                  moved={moved}
                 />
               ))}
             </details>
