@@ -36,9 +36,16 @@ export interface paths {
                                 enabled: boolean;
                                 tenantId?: string;
                                 clientId?: string;
+                                /**
+                                 * @description global, us_government, us_government_dod or china
+                                 * @enum {string}
+                                 */
+                                cloud?: "global" | "us_government" | "us_government_dod" | "china";
+                                graphScope?: string;
                                 baseUrl?: string;
                                 authUrl?: string;
                                 tokenUrl?: string;
+                                /** @description Target field (username, firstName, lastName, email, phone, displayName, externalId, or a custom name) → source attribute, or an expression such as ToLower(Join(".", [givenName], [sn])) (see docs/expressions.md). Unset fields keep their defaults (effectiveAttributeMapping). */
                                 attributeMapping?: {
                                     [key: string]: string;
                                 };
@@ -95,12 +102,18 @@ export interface paths {
                                 defaultRole?: string | null;
                                 /** @description Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%" */
                                 deletionThreshold?: number | string;
-                                /** @description Accept a read of zero users while users are active here */
+                                /** @description Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold */
+                                groupDeletionThreshold?: number | string | null;
+                                /** @description Accept a complete read of zero users (or zero groups) while users (or groups) are active here */
                                 allowEmptySource?: boolean;
-                                /** @description Delete users suspended longer than this; null (default) keeps them */
+                                /** @description Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them */
                                 purgeAfterDays?: number | null;
                                 /** @description For incremental sources: run a full read at least this often (default 24) */
                                 fullSyncIntervalHours?: number;
+                                /** @description Pulled sources: the mapping in force, defaults included (target field → source attribute or expression) */
+                                effectiveAttributeMapping?: {
+                                    [key: string]: string;
+                                };
                                 /** @description Names of the write-only secrets that are set (their values are never returned) */
                                 configuredSecrets: string[];
                                 /** @description SCIM directories: the base URL to give the identity provider */
@@ -233,9 +246,16 @@ export interface paths {
                         enabled?: boolean;
                         tenantId?: string;
                         clientId?: string;
+                        /**
+                         * @description global, us_government, us_government_dod or china
+                         * @enum {string}
+                         */
+                        cloud?: "global" | "us_government" | "us_government_dod" | "china";
+                        graphScope?: string;
                         baseUrl?: string;
                         authUrl?: string;
                         tokenUrl?: string;
+                        /** @description Target field (username, firstName, lastName, email, phone, displayName, externalId, or a custom name) → source attribute, or an expression such as ToLower(Join(".", [givenName], [sn])) (see docs/expressions.md). Unset fields keep their defaults (effectiveAttributeMapping). */
                         attributeMapping?: {
                             [key: string]: string;
                         };
@@ -300,9 +320,11 @@ export interface paths {
                         defaultRole?: string | null;
                         /** @description Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%" */
                         deletionThreshold?: number | string;
-                        /** @description Accept a read of zero users while users are active here */
+                        /** @description Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold */
+                        groupDeletionThreshold?: number | string | null;
+                        /** @description Accept a complete read of zero users (or zero groups) while users (or groups) are active here */
                         allowEmptySource?: boolean;
-                        /** @description Delete users suspended longer than this; null (default) keeps them */
+                        /** @description Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them */
                         purgeAfterDays?: number | null;
                         /** @description For incremental sources: run a full read at least this often (default 24) */
                         fullSyncIntervalHours?: number;
@@ -324,9 +346,16 @@ export interface paths {
                             enabled: boolean;
                             tenantId?: string;
                             clientId?: string;
+                            /**
+                             * @description global, us_government, us_government_dod or china
+                             * @enum {string}
+                             */
+                            cloud?: "global" | "us_government" | "us_government_dod" | "china";
+                            graphScope?: string;
                             baseUrl?: string;
                             authUrl?: string;
                             tokenUrl?: string;
+                            /** @description Target field (username, firstName, lastName, email, phone, displayName, externalId, or a custom name) → source attribute, or an expression such as ToLower(Join(".", [givenName], [sn])) (see docs/expressions.md). Unset fields keep their defaults (effectiveAttributeMapping). */
                             attributeMapping?: {
                                 [key: string]: string;
                             };
@@ -383,12 +412,18 @@ export interface paths {
                             defaultRole?: string | null;
                             /** @description Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%" */
                             deletionThreshold?: number | string;
-                            /** @description Accept a read of zero users while users are active here */
+                            /** @description Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold */
+                            groupDeletionThreshold?: number | string | null;
+                            /** @description Accept a complete read of zero users (or zero groups) while users (or groups) are active here */
                             allowEmptySource?: boolean;
-                            /** @description Delete users suspended longer than this; null (default) keeps them */
+                            /** @description Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them */
                             purgeAfterDays?: number | null;
                             /** @description For incremental sources: run a full read at least this often (default 24) */
                             fullSyncIntervalHours?: number;
+                            /** @description Pulled sources: the mapping in force, defaults included (target field → source attribute or expression) */
+                            effectiveAttributeMapping?: {
+                                [key: string]: string;
+                            };
                             /** @description Names of the write-only secrets that are set (their values are never returned) */
                             configuredSecrets: string[];
                             /** @description SCIM directories: the base URL to give the identity provider */
@@ -539,9 +574,16 @@ export interface paths {
                             enabled: boolean;
                             tenantId?: string;
                             clientId?: string;
+                            /**
+                             * @description global, us_government, us_government_dod or china
+                             * @enum {string}
+                             */
+                            cloud?: "global" | "us_government" | "us_government_dod" | "china";
+                            graphScope?: string;
                             baseUrl?: string;
                             authUrl?: string;
                             tokenUrl?: string;
+                            /** @description Target field (username, firstName, lastName, email, phone, displayName, externalId, or a custom name) → source attribute, or an expression such as ToLower(Join(".", [givenName], [sn])) (see docs/expressions.md). Unset fields keep their defaults (effectiveAttributeMapping). */
                             attributeMapping?: {
                                 [key: string]: string;
                             };
@@ -598,12 +640,18 @@ export interface paths {
                             defaultRole?: string | null;
                             /** @description Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%" */
                             deletionThreshold?: number | string;
-                            /** @description Accept a read of zero users while users are active here */
+                            /** @description Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold */
+                            groupDeletionThreshold?: number | string | null;
+                            /** @description Accept a complete read of zero users (or zero groups) while users (or groups) are active here */
                             allowEmptySource?: boolean;
-                            /** @description Delete users suspended longer than this; null (default) keeps them */
+                            /** @description Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them */
                             purgeAfterDays?: number | null;
                             /** @description For incremental sources: run a full read at least this often (default 24) */
                             fullSyncIntervalHours?: number;
+                            /** @description Pulled sources: the mapping in force, defaults included (target field → source attribute or expression) */
+                            effectiveAttributeMapping?: {
+                                [key: string]: string;
+                            };
                             /** @description Names of the write-only secrets that are set (their values are never returned) */
                             configuredSecrets: string[];
                             /** @description SCIM directories: the base URL to give the identity provider */
@@ -735,9 +783,16 @@ export interface paths {
                         type?: "ldap" | "active_directory" | "entra_id" | "google_workspace" | "okta" | "scim";
                         tenantId?: string;
                         clientId?: string;
+                        /**
+                         * @description global, us_government, us_government_dod or china
+                         * @enum {string}
+                         */
+                        cloud?: "global" | "us_government" | "us_government_dod" | "china";
+                        graphScope?: string;
                         baseUrl?: string;
                         authUrl?: string;
                         tokenUrl?: string;
+                        /** @description Target field (username, firstName, lastName, email, phone, displayName, externalId, or a custom name) → source attribute, or an expression such as ToLower(Join(".", [givenName], [sn])) (see docs/expressions.md). Unset fields keep their defaults (effectiveAttributeMapping). */
                         attributeMapping?: {
                             [key: string]: string;
                         };
@@ -802,9 +857,11 @@ export interface paths {
                         defaultRole?: string | null;
                         /** @description Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%" */
                         deletionThreshold?: number | string;
-                        /** @description Accept a read of zero users while users are active here */
+                        /** @description Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold */
+                        groupDeletionThreshold?: number | string | null;
+                        /** @description Accept a complete read of zero users (or zero groups) while users (or groups) are active here */
                         allowEmptySource?: boolean;
-                        /** @description Delete users suspended longer than this; null (default) keeps them */
+                        /** @description Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them */
                         purgeAfterDays?: number | null;
                         /** @description For incremental sources: run a full read at least this often (default 24) */
                         fullSyncIntervalHours?: number;
@@ -826,9 +883,16 @@ export interface paths {
                             enabled: boolean;
                             tenantId?: string;
                             clientId?: string;
+                            /**
+                             * @description global, us_government, us_government_dod or china
+                             * @enum {string}
+                             */
+                            cloud?: "global" | "us_government" | "us_government_dod" | "china";
+                            graphScope?: string;
                             baseUrl?: string;
                             authUrl?: string;
                             tokenUrl?: string;
+                            /** @description Target field (username, firstName, lastName, email, phone, displayName, externalId, or a custom name) → source attribute, or an expression such as ToLower(Join(".", [givenName], [sn])) (see docs/expressions.md). Unset fields keep their defaults (effectiveAttributeMapping). */
                             attributeMapping?: {
                                 [key: string]: string;
                             };
@@ -885,12 +949,18 @@ export interface paths {
                             defaultRole?: string | null;
                             /** @description Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%" */
                             deletionThreshold?: number | string;
-                            /** @description Accept a read of zero users while users are active here */
+                            /** @description Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold */
+                            groupDeletionThreshold?: number | string | null;
+                            /** @description Accept a complete read of zero users (or zero groups) while users (or groups) are active here */
                             allowEmptySource?: boolean;
-                            /** @description Delete users suspended longer than this; null (default) keeps them */
+                            /** @description Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them */
                             purgeAfterDays?: number | null;
                             /** @description For incremental sources: run a full read at least this often (default 24) */
                             fullSyncIntervalHours?: number;
+                            /** @description Pulled sources: the mapping in force, defaults included (target field → source attribute or expression) */
+                            effectiveAttributeMapping?: {
+                                [key: string]: string;
+                            };
                             /** @description Names of the write-only secrets that are set (their values are never returned) */
                             configuredSecrets: string[];
                             /** @description SCIM directories: the base URL to give the identity provider */
@@ -2510,6 +2580,8 @@ export interface paths {
                                 groupsCreated: number;
                                 groupsUpdated: number;
                                 groupsDeleted: number;
+                                /** @description Deleted groups whose source object came back (same id) */
+                                groupsRestored: number;
                                 membershipsAdded: number;
                                 membershipsRemoved: number;
                                 recordsRead: number;
@@ -2686,6 +2758,8 @@ export interface paths {
                             groupsCreated: number;
                             groupsUpdated: number;
                             groupsDeleted: number;
+                            /** @description Deleted groups whose source object came back (same id) */
+                            groupsRestored: number;
                             membershipsAdded: number;
                             membershipsRemoved: number;
                             recordsRead: number;
@@ -3014,6 +3088,8 @@ export interface paths {
                             groupsCreated: number;
                             groupsUpdated: number;
                             groupsDeleted: number;
+                            /** @description Deleted groups whose source object came back (same id) */
+                            groupsRestored: number;
                             membershipsAdded: number;
                             membershipsRemoved: number;
                             recordsRead: number;
@@ -3297,6 +3373,195 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/directories/{id}/mapping-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Map the first user of the scope with the saved or a proposed mapping */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A mapping to try instead of the saved one (not saved); the same rules as on save apply */
+                        attributeMapping?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                            effectiveAttributeMapping: {
+                                [key: string]: string;
+                            };
+                            source: {
+                                [key: string]: unknown;
+                            } | null;
+                            user: {
+                                externalId: string;
+                                enabled: boolean;
+                                dn?: string;
+                                username?: string;
+                                firstName?: string;
+                                lastName?: string;
+                                email?: string;
+                                phone?: string;
+                                displayName?: string;
+                                custom?: {
+                                    [key: string]: string | string[] | null;
+                                };
+                            } | null;
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                        } | {
+                            /** @enum {boolean} */
+                            success: false;
+                            effectiveAttributeMapping: {
+                                [key: string]: string;
+                            };
+                            error: {
+                                kind: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/directories/test": {
         parameters: {
             query?: never;
@@ -3323,9 +3588,16 @@ export interface paths {
                         enabled?: boolean;
                         tenantId?: string;
                         clientId?: string;
+                        /**
+                         * @description global, us_government, us_government_dod or china
+                         * @enum {string}
+                         */
+                        cloud?: "global" | "us_government" | "us_government_dod" | "china";
+                        graphScope?: string;
                         baseUrl?: string;
                         authUrl?: string;
                         tokenUrl?: string;
+                        /** @description Target field (username, firstName, lastName, email, phone, displayName, externalId, or a custom name) → source attribute, or an expression such as ToLower(Join(".", [givenName], [sn])) (see docs/expressions.md). Unset fields keep their defaults (effectiveAttributeMapping). */
                         attributeMapping?: {
                             [key: string]: string;
                         };
@@ -3390,9 +3662,11 @@ export interface paths {
                         defaultRole?: string | null;
                         /** @description Most suspensions one run may apply without confirmDeletions: a count (default 500) or a percentage such as "20%" */
                         deletionThreshold?: number | string;
-                        /** @description Accept a read of zero users while users are active here */
+                        /** @description Most group deletions one run may apply without confirmDeletions: a count or a percentage of the active groups such as "20%"; null (default) uses deletionThreshold */
+                        groupDeletionThreshold?: number | string | null;
+                        /** @description Accept a complete read of zero users (or zero groups) while users (or groups) are active here */
                         allowEmptySource?: boolean;
-                        /** @description Delete users suspended longer than this; null (default) keeps them */
+                        /** @description Delete users suspended, and groups deleted at the source, longer than this; null (default) keeps them */
                         purgeAfterDays?: number | null;
                         /** @description For incremental sources: run a full read at least this often (default 24) */
                         fullSyncIntervalHours?: number;
@@ -3578,6 +3852,9 @@ export interface paths {
                             };
                             groups: {
                                 total: number;
+                                byStatus: {
+                                    [key: string]: number;
+                                };
                             };
                             health: {
                                 [key: string]: number;
@@ -5628,6 +5905,8 @@ export interface paths {
                     userId?: string;
                     updatedSince?: string;
                     search?: string;
+                    /** @description Default active; deleted lists the groups gone from the source */
+                    status?: "active" | "deleted";
                 };
                 header?: never;
                 path?: never;
@@ -5648,6 +5927,12 @@ export interface paths {
                                 externalId: string;
                                 name: string;
                                 description: string | null;
+                                /**
+                                 * @description deleted: gone from the source (kept with the same id)
+                                 * @enum {string}
+                                 */
+                                status: "active" | "deleted";
+                                deletedAt: string | null;
                                 createdAt: string;
                                 updatedAt: string;
                             }[];
@@ -5785,6 +6070,12 @@ export interface paths {
                             externalId: string;
                             name: string;
                             description: string | null;
+                            /**
+                             * @description deleted: gone from the source (kept with the same id)
+                             * @enum {string}
+                             */
+                            status: "active" | "deleted";
+                            deletedAt: string | null;
                             createdAt: string;
                             updatedAt: string;
                             memberCount: number;
