@@ -1329,7 +1329,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        permissions: ("directory:read" | "directory:write" | "users:read" | "users:write" | "events:read" | "webhooks:write" | "audit:read" | "admin")[];
+                        permissions: ("directory:read" | "directory:write" | "users:read" | "users:write" | "events:read" | "webhooks:write" | "audit:read" | "metrics:read" | "admin")[];
                     };
                 };
             };
