@@ -27,6 +27,9 @@ export const connectorErrorKinds = [
   'invalid_response',
   'size_limit',
   'cancelled',
+  // The source answered with bytes its protocol does not allow (malformed, truncated or
+  // oversized messages): a broken or hostile server, not worth retrying.
+  'protocol',
 ] as const;
 export type ConnectorErrorKind = (typeof connectorErrorKinds)[number];
 

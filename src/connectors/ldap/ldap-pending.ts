@@ -7,7 +7,7 @@ import {
   userKeyAttributes,
   type EffectiveMapping,
 } from './ldap-mapping.js';
-import { decodeEntry, type RawEntry } from './ldap-wire.js';
+import { AttributeNames, decodeEntry, type RawEntry } from './ldap-wire.js';
 
 /**
  * User entries mapped on demand. A full re-sync of an unchanged directory compares every
@@ -30,6 +30,8 @@ export interface UserDecoding {
    * bytes do not show) changes every digest and every user is compared in full.
    */
   prefix: string;
+  /** Attribute names decoded in this read (per connector, never shared between sources). */
+  names: AttributeNames;
 }
 
 export function userDecoding(mapping: EffectiveMapping): UserDecoding {
@@ -40,6 +42,7 @@ export function userDecoding(mapping: EffectiveMapping): UserDecoding {
     binary: new Set(binary),
     keys: userKeyAttributes(mapping),
     prefix: hash('sha1', fingerprint, 'hex').slice(0, 8),
+    names: new AttributeNames(),
   };
 }
 
@@ -58,13 +61,13 @@ export class PendingLdapUser implements PendingUser {
 
   /** Throws ConnectorError('invalid_response') when the entry has no external id. */
   constructor(raw: RawEntry, decoding: UserDecoding) {
-    const partial = decodeEntry(raw.buffer, raw.start, decoding.binary, decoding.keys);
+    const partial = decodeEntry(raw, decoding.binary, decoding.keys, decoding.names);
     let key: { externalId: string; enabled: boolean };
     try {
       key = userKey(partial, decoding.mapping);
     } catch (error) {
       // The partial entry has no DN to name: mapped whole, the entry fails naming it.
-      mapUser(decodeEntry(raw.buffer, raw.start, decoding.binary), decoding.mapping);
+      mapUser(decodeEntry(raw, decoding.binary, undefined, decoding.names), decoding.mapping);
       throw error;
     }
     this.externalId = key.externalId;
@@ -76,7 +79,7 @@ export class PendingLdapUser implements PendingUser {
 
   decode(): SourceUser {
     const { raw, decoding } = this;
-    const entry = decodeEntry(raw.buffer, raw.start, decoding.binary);
+    const entry = decodeEntry(raw, decoding.binary, undefined, decoding.names);
     const user = mapUser(entry, decoding.mapping, this);
     user.digest = this.digest;
     return user;

@@ -11,6 +11,7 @@ import {
   ControlParser,
   FilterParser,
   PagedResultsControl,
+  ResultCodeError,
   SearchRequest,
   SearchResponse,
   StatusCodeParser,
@@ -26,6 +27,7 @@ import {
   SYNC_INFO_OID,
 } from './ldap-controls.js';
 import { LOWERCASE_KEYS, type LdapEntry } from './ldap-mapping.js';
+import { ConnectorError } from '../connector.js';
 
 /**
  * A minimal LDAP client built on ldapts' BER and message classes, for every read the
@@ -35,6 +37,12 @@ import { LOWERCASE_KEYS, type LdapEntry } from './ldap-mapping.js';
  * objects, then a result object) was most of the cost of a full read: here entries are
  * decoded once, straight from the message bytes (see decodeEntry).
  * It runs one operation at a time and streams search results with socket backpressure.
+ *
+ * The server is not trusted: each connection frames and decodes with its own state, every
+ * length is checked against the element that contains it, and a message that is
+ * malformed, truncated, larger than `maxMessageBytes` or out of place fails that connection
+ * with a ConnectorError of kind `protocol` (never a read past the message, never a wait
+ * beyond the operation timeout).
  */
 
 const RES_BIND = 0x61;
@@ -46,6 +54,16 @@ const RES_INTERMEDIATE = 0x79;
 const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
 const HIGH_WATER = 512;
 
+/** Default bound of one LDAP message: far above any entry a directory serves. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** The error of a server that does not speak LDAP as RFC 4511 encodes it. */
+export function protocolError(detail: string, cause?: unknown): ConnectorError {
+  return new ConnectorError('protocol', `the LDAP server sent a malformed message: ${detail}`, {
+    cause,
+  });
+}
+
 export interface WireOptions {
   host: string;
   port: number;
@@ -56,6 +74,8 @@ export interface WireOptions {
   /** Longest wait for any single server message. */
   operationTimeoutMs: number;
   signal: AbortSignal;
+  /** Largest message accepted; a larger one fails the connection. Default MAX_MESSAGE_BYTES. */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -63,7 +83,7 @@ export interface WireOptions {
  * `buffer[frameStart, frameEnd)`, its protocol operation's content `[opStart, opEnd)`.
  * Search entries are read straight from there; other messages through opReader.
  */
-interface Incoming {
+export interface Incoming {
   messageId: number;
   tag: number;
   buffer: Buffer;
@@ -112,7 +132,14 @@ export interface WirePagedSearch extends Omit<WireSearch, 'controls' | 'sizeLimi
 
 export class LdapWireConnection {
   private socket: net.Socket;
-  private buffer: Buffer = Buffer.alloc(0);
+  /** Bytes received and not framed yet, in arrival order. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes the first unframed message needs whole, once its header is in (else 0). */
+  private needed = 0;
+  private readonly maxMessageBytes: number;
+  /** Attribute names of this connection's entries, decoded once (see AttributeNames). */
+  private readonly names = new AttributeNames();
   private readonly queue: Incoming[] = [];
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
@@ -125,6 +152,7 @@ export class LdapWireConnection {
   private constructor(socket: net.Socket, options: WireOptions) {
     this.socket = socket;
     this.options = options;
+    this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.attach(socket);
     options.signal.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -139,9 +167,10 @@ export class LdapWireConnection {
     const id = this.send(new BindRequest({ messageId: this.nextId(), dn, password }));
     const message = await this.receive(id);
     if (message.tag !== RES_BIND)
-      throw new Error(`unexpected answer 0x${message.tag.toString(16)} to bind`);
+      throw this.broken(`answer 0x${message.tag.toString(16)} to a bind`);
     const response = new BindResponse({ messageId: id });
-    response.parse(opReader(message), []);
+    this.decode('the bind response', () => response.parse(opReader(message), []));
+    this.checkStatus(response.status, 'the bind response');
     if (response.status !== 0) throw StatusCodeParser.parse(response);
   }
 
@@ -153,30 +182,34 @@ export class LdapWireConnection {
       const message = await this.receive(id);
       switch (message.tag) {
         case RES_SEARCH_ENTRY: {
-          const raw = rawEntry(message);
-          const entry = decodeEntry(raw.buffer, raw.start, binary);
-          const state = readControls(controlsReader(message), [new SyncStateControl()]).find(
-            (c): c is SyncStateControl => c instanceof SyncStateControl,
+          const raw = this.rawEntry(message);
+          const entry = this.decode('a search entry', () =>
+            decodeEntry(raw, binary, undefined, this.names),
           );
+          const state = this.decode('the controls of a search entry', () =>
+            readControls(controlsReader(message), [new SyncStateControl()]),
+          ).find((c): c is SyncStateControl => c instanceof SyncStateControl);
           yield { type: 'entry', entry, raw, state };
           break;
         }
         case RES_INTERMEDIATE: {
-          const info = readIntermediate(opReader(message));
+          const info = this.decode('an intermediate response', () =>
+            readIntermediate(opReader(message)),
+          );
           if (info) yield { type: 'info', info };
           break;
         }
         case RES_SEARCH_REF:
           break;
         case RES_SEARCH_DONE: {
-          const done = searchDone(id, opReader(message), [new SyncDoneControl()]).find(
+          const done = this.searchDone(id, message, [new SyncDoneControl()]).find(
             (c): c is SyncDoneControl => c instanceof SyncDoneControl,
           );
           yield { type: 'done', done };
           return;
         }
         default:
-          throw new Error(`unexpected LDAP message 0x${message.tag.toString(16)} in a search`);
+          throw this.broken(`message 0x${message.tag.toString(16)} in a search`);
       }
     }
   }
@@ -188,12 +221,24 @@ export class LdapWireConnection {
    */
   pagedSearch(request: WirePagedSearch): AsyncGenerator<LdapEntry[]> {
     const binary = lowercaseSet(request.binaryAttributes);
-    return this.pages(request, (message) => decodeEntry(message.buffer, message.opStart, binary));
+    return this.pages(request, (message) =>
+      this.decode('a search entry', () =>
+        decodeEntry(
+          { buffer: message.buffer, start: message.opStart, end: message.opEnd },
+          binary,
+          undefined,
+          this.names,
+        ),
+      ),
+    );
   }
 
-  /** pagedSearch's pages undecoded: for callers that decode only some entries. */
+  /**
+   * pagedSearch's pages undecoded: for callers that decode only some entries. Each entry's
+   * structure was checked as it arrived, so decoding it later cannot fail.
+   */
   pagedRawSearch(request: WirePagedSearch): AsyncGenerator<RawEntry[]> {
-    return this.pages(request, rawEntry);
+    return this.pages(request, (message) => this.rawEntry(message));
   }
 
   private async *pages<T>(
@@ -214,13 +259,15 @@ export class LdapWireConnection {
         if (message.tag === RES_SEARCH_ENTRY) {
           entries.push(read(message));
         } else if (message.tag === RES_SEARCH_DONE) {
-          const paged = searchDone(id, opReader(message), []).find(
+          const paged = this.searchDone(id, message, []).find(
             (c): c is PagedResultsControl => c instanceof PagedResultsControl,
           );
           cookie = paged?.value?.cookie;
+          if (cookie !== undefined && !Buffer.isBuffer(cookie))
+            throw this.broken('a paged results cookie that is not an octet string');
           break;
         } else if (message.tag !== RES_SEARCH_REF) {
-          throw new Error(`unexpected LDAP message 0x${message.tag.toString(16)} in a search`);
+          throw this.broken(`message 0x${message.tag.toString(16)} in a search`);
         }
       }
       const more = cookie !== undefined && cookie.length > 0;
@@ -248,9 +295,11 @@ export class LdapWireConnection {
   async startTLS(): Promise<void> {
     const id = this.send(new ExtendedRequest({ messageId: this.nextId(), oid: STARTTLS_OID }));
     const message = await this.receive(id);
-    if (message.tag !== RES_EXTENDED) throw new Error('unexpected answer to StartTLS');
+    if (message.tag !== RES_EXTENDED)
+      throw this.broken(`answer 0x${message.tag.toString(16)} to StartTLS`);
     const response = new ExtendedResponse({ messageId: id });
-    response.parse(opReader(message), []);
+    this.decode('the StartTLS response', () => response.parse(opReader(message), []));
+    this.checkStatus(response.status, 'the StartTLS response');
     if (response.status !== 0) throw StatusCodeParser.parse(response);
     const plain = this.socket;
     this.detach(plain);
@@ -297,21 +346,34 @@ export class LdapWireConnection {
     return message.messageId;
   }
 
+  /**
+   * The next message answering `messageId`. Messages of earlier operations and the notice
+   * of disconnection (id 0) are skipped, but never extend the wait: the operation timeout
+   * counts from the call.
+   */
   private async receive(messageId: number): Promise<Incoming> {
+    const deadline = Date.now() + this.options.operationTimeoutMs;
     for (;;) {
       const next = this.queue.shift();
       if (next) {
         if (this.queue.length < HIGH_WATER / 2 && this.socket.isPaused()) this.socket.resume();
         if (next.messageId === messageId) return next;
+        if (next.messageId > this.messageId)
+          throw this.broken(`an answer to message ${next.messageId}, which was never sent`);
         continue; // notice of disconnection (id 0) or stale answers
       }
       if (this.failure) throw this.failure;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const error = Object.assign(new Error('LDAP operation timed out'), { code: 'ETIMEDOUT' });
-          this.fail(error);
-          reject(error);
-        }, this.options.operationTimeoutMs);
+        const timer = setTimeout(
+          () => {
+            const error = Object.assign(new Error('LDAP operation timed out'), {
+              code: 'ETIMEDOUT',
+            });
+            this.fail(error);
+            reject(error);
+          },
+          Math.max(0, deadline - Date.now()),
+        );
         this.wake = () => {
           clearTimeout(timer);
           this.wake = undefined;
@@ -321,13 +383,68 @@ export class LdapWireConnection {
     }
   }
 
+  /** Fails the connection with a protocol error and returns it, to be thrown. */
+  private broken(detail: string, cause?: unknown): ConnectorError {
+    const error = protocolError(detail, cause);
+    this.fail(error);
+    return error;
+  }
+
+  /**
+   * Runs a decoder over a received message. Whatever it throws but a result code or a
+   * ConnectorError fails the connection as a protocol error.
+   */
+  private decode<T>(what: string, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof ResultCodeError) throw error;
+      if (error instanceof ConnectorError) {
+        this.fail(error);
+        throw error;
+      }
+      const text = error instanceof Error ? error.message : String(error);
+      throw this.broken(`${what} does not decode: ${text}`, error);
+    }
+  }
+
+  /** An LDAPResult must carry a result code. */
+  private checkStatus(status: unknown, what: string): void {
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 0)
+      throw this.broken(`${what} has no result code`);
+  }
+
+  /** SearchResultDone: its controls, or its result code thrown as ldapts ResultCodeError. */
+  private searchDone(messageId: number, message: Incoming, known: Control[]): Control[] {
+    const response = new SearchResponse({ messageId });
+    this.decode('a search result', () => response.parse(opReader(message), known));
+    this.checkStatus(response.status, 'a search result');
+    if (response.status !== 0) throw StatusCodeParser.parse(response);
+    return response.controls ?? [];
+  }
+
+  /** A SearchResultEntry message, undecoded (its structure was checked when it arrived). */
+  private rawEntry(message: Incoming): RawEntry {
+    return { buffer: message.buffer, start: message.opStart, end: message.opEnd };
+  }
+
   private readonly onData = (chunk: Buffer): void => {
-    const buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.failure) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    // A message known to be incomplete is not looked at again until it can be whole:
+    // a large message costs one copy, not one per chunk.
+    if (this.buffered < this.needed) return;
+    const buffer =
+      this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     let offset = 0;
     try {
       for (;;) {
-        const message = readMessage(buffer, offset);
-        if (!message) break;
+        const message = readMessage(buffer, offset, this.maxMessageBytes);
+        if (typeof message === 'number') {
+          this.needed = message;
+          break;
+        }
         this.queue.push(message);
         offset = message.frameEnd;
       }
@@ -335,7 +452,9 @@ export class LdapWireConnection {
       this.fail(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    this.buffer = buffer.subarray(offset);
+    const rest = buffer.subarray(offset);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
     if (this.queue.length >= HIGH_WATER) this.socket.pause();
     this.wake?.();
   };
@@ -368,53 +487,133 @@ export class LdapWireConnection {
 }
 
 /**
- * The LDAPMessage starting at `start` (SEQUENCE { messageID INTEGER, protocolOp, controls
- * [0] OPTIONAL }), or undefined while it has not arrived whole. Read by hand rather than
- * with a BerReader: a full read goes through here once per entry.
+ * A read position in a buffer. `enter` reads one tag-and-length header (definite form, as
+ * RFC 4511 §5.1 requires) and refuses any element whose content would end past `limit`,
+ * the end of the element holding it: no length ever points outside its container.
  */
-function readMessage(buf: Buffer, start: number): Incoming | undefined {
-  at = start;
-  if (buf.length - at < 2) return undefined;
-  if (buf[at] !== 0x30) throw new Error(`malformed LDAP message (tag 0x${buf[at]!.toString(16)})`);
-  const length = headerLength(buf);
-  if (length === undefined || buf.length < at + length) return undefined;
-  const frameEnd = at + length;
-  if (buf[at] !== 0x02) throw new Error('malformed LDAP message (no message id)');
-  const idLength = headerLength(buf)!;
-  let messageId = 0;
-  for (let i = 0; i < idLength; i++) messageId = messageId * 256 + buf[at++]!;
-  const tag = buf[at]!;
-  const opLength = headerLength(buf);
-  if (opLength === undefined || at + opLength > frameEnd) throw new Error('truncated LDAP message');
-  return {
-    messageId,
-    tag,
-    buffer: buf,
-    frameStart: start,
-    opStart: at,
-    opEnd: at + opLength,
-    frameEnd,
-  };
+class BerCursor {
+  pos: number;
+  readonly buf: Buffer;
+
+  constructor(buf: Buffer, pos: number) {
+    this.buf = buf;
+    this.pos = pos;
+  }
+
+  /** Moves past the header of an element tagged `tag` (any tag when -1) and returns its length. */
+  enter(tag: number, limit: number, what: string): number {
+    const buf = this.buf;
+    let at = this.pos;
+    if (at + 2 > limit) throw protocolError(`${what} is truncated`);
+    if (tag !== -1 && buf[at] !== tag)
+      throw protocolError(`${what} has tag 0x${buf[at]!.toString(16)}, not 0x${tag.toString(16)}`);
+    let length = buf[at + 1]!;
+    at += 2;
+    if (length & 0x80) {
+      const bytes = length & 0x7f;
+      if (bytes === 0 || bytes > 4) throw protocolError(`${what} has an invalid length`);
+      if (at + bytes > limit) throw protocolError(`${what} is truncated`);
+      length = 0;
+      for (let i = 0; i < bytes; i++) length = length * 256 + buf[at++]!;
+    }
+    if (length > limit - at) throw protocolError(`${what} runs past the element holding it`);
+    this.pos = at;
+    return length;
+  }
+
+  /** Moves past a whole element tagged `tag` (see enter). */
+  skip(tag: number, limit: number, what: string): void {
+    const length = this.enter(tag, limit, what);
+    this.pos += length;
+  }
 }
 
 /**
- * Moves `at` past the tag and length at `at` and returns the length (definite form, as
- * RFC 4511 §5.1 requires), or undefined when the buffer ends first.
+ * The LDAPMessage starting at `start` (SEQUENCE { messageID INTEGER, protocolOp, controls
+ * [0] OPTIONAL }), or, while it has not arrived whole, the number of bytes from `start` it
+ * needs (0 until its header is in). Read by hand rather than with a BerReader: a full
+ * read goes through here once per entry.
  */
-function headerLength(buf: Buffer): number | undefined {
-  if (at + 2 > buf.length) return undefined;
-  const first = buf[at + 1]!;
-  if (first < 0x80) {
-    at += 2;
-    return first;
+export function readMessage(buf: Buffer, start: number, maxBytes: number): Incoming | number {
+  const available = buf.length - start;
+  if (available < 2) return 0;
+  if (buf[start] !== 0x30)
+    throw protocolError(`a message starts with 0x${buf[start]!.toString(16)}, not 0x30`);
+  let length = buf[start + 1]!;
+  let headerBytes = 2;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 4) throw protocolError('a message has an invalid length');
+    if (available < 2 + bytes) return 0;
+    length = 0;
+    for (let i = 0; i < bytes; i++) length = length * 256 + buf[start + 2 + i]!;
+    headerBytes += bytes;
   }
-  const bytes = first & 0x7f;
-  if (bytes === 0 || bytes > 4) throw new Error('malformed LDAP message (length)');
-  if (at + 2 + bytes > buf.length) return undefined;
-  let length = 0;
-  for (let i = 0; i < bytes; i++) length = length * 256 + buf[at + 2 + i]!;
-  at += 2 + bytes;
-  return length;
+  if (headerBytes + length > maxBytes)
+    throw protocolError(
+      `a message of ${headerBytes + length} bytes exceeds the limit of ${maxBytes}`,
+    );
+  const frameEnd = start + headerBytes + length;
+  if (frameEnd > buf.length) return headerBytes + length;
+  const c = new BerCursor(buf, start + headerBytes);
+  const idLength = c.enter(0x02, frameEnd, 'a message id');
+  if (idLength < 1 || idLength > 4 || buf[c.pos]! & 0x80)
+    throw protocolError('a message id is not an integer from 0 to 2147483647');
+  let messageId = 0;
+  for (let i = 0; i < idLength; i++) messageId = messageId * 256 + buf[c.pos++]!;
+  if (c.pos >= frameEnd) throw protocolError(`message ${messageId} has no operation`);
+  const tag = buf[c.pos]!;
+  const opLength = c.enter(-1, frameEnd, `the operation of message ${messageId}`);
+  const opStart = c.pos;
+  const opEnd = opStart + opLength;
+  const message = { messageId, tag, buffer: buf, frameStart: start, opStart, opEnd, frameEnd };
+  if (opEnd < frameEnd) checkControls(message);
+  // ldapts' parsers loop until an element ends and never notice one that cannot: only
+  // messages whose every element is whole reach them (and the entry decoder).
+  if (tag === RES_SEARCH_ENTRY) checkEntry({ buffer: buf, start: opStart, end: opEnd });
+  else if (tag === RES_BIND || tag === RES_SEARCH_DONE || tag === RES_EXTENDED)
+    checkResult(message);
+  else if (tag === RES_INTERMEDIATE) checkElements(buf, opStart, opEnd, 'an intermediate response');
+  return message;
+}
+
+/**
+ * Controls [0] SEQUENCE OF Control, after the operation and ending the message:
+ * Control ::= SEQUENCE { controlType OCTET STRING, criticality BOOLEAN OPTIONAL,
+ * controlValue OCTET STRING OPTIONAL }.
+ */
+function checkControls(m: Incoming): void {
+  const c = new BerCursor(m.buffer, m.opEnd);
+  const end = c.enter(0xa0, m.frameEnd, 'the controls of a message') + c.pos;
+  if (end !== m.frameEnd) throw protocolError('a message has bytes after its controls');
+  while (c.pos < end) {
+    const controlEnd = c.enter(0x30, end, 'a control') + c.pos;
+    c.skip(0x04, controlEnd, 'the type of a control');
+    if (c.pos < controlEnd && m.buffer[c.pos] === 0x01)
+      c.skip(0x01, controlEnd, 'the criticality of a control');
+    if (c.pos < controlEnd) c.skip(0x04, controlEnd, 'the value of a control');
+    if (c.pos !== controlEnd) throw protocolError('a control has bytes after its value');
+  }
+}
+
+/**
+ * LDAPResult ::= SEQUENCE { resultCode ENUMERATED, matchedDN, diagnosticMessage,
+ * referral [3] OPTIONAL } and the optional fields of bind and extended responses.
+ */
+function checkResult(m: Incoming): void {
+  const c = new BerCursor(m.buffer, m.opStart);
+  const codeLength = c.enter(0x0a, m.opEnd, 'a result code');
+  if (codeLength < 1 || codeLength > 4) throw protocolError('a result code is not an integer');
+  c.pos += codeLength;
+  c.skip(0x04, m.opEnd, 'the matched DN of a result');
+  c.skip(0x04, m.opEnd, 'the diagnostic message of a result');
+  checkElements(m.buffer, c.pos, m.opEnd, 'a result');
+}
+
+/** Whole elements, any tags, from `from` to exactly `to`. */
+function checkElements(buf: Buffer, from: number, to: number, what: string): void {
+  const c = new BerCursor(buf, from);
+  while (c.pos < to) c.skip(-1, to, `a field of ${what}`);
 }
 
 /** A BerReader over the message, at its operation's content (where ldapts' parsers start). */
@@ -478,14 +677,6 @@ function connectSocket(options: WireOptions): Promise<net.Socket> {
   });
 }
 
-/** SearchResultDone: its controls, or its result code thrown as ldapts ResultCodeError. */
-function searchDone(messageId: number, reader: BerReader, known: Control[]): Control[] {
-  const response = new SearchResponse({ messageId });
-  response.parse(reader, known);
-  if (response.status !== 0) throw StatusCodeParser.parse(response);
-  return response.controls ?? [];
-}
-
 function lowercaseSet(names: readonly string[]): ReadonlySet<string> {
   return new Set(names.map((n) => n.toLowerCase()));
 }
@@ -495,110 +686,120 @@ function readControls(reader: BerReader, known: Control[]): Control[] {
   const controls: Control[] = [];
   if (reader.offset >= reader.buffer.length || reader.peek() !== 0xa0) return controls;
   reader.readSequence();
-  const end = reader.offset + reader.length;
+  const end = Math.min(reader.offset + reader.length, reader.buffer.length);
   while (reader.offset < end) {
+    const before = reader.offset;
     const control = ControlParser.parse(reader, known);
+    if (reader.offset <= before) throw protocolError('a control does not decode');
     if (control) controls.push(control);
   }
   return controls;
 }
 
-/** A SearchResultEntry message, undecoded. */
-function rawEntry(message: Incoming): RawEntry {
-  return { buffer: message.buffer, start: message.opStart, end: message.opEnd };
-}
-
-// Decode cursor of decodeEntry: a module variable rather than a returned pair, so the
-// hot loop allocates nothing but the strings it produces.
-let at = 0;
-
-function contentLength(buf: Buffer): number {
-  at++; // tag
-  let length = buf[at++]!;
-  if (length & 0x80) {
-    const bytes = length & 0x7f;
-    length = 0;
-    for (let i = 0; i < bytes; i++) length = length * 256 + buf[at++]!;
+/**
+ * Checks the structure of a SearchResultEntry without decoding it:
+ * SearchResultEntry ::= [APPLICATION 4] SEQUENCE { objectName LDAPDN,
+ *   attributes SEQUENCE OF SEQUENCE { type AttributeDescription, vals SET OF OCTET STRING } }
+ * Every element must be where its tag says and end inside its container, and the
+ * attributes must end the operation. Throws a protocol ConnectorError.
+ */
+export function checkEntry(raw: RawEntry): void {
+  const c = new BerCursor(raw.buffer, raw.start);
+  c.skip(0x04, raw.end, 'the DN of an entry');
+  const listEnd = c.enter(0x30, raw.end, 'the attributes of an entry') + c.pos;
+  if (listEnd !== raw.end) throw protocolError('an entry has bytes after its attributes');
+  while (c.pos < listEnd) {
+    const attributeEnd = c.enter(0x30, listEnd, 'an attribute') + c.pos;
+    c.skip(0x04, attributeEnd, 'an attribute type');
+    const setEnd = c.enter(0x31, attributeEnd, 'the values of an attribute') + c.pos;
+    if (setEnd !== attributeEnd) throw protocolError('an attribute has bytes after its values');
+    while (c.pos < setEnd) c.skip(0x04, setEnd, 'an attribute value');
   }
-  return length;
-}
-
-// Servers send the attributes of a search's entries in the same order: the name at each
-// position is decoded and lowercased once, then recognised by its bytes.
-const knownTypes: { bytes: Uint8Array; name: string }[] = [];
-
-function typeName(buf: Buffer, position: number, from: number, to: number): string {
-  const known = knownTypes[position];
-  if (known && known.bytes.length === to - from) {
-    let i = 0;
-    while (i < known.bytes.length && known.bytes[i] === buf[from + i]) i++;
-    if (i === known.bytes.length) return known.name;
-  }
-  const name = buf.toString('latin1', from, to).toLowerCase();
-  if (position < 64)
-    knownTypes[position] = { bytes: Uint8Array.from(buf.subarray(from, to)), name };
-  return name;
 }
 
 /**
- * SearchResultEntry ::= [APPLICATION 4] SEQUENCE { objectName LDAPDN,
- *   attributes SEQUENCE OF SEQUENCE { type AttributeDescription, vals SET OF OCTET STRING } }
- * starting at `start` (the first byte of objectName). Attribute names are lowercased
+ * Attribute names as decoded in one read or connection. Servers send the attributes of a
+ * search's entries in the same order: the name at each position is decoded and
+ * lowercased once, then recognised by its bytes.
+ */
+export class AttributeNames {
+  private readonly known: { bytes: Uint8Array; name: string }[] = [];
+
+  name(buf: Buffer, position: number, from: number, to: number): string {
+    const known = this.known[position];
+    if (known && known.bytes.length === to - from) {
+      let i = 0;
+      while (i < known.bytes.length && known.bytes[i] === buf[from + i]) i++;
+      if (i === known.bytes.length) return known.name;
+    }
+    const name = buf.toString('latin1', from, to).toLowerCase();
+    if (position < 64)
+      this.known[position] = { bytes: Uint8Array.from(buf.subarray(from, to)), name };
+    return name;
+  }
+}
+
+/**
+ * The SearchResultEntry `raw` (see checkEntry), decoded. Attribute names are lowercased
  * (LOWERCASE_KEYS); values are strings, or Buffers for the `binary` attributes and for
  * any attribute holding a value that is not UTF-8 (as ldapts does). With `only`
  * (lowercase names), every other attribute and the DN (left empty) are skipped undecoded.
+ * Every length is checked against its container; a malformed entry throws a protocol
+ * ConnectorError.
  */
 export function decodeEntry(
-  buf: Buffer,
-  start: number,
+  raw: RawEntry,
   binary: ReadonlySet<string>,
   only?: ReadonlySet<string>,
+  names: AttributeNames = new AttributeNames(),
 ): LdapEntry {
-  at = start;
-  const dnLength = contentLength(buf);
+  const buf = raw.buffer;
+  const c = new BerCursor(buf, raw.start);
+  const dnLength = c.enter(0x04, raw.end, 'the DN of an entry');
   // A plain object, its attributes added in the server's order: entries of one search
   // share V8 hidden classes (a null-prototype object would be a slow dictionary).
   const entry: LdapEntry & { [LOWERCASE_KEYS]?: true } = {
-    dn: only ? '' : buf.toString('utf8', at, at + dnLength),
+    dn: only ? '' : buf.toString('utf8', c.pos, c.pos + dnLength),
   };
   entry[LOWERCASE_KEYS] = true;
-  at += dnLength;
-  const listEnd = contentLength(buf) + at;
+  c.pos += dnLength;
+  const listEnd = c.enter(0x30, raw.end, 'the attributes of an entry') + c.pos;
   let position = 0;
-  while (at < listEnd) {
-    const attributeEnd = contentLength(buf) + at;
-    const typeLength = contentLength(buf);
-    const type = typeName(buf, position++, at, at + typeLength);
+  while (c.pos < listEnd) {
+    const attributeEnd = c.enter(0x30, listEnd, 'an attribute') + c.pos;
+    const typeLength = c.enter(0x04, attributeEnd, 'an attribute type');
+    const type = names.name(buf, position++, c.pos, c.pos + typeLength);
     if (only && !only.has(type)) {
-      at = attributeEnd;
+      c.pos = attributeEnd;
       continue;
     }
-    at += typeLength;
-    const setEnd = contentLength(buf) + at;
+    c.pos += typeLength;
+    const setEnd = c.enter(0x31, attributeEnd, 'the values of an attribute') + c.pos;
     const semicolon = type.indexOf(';');
     let asBuffers =
       binary.has(semicolon < 0 ? type : type.slice(0, semicolon)) || type.endsWith(';binary');
-    const valuesStart = at;
+    const valuesStart = c.pos;
     let values: (string | Buffer)[] = [];
-    while (at < setEnd) {
-      const length = contentLength(buf);
-      const to = at + length;
-      const text = asBuffers ? '' : buf.toString('utf8', at, to);
-      if (asBuffers) values.push(Buffer.from(buf.subarray(at, to)));
+    while (c.pos < setEnd) {
+      const length = c.enter(0x04, setEnd, 'an attribute value');
+      const from = c.pos;
+      const to = from + length;
+      const text = asBuffers ? '' : buf.toString('utf8', from, to);
+      if (asBuffers) values.push(Buffer.from(buf.subarray(from, to)));
       // Invalid UTF-8 decodes to U+FFFD; only then is the value checked byte by byte.
-      else if (!text.includes('\ufffd') || isUtf8(buf.subarray(at, to))) values.push(text);
+      else if (!text.includes('\ufffd') || isUtf8(buf.subarray(from, to))) values.push(text);
       else {
         // One value is binary: the attribute is returned as Buffers, all of it.
         asBuffers = true;
         values = [];
-        at = valuesStart;
+        c.pos = valuesStart;
         continue;
       }
-      at = to;
+      c.pos = to;
     }
     // One value is kept bare, as ldapts does: most attributes hold one.
     entry[type] = values.length === 1 ? values[0]! : (values as string[] | Buffer[]);
-    at = attributeEnd;
+    c.pos = attributeEnd;
   }
   return entry;
 }

@@ -18,7 +18,10 @@ function entryBytes(dn: string, attributes: [string, (string | Buffer)[]][]): Bu
 function decode(bytes: Buffer, binary: string[] = []) {
   const reader = new BerReader(bytes);
   reader.readSequence(0x64);
-  return decodeEntry(bytes, reader.offset, new Set(binary.map((b) => b.toLowerCase())));
+  return decodeEntry(
+    { buffer: bytes, start: reader.offset, end: bytes.length },
+    new Set(binary.map((b) => b.toLowerCase())),
+  );
 }
 
 describe('search entries decoded from the message bytes', () => {
@@ -93,7 +96,12 @@ describe('search entries decoded from the message bytes', () => {
     // Only the key attributes are decoded up front.
     const reader = new BerReader(bytes('512'));
     reader.readSequence(0x64);
-    const partial = decodeEntry(bytes('512'), reader.offset, decoding.binary, decoding.keys);
+    const b = bytes('512');
+    const partial = decodeEntry(
+      { buffer: b, start: reader.offset, end: b.length },
+      decoding.binary,
+      decoding.keys,
+    );
     expect(Object.keys(partial).sort()).toEqual(['dn', 'objectguid', 'useraccountcontrol']);
   });
 
