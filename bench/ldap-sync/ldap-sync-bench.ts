@@ -6,6 +6,9 @@
  *   resync   a full re-sync with no change
  *   noop     an incremental sync with no change
  *   delta1   an incremental sync after 1% of the users changed
+ *   sweep    the id-only sweep of an incremental read without a deletion feed
+ *            (modifyTimestamp, as on a server without syncprov), connector only
+ *   swept0/1 incremental syncs without a deletion feed (read + sweep), no change / 1%
  * Each read and sync runs in its own process, which reports its wall time, its CPU time
  * (all threads) and its peak RSS; slapd's CPU time over the same phase is read from
  * /proc. On two cores, client and server CPU close to twice the wall time means the
@@ -26,6 +29,16 @@ import { createLogger } from '../../src/logger.js';
 import { generateKey } from '../../src/security/secret-box.js';
 import { loadConfig } from '../../src/config.js';
 import { ldapSettingsFor } from '../../test/helpers/slapd-settings.js';
+import { serializeLdapCursor, toGeneralizedTime } from '../../src/connectors/ldap/ldap-cursor.js';
+
+/** The cursor of a read on a server without syncprov, made at `at`. */
+const timestampCursor = (at: Date) =>
+  serializeLdapCursor({
+    v: 1,
+    mode: 'modifyTimestamp',
+    since: toGeneralizedTime(new Date(at.getTime() - 1000)),
+    deletions: false,
+  });
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -99,9 +112,10 @@ function lastJsonLine(stdout: string): string {
 }
 
 /** One read in its own process (read-phase.mjs): `raw` is the floor, `connector` the mapping cost. */
-async function readPhase(mode: 'raw' | 'connector'): Promise<ReadResult> {
+async function readPhase(mode: 'raw' | 'connector' | 'sweep'): Promise<ReadResult> {
   const input = {
     mode,
+    cursor: mode === 'sweep' ? timestampCursor(new Date()) : null,
     url: slapd.url,
     bindDN: slapd.rootDN,
     bindPassword: slapd.rootPassword,
@@ -178,7 +192,7 @@ interface PhaseResult extends Measured {
   peakRssMb: number;
   job: Record<string, unknown>;
 }
-async function phase(full: boolean): Promise<PhaseResult> {
+async function phase(full: boolean, cursor: string | null = null): Promise<PhaseResult> {
   // The previous phase's writes reach the disk first: the kernel flushing them would
   // otherwise compete with this phase for the two cores.
   await run('sync');
@@ -189,6 +203,7 @@ async function phase(full: boolean): Promise<PhaseResult> {
     tenantId,
     directoryId: directory.id,
     full,
+    cursor,
   });
   const prof = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
@@ -232,8 +247,8 @@ const resyncs = await bestOf(3, async () => {
   return phase(true);
 });
 const resync = resyncs[0]!;
-const raw = [...raws].sort((a, b) => a.ms - b.ms)[0]!;
-console.error(`raw stream: ${raw.ms.toFixed(0)} ms (fastest of ${raws.length})`);
+const rawSoFar = () => [...raws].sort((a, b) => a.ms - b.ms)[0]!;
+console.error(`raw stream: ${rawSoFar().ms.toFixed(0)} ms (fastest of ${raws.length})`);
 console.error(`full re-sync, no change: ${resync.ms.toFixed(0)} ms`);
 const noop = await phase(false);
 console.error(`incremental, no change: ${noop.ms.toFixed(0)} ms`);
@@ -249,8 +264,30 @@ await slapd.addLdif(mods.join('\n'));
 const delta = await phase(false);
 console.error(`incremental after ${changed} changes: ${delta.ms.toFixed(0)} ms`);
 
+// A server without a deletion feed: each incremental run sweeps the scope by id. The
+// sweep alone (connector, the best of three, each beside a floor of the same moment),
+// then whole incremental syncs from a modifyTimestamp cursor.
+const sweeps = await bestOf(3, async () => {
+  await stream();
+  return readPhase('sweep');
+});
+const sweep = sweeps[0]!;
+console.error(`sweep by id: ${sweep.ms.toFixed(0)} ms (${sweep.entries} ids)`);
+const swept0 = await phase(false, timestampCursor(new Date()));
+console.error(`incremental with sweep, no change: ${swept0.ms.toFixed(0)} ms`);
+const sweptAt = new Date();
+const mods2: string[] = [];
+for (let i = 0; i < changed; i++)
+  mods2.push(
+    `dn: uid=${generatedUid((i * 100 + 1) % users)},${peopleDN}\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: +44 21 ${String(i).padStart(7, '0')}\n`,
+  );
+await slapd.addLdif(mods2.join('\n'));
+const swept1 = await phase(false, timestampCursor(sweptAt));
+console.error(`incremental with sweep after ${changed} changes: ${swept1.ms.toFixed(0)} ms`);
+
 await slapd.stop();
 await db.drop();
+const raw = rawSoFar();
 
 const row = (name: string, r: Measured & { peakRssMb?: number }, extra = '') => ({
   phase: name,
@@ -276,6 +313,17 @@ const table = [
     delta,
     `${delta.job.usersUpdated} updated, mode ${delta.job.mode}; ${((100 * delta.ms) / first.ms).toFixed(1)}% of first sync`,
   ),
+  row('sweep by id (connector, no store)', sweep, `${sweep.entries} ids`),
+  row(
+    'incremental + sweep, no change',
+    swept0,
+    `mode ${swept0.job.mode}, ${swept0.job.usersDeactivated} suspended`,
+  ),
+  row(
+    'incremental + sweep, 1% changed',
+    swept1,
+    `${swept1.job.usersUpdated} updated, mode ${swept1.job.mode}; ${((100 * swept1.ms) / first.ms).toFixed(1)}% of first sync`,
+  ),
 ];
 console.table(table);
 const result = {
@@ -288,6 +336,8 @@ const result = {
     firstSyncRatio: { target: 1.5, measured: table[2]!.ratio },
     noChangeResyncRatio: { target: 1.2, measured: table[3]!.ratio },
     incrementalShareOfFull: { target: 0.1, measured: +(delta.ms / first.ms).toFixed(3) },
+    sweepRatio: { target: 0.35, measured: table[6]!.ratio },
+    sweptIncrementalShareOfFull: { target: 0.15, measured: +(swept1.ms / first.ms).toFixed(3) },
     peakRssMb: {
       target: users <= 100_000 ? 250 : 512,
       measured: Math.max(first.peakRssMb, ...resyncs.map((r) => r.peakRssMb), delta.peakRssMb),

@@ -2,7 +2,8 @@
 // One read of the LDAP sync benchmark, in its own process like sync-phase.mjs so every
 // phase starts from the same clean heap: `raw` streams every entry with ldapts' paged
 // search (the floor), `connector` drains the connector's read page by page (mapping and
-// paging, no store). Input: JSON in argv[2]; output: one JSON line.
+// paging, no store), `sweep` times the id-only sweep of a delta read without a deletion
+// feed. Input: JSON in argv[2]; output: one JSON line.
 import { Client } from 'ldapts';
 import { createLdapConnector } from '../../dist/connectors/ldap/ldap-connector.js';
 
@@ -23,6 +24,27 @@ if (input.mode === 'raw') {
       entries += page.searchEntries.length;
   }
   await client.unbind();
+} else if (input.mode === 'sweep') {
+  // A delta read without a deletion feed (a modifyTimestamp cursor): the read itself is
+  // drained first, then only the sweep of ids in scope is timed.
+  const connector = createLdapConnector('ldap', input.settings, {
+    bindPassword: input.bindPassword,
+  });
+  const read = await connector.read({ cursor: input.cursor, signal: new AbortController().signal });
+  for await (const page of read.users()) void page;
+  for await (const page of read.groups()) void page;
+  for await (const page of read.deleted()) void page;
+  const sweep = read.sweep?.();
+  if (!sweep) throw new Error(`a ${read.mode} read offered no sweep`);
+  const sweepStarted = performance.now();
+  const sweepCpu = process.cpuUsage();
+  for await (const page of sweep) entries += page.externalIds.length;
+  const used = process.cpuUsage(sweepCpu);
+  await connector.close();
+  process.stdout.write(
+    `${JSON.stringify({ ms: performance.now() - sweepStarted, cpuMs: (used.user + used.system) / 1000, entries })}\n`,
+  );
+  process.exit(0);
 } else {
   const connector = createLdapConnector('ldap', input.settings, {
     bindPassword: input.bindPassword,

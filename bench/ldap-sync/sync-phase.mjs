@@ -32,6 +32,13 @@ const worker = createWorker({
   logger,
 });
 await warmStore(services.db);
+// A given cursor stands for an earlier run's (a modifyTimestamp one: no deletion feed).
+if (input.cursor)
+  await services.db
+    .updateTable('directories')
+    .set({ sync_cursor: input.cursor })
+    .where('id', '=', input.directoryId)
+    .execute();
 const started = performance.now();
 const cpu = process.cpuUsage();
 const { job } = await services.sync.requestSync(input.tenantId, input.directoryId, {

@@ -144,6 +144,12 @@ export interface ReadOptions {
   signal: AbortSignal;
 }
 
+/** One page of a sweep: external ids in scope, of one object type. */
+export interface SweptIds {
+  type: 'user' | 'group';
+  externalIds: string[];
+}
+
 /**
  * One read of the source. Iterate `users()` (or `pendingUsers()`) to the end, then `groups()`, then
  * `deleted()` (delta reads only); `nextCursor()` is valid after all three.
@@ -157,6 +163,14 @@ export interface SourceRead {
   pendingUsers?(): AsyncIterable<PendingUser[]>;
   groups(): AsyncIterable<SourceGroup[]>;
   deleted(): AsyncIterable<DeletedRef[]>;
+  /**
+   * Delta reads of a source with no deletion feed (LDAP without content sync, AD without
+   * access to Deleted Objects, Okta hard deletions): after `deleted()`, every object in
+   * scope by external id only, so the engine can tell who left. Null when this read
+   * reported deletions itself. A sweep that throws midway is partial: nothing is
+   * concluded from it.
+   */
+  sweep?(): AsyncIterable<SweptIds> | null;
   nextCursor(): string | null;
 }
 
@@ -168,7 +182,10 @@ export interface TestResult {
 export interface ConnectorCapabilities {
   /** The source can report changes since a cursor. */
   incremental: boolean;
-  /** A delta read reports deletions itself (else a periodic full read catches them). */
+  /**
+   * A delta read reports deletions itself (else a sweep of ids, when the read offers one,
+   * or a periodic full read catches them).
+   */
   deltaReportsDeletions: boolean;
 }
 

@@ -18,7 +18,8 @@ export const jobTriggers = ['manual', 'schedule', 'api', 'scim'] as const;
 export type JobTrigger = (typeof jobTriggers)[number];
 
 export interface JobProgress {
-  phase: 'queued' | 'fetching_users' | 'fetching_groups' | 'diffing' | 'applying' | 'done';
+  phase:
+    'queued' | 'fetching_users' | 'fetching_groups' | 'sweeping' | 'diffing' | 'applying' | 'done';
   done: number;
   total: number | null;
   /** Records per second over the job so far. */

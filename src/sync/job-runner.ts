@@ -129,8 +129,9 @@ export async function runSyncJob(
         sourceNames: connector.sourceAttributes?.() ?? {},
         signal: abort.signal,
         onProgress: (phase, done) => {
-          recordsRead = done;
-          progress.report(phase, done, null, done);
+          // A sweep counts ids in scope, not records read.
+          if (phase !== 'sweeping') recordsRead = done;
+          progress.report(phase, done, null, recordsRead);
         },
         now,
       },

@@ -7,6 +7,7 @@ import type {
   SourceGroup,
   SourceRead,
   SourceUser,
+  SweptIds,
 } from '../connectors/connector.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import {
@@ -47,7 +48,7 @@ export interface PlanPolicies {
   allowEmptySource: boolean;
 }
 
-export type Phase = 'fetching_users' | 'fetching_groups' | 'diffing' | 'applying';
+export type Phase = 'fetching_users' | 'fetching_groups' | 'sweeping' | 'diffing' | 'applying';
 
 export interface PlanInput {
   db: Kysely<Database>;
@@ -136,7 +137,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     }
     // Every user active before was seen: nobody is missing, no need to look.
     if (policies.deactivationBehavior === 'suspend' && scan.activeSeen < activeHere)
-      await planMissingUsers(input, writer, scan, at);
+      await planMissingUsers(input, writer, seenUsers, scan, at);
   }
   await writer.flush();
   // Group members are resolved against the user changes just written.
@@ -211,6 +212,36 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
         await writer.add(change);
       }
     }
+  }
+
+  // A delta read without a deletion feed: who is still in scope, by id.
+  const sweep = read.mode === 'delta' ? (read.sweep?.() ?? null) : null;
+  if (sweep) {
+    const swept = await sweepScope(input, sweep);
+    // An empty scope is a misconfiguration more often than an empty directory.
+    if (!policies.allowEmptySource) {
+      if (swept.users.size === 0 && (await activeBefore()) > 0)
+        throw new SyncError(
+          'empty_source',
+          `the sweep of the source found no users while ${await activeBefore()} are active here; nothing was changed. Check the base DN and filters, or set allowEmptySource to accept an empty directory`,
+        );
+      if (swept.groups.size === 0 && (await activeGroupsBefore()) > 0)
+        throw new SyncError(
+          'empty_source',
+          `the sweep of the source found no groups while ${await activeGroupsBefore()} are active here; nothing was changed. Check the group base DNs and filter, or set allowEmptySource to accept a directory without groups`,
+        );
+    }
+    // Objects this read returned count as present: one gone since is caught next run.
+    if (policies.deactivationBehavior === 'suspend')
+      await planMissingUsers(
+        input,
+        writer,
+        { has: (id) => swept.users.has(id) || seenUsers.has(id) },
+        scan,
+        at,
+      );
+    for (const id of seenGroups) swept.groups.add(id);
+    await planMissingGroups(input, writer, swept.groups, at, removedGroups);
   }
 
   input.onProgress('diffing', recordsRead);
@@ -393,10 +424,10 @@ async function plannedUsers(
 async function planMissingUsers(
   input: PlanInput,
   writer: ChangeWriter,
+  seen: { has(externalId: string): boolean },
   scan: UserScan,
   at: string,
 ) {
-  const { seen } = scan;
   let after = '';
   for (;;) {
     const rows = await input.db
@@ -425,12 +456,35 @@ async function planMissingUsers(
   }
 }
 
+/**
+ * Reads a sweep to its end: the external ids in scope. Memory: the ids, as digests
+ * (IdSet) for users; groups are few.
+ */
+async function sweepScope(
+  input: PlanInput,
+  sweep: AsyncIterable<SweptIds>,
+): Promise<{ users: IdSet; groups: Set<string> }> {
+  const users = new IdSet();
+  const groups = new Set<string>();
+  let swept = 0;
+  for await (const page of sweep) {
+    input.signal.throwIfAborted();
+    if (page.type === 'user') for (const id of page.externalIds) users.add(id);
+    else for (const id of page.externalIds) groups.add(id);
+    swept += page.externalIds.length;
+    input.onProgress('sweeping', swept);
+  }
+  return { users, groups };
+}
+
 /** Active groups that a complete read did not return: deleted, moved or filtered out. */
 async function planMissingGroups(
   input: PlanInput,
   writer: ChangeWriter,
   seen: Set<string>,
   at: string,
+  /** Filled with the groups taken out (nesting must not keep them). */
+  removed?: Set<string>,
 ) {
   let after = '';
   for (;;) {
@@ -445,8 +499,10 @@ async function planMissingGroups(
       .execute();
     if (rows.length === 0) return;
     const missing = rows.filter((r) => !seen.has(r.external_id)).map(toGroupTarget);
-    for await (const change of groupRemovalChanges(input.db, missing, at, 'not_in_source'))
+    for await (const change of groupRemovalChanges(input.db, missing, at, 'not_in_source')) {
+      if (change.kind === 'group') removed?.add(change.target.externalId);
       await writer.add(change);
+    }
     after = rows[rows.length - 1]!.id;
   }
 }

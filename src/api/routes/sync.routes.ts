@@ -51,7 +51,8 @@ export const JobView = Type.Object({
   ),
   progress: Type.Object({
     phase: Type.String({
-      description: 'queued | fetching_users | fetching_groups | diffing | applying | done',
+      description:
+        'queued | fetching_users | fetching_groups | sweeping | diffing | applying | done',
     }),
     done: Type.Integer(),
     total: nullable(Type.Integer()),

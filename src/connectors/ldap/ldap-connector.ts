@@ -13,6 +13,7 @@ import {
   type SourceGroup,
   type SourceRead,
   type SourceUser,
+  type SweptIds,
   type TestResult,
 } from '../connector.js';
 import type { LdapFlavor, LdapSecrets, LdapSettings } from './ldap-config.js';
@@ -27,6 +28,7 @@ import { LdapResultCode, toConnectorError, type LdapErrorContext } from './ldap-
 import {
   binaryAttributes,
   effectiveMapping,
+  externalIdOf,
   groupAttributes,
   guidToString,
   mapGroup,
@@ -40,7 +42,12 @@ import {
 } from './ldap-mapping.js';
 import { readRangedAttribute } from './ldap-range.js';
 import { PendingLdapUser, userDecoding } from './ldap-pending.js';
-import { LdapWireConnection, type WirePagedSearch, type WireSearchEvent } from './ldap-wire.js';
+import {
+  decodeEntry,
+  LdapWireConnection,
+  type WirePagedSearch,
+  type WireSearchEvent,
+} from './ldap-wire.js';
 
 export interface LdapConnectorOptions {
   /**
@@ -343,7 +350,45 @@ export function createLdapConnector(
     }
   }
 
-  /** A SourceRead over paged searches; `extraFilter` narrows it to a delta. */
+  /**
+   * Every user and group in scope by external id only (the one attribute requested and
+   * decoded): what a delta read without a deletion feed adds so absences are seen on
+   * every run. Closes the session when it ends, however it ends.
+   */
+  async function* sweepIds(
+    wire: LdapWireConnection,
+    signal: AbortSignal,
+    finish: () => Promise<void>,
+  ): AsyncGenerator<SweptIds> {
+    const f = filters();
+    const idAttribute = mapping.standard.externalId;
+    const only: ReadonlySet<string> = new Set([idAttribute.toLowerCase()]);
+    const scopes = [
+      ...userBases.map((baseDN) => ({ type: 'user' as const, baseDN, filter: f.users })),
+      ...groupBases.map((baseDN) => ({ type: 'group' as const, baseDN, filter: f.groups })),
+    ];
+    try {
+      for (const { type, baseDN, filter } of scopes) {
+        const scope = { baseDN, filter };
+        const search = pagedSearch(scope, [idAttribute], { prefetch: true });
+        for await (const entries of searchErrors(wire.pagedRawSearch(search), scope, signal)) {
+          const externalIds: string[] = [];
+          for (const raw of entries)
+            externalIds.push(
+              externalIdOf(decodeEntry(raw.buffer, raw.start, decoding.binary, only), mapping),
+            );
+          yield { type, externalIds };
+        }
+      }
+    } finally {
+      await finish();
+    }
+  }
+
+  /**
+   * A SourceRead over paged searches; `extraFilter` narrows it to a delta. `sweepWhen`
+   * (delta reads): asked once deletions were read, whether the read still needs a sweep.
+   */
   function pagedRead(
     session: Session,
     mode: 'full' | 'delta',
@@ -351,6 +396,7 @@ export function createLdapConnector(
     signal: AbortSignal,
     extraFilter?: string,
     deleted?: () => AsyncIterable<DeletedRef[]>,
+    sweepWhen?: () => boolean,
   ): SourceRead {
     const f = filters();
     const narrow = (filter: string): string =>
@@ -360,6 +406,7 @@ export function createLdapConnector(
     let deletedDone = false;
     const { wire } = session;
     const finish = (): Promise<void> => session.close();
+    const sweeps = (): boolean => mode === 'delta' && sweepWhen !== undefined && sweepWhen();
     async function* pending(): AsyncGenerator<PendingLdapUser[]> {
       try {
         yield* userPages(wire, narrow(f.users), signal);
@@ -381,15 +428,19 @@ export function createLdapConnector(
           await finish();
           throw error;
         }
-        if (mode === 'full' || !deleted) await finish();
+        if (mode === 'full' || (!deleted && !sweepWhen)) await finish();
       },
       async *deleted() {
         try {
           if (mode === 'delta' && deleted) yield* deleted();
           deletedDone = true;
         } finally {
-          await finish();
+          // The connection stays open for the sweep that follows.
+          if (!deletedDone || !sweeps()) await finish();
         }
+      },
+      sweep() {
+        return deletedDone && sweeps() ? sweepIds(wire, signal, finish) : null;
       },
       nextCursor() {
         if (!usersDone || !groupsDone || (mode === 'delta' && deleted && !deletedDone)) return null;
@@ -591,7 +642,16 @@ export function createLdapConnector(
           };
     const session = await connect(signal);
     if (previous?.mode === 'modifyTimestamp') {
-      return pagedRead(session, 'delta', next, signal, `(modifyTimestamp>=${previous.since})`);
+      // modifyTimestamp names no deletions: every such read sweeps the scope by id.
+      return pagedRead(
+        session,
+        'delta',
+        next,
+        signal,
+        `(modifyTimestamp>=${previous.since})`,
+        undefined,
+        () => true,
+      );
     }
     return pagedRead(session, 'full', next, signal);
   }
@@ -702,6 +762,8 @@ export function createLdapConnector(
         signal,
         `(uSNChanged>=${since})`,
         tombstones,
+        // Without access to Deleted Objects the tombstones say nothing: sweep instead.
+        () => !deletions,
       );
     } catch (error) {
       await session.close();

@@ -338,6 +338,11 @@ export function normalizeDn(dn: string): string {
 // ---------------------------------------------------------------------------------------
 // Users and groups
 
+/** The entry's external id (users and groups alike); ConnectorError when it has none. */
+export function externalIdOf(entry: LdapEntry, mapping: EffectiveMapping): string {
+  return requireExternalId(entry, mapping.standard.externalId);
+}
+
 function requireExternalId(entry: LdapEntry, attribute: string): string {
   const value = firstValue(entry, attribute);
   if (!value) {

@@ -59,6 +59,7 @@ export const phaseLabels: Record<string, string> = {
   connecting: 'Connecting',
   fetching_users: 'Reading users',
   fetching_groups: 'Reading groups',
+  sweeping: 'Checking who is still in the source',
   diffing: 'Comparing with dirsync',
   applying: 'Applying changes',
 };
