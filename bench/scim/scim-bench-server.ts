@@ -15,7 +15,10 @@ import { newId } from '../../src/lib/ids.js';
 import { now } from '../../src/store/database.js';
 import type { Change } from '../../src/sync/changes.js';
 
-type Command = { cmd: 'seed-group'; size: number; name: string } | { cmd: 'rss' } | { cmd: 'stop' };
+type Command =
+  | { cmd: 'seed-group'; size: number; name: string; withIds?: boolean }
+  | { cmd: 'rss' }
+  | { cmd: 'stop' };
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dirsync-bench-'));
 const databaseUrl =
@@ -55,7 +58,7 @@ const created = await server.inject({
 const directory = JSON.parse(created.body) as { id: string; scimToken: string };
 
 /** Seeds users and one group holding all of them through the applier in batches (setup, not measured). */
-async function seedGroup(size: number, name: string) {
+async function seedGroup(size: number, name: string, withIds = false) {
   const at = now();
   const ctx = {
     tenantId: boot.tenantId,
@@ -131,13 +134,16 @@ async function seedGroup(size: number, name: string) {
         .execute();
     });
   }
-  return { groupId };
+  return withIds ? { groupId, userIds } : { groupId };
 }
 
 process.on('message', (message: Command) => {
   void (async () => {
     if (message.cmd === 'seed-group')
-      process.send?.({ cmd: 'seeded', ...(await seedGroup(message.size, message.name)) });
+      process.send?.({
+        cmd: 'seeded',
+        ...(await seedGroup(message.size, message.name, message.withIds)),
+      });
     else if (message.cmd === 'rss')
       process.send?.({
         cmd: 'rss',

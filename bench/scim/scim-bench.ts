@@ -16,6 +16,8 @@ import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autoc
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const bigGroupSize = Number(process.env.BENCH_BIG_GROUP ?? 100_000);
+const putGroupSize = Number(process.env.BENCH_PUT_GROUP ?? 50_000);
+const putRounds = Number(process.env.BENCH_PUT_ROUNDS ?? 10);
 const here = import.meta.dirname;
 
 interface Ready {
@@ -266,6 +268,77 @@ async function main(): Promise<void> {
     await onePatch(big.groupId),
   );
 
+  // 6. Okta's full-list PUT: the whole member list of a large group with one change, as
+  // Okta apps built with its App Integration Wizard push group memberships. One request at
+  // a time; the time is the client's round trip over loopback, an upper bound of the
+  // server's time (the 50,000-member response body is rendered and sent in it too).
+  const putGroup = await ask<{ groupId: string; userIds: string[] }>(
+    child,
+    { cmd: 'seed-group', size: putGroupSize + 1, name: 'put', withIds: true },
+    'seeded',
+  );
+  const [spare, ...members] = putGroup.userIds;
+  const putTimes: number[] = [];
+  const put = async (ids: string[]) => {
+    const body = JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'put',
+      members: ids.map((value) => ({ value })),
+    });
+    const started = performance.now();
+    const res = await fetch(`${ready.url}${base}/Groups/${putGroup.groupId}`, {
+      method: 'PUT',
+      headers,
+      body,
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`PUT answered ${res.status}`);
+    return { ms: performance.now() - started, bytes: body.length };
+  };
+  // The seeded group holds every seeded user: the first PUT drops the spare, the next
+  // ones swap one member in and out, each a change of one membership.
+  let bytes = 0;
+  for (let i = 0; i < putRounds; i++) {
+    const list = i % 2 === 0 ? members : [spare!, ...members.slice(1)];
+    const r = await put(list);
+    bytes = r.bytes;
+    if (i > 0) putTimes.push(r.ms);
+  }
+  const unchanged = await put([spare!, ...members.slice(1)]);
+  // The floor: a GET of the same group renders and sends the same 50,000 members.
+  const getTimes: number[] = [];
+  for (let i = 0; i < Math.max(3, putRounds - 1); i++) {
+    const started = performance.now();
+    const res = await fetch(`${ready.url}${base}/Groups/${putGroup.groupId}`, { headers });
+    await res.arrayBuffer();
+    getTimes.push(performance.now() - started);
+  }
+  getTimes.sort((x, y) => x - y);
+  const getP50 = getTimes[Math.floor(getTimes.length / 2)]!;
+  putTimes.sort((x, y) => x - y);
+  const putRow: Row = {
+    scenario: `PUT /Groups/{id}, ${putGroupSize.toLocaleString('en')} members, one change`,
+    requests: putTimes.length,
+    reqPerSec: Math.round(1000 / (putTimes.reduce((a, b) => a + b, 0) / putTimes.length)),
+    p50Ms: Math.round(putTimes[Math.floor(putTimes.length / 2)]!),
+    p99Ms: Math.round(putTimes[putTimes.length - 1]!),
+    maxMs: Math.round(putTimes[putTimes.length - 1]!),
+    errors: 0,
+  };
+  rows.push(putRow);
+  console.log(
+    `  ${putRow.scenario}: p50 ${putRow.p50Ms} ms, max ${putRow.maxMs} ms (body ${(bytes / 1048576).toFixed(1)} MiB); the same list again (no change): ${Math.round(unchanged.ms)} ms; floor GET of that group p50 ${Math.round(getP50)} ms (PUT/GET ${(putRow.p50Ms / getP50).toFixed(2)})`,
+  );
+  rows.push({
+    scenario: `GET /Groups/{id}, ${putGroupSize.toLocaleString('en')} members (floor of the PUT)`,
+    requests: getTimes.length,
+    reqPerSec: Math.round(1000 / getP50),
+    p50Ms: Math.round(getP50),
+    p99Ms: Math.round(getTimes[getTimes.length - 1]!),
+    maxMs: Math.round(getTimes[getTimes.length - 1]!),
+    errors: 0,
+  });
+
   const rss = await ask<{ maxRssBytes: number }>(child, { cmd: 'rss' }, 'rss');
   child.send({ cmd: 'stop' });
 
@@ -293,6 +366,7 @@ async function main(): Promise<void> {
     connections,
     durationSeconds: duration,
     bigGroupSize,
+    putGroupSize,
     scenarios: rows,
     serverPeakRssMb: peakRssMb,
   };

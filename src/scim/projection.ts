@@ -173,10 +173,14 @@ function dropNeverReturned(out: JsonObject, resourceType: ScimResourceType): voi
 export function projectResource(resource: JsonObject, options: ProjectionOptions): JsonObject {
   const attributes = parseAttributeList(options.attributes);
   const excluded = parseAttributeList(options.excludedAttributes);
+  // Only `exclude` changes nested values; without it a shallow copy keeps the input
+  // intact (a 100,000-member group is not deep-copied for nothing).
   const out =
     attributes.length > 0
       ? select(resource, options.resourceType, attributes)
-      : structuredClone(resource);
+      : excluded.length > 0
+        ? structuredClone(resource)
+        : { ...resource };
   exclude(out, options.resourceType, excluded);
   dropNeverReturned(out, options.resourceType);
   return out;

@@ -164,8 +164,9 @@ export async function membersOfGroups(
           ),
         ),
       )
+      // The memberships primary key's order: no sort of a large group's members.
       .orderBy('m.group_id')
-      .orderBy('u.id')
+      .orderBy('m.user_id')
       .execute();
     for (const u of users)
       push({ groupId: u.groupId, id: u.id, display: u.display_name ?? u.username, type: 'User' });

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
+import { applyChanges } from '../../src/sync/applier.js';
+import type { Change } from '../../src/sync/changes.js';
+import { newId } from '../../src/lib/ids.js';
+import { now } from '../../src/store/database.js';
 import {
   createScimDirectory,
   eventsOf,
@@ -91,4 +95,89 @@ describe.each(testDatabaseKinds())('SCIM groups on %s', (kind) => {
     const elsewhere = await createScimDirectory(app);
     expect((await elsewhere.request('POST', '/Groups', { displayName: 'Sales' })).status).toBe(201);
   });
+
+  /** Users of the directory written straight through the applier: setup, not under test. */
+  async function seedUsers(count: number): Promise<string[]> {
+    const at = now();
+    const ids: string[] = [];
+    const changes: Change[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = newId();
+      ids.push(id);
+      changes.push({
+        kind: 'user',
+        action: 'created',
+        target: {
+          id,
+          externalId: id,
+          username: `bulk-${i}-${id}@example.com`,
+          firstName: 'Bulk',
+          lastName: String(i),
+          email: null,
+          phone: null,
+          displayName: null,
+          custom: {},
+          extra: {},
+          status: 'active',
+          localEdits: {},
+          sourceHash: null,
+          sourceDn: null,
+          suspendedAt: null,
+          createdAt: at,
+        },
+        fields: {},
+      });
+    }
+    await app.services.db.transaction().execute((trx) =>
+      applyChanges(
+        trx,
+        {
+          tenantId: app.tenantId,
+          directoryId: scim.directoryId,
+          actor: 'test',
+          defaultRole: null,
+          at,
+        },
+        changes,
+      ),
+    );
+    return ids;
+  }
+
+  // Okta "SCIM 2.0 protocol reference": apps built with the App Integration Wizard push
+  // a group's whole member list with PUT on every change.
+  it('a full-list PUT of a large group is accepted and applies only the difference', async () => {
+    const ids = await seedUsers(12_001);
+    const [spare, ...members] = ids as [string, ...string[]];
+    const { body } = await scim.request('POST', '/Groups', { displayName: 'Everyone' });
+    const put = (list: string[]) =>
+      scim.request('PUT', `/Groups/${body.id}`, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Everyone',
+        members: list.map((value) => ({ value, display: value })),
+      });
+    const first = await put(members);
+    expect(first.status).toBe(200);
+    expect(first.body.members).toHaveLength(12_000);
+    const eventsOfGroup = async () =>
+      (await eventsOf(app, scim.directoryId)).filter(
+        (e) => e.object_id === body.id || JSON.parse(e.data).groupId === body.id,
+      );
+    const before = (await eventsOfGroup()).length;
+    // The same list again: nothing is written, nothing is emitted, the version stays.
+    const same = await put(members);
+    expect(same.status).toBe(200);
+    expect(same.headers.etag).toBe(first.headers.etag);
+    expect((await eventsOfGroup()).length).toBe(before);
+    // One member swapped: exactly one removal and one addition.
+    const swapped = await put([spare, ...members.slice(1)]);
+    expect(swapped.status).toBe(200);
+    const after = (await eventsOfGroup()).slice(before);
+    expect(after.map((e) => [e.type, JSON.parse(e.data).userId]).sort()).toEqual(
+      [
+        ['group.member_added', spare],
+        ['group.member_removed', members[0]],
+      ].sort(),
+    );
+  }, 120_000);
 });
