@@ -375,7 +375,7 @@ export function createLdapConnector(
           const externalIds: string[] = [];
           for (const raw of entries)
             externalIds.push(
-              externalIdOf(decodeEntry(raw.buffer, raw.start, decoding.binary, only), mapping),
+              externalIdOf(decodeEntry(raw, decoding.binary, only, decoding.names), mapping),
             );
           yield { type, externalIds };
         }
