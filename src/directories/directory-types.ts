@@ -215,7 +215,7 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
   entra_id: {
     settingsSchema: EntraSettingsSchema,
     secretFields: ['clientSecret'],
-    destinationFields: ['tenantId', 'authUrl', 'tokenUrl', 'baseUrl'],
+    destinationFields: ['tenantId', 'cloud', 'authUrl', 'tokenUrl', 'baseUrl'],
     destinationUrls: (settings) => urlFields(settings, ['authUrl', 'tokenUrl', 'baseUrl']),
     defaults: () => ({}),
     check: (settings, secrets) => [

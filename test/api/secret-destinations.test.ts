@@ -50,6 +50,7 @@ const cases: {
     secret: 'clientSecret',
     changes: [
       { tenantId: 'fabrikam' },
+      { cloud: 'us_government' },
       { authUrl: 'http://127.0.0.1:9/auth' },
       { tokenUrl: 'http://127.0.0.1:9/token' },
       { baseUrl: 'http://127.0.0.1:9' },

@@ -397,7 +397,7 @@ export const destinationFields: Record<DirectoryType, readonly string[]> = {
     'tlsRejectUnauthorized',
     'caCertificate',
   ],
-  entra_id: ['tenantId', 'authUrl', 'tokenUrl', 'baseUrl'],
+  entra_id: ['tenantId', 'cloud', 'authUrl', 'tokenUrl', 'baseUrl'],
   okta: ['orgUrl', 'baseUrl', 'tokenUrl'],
   google_workspace: ['baseUrl', 'tokenUrl'],
   scim: [],
