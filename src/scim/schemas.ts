@@ -90,6 +90,30 @@ function multiValuedComplex(
   });
 }
 
+/** A multi-valued complex attribute of RFC 7643 §4.1.2: value, display, type, primary. */
+function plural(
+  name: string,
+  description: string,
+  value: AttributeDefinition,
+  types?: string[],
+): AttributeDefinition {
+  return attr(name, 'complex', description, {
+    multiValued: true,
+    subAttributes: [
+      value,
+      attr('display', 'string', 'A human-readable name, primarily used for display purposes.'),
+      attr('type', 'string', 'A label indicating the function of the value.', {
+        ...(types === undefined ? {} : { canonicalValues: types }),
+      }),
+      attr(
+        'primary',
+        'boolean',
+        'Whether this is the preferred value; true for at most one value.',
+      ),
+    ],
+  });
+}
+
 const userAttributes: AttributeDefinition[] = [
   attr('userName', 'string', 'Unique identifier for the user, used to sign in.', {
     required: true,
@@ -107,6 +131,9 @@ const userAttributes: AttributeDefinition[] = [
   }),
   attr('displayName', 'string', 'The name of the user, suitable for display.'),
   attr('nickName', 'string', 'The casual way to address the user.'),
+  attr('profileUrl', 'reference', "A URI of the user's online profile.", {
+    referenceTypes: ['external'],
+  }),
   attr('title', 'string', "The user's job title."),
   attr('userType', 'string', 'The relationship between the organization and the user.'),
   attr('preferredLanguage', 'string', 'Preferred written or spoken language.'),
@@ -130,6 +157,44 @@ const userAttributes: AttributeDefinition[] = [
     'pager',
     'other',
   ]),
+  plural(
+    'ims',
+    'Instant messaging addresses for the user.',
+    attr('value', 'string', 'The instant messaging address.'),
+    ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo'],
+  ),
+  plural(
+    'photos',
+    'URLs of images of the user.',
+    attr('value', 'reference', 'The URL of the image.', { referenceTypes: ['external'] }),
+    ['photo', 'thumbnail'],
+  ),
+  attr('addresses', 'complex', 'Physical mailing addresses of the user.', {
+    multiValued: true,
+    subAttributes: [
+      attr('formatted', 'string', 'The full mailing address, formatted for display.'),
+      attr('streetAddress', 'string', 'The full street address.'),
+      attr('locality', 'string', 'The city or locality.'),
+      attr('region', 'string', 'The state or region.'),
+      attr('postalCode', 'string', 'The zip code or postal code.'),
+      attr('country', 'string', 'The country, as an ISO 3166-1 alpha-2 code.'),
+      attr('type', 'string', 'A label indicating the function of the address.', {
+        canonicalValues: ['work', 'home', 'other'],
+      }),
+      attr('primary', 'boolean', 'Whether this is the preferred mailing address.'),
+    ],
+  }),
+  plural(
+    'entitlements',
+    'Entitlements of the user.',
+    attr('value', 'string', 'The value of an entitlement.'),
+  ),
+  plural('roles', 'Roles of the user.', attr('value', 'string', 'The value of a role.')),
+  plural(
+    'x509Certificates',
+    'X.509 certificates issued to the user.',
+    attr('value', 'binary', 'The value of an X.509 certificate (base64, DER).'),
+  ),
   attr('groups', 'complex', 'Groups the user belongs to; managed through the Group resource.', {
     multiValued: true,
     mutability: 'readOnly',
@@ -315,6 +380,22 @@ export function lookupAttribute(
     info.subDefinition = sub;
   }
   return info;
+}
+
+/**
+ * The value with the schema's spelling of its sub-attribute names, at every level
+ * (attribute names are case-insensitive on input, RFC 7643 §2.1): `{"Formatted": …}` in
+ * `addresses` is stored and returned as `{"formatted": …}`. Unknown names stay as sent.
+ */
+export function canonicalValue(def: AttributeDefinition, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => canonicalValue(def, v));
+  if (def.type !== 'complex' || typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const sub = findDef(def.subAttributes, k);
+    out[sub?.name ?? k] = sub === undefined ? v : canonicalValue(sub, v);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- documents

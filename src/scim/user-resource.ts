@@ -20,7 +20,7 @@ import { findKeyCI, isJsonObject } from './filter-eval.js';
 import type { JsonObject } from './filter-eval.js';
 import { buildMeta } from './resource-meta.js';
 import type { ResourceMeta, Timestamp } from './resource-meta.js';
-import { SCHEMA_ENTERPRISE_USER, SCHEMA_USER } from './schemas.js';
+import { canonicalValue, lookupAttribute, SCHEMA_ENTERPRISE_USER, SCHEMA_USER } from './schemas.js';
 import { ScimError } from './scim-error.js';
 import { findStoredValueProblem } from '../lib/json-bounds.js';
 
@@ -230,11 +230,17 @@ export function parseScimUser(body: unknown): ScimUserInput {
     const lower = k.toLowerCase();
     if (v === null || v === undefined || IGNORED.has(lower) || MAPPED.has(lower)) continue;
     if (lower === enterpriseLower || lower.startsWith(`${enterpriseLower}:`)) continue;
-    custom[k] = v;
+    // Attributes of the core schema are kept in its spelling, at every level.
+    const def = lookupAttribute('User', { attribute: k })?.definition;
+    if (def === undefined) custom[k] = v;
+    else custom[def.name] = canonicalValue(def, v);
   }
+  const nameDef = lookupAttribute('User', { attribute: 'name' })?.definition;
   const nameRest: JsonObject = {};
   for (const [k, v] of Object.entries(name)) {
-    if (!NAME_MAPPED.has(k.toLowerCase()) && v !== null && v !== undefined) nameRest[k] = v;
+    if (NAME_MAPPED.has(k.toLowerCase()) || v === null || v === undefined) continue;
+    const sub = nameDef?.subAttributes?.find((d) => d.name.toLowerCase() === k.toLowerCase());
+    nameRest[sub?.name ?? k] = v;
   }
   if (Object.keys(nameRest).length > 0) custom.name = nameRest;
   // Unmapped attributes are stored as sent and read back by every filter: bounded here.

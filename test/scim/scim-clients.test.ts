@@ -49,6 +49,114 @@ describe.each(testDatabaseKinds())('SCIM client requests on %s', (kind) => {
     expect(found.body.Resources.map((r: { id: string }) => r.id)).toEqual([body.id]);
   });
 
+  it('/Schemas lists every attribute a User accepts, with its sub-attributes (RFC 7643 §4.1, §8.7.1)', async () => {
+    const core = await scim.get('/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
+    expect(core.status).toBe(200);
+    type Attr = { name: string; subAttributes?: Attr[]; multiValued: boolean; type: string };
+    const attrs = new Map<string, Attr>((core.body.attributes as Attr[]).map((a) => [a.name, a]));
+    for (const name of [
+      'userName',
+      'name',
+      'displayName',
+      'nickName',
+      'profileUrl',
+      'title',
+      'userType',
+      'preferredLanguage',
+      'locale',
+      'timezone',
+      'active',
+      'password',
+      'emails',
+      'phoneNumbers',
+      'ims',
+      'photos',
+      'addresses',
+      'groups',
+      'entitlements',
+      'roles',
+      'x509Certificates',
+    ]) {
+      expect(attrs.has(name), name).toBe(true);
+    }
+    const subs = (name: string) => attrs.get(name)!.subAttributes!.map((a) => a.name);
+    expect(subs('addresses')).toEqual([
+      'formatted',
+      'streetAddress',
+      'locality',
+      'region',
+      'postalCode',
+      'country',
+      'type',
+      'primary',
+    ]);
+    for (const name of ['ims', 'photos', 'entitlements', 'roles', 'x509Certificates']) {
+      expect(attrs.get(name)!.multiValued, name).toBe(true);
+      expect(subs(name), name).toEqual(['value', 'display', 'type', 'primary']);
+    }
+    expect(attrs.get('x509Certificates')!.subAttributes![0]!.type).toBe('binary');
+    const enterprise = await scim.get(`/Schemas/${ENTERPRISE}`);
+    const entAttrs = (enterprise.body.attributes as Attr[]).map((a) => a.name);
+    expect(entAttrs).toEqual(
+      expect.arrayContaining([
+        'employeeNumber',
+        'costCenter',
+        'organization',
+        'division',
+        'department',
+        'manager',
+      ]),
+    );
+    const manager = (enterprise.body.attributes as Attr[]).find((a) => a.name === 'manager')!;
+    expect(manager.subAttributes!.map((a) => a.name)).toEqual(['value', '$ref', 'displayName']);
+  });
+
+  it('attribute names are case-insensitive on input and stored and returned in canonical case', async () => {
+    const { name: _name, ...base } = minimalUser('cased@example.com');
+    const { body } = await scim.request('POST', '/Users', {
+      ...base,
+      NickName: 'Cas',
+      Addresses: [{ Type: 'work', StreetAddress: '1 Main St', Country: 'NL', Primary: true }],
+      Name: { GivenName: 'Cas', FamilyName: 'Ed', MiddleName: 'M' },
+      Roles: [{ Value: 'admin', Primary: true }],
+    });
+    expect(body.nickName).toBe('Cas');
+    expect(body.NickName).toBeUndefined();
+    expect(body.addresses).toEqual([
+      { type: 'work', streetAddress: '1 Main St', country: 'NL', primary: true },
+    ]);
+    expect(body.roles).toEqual([{ value: 'admin', primary: true }]);
+    expect(body.name).toMatchObject({ givenName: 'Cas', familyName: 'Ed', middleName: 'M' });
+    // Entra "Tutorial: Develop and plan provisioning for a SCIM endpoint" maps addresses
+    // with value filters such as `addresses[type eq "work"].formatted`.
+    const res = await scim.request('PATCH', `/Users/${body.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [
+        { op: 'Add', path: 'addresses[type eq "other"].Formatted', value: 'PO Box 1' },
+        { op: 'Replace', path: 'Addresses[Type eq "work"].Locality', value: 'Utrecht' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const got = await scim.get(`/Users/${body.id}`);
+    expect(got.body.addresses).toEqual([
+      {
+        type: 'work',
+        streetAddress: '1 Main St',
+        country: 'NL',
+        primary: true,
+        locality: 'Utrecht',
+      },
+      { type: 'other', formatted: 'PO Box 1' },
+    ]);
+    const row = await app.services.db
+      .selectFrom('users')
+      .select('extra')
+      .where('id', '=', body.id)
+      .executeTakeFirstOrThrow();
+    expect(row.extra).toContain('"formatted":"PO Box 1"');
+    expect(row.extra).not.toMatch(/"Formatted"|"Addresses"|"NickName"|"StreetAddress"/);
+  });
+
   it('writes to the discovery endpoints answer 405 with a SCIM error, before the body is read', async () => {
     for (const path of [
       '/ServiceProviderConfig',
