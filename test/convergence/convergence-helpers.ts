@@ -1,0 +1,103 @@
+import type { TestApp } from '../helpers/test-app.js';
+
+/**
+ * Convergence: after any sequence of source changes and incremental syncs, the store
+ * holds what a full sync of the same source into an empty directory holds. A directory
+ * is a store of its own (every row is scoped to it), so the fresh store is a new
+ * directory over the same source, read in full and deleted afterwards.
+ */
+
+/** Sequences per source and database: a few in CI, DIRSYNC_CONVERGENCE_RUNS for more. */
+export function convergenceRuns(ciDefault = 3): number {
+  const n = Number(process.env.DIRSYNC_CONVERGENCE_RUNS);
+  return Number.isInteger(n) && n > 0 ? n : ciDefault;
+}
+
+export interface StoreSnapshot {
+  /** externalId → status and mapped attributes. */
+  users: Record<string, Record<string, unknown>>;
+  /** externalId → name, description, status. */
+  groups: Record<string, Record<string, unknown>>;
+  /** `group externalId > user externalId` (direct memberships). */
+  memberships: string[];
+  /** `parent externalId > child externalId`. */
+  nesting: string[];
+}
+
+/** A directory's store by external ids (generated ids and timestamps aside). */
+export async function snapshot(app: TestApp, directoryId: string): Promise<StoreSnapshot> {
+  const db = app.services.db;
+  const users = await db
+    .selectFrom('users')
+    .select([
+      'external_id',
+      'status',
+      'username',
+      'first_name',
+      'last_name',
+      'email',
+      'display_name',
+      'custom',
+    ])
+    .where('directory_id', '=', directoryId)
+    .execute();
+  const groups = await db
+    .selectFrom('groups')
+    .select(['external_id', 'name', 'description', 'status'])
+    .where('directory_id', '=', directoryId)
+    .execute();
+  const memberships = await db
+    .selectFrom('memberships as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['g.external_id as g', 'u.external_id as u'])
+    .where('g.directory_id', '=', directoryId)
+    .where('m.direct', '=', 1)
+    .execute();
+  const nesting = await db
+    .selectFrom('group_nesting as n')
+    .innerJoin('groups as p', 'p.id', 'n.parent_group_id')
+    .innerJoin('groups as c', 'c.id', 'n.child_group_id')
+    .select(['p.external_id as p', 'c.external_id as c'])
+    .where('p.directory_id', '=', directoryId)
+    .execute();
+  return {
+    users: Object.fromEntries(
+      users.map((u) => [
+        u.external_id,
+        {
+          status: u.status,
+          username: u.username,
+          firstName: u.first_name,
+          lastName: u.last_name,
+          email: u.email,
+          displayName: u.display_name,
+          custom: typeof u.custom === 'string' ? JSON.parse(u.custom) : u.custom,
+        },
+      ]),
+    ),
+    groups: Object.fromEntries(
+      groups.map((g) => [
+        g.external_id,
+        { name: g.name, description: g.description, status: g.status },
+      ]),
+    ),
+    memberships: memberships.map((m) => `${m.g}>${m.u}`).sort(),
+    nesting: nesting.map((n) => `${n.p}>${n.c}`).sort(),
+  };
+}
+
+/**
+ * What the incremental store must hold given the fresh full read: the same users and
+ * groups, plus those the source no longer has, kept as suspended users and deleted
+ * groups (a full read into an empty store never sees them).
+ */
+export function expectedFrom(fresh: StoreSnapshot, incremental: StoreSnapshot): StoreSnapshot {
+  const users = { ...fresh.users };
+  for (const [id, u] of Object.entries(incremental.users))
+    if (!(id in users)) users[id] = { ...u, status: 'suspended' };
+  const groups = { ...fresh.groups };
+  for (const [id, g] of Object.entries(incremental.groups))
+    if (!(id in groups)) groups[id] = { ...g, status: 'deleted' };
+  return { users, groups, memberships: fresh.memberships, nesting: fresh.nesting };
+}
