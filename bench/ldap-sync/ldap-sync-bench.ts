@@ -9,6 +9,8 @@
  *   sweep    the id-only sweep of an incremental read without a deletion feed
  *            (modifyTimestamp, as on a server without syncprov), connector only
  *   swept0/1 incremental syncs without a deletion feed (read + sweep), no change / 1%
+ *   expr     a first sync with three expression mappings, beside a plain first sync,
+ *            each into a fresh store (best of two each, alternated)
  * Each read and sync runs in its own process, which reports its wall time, its CPU time
  * (all threads) and its peak RSS; slapd's CPU time over the same phase is read from
  * /proc. On two cores, client and server CPU close to twice the wall time means the
@@ -160,48 +162,62 @@ async function bestOf<T extends { ms: number }>(n: number, once: () => Promise<T
   return runs.sort((a, b) => a.ms - b.ms);
 }
 
-const db = await createTestDatabase(kind);
+/** A store holding one tenant and one directory of this slapd (`attributeMapping` optional). */
+async function freshDirectory(attributeMapping?: Record<string, string>) {
+  const store = await createTestDatabase(kind);
+  const services = await openServices(
+    {
+      ...loadConfig({}),
+      databaseUrl: store.url,
+      dataDir: store.dataDir,
+      secretKeys: [secretKey],
+      logLevel: 'warn' as const,
+    },
+    createLogger('warn', process.stderr),
+  );
+  const { tenantId } = await bootstrap(services);
+  const created = await services.directories.create(
+    tenantId,
+    { name: 'bench' },
+    {
+      name: 'bench',
+      type: 'ldap',
+      host: slapd.host,
+      port: slapd.port,
+      bindDN: slapd.rootDN,
+      bindPassword: slapd.rootPassword,
+      baseDN: slapd.baseDN,
+      userSearchFilter: '(objectClass=inetOrgPerson)',
+      deletionThreshold: '100%',
+      ...(attributeMapping ? { attributeMapping } : {}),
+    },
+  );
+  await services.store.destroy();
+  return { db: store, tenantId, directory: created };
+}
+
 const secretKey = generateKey();
-const config = {
-  ...loadConfig({}),
-  databaseUrl: db.url,
-  dataDir: db.dataDir,
-  secretKeys: [secretKey],
-  logLevel: 'warn' as const,
-};
-const services = await openServices(config, createLogger('warn', process.stderr));
-const { tenantId } = await bootstrap(services);
-const directory = await services.directories.create(
-  tenantId,
-  { name: 'bench' },
-  {
-    name: 'bench',
-    type: 'ldap',
-    host: slapd.host,
-    port: slapd.port,
-    bindDN: slapd.rootDN,
-    bindPassword: slapd.rootPassword,
-    baseDN: slapd.baseDN,
-    userSearchFilter: '(objectClass=inetOrgPerson)',
-    deletionThreshold: '100%',
-  },
-);
-await services.store.destroy();
+const main = await freshDirectory();
+const { db, tenantId, directory } = main;
 
 interface PhaseResult extends Measured {
   peakRssMb: number;
   job: Record<string, unknown>;
 }
-async function phase(full: boolean, cursor: string | null = null): Promise<PhaseResult> {
+async function phase(
+  full: boolean,
+  cursor: string | null = null,
+  target = main,
+): Promise<PhaseResult> {
   // The previous phase's writes reach the disk first: the kernel flushing them would
   // otherwise compete with this phase for the two cores.
   await run('sync');
   const input = JSON.stringify({
-    databaseUrl: db.url,
-    dataDir: db.dataDir,
+    databaseUrl: target.db.url,
+    dataDir: target.db.dataDir,
     secretKey,
-    tenantId,
-    directoryId: directory.id,
+    tenantId: target.tenantId,
+    directoryId: target.directory.id,
     full,
     cursor,
   });
@@ -284,6 +300,33 @@ for (let i = 0; i < changed; i++)
 await slapd.addLdif(mods2.join('\n'));
 const swept1 = await phase(false, timestampCursor(sweptAt));
 console.error(`incremental with sweep after ${changed} changes: ${swept1.ms.toFixed(0)} ms`);
+// Three expression mappings against plain ones: first syncs into fresh stores,
+// alternated so drift of the machine's speed falls on both alike.
+const expressionMapping = {
+  username: 'ToLower([uid])',
+  displayName: 'Join(" ", [givenName], [sn])',
+  email: 'ToLower(Coalesce([mail], Append([uid], "@example.com")))',
+};
+const plainFirsts: PhaseResult[] = [];
+const exprFirsts: PhaseResult[] = [];
+for (let i = 0; i < 2; i++) {
+  for (const [list, mapping] of [
+    [plainFirsts, undefined],
+    [exprFirsts, expressionMapping],
+  ] as const) {
+    const target = await freshDirectory(mapping);
+    list.push(await phase(true, null, target));
+    await target.db.drop();
+  }
+}
+const plainFirst = plainFirsts.sort((a, b) => a.ms - b.ms)[0]!;
+const exprFirst = exprFirsts.sort((a, b) => a.ms - b.ms)[0]!;
+const exprOverhead = exprFirst.ms / plainFirst.ms - 1;
+// CPU time is steadier than wall time on a shared machine: both are reported.
+const exprCpuOverhead = exprFirst.cpuMs / plainFirst.cpuMs - 1;
+console.error(
+  `first sync, plain ${plainFirst.ms.toFixed(0)} ms; 3 expressions ${exprFirst.ms.toFixed(0)} ms (${(100 * exprOverhead).toFixed(1)}%)`,
+);
 
 await slapd.stop();
 await db.drop();
@@ -324,6 +367,12 @@ const table = [
     swept1,
     `${swept1.job.usersUpdated} updated, mode ${swept1.job.mode}; ${((100 * swept1.ms) / first.ms).toFixed(1)}% of first sync`,
   ),
+  row('first sync, plain mapping (fresh store)', plainFirst, 'best of 2'),
+  row(
+    'first sync, 3 expression mappings',
+    exprFirst,
+    `best of 2; ${(100 * exprOverhead).toFixed(1)}% wall, ${(100 * exprCpuOverhead).toFixed(1)}% CPU over plain`,
+  ),
 ];
 console.table(table);
 const result = {
@@ -338,6 +387,8 @@ const result = {
     incrementalShareOfFull: { target: 0.1, measured: +(delta.ms / first.ms).toFixed(3) },
     sweepRatio: { target: 0.35, measured: table[6]!.ratio },
     sweptIncrementalShareOfFull: { target: 0.15, measured: +(swept1.ms / first.ms).toFixed(3) },
+    expressionOverhead: { target: 0.1, measured: +exprOverhead.toFixed(3) },
+    expressionCpuOverhead: { target: 0.1, measured: +exprCpuOverhead.toFixed(3) },
     peakRssMb: {
       target: users <= 100_000 ? 250 : 512,
       measured: Math.max(first.peakRssMb, ...resyncs.map((r) => r.peakRssMb), delta.peakRssMb),

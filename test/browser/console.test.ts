@@ -133,6 +133,30 @@ describe('admin console', () => {
     await page.getByText('No users match.').waitFor();
   });
 
+  it('shows the effective mapping and previews an expression against a real entry', async () => {
+    const { page } = h;
+    await page.goto(`${h.url}/directories/${directoryId}/edit`);
+    const table = page.getByRole('table', { name: 'Effective attribute mapping' });
+    await table.waitFor();
+    // Defaults are shown before anything is overridden.
+    expect(await table.getByRole('row', { name: /^username/ }).textContent()).toContain('uid');
+    await page.locator('summary', { hasText: 'Advanced connection settings' }).click();
+    const mapping = page.getByLabel('Attribute mapping');
+    await mapping.fill('username=ToLower([uid]');
+    await page.getByRole('button', { name: 'Preview mapping' }).click();
+    await expect.poll(() => mapping.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('.field-error').allTextContents()).toContainEqual(
+      expect.stringContaining('username: invalid expression at position 16'),
+    );
+    await mapping.fill('displayName=Join(", ", [sn], ToUpper([givenName]))');
+    await page.getByRole('button', { name: 'Preview mapping' }).click();
+    const cell = table.locator('td[data-field="displayName"]');
+    await expect.poll(() => cell.textContent()).toMatch(/^Sur\d+, GIVEN\d+$/);
+    // Previewing saves nothing.
+    const saved = await h.api('GET', `/api/v1/directories/${directoryId}`);
+    expect(saved.body.attributeMapping).toEqual({});
+  });
+
   it('shows directory health, last sync and statistics on the overview', async () => {
     const { page } = h;
     await page.getByRole('link', { name: 'Overview' }).click();

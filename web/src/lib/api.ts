@@ -30,7 +30,10 @@ export class ApiError extends Error {
       (d) =>
         d.field === field || d.field.startsWith(`${field}.`) || d.field.startsWith(`${field}[`),
     );
-    return hit?.message;
+    if (!hit) return undefined;
+    // `attributeMapping.email` → "email: …": the part of the field the message is about.
+    const part = hit.field.startsWith(`${field}.`) ? hit.field.slice(field.length + 1) : '';
+    return part ? `${part}: ${hit.message}` : hit.message;
   }
 }
 

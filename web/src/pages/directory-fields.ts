@@ -147,7 +147,7 @@ const ldapFields = (flavor: 'ldap' | 'active_directory'): FieldSpec[] => [
     kind: 'mapping',
     advanced: true,
     placeholder: 'username=mail\ndepartment=departmentNumber',
-    help: `One "field=attribute" per line, overriding the defaults (username←${flavor === 'active_directory' ? 'sAMAccountName' : 'uid'}, firstName←givenName, lastName←sn, email←mail) or adding custom attributes.`,
+    help: `One "field=attribute" or "field=expression" per line (e.g. username=ToLower([uid]); see docs/expressions.md), overriding the defaults (username←${flavor === 'active_directory' ? 'sAMAccountName' : 'uid'}, firstName←givenName, lastName←sn, email←mail) or adding custom attributes.`,
   },
   ...(flavor === 'ldap'
     ? [
@@ -219,7 +219,7 @@ export const typeFields: Record<DirectoryType, FieldSpec[]> = {
       kind: 'mapping',
       advanced: true,
       placeholder: 'department=department',
-      help: 'One "field=Graph property" per line.',
+      help: 'One "field=Graph property" or "field=expression" per line (e.g. username=ToLower([userPrincipalName])).',
     },
   ],
   google_workspace: [
@@ -253,7 +253,7 @@ export const typeFields: Record<DirectoryType, FieldSpec[]> = {
       kind: 'mapping',
       advanced: true,
       placeholder: 'department=organizations.0.department',
-      help: 'One "field=Directory API path" per line.',
+      help: 'One "field=Directory API path" or "field=expression" per line (e.g. displayName=Join(" ", [name.givenName], [name.familyName])).',
     },
   ],
   okta: [
@@ -301,7 +301,7 @@ export const typeFields: Record<DirectoryType, FieldSpec[]> = {
       kind: 'mapping',
       advanced: true,
       placeholder: 'department=profile.department',
-      help: 'One "field=Okta profile path" per line.',
+      help: 'One "field=Okta profile path" or "field=expression" per line (e.g. username=ToLower([profile.login])).',
     },
   ],
   scim: [
