@@ -198,7 +198,7 @@ async function freshDirectory(attributeMapping?: Record<string, string>) {
 
 const secretKey = generateKey();
 const main = await freshDirectory();
-const { db, tenantId, directory } = main;
+const { db } = main;
 
 interface PhaseResult extends Measured {
   peakRssMb: number;
