@@ -35,6 +35,20 @@ const stored = (over: Partial<UserTarget> = {}): UserTarget => ({
 });
 
 describe('diffUser', () => {
+  it('keeps a manually held user suspended while the source has it active, updating fields', () => {
+    const held = stored({
+      status: 'suspended',
+      suspendedAt: at,
+      localEdits: { status: 'suspended' },
+    });
+    expect(diffUser(incoming(), { ...held, sourceHash: 'h2' }, 'directory_wins', at)).toBeNull();
+    const plan = diffUser(incoming({ firstName: 'Alicia' }), held, 'directory_wins', at);
+    expect(plan).toMatchObject({
+      action: 'updated',
+      target: { status: 'suspended', firstName: 'Alicia', localEdits: { status: 'suspended' } },
+    });
+  });
+
   it('creates a new user, suspended when the source says disabled', () => {
     expect(diffUser(incoming(), null, 'directory_wins', at)).toMatchObject({
       action: 'created',

@@ -42,6 +42,17 @@ export interface IncomingUser {
 type FieldName = (typeof mappedUserFields)[number];
 
 /**
+ * The local edit that records a manual suspension (POST /users/{id}/suspend): a user
+ * under this hold stays suspended whatever the source says, until an admin reactivates
+ * it (which removes the hold). Kept beside the mapped fields' local edits.
+ */
+export const MANUAL_HOLD = 'status';
+
+export function isHeld(user: Pick<UserTarget, 'localEdits'>): boolean {
+  return user.localEdits[MANUAL_HOLD] === 'suspended';
+}
+
+/**
  * Compares one source record with the stored user (pure). Mapped fields follow the
  * conflict policy where they were edited locally; everything else the store holds
  * (roles, local-only fields) is carried over untouched. Returns null when there is
@@ -53,8 +64,9 @@ export function diffUser(
   policy: ConflictPolicy,
   at: string,
 ): UserPlan | null {
-  const { state, enabled } = incoming;
+  const { state } = incoming;
   if (!existing) {
+    const enabled = incoming.enabled;
     // Every property spelled out (no spread): an import builds one of these per user.
     const target: UserTarget = {
       id: newId(),
@@ -78,6 +90,7 @@ export function diffUser(
     return { action: 'created', target, fields: {}, conflicts: [] };
   }
 
+  const enabled = incoming.enabled && !isHeld(existing);
   const statusMatches = enabled === (existing.status === 'active');
   if (existing.sourceHash === incoming.hash && statusMatches) return null;
 

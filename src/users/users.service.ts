@@ -9,9 +9,12 @@ import { findStoredValueProblem } from '../lib/json-bounds.js';
 import { liveUsers } from '../scim/scim-store.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import { mappedUserFields, sameValue, type MappedUserField } from '../sync/records.js';
+import { isHeld, MANUAL_HOLD } from '../sync/user-diff.js';
+import { AppError } from '../errors.js';
 
 export type UserApiView = ReturnType<typeof userView> & {
   localEdits: Record<string, unknown>;
+  manualHold: boolean;
   suspendedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -21,6 +24,7 @@ export function toUserApiView(r: UsersTable): UserApiView {
   return {
     ...userView(toUserTarget(r), r.directory_id),
     localEdits: parseJson<Record<string, unknown>>(r.local_edits, {}),
+    manualHold: isHeld(toUserTarget(r)),
     suspendedAt: r.suspended_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -78,8 +82,152 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
     return row;
   }
 
+  /** The user row, read inside the caller's transaction. */
+  async function rowFor(trx: Kysely<Database>, tenantId: string, id: string): Promise<UsersTable> {
+    const row = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('user');
+    return row;
+  }
+
+  async function setStatus(
+    tenantId: string,
+    id: string,
+    actor: { name: string },
+    to: 'suspended' | 'active',
+  ): Promise<UserApiView> {
+    return db.transaction().execute(async (trx) => {
+      const row = await rowFor(trx, tenantId, id);
+      const before = toUserApiView(row);
+      const localEdits = { ...before.localEdits };
+      if (to === 'suspended') {
+        if (before.manualHold) return before;
+        localEdits[MANUAL_HOLD] = 'suspended';
+      } else {
+        if (row.status === 'active' && !before.manualHold) return before;
+        if (!before.manualHold) {
+          const directory = await trx
+            .selectFrom('directories')
+            .select(['type'])
+            .where('id', '=', row.directory_id)
+            .executeTakeFirst();
+          // Suspended by its source (disabled, deleted or out of scope): the next run would
+          // suspend it again, so the source is where it is reactivated.
+          if (directory) {
+            throw new AppError(
+              'conflict',
+              'the user was suspended by its directory (disabled, deleted or out of scope at the source); reactivate it there and sync',
+            );
+          }
+        }
+        delete localEdits[MANUAL_HOLD];
+      }
+      const at = now();
+      const statusChanges = row.status !== to;
+      const set: Partial<UsersTable> = {
+        local_edits: JSON.stringify(localEdits),
+        updated_at: at,
+        version: row.version + 1,
+      };
+      if (statusChanges) {
+        set.status = to;
+        set.suspended_at = to === 'suspended' ? at : null;
+        // The next sync compares this user in full (its status follows the source again
+        // once the hold is lifted).
+        set.source_hash = null;
+      }
+      await trx.updateTable('users').set(set).where('id', '=', id).execute();
+      const next = { ...row, ...set } as UsersTable;
+      const after = toUserApiView(next);
+      const action = to === 'suspended' ? 'user.suspended' : 'user.reactivated';
+      if (statusChanges) {
+        await appendEvents(trx, [
+          {
+            tenantId,
+            directoryId: row.directory_id,
+            type: action,
+            objectType: 'user',
+            objectId: id,
+            data: { ...userView(toUserTarget(next), row.directory_id), reason: 'manual' },
+            actor: actor.name,
+          },
+        ]);
+      }
+      await writeAudit(trx, {
+        tenantId,
+        actor: actor.name,
+        action,
+        objectType: 'user',
+        objectId: id,
+        directoryId: row.directory_id,
+        before,
+        after,
+      });
+      return after;
+    });
+  }
+
   return {
     getRow,
+
+    /**
+     * Suspends a user and holds it suspended: syncs and SCIM pushes leave it suspended,
+     * whatever the source says, until `reactivate`. Emits `user.suspended` (sessions
+     * should end) when the status changes; a user already suspended gets the hold only.
+     */
+    suspend: (tenantId: string, id: string, actor: { name: string }) =>
+      setStatus(tenantId, id, actor, 'suspended'),
+
+    /**
+     * Lifts a manual hold and reactivates the user (`user.reactivated`). A user that
+     * its directory suspended (disabled or gone at the source) answers 409: the source
+     * decides, and the next sync would suspend it again.
+     */
+    reactivate: (tenantId: string, id: string, actor: { name: string }) =>
+      setStatus(tenantId, id, actor, 'active'),
+
+    /**
+     * Deletes a user permanently: its memberships, grants and conflicts go with it;
+     * `user.deleted` and an audit entry record it. A user still in its source's scope is
+     * created again, with a new id, by the next full read.
+     */
+    async delete(tenantId: string, id: string, actor: { name: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const row = await rowFor(trx, tenantId, id);
+        const gone = await trx
+          .deleteFrom('users')
+          .where('id', '=', id)
+          .where('tenant_id', '=', tenantId)
+          .returning('id')
+          .execute();
+        if (gone.length === 0) throw notFound('user');
+        const before = toUserApiView(row);
+        await appendEvents(trx, [
+          {
+            tenantId,
+            directoryId: row.directory_id,
+            type: 'user.deleted',
+            objectType: 'user',
+            objectId: id,
+            data: { ...userView(toUserTarget(row), row.directory_id), reason: 'manual' },
+            actor: actor.name,
+          },
+        ]);
+        await writeAudit(trx, {
+          tenantId,
+          actor: actor.name,
+          action: 'user.deleted',
+          objectType: 'user',
+          objectId: id,
+          directoryId: row.directory_id,
+          before,
+        });
+      });
+    },
 
     /** Keyset-paginated by id (creation order), so pages stay stable while users change. */
     async list(tenantId: string, q: UserListQuery): Promise<Page<UserApiView>> {

@@ -141,12 +141,12 @@ describe('admin console', () => {
     // Defaults are shown before anything is overridden.
     expect(await table.getByRole('row', { name: /^username/ }).textContent()).toContain('uid');
     await page.locator('summary', { hasText: 'Advanced connection settings' }).click();
-    const mapping = page.getByLabel('Attribute mapping');
+    const mapping = page.getByRole('textbox', { name: 'Attribute mapping' });
     await mapping.fill('username=ToLower([uid]');
     await page.getByRole('button', { name: 'Preview mapping' }).click();
     await expect.poll(() => mapping.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('.field-error').allTextContents()).toContainEqual(
-      expect.stringContaining('username: invalid expression at position 16'),
+      expect.stringContaining('username: invalid expression at position 14'),
     );
     await mapping.fill('displayName=Join(", ", [sn], ToUpper([givenName]))');
     await page.getByRole('button', { name: 'Preview mapping' }).click();
@@ -155,6 +155,33 @@ describe('admin console', () => {
     // Previewing saves nothing.
     const saved = await h.api('GET', `/api/v1/directories/${directoryId}`);
     expect(saved.body.attributeMapping).toEqual({});
+  });
+
+  it('suspends a user behind a confirmation, shows the hold, and reactivates it', async () => {
+    const { page } = h;
+    const list = await h.api('GET', '/api/v1/users?search=user000003');
+    const id = list.body.data[0].id as string;
+    await page.goto(`${h.url}/users/${id}`);
+    await page.getByRole('heading', { name: 'Account' }).waitFor();
+    await page.getByRole('button', { name: 'Suspend…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Suspend this user?' });
+    // Cancel changes nothing.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await h.api('GET', `/api/v1/users/${id}`)).body.status).toBe('active');
+    await page.getByRole('button', { name: 'Suspend…' }).click();
+    await dialog.getByRole('button', { name: 'Suspend user' }).click();
+    await page.getByText('(manual hold)').waitFor();
+    expect((await h.api('GET', `/api/v1/users/${id}`)).body).toMatchObject({
+      status: 'suspended',
+      manualHold: true,
+    });
+    await page.getByRole('button', { name: 'Reactivate…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Reactivate this user?' })
+      .getByRole('button', { name: 'Reactivate user' })
+      .click();
+    await expect.poll(() => page.getByText('(manual hold)').count()).toBe(0);
+    expect((await h.api('GET', `/api/v1/users/${id}`)).body.status).toBe('active');
   });
 
   it('shows directory health, last sync and statistics on the overview', async () => {

@@ -25,6 +25,10 @@ export const UserView = Type.Object({
     description:
       'Mapped fields edited here, with the value set; the conflict policy governs them at the next sync',
   }),
+  manualHold: Type.Boolean({
+    description:
+      'Suspended by an admin (POST …/suspend): kept suspended whatever the source says until POST …/reactivate',
+  }),
   suspendedAt: nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -142,6 +146,64 @@ export function usersRoutes(services: Services): FastifyPluginAsync {
       async (request) => {
         const auth = authOf(request);
         return users.patch(auth.tenantId, request.params.id, { name: auth.actor }, request.body);
+      },
+    );
+
+    app.post(
+      '/users/:id/suspend',
+      {
+        config: { permission: 'users:write' },
+        schema: {
+          tags,
+          summary: 'Suspend a user and hold it suspended',
+          description:
+            'Suspends the user (user.suspended: end its sessions) and records a manual hold: syncs and SCIM pushes keep it suspended even while the source has it active, until POST …/reactivate. A user already suspended gets the hold only.',
+          params: IdParams,
+          response: { 200: UserView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const auth = authOf(request);
+        return users.suspend(auth.tenantId, request.params.id, { name: auth.actor });
+      },
+    );
+
+    app.post(
+      '/users/:id/reactivate',
+      {
+        config: { permission: 'users:write' },
+        schema: {
+          tags,
+          summary: 'Lift a manual hold and reactivate a user',
+          description:
+            'Removes the manual hold and reactivates the user (user.reactivated); from the next sync its status follows the source again. A user its directory suspended (disabled, deleted or out of scope at the source) answers 409: reactivate it at the source.',
+          params: IdParams,
+          response: { 200: UserView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const auth = authOf(request);
+        return users.reactivate(auth.tenantId, request.params.id, { name: auth.actor });
+      },
+    );
+
+    app.delete(
+      '/users/:id',
+      {
+        config: { permission: 'users:write' },
+        schema: {
+          tags,
+          summary: 'Delete a user permanently',
+          description:
+            'Deletes the user with its memberships, grants and conflicts (user.deleted); events and audit entries stay. A user still in its source scope is created again, with a new id, by the next full read: suspend to keep someone out.',
+          params: IdParams,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const auth = authOf(request);
+        await users.delete(auth.tenantId, request.params.id, { name: auth.actor });
+        return reply.status(204).send(null);
       },
     );
 

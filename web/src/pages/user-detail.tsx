@@ -4,9 +4,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api.js';
 import { displayValue, userName } from '../lib/format.js';
 import { useLoad } from '../lib/hooks.js';
-import { Link } from '../lib/router.js';
+import { Link, navigate } from '../lib/router.js';
 import {
   DefinitionList,
+  Dialog,
   ErrorMessage,
   Field,
   Loading,
@@ -179,6 +180,97 @@ function LocalEdits({ user, onSaved }: { user: User; onSaved: () => void }) {
   );
 }
 
+type AccountAction = 'suspend' | 'reactivate' | 'delete';
+
+const actionText: Record<AccountAction, { title: string; body: string; button: string }> = {
+  suspend: {
+    title: 'Suspend this user?',
+    body: 'The user is suspended now and held suspended: syncs keep it suspended even while the directory has it active, until you reactivate it here. Applications are told to end its sessions.',
+    button: 'Suspend user',
+  },
+  reactivate: {
+    title: 'Reactivate this user?',
+    body: 'The manual hold is lifted and the user is active again; from the next sync its status follows the directory.',
+    button: 'Reactivate user',
+  },
+  delete: {
+    title: 'Delete this user permanently?',
+    body: 'The user, its memberships and its access are deleted; events and the audit log keep their history. A user still in the directory is created again, with a new id, by the next full sync: suspend instead to keep someone out.',
+    button: 'Delete permanently',
+  },
+};
+
+/** Suspend (a manual hold), reactivate and delete, each behind a confirmation. */
+function AccountActions({ user, onDone }: { user: UserView; onDone: () => void }) {
+  const [pending, setPending] = useState<AccountAction | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const held = user.manualHold === true;
+  const run = async (action: AccountAction) => {
+    setBusy(true);
+    setError(null);
+    try {
+      if (action === 'delete') {
+        await api.del(`/users/${user.id}`);
+        navigate('/users');
+        return;
+      }
+      await api.post(`/users/${user.id}/${action}`);
+      setPending(null);
+      onDone();
+    } catch (err) {
+      setError(err);
+      setPending(null);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const text = pending ? actionText[pending] : null;
+  return (
+    <section class="card" aria-labelledby="account-title">
+      <h2 id="account-title">Account</h2>
+      {held ? (
+        <p>
+          <strong>Manual hold:</strong> suspended by an admin; syncs keep it suspended until it is
+          reactivated here.
+        </p>
+      ) : null}
+      <div class="form-actions">
+        {user.status === 'active' || !held ? (
+          <button type="button" class="secondary" onClick={() => setPending('suspend')}>
+            {user.status === 'active' ? 'Suspend…' : 'Hold suspended…'}
+          </button>
+        ) : null}
+        {user.status !== 'active' ? (
+          <button type="button" class="secondary" onClick={() => setPending('reactivate')}>
+            Reactivate…
+          </button>
+        ) : null}
+        <button type="button" class="danger" onClick={() => setPending('delete')}>
+          Delete…
+        </button>
+      </div>
+      <ErrorMessage error={error} />
+      <Dialog open={pending !== null} title={text?.title ?? ''} onClose={() => setPending(null)}>
+        <p>{text?.body}</p>
+        <div class="form-actions">
+          <button
+            type="button"
+            class={pending === 'delete' ? 'danger' : undefined}
+            disabled={busy}
+            onClick={() => pending && run(pending)}
+          >
+            {text?.button}
+          </button>
+          <button type="button" class="secondary" onClick={() => setPending(null)}>
+            Cancel
+          </button>
+        </div>
+      </Dialog>
+    </section>
+  );
+}
+
 export function UserDetail({ id }: { id: string }) {
   const user = useLoad((signal) => api.get<UserView>(`/users/${id}`, undefined, signal), [id]);
   const access = useLoad(
@@ -189,7 +281,8 @@ export function UserDetail({ id }: { id: string }) {
   const u = user.data;
   if (!u) return user.error ? <ErrorMessage error={user.error} what="User details" /> : <Loading />;
   const custom = (u.custom ?? null) as Record<string, unknown> | null;
-  const localEdits = (u.localEdits ?? null) as Record<string, unknown> | null;
+  // The manual hold is shown under Account, not as an edited field.
+  const { status: _hold, ...localEdits } = (u.localEdits ?? {}) as Record<string, unknown>;
   const rows = accessKinds.flatMap(([kind, label]) =>
     (access.data?.[kind] ?? []).flatMap((entry) =>
       entry.grants.map((grant) => ({ label, entry, grant })),
@@ -207,7 +300,13 @@ export function UserDetail({ id }: { id: string }) {
         <h2 id="profile-title">Profile</h2>
         <DefinitionList
           items={[
-            ['Status', <StatusBadge status={u.status} />],
+            [
+              'Status',
+              <>
+                <StatusBadge status={u.status} />
+                {u.manualHold === true ? <span class="muted"> (manual hold)</span> : null}
+              </>,
+            ],
             ['Username', u.username ?? '—'],
             ['Email', u.email ?? '—'],
             ['First name', u.firstName ?? '—'],
@@ -314,7 +413,9 @@ export function UserDetail({ id }: { id: string }) {
         ) : null}
       </section>
 
-      {localEdits && Object.keys(localEdits).length > 0 ? (
+      <AccountActions user={u} onDone={user.reload} />
+
+      {Object.keys(localEdits).length > 0 ? (
         <section aria-labelledby="local-title">
           <h2 id="local-title">Fields edited locally</h2>
           <p class="help">
