@@ -10,7 +10,6 @@ import { liveUsers } from '../scim/scim-store.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import { mappedUserFields, sameValue, type MappedUserField } from '../sync/records.js';
 import { isHeld, MANUAL_HOLD } from '../sync/user-diff.js';
-import { AppError } from '../errors.js';
 
 export type UserApiView = ReturnType<typeof userView> & {
   localEdits: Record<string, unknown>;
