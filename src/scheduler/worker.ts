@@ -2,8 +2,13 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JobsRepository } from '../store/jobs.repository.js';
-import { isDatabaseUnavailable, now, warmStore } from '../store/database.js';
-import { runSyncJob, type RunnerDeps, type RunOutcome } from '../sync/job-runner.js';
+import { isDatabaseUnavailable, warmStore } from '../store/database.js';
+import {
+  recoverLostJob,
+  runSyncJob,
+  type RunnerDeps,
+  type RunOutcome,
+} from '../sync/job-runner.js';
 
 export interface WorkerOptions {
   /** How long a claimed job stays ours without a heartbeat (default 30 s). */
@@ -37,33 +42,20 @@ export function createWorker(
 
   async function recoverLapsed(): Promise<void> {
     for (const { job, owner } of await deps.jobs.expiredLeases()) {
-      // Compare-and-set on (owner, lapsed lease): exactly one recoverer wins, and a job
-      // that finished or was renewed meanwhile is left alone.
-      if (!(await deps.jobs.stealLease(job.id, owner, workerId, leaseMs))) continue;
-      if (job.attempt < job.maxAttempts) {
-        await deps.jobs.requeue(
-          job.id,
-          workerId,
-          now(),
-          {
-            code: 'worker_lost',
-            message: 'the worker running this job stopped responding; retrying',
-          },
-          true,
-        );
-        deps.logger.warn({ jobId: job.id, lostWorker: owner }, 'lease lapsed; job re-queued');
-      } else {
-        await deps.db.transaction().execute((trx) =>
-          deps.jobs.finish(trx, job.id, workerId, {
-            status: 'failed',
-            error: {
-              code: 'worker_lost',
-              message: 'the worker running this job stopped responding, and no attempts are left',
-            },
-          }),
-        );
-        deps.logger.warn({ jobId: job.id }, 'lease lapsed on the last attempt; job failed');
+      // Compare-and-set on (token, lapsed lease): exactly one recoverer wins, and a job
+      // that finished or was renewed meanwhile is left alone. A lost worker frozen inside
+      // an apply transaction still locks the job row: this waits at most lock_timeout, and
+      // the server ends that transaction within idle_in_transaction_session_timeout.
+      let token: string | null;
+      try {
+        token = await deps.jobs.stealLease(job.id, job.leaseToken, workerId, leaseMs);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) throw err;
+        deps.logger.info({ jobId: job.id }, 'lapsed job still locked by its lost worker; later');
+        continue;
       }
+      if (!token) continue;
+      await recoverLostJob(deps, job, token, owner);
     }
   }
 

@@ -1,9 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, SyncJobsTable } from './schema.js';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import type { Database, SyncJobAttemptsTable, SyncJobsTable } from './schema.js';
 import { now, parseJson, toBool, type DialectName } from './database.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
-import type { JobCounts } from '../sync/changes.js';
+import { counterOf, emptyCounts, type JobCounts } from '../sync/changes.js';
 
 export const jobStatuses = [
   'queued',
@@ -61,6 +61,8 @@ export interface Job {
   progress: JobProgress;
   attempt: number;
   maxAttempts: number;
+  /** The token of the attempt holding the lease (internal: never shown). */
+  leaseToken: string | null;
   scheduledFor: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -95,6 +97,7 @@ export function toJob(r: SyncJobsTable): Job {
     progress: parseJson<JobProgress>(r.progress, { phase: 'queued', done: 0, total: null }),
     attempt: r.attempt,
     maxAttempts: r.max_attempts,
+    leaseToken: r.lease_token,
     scheduledFor: r.scheduled_for,
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -118,7 +121,46 @@ export function countColumns(c: JobCounts) {
   };
 }
 
+/**
+ * How an attempt ended: the job's end status for its last attempt, or `retrying` (a
+ * transient error sent the job back to the queue), `released` (its worker shut down before
+ * applying; the attempt is given back), `lost` (its worker stopped renewing the lease).
+ */
+export type AttemptStatus = JobStatus | 'retrying' | 'released' | 'lost';
+
+/** One attempt of a job, as the job history shows it. */
+export interface JobAttempt {
+  attempt: number;
+  workerId: string;
+  status: AttemptStatus;
+  error: { code: string; message: string } | null;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+function toAttempt(r: SyncJobAttemptsTable): JobAttempt {
+  return {
+    attempt: r.attempt,
+    workerId: r.worker_id,
+    status: r.status as AttemptStatus,
+    error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+  };
+}
+
 const ACTIVE = ['queued', 'running'];
+
+/** The last change its attempt applied, for a `sync_changes` row (0: none). */
+function appliedThrough(eb: ExpressionBuilder<Database, 'sync_changes'>) {
+  return eb.fn.coalesce(
+    eb
+      .selectFrom('sync_job_attempts as a')
+      .select('a.applied_through')
+      .whereRef('a.id', '=', 'sync_changes.attempt_id'),
+    eb.lit(0),
+  );
+}
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -148,6 +190,27 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       .where('status', 'in', ACTIVE)
       .executeTakeFirst();
     return row ? toJob(row) : null;
+  }
+
+  /** The attempt's record ends (kept as the job's history). */
+  async function endAttempt(
+    trx: Db,
+    token: string | null,
+    status: AttemptStatus,
+    error: { code: string; message: string } | null,
+  ): Promise<void> {
+    if (!token) return;
+    await trx
+      .updateTable('sync_job_attempts')
+      .set({
+        status,
+        error_code: error?.code ?? null,
+        error_message: error?.message ?? null,
+        ended_at: now(),
+      })
+      .where('id', '=', token)
+      .where('ended_at', 'is', null)
+      .execute();
   }
 
   return {
@@ -191,6 +254,7 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
         scheduled_for: input.scheduledFor ?? null,
         lease_owner: null,
         lease_expires_at: null,
+        lease_token: null,
         cancel_requested: 0,
         created_at: at,
         started_at: null,
@@ -222,49 +286,183 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       only?: { jobId: string },
     ): Promise<Job | null> {
       const at = now();
-      const row = await db
-        .updateTable('sync_jobs')
-        .set((eb) => ({
-          status: 'running',
-          lease_owner: workerId,
-          lease_expires_at: new Date(Date.now() + leaseMs).toISOString(),
-          started_at: eb.fn.coalesce('started_at', eb.val(at)),
-          attempt: eb('attempt', '+', 1),
-        }))
-        .where('id', '=', (eb) => {
-          let next = eb
-            .selectFrom('sync_jobs')
-            .select('id')
-            .where('status', '=', 'queued')
-            .where('run_after', '<=', at)
-            .orderBy('run_after')
-            .orderBy('created_at')
-            .limit(1);
-          if (only) next = next.where('id', '=', only.jobId);
-          if (dialect === 'postgres') next = next.forUpdate().skipLocked();
-          return next;
-        })
-        .where('status', '=', 'queued')
-        .returningAll()
-        .executeTakeFirst();
-      return row ? toJob(row) : null;
+      const token = newId();
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('sync_jobs')
+          .set((eb) => ({
+            status: 'running',
+            lease_owner: workerId,
+            lease_token: token,
+            lease_expires_at: new Date(Date.now() + leaseMs).toISOString(),
+            started_at: eb.fn.coalesce('started_at', eb.val(at)),
+            attempt: eb('attempt', '+', 1),
+          }))
+          .where('id', '=', (eb) => {
+            let next = eb
+              .selectFrom('sync_jobs')
+              .select('id')
+              .where('status', '=', 'queued')
+              .where('run_after', '<=', at)
+              .orderBy('run_after')
+              .orderBy('created_at')
+              .limit(1);
+            if (only) next = next.where('id', '=', only.jobId);
+            if (dialect === 'postgres') next = next.forUpdate().skipLocked();
+            return next;
+          })
+          .where('status', '=', 'queued')
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return null;
+        await trx
+          .insertInto('sync_job_attempts')
+          .values({
+            id: token,
+            job_id: row.id,
+            attempt: row.attempt,
+            worker_id: workerId,
+            status: 'running',
+            error_code: null,
+            error_message: null,
+            applied_through: null,
+            started_at: at,
+            ended_at: null,
+          })
+          .execute();
+        return toJob(row);
+      });
     },
 
-    /** Extends the lease; false when this worker no longer owns the job. */
+    /** Extends the lease; false when this attempt no longer holds the job. */
     async heartbeat(
       jobId: string,
-      workerId: string,
+      token: string,
       leaseMs: number,
     ): Promise<{ owned: boolean; cancelRequested: boolean }> {
       const row = await db
         .updateTable('sync_jobs')
         .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
         .where('id', '=', jobId)
-        .where('lease_owner', '=', workerId)
+        .where('lease_token', '=', token)
         .where('status', '=', 'running')
         .returning(['cancel_requested'])
         .executeTakeFirst();
       return { owned: !!row, cancelRequested: row ? toBool(row.cancel_requested) : false };
+    },
+
+    /**
+     * The fence of an apply transaction, its first statement: whether this attempt still
+     * holds the job. It renews the lease and locks the job row until the transaction ends,
+     * so no recoverer can take the job over while the transaction may still commit; an
+     * attempt that lost the lease (its worker was presumed dead) must roll back.
+     */
+    async fence(
+      trx: Transaction<Database>,
+      jobId: string,
+      token: string,
+      leaseMs: number,
+    ): Promise<{ held: boolean; cancelRequested: boolean }> {
+      const row = await trx
+        .updateTable('sync_jobs')
+        .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+        .where('id', '=', jobId)
+        .where('lease_token', '=', token)
+        .where('status', '=', 'running')
+        .returning(['cancel_requested'])
+        .executeTakeFirst();
+      return { held: !!row, cancelRequested: row ? toBool(row.cancel_requested) : false };
+    },
+
+    /**
+     * Records, in the apply transaction, that this attempt's change set is applied up to
+     * change `throughId`, and renews the lease again (a long batch must not end expired).
+     */
+    async markApplied(
+      trx: Transaction<Database>,
+      jobId: string,
+      token: string,
+      throughId: number,
+      leaseMs: number,
+    ): Promise<void> {
+      await trx
+        .updateTable('sync_job_attempts')
+        .set({ applied_through: throughId })
+        .where('id', '=', token)
+        .execute();
+      await trx
+        .updateTable('sync_jobs')
+        .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+        .where('id', '=', jobId)
+        .where('lease_token', '=', token)
+        .execute();
+    },
+
+    endAttempt,
+
+    /**
+     * Drops the changes an attempt planned but never applied (it stopped early): only what
+     * it applied stays in the job's change list.
+     */
+    async discardUnapplied(trx: Db, jobId: string, token: string | null): Promise<void> {
+      let q = trx
+        .deleteFrom('sync_changes')
+        .where('job_id', '=', jobId)
+        .where((eb) => eb('id', '>', appliedThrough(eb)));
+      q = token === null ? q.where('attempt_id', 'is', null) : q.where('attempt_id', '=', token);
+      await q.execute();
+    },
+
+    /**
+     * A new attempt starts: the changes earlier attempts planned but did not apply go, and
+     * so do their per-record errors (this attempt reads the same records again). What they
+     * applied stays: the job's change list tells what the whole job did.
+     */
+    async discardEarlierAttempts(trx: Db, jobId: string, token: string): Promise<void> {
+      await trx
+        .deleteFrom('sync_changes')
+        .where('job_id', '=', jobId)
+        .where((eb) =>
+          eb.and([
+            eb.or([eb('attempt_id', 'is', null), eb('attempt_id', '!=', token)]),
+            eb.or([eb('id', '>', appliedThrough(eb)), eb('object_type', '=', 'error')]),
+          ]),
+        )
+        .execute();
+    },
+
+    /** The job's attempts, oldest first. */
+    async attempts(jobId: string): Promise<JobAttempt[]> {
+      const rows = await db
+        .selectFrom('sync_job_attempts')
+        .selectAll()
+        .where('job_id', '=', jobId)
+        .orderBy('started_at')
+        .orderBy('attempt')
+        .execute();
+      return rows.map(toAttempt);
+    },
+
+    /**
+     * What a job's attempts applied (their changes up to `applied_through`), by counter;
+     * `except` leaves one attempt out (the last one, which counts its own change set).
+     */
+    async appliedCounts(jobId: string, except: string | null): Promise<JobCounts> {
+      let q = db
+        .selectFrom('sync_changes as c')
+        .innerJoin('sync_job_attempts as a', 'a.id', 'c.attempt_id')
+        .select((eb) => ['c.object_type', 'c.action', eb.fn.countAll<number>().as('n')])
+        .where('c.job_id', '=', jobId)
+        .where('c.object_type', '!=', 'error')
+        .whereRef('c.id', '<=', 'a.applied_through');
+      if (except) q = q.where('c.attempt_id', '!=', except);
+      const rows = await q.groupBy(['c.object_type', 'c.action']).execute();
+      const counts = emptyCounts();
+      for (const r of rows) {
+        const key = counterOf(r.object_type, r.action);
+        if (key) counts[key] += Number(r.n);
+      }
+      return counts;
     },
 
     async setProgress(jobId: string, progress: JobProgress, recordsRead: number): Promise<void> {
@@ -279,11 +477,11 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       await db.updateTable('sync_jobs').set({ mode }).where('id', '=', jobId).execute();
     },
 
-    /** Ends a job this worker owns (or any job, when owner is null). */
+    /** Ends a job this attempt holds (or any job, when token is null), and the attempt's record. */
     async finish(
       trx: Db,
       jobId: string,
-      owner: string | null,
+      token: string | null,
       result: {
         status: JobStatus;
         counts?: JobCounts;
@@ -305,29 +503,48 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
           error_message: result.error?.message ?? null,
           lease_owner: null,
           lease_expires_at: null,
+          lease_token: null,
           completed_at: now(),
         })
         .where('id', '=', jobId)
         .where('status', 'in', ACTIVE);
-      if (owner) q = q.where('lease_owner', '=', owner);
+      if (token) q = q.where('lease_token', '=', token);
       const r = await q.executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const finished = Number(r.numUpdatedRows) > 0;
+      if (finished && token) {
+        await trx
+          .updateTable('sync_job_attempts')
+          .set({
+            status: result.status,
+            error_code: result.error?.code ?? null,
+            error_message: result.error?.message ?? null,
+            ended_at: now(),
+          })
+          .where('id', '=', token)
+          .where('ended_at', 'is', null)
+          .execute();
+      }
+      return finished;
     },
 
-    /** Gives a job back to the queue (retry with backoff, or release on shutdown). */
+    /**
+     * Gives a job back to the queue (retry with backoff, or release on shutdown); false
+     * when this attempt no longer holds it.
+     */
     async requeue(
       jobId: string,
-      owner: string,
+      token: string,
       runAfter: string,
       error: { code: string; message: string } | null,
       countAttempt: boolean,
-    ): Promise<void> {
-      await db
+    ): Promise<boolean> {
+      const r = await db
         .updateTable('sync_jobs')
         .set((eb) => ({
           status: 'queued',
           lease_owner: null,
           lease_expires_at: null,
+          lease_token: null,
           run_after: runAfter,
           error_code: error?.code ?? null,
           error_message: error?.message ?? null,
@@ -335,8 +552,11 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
           attempt: countAttempt ? eb.ref('attempt') : eb('attempt', '-', 1),
         }))
         .where('id', '=', jobId)
-        .where('lease_owner', '=', owner)
-        .execute();
+        .where('lease_token', '=', token)
+        .executeTakeFirst();
+      const requeued = Number(r.numUpdatedRows) > 0;
+      if (requeued) await endAttempt(db, token, countAttempt ? 'retrying' : 'released', error);
+      return requeued;
     },
 
     /** Running jobs whose lease lapsed (their worker died): ids to retry or fail. */
@@ -350,28 +570,34 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       return rows.map((r) => ({ job: toJob(r), owner: r.lease_owner }));
     },
 
-    /** Takes over a lapsed lease so exactly one recoverer handles it. */
+    /**
+     * Takes over a lapsed lease so exactly one recoverer handles it: returns the
+     * recoverer's token, or null when the job finished, was renewed or taken meanwhile. The
+     * lost attempt's token stops matching, so its fence fails should its worker wake up.
+     */
     async stealLease(
       jobId: string,
-      staleOwner: string | null,
+      staleToken: string | null,
       workerId: string,
       leaseMs: number,
-    ): Promise<boolean> {
+    ): Promise<string | null> {
+      const token = newId();
       let q = db
         .updateTable('sync_jobs')
         .set({
           lease_owner: workerId,
+          lease_token: token,
           lease_expires_at: new Date(Date.now() + leaseMs).toISOString(),
         })
         .where('id', '=', jobId)
         .where('status', '=', 'running')
         .where('lease_expires_at', '<', now());
       q =
-        staleOwner === null
-          ? q.where('lease_owner', 'is', null)
-          : q.where('lease_owner', '=', staleOwner);
+        staleToken === null
+          ? q.where('lease_token', 'is', null)
+          : q.where('lease_token', '=', staleToken);
       const r = await q.executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      return Number(r.numUpdatedRows) > 0 ? token : null;
     },
 
     /** Queued jobs (due or waiting for a retry): the queue depth on /metrics. */

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-scim.js';
 import * as m0003 from './migrations/0003-events.js';
 import * as m0004 from './migrations/0004-member-digests.js';
 import * as m0005 from './migrations/0005-group-lifecycle.js';
+import * as m0007 from './migrations/0007-job-attempts.js';
 import * as m0010 from './migrations/0010-safe-json.js';
 
 /** Migrations are compiled in, not read from disk, so dist/ and tsx behave the same. */
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0003-events': m0003,
   '0004-member-digests': m0004,
   '0005-group-lifecycle': m0005,
+  '0007-job-attempts': m0007,
 };
 
 /** The migrations, some of which differ by dialect. */

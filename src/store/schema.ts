@@ -151,6 +151,8 @@ export interface SyncJobsTable {
   scheduled_for: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  /** The token of the attempt holding the lease (its `sync_job_attempts.id`). */
+  lease_token: string | null;
   cancel_requested: number;
   created_at: string;
   started_at: string | null;
@@ -172,6 +174,25 @@ export interface SyncChangesTable {
   error_code: string | null;
   error_message: string | null;
   dn: string | null;
+  /** The attempt whose change set this is (null for rows older than attempt records). */
+  attempt_id: string | null;
+}
+
+/** One claim of a sync job by a worker, from claim to its end. */
+export interface SyncJobAttemptsTable {
+  /** The attempt's token, also `sync_jobs.lease_token` while it holds the lease. */
+  id: string;
+  job_id: string;
+  attempt: number;
+  worker_id: string;
+  /** running | completed | completed_with_errors | failed | cancelled | retrying | released | lost */
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  /** The last change of its change set applied (committed): what it did, if it stopped early. */
+  applied_through: number | null;
+  started_at: string;
+  ended_at: string | null;
 }
 
 export interface EventsTable {
@@ -358,6 +379,7 @@ export interface Database {
   group_nesting: GroupNestingTable;
   sync_jobs: SyncJobsTable;
   sync_changes: SyncChangesTable;
+  sync_job_attempts: SyncJobAttemptsTable;
   events: EventsTable;
   audit_log: AuditLogTable;
   conflicts: ConflictsTable;

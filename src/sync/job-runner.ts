@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { isDatabaseUnavailable, now, refreshStatistics } from '../store/database.js';
 import type { Directory } from '../store/directories.repository.js';
@@ -58,7 +58,10 @@ export async function runSyncJob(
   options: RunOptions,
 ): Promise<RunOutcome> {
   const { db, jobs, logger } = deps;
-  const log = logger.child({ jobId: job.id, directoryId: job.directoryId });
+  const log = logger.child({ jobId: job.id, directoryId: job.directoryId, attempt: job.attempt });
+  // The attempt's token: its lease, its change set, its fence.
+  const token = job.leaseToken;
+  if (!token) throw new Error(`job ${job.id} was not claimed (no lease token)`);
   const started = Date.now();
   const abort = new AbortController();
   let stopReason: 'cancelled' | 'lease_lost' | 'shutdown' | null = null;
@@ -75,12 +78,13 @@ export async function runSyncJob(
   const heartbeat = setInterval(
     () => {
       jobs
-        .heartbeat(job.id, options.workerId, options.leaseMs)
+        .heartbeat(job.id, token, options.leaseMs)
         .then((hb) => {
+          // Either stops an apply too: its next batch's fence would refuse it anyway.
           if (!hb.owned) {
             stopReason ??= 'lease_lost';
             abort.abort();
-          } else if (hb.cancelRequested && !applying) {
+          } else if (hb.cancelRequested) {
             stopReason ??= 'cancelled';
             abort.abort();
           }
@@ -97,9 +101,10 @@ export async function runSyncJob(
   try {
     directory = await deps.directories.repo.getById(job.directoryId);
     if (!directory) throw new SyncError('directory_not_found', 'the directory was deleted');
-    // A retried attempt starts from a clean change set: the store already holds
-    // whatever an earlier attempt applied, and planning again converges on it.
-    await db.deleteFrom('sync_changes').where('job_id', '=', job.id).execute();
+    // Each attempt plans a change set of its own. What earlier attempts applied is in the
+    // store already (planning again converges on it) and stays in the job's change list;
+    // what they planned and never applied goes.
+    await jobs.discardEarlierAttempts(db, job.id, token);
     await appendEvents(db, [
       syncEvent(directory, job, 'directory.sync_started', {
         jobId: job.id,
@@ -124,6 +129,7 @@ export async function runSyncJob(
         tenantId: job.tenantId,
         directoryId: job.directoryId,
         jobId: job.id,
+        attemptId: token,
         policies: policiesOf(settings),
         confirmDeletions: job.confirmDeletions,
         sourceNames: connector.sourceAttributes?.() ?? {},
@@ -139,6 +145,14 @@ export async function runSyncJob(
     );
     recordsRead = plan.recordsRead;
     const counts = plan.writer.counts;
+    const fenced: Fenced = {
+      db,
+      jobs,
+      jobId: job.id,
+      token,
+      leaseMs: options.leaseMs,
+      signal: abort.signal,
+    };
     deps.metrics?.recordsRead(job.directoryId, recordsRead);
 
     let applied = 0;
@@ -151,16 +165,22 @@ export async function runSyncJob(
         defaultRole: (settings.defaultRole as string | null | undefined) ?? null,
         at: now(),
       };
-      const total = await applyChangeSet(db, job.id, ctx, plan.changeSetAnalyzed, (done, all) =>
+      const total = await applyChangeSet(fenced, ctx, plan.changeSetAnalyzed, (done, all) =>
         progress.report('applying', done, all, recordsRead),
       );
       if (settings.nestedGroups === true) {
         const nested = await planNestedMemberships(db, job.directoryId);
         if (nested.length > 0) {
-          const writer = createChangeWriter(db, job.id);
+          const writer = createChangeWriter(db, job.id, { attemptId: token });
           for (const c of nested) await writer.add(c);
           await writer.flush();
-          await db.transaction().execute((trx) => applyChanges(trx, ctx, nested));
+          const last = await db
+            .selectFrom('sync_changes')
+            .select((eb) => eb.fn.max('id').as('id'))
+            .where('job_id', '=', job.id)
+            .where('attempt_id', '=', token)
+            .executeTakeFirstOrThrow();
+          await inFence(fenced, Number(last.id), (trx) => applyChanges(trx, ctx, nested));
           applied += nested.length;
           counts.membershipsAdded += writer.counts.membershipsAdded;
           counts.membershipsRemoved += writer.counts.membershipsRemoved;
@@ -174,10 +194,14 @@ export async function runSyncJob(
 
     const status = counts.errors > 0 ? 'completed_with_errors' : 'completed';
     const cursorAfter = read.nextCursor();
+    // The job's counts tell what the whole job did: what earlier attempts applied before
+    // they stopped, and this attempt's change set (its errors are the job's errors).
+    const earlier = job.attempt > 1 ? await jobs.appliedCounts(job.id, token) : emptyCounts();
+    const jobCounts = addCounts(counts, earlier);
     await db.transaction().execute(async (trx) => {
-      const finished = await jobs.finish(trx, job.id, options.workerId, {
+      const finished = await jobs.finish(trx, job.id, token, {
         status,
-        counts,
+        counts: jobCounts,
         errors: plan.writer.firstErrors,
         progress: {
           phase: 'done',
@@ -212,7 +236,7 @@ export async function runSyncJob(
           objectType: 'sync_job',
           objectId: job.id,
           directoryId: job.directoryId,
-          after: { status, mode: read.mode, ...counts },
+          after: { status, mode: read.mode, attempts: job.attempt, ...jobCounts },
         });
       }
       await appendEvents(trx, [
@@ -221,13 +245,13 @@ export async function runSyncJob(
           status,
           dryRun: job.dryRun,
           mode: read.mode,
-          ...countsView(counts),
+          ...countsView(jobCounts),
         }),
       ]);
     });
     deps.metrics?.jobFinished(job.directoryId, status, (Date.now() - started) / 1000, job.dryRun);
     log.info(
-      { status, mode: read.mode, recordsRead, ...counts, ms: Date.now() - started },
+      { status, mode: read.mode, recordsRead, ...jobCounts, ms: Date.now() - started },
       'sync job finished',
     );
     return 'finished';
@@ -267,31 +291,39 @@ async function handleFailure(
   },
 ): Promise<RunOutcome> {
   const { jobs, db } = deps;
-  const { err, stopReason, log } = state;
+  const { err, log } = state;
+  const token = job.leaseToken!;
+  const lost = err instanceof SyncError && err.code === 'lease_lost';
+  const stopReason = lost ? 'lease_lost' : state.stopReason;
   if (stopReason === 'lease_lost') {
+    // Another worker owns the job now and keeps its record; this attempt only takes back
+    // what it planned and, refused by its fence, never applied.
+    await jobs.discardUnapplied(db, job.id, token);
     log.warn('lease lost; another worker owns this job now');
     return 'lost';
   }
   if (stopReason === 'shutdown') {
-    await jobs.requeue(job.id, options.workerId, now(), null, false);
+    await jobs.discardUnapplied(db, job.id, token);
+    await jobs.requeue(job.id, token, now(), null, false);
     log.info('released the job on shutdown');
     return 'released';
   }
-  const error = describeFailure(err, stopReason);
+  const cancelled =
+    stopReason === 'cancelled' || (err instanceof SyncError && err.code === 'cancelled');
   const transient =
-    stopReason === null &&
-    ((err instanceof ConnectorError && err.transient) || isDatabaseUnavailable(err));
+    !cancelled && ((err instanceof ConnectorError && err.transient) || isDatabaseUnavailable(err));
   if (transient && job.attempt < job.maxAttempts) {
+    const error = describeFailure(err, false, false);
     const base = deps.retryBaseMs ?? 30_000;
     const retryAfterMs = err instanceof ConnectorError ? (err.retryAfterMs ?? 0) : 0;
     const backoff = Math.max(retryAfterMs, base * 2 ** (job.attempt - 1));
-    await jobs.requeue(
-      job.id,
-      options.workerId,
-      new Date(Date.now() + backoff).toISOString(),
-      error,
-      true,
-    );
+    await jobs.discardUnapplied(db, job.id, token);
+    const runAfter = new Date(Date.now() + backoff).toISOString();
+    if (!(await jobs.requeue(job.id, token, runAfter, error, true))) {
+      // E.g. a worker frozen past its lease, whose session the server ended meanwhile.
+      log.warn({ error }, 'lease lost; another worker owns this job now');
+      return 'lost';
+    }
     log.warn({ error, retryInMs: backoff }, 'transient error; retrying');
     return 'requeued';
   }
@@ -301,34 +333,31 @@ async function handleFailure(
     !isDatabaseUnavailable(err)
   )
     log.error({ err }, 'sync job crashed');
-  const status = stopReason === 'cancelled' ? 'cancelled' : 'failed';
-  // Only a threshold stop has a complete plan to show; any other failure applied nothing
-  // and its partial plan would read as changes. Read before the transaction: SQLite has
-  // one connection, held by the transaction.
+  const status = cancelled ? 'cancelled' : 'failed';
+  // A threshold stop keeps its plan so the admin sees what would have happened. Any other
+  // failure keeps only what was applied (by this attempt or earlier ones) before it stopped:
+  // a partial plan would read as changes. Read before the transaction: SQLite has one
+  // connection, held by the transaction.
   const thresholdStop = err instanceof SyncError && err.code === 'deletion_threshold_exceeded';
-  const planned = thresholdStop ? await plannedCounts(deps, job.id) : {};
-  if (!thresholdStop) await db.deleteFrom('sync_changes').where('job_id', '=', job.id).execute();
-  await db.transaction().execute(async (trx) => {
-    await jobs.finish(trx, job.id, options.workerId, {
-      status,
-      error,
-      recordsRead: state.recordsRead,
-      progress: { phase: 'done', done: state.recordsRead, total: null },
-      ...planned,
-    });
-    if (!job.dryRun && state.directory) {
-      await trx
-        .updateTable('directories')
-        .set({ last_run_at: now() })
-        .where('id', '=', job.directoryId)
-        .execute();
-    }
-    if (state.directory) {
-      await appendEvents(trx, [
-        syncEvent(state.directory, job, 'directory.sync_failed', { jobId: job.id, status, error }),
-      ]);
-    }
+  let counts: JobCounts | undefined;
+  if (thresholdStop) {
+    counts = (await plannedCounts(deps, job.id)).counts;
+  } else {
+    await jobs.discardUnapplied(db, job.id, token);
+    counts = await jobs.appliedCounts(job.id, null);
+  }
+  const appliedAny = !thresholdStop && !!counts && Object.values(counts).some((n) => n > 0);
+  const error = describeFailure(err, cancelled, appliedAny);
+  const finished = await endJob(deps, job, token, state.directory, {
+    status,
+    error,
+    recordsRead: state.recordsRead,
+    counts,
   });
+  if (!finished) {
+    log.warn('lease lost; another worker owns this job now');
+    return 'lost';
+  }
   deps.metrics?.jobFinished(
     job.directoryId,
     status,
@@ -337,6 +366,100 @@ async function handleFailure(
   );
   log.warn({ error, status }, 'sync job did not complete');
   return 'finished';
+}
+
+const WORKER_LOST = 'worker_lost';
+
+/**
+ * A job whose worker stopped renewing its lease, taken over by a recoverer (`token`): the
+ * lost attempt's record says so and keeps what it applied; the job is queued again, or on
+ * its last attempt fails like any other failure (event, `lastRunAt`, final progress).
+ */
+export async function recoverLostJob(
+  deps: RunnerDeps,
+  job: Job,
+  token: string,
+  lostWorker: string | null,
+): Promise<void> {
+  const { db, jobs, logger } = deps;
+  const log = logger.child({ jobId: job.id, directoryId: job.directoryId, lostWorker });
+  await jobs.endAttempt(db, job.leaseToken, 'lost', {
+    code: WORKER_LOST,
+    message: 'the worker running this attempt stopped renewing its lease',
+  });
+  await jobs.discardUnapplied(db, job.id, job.leaseToken);
+  if (job.attempt < job.maxAttempts) {
+    await jobs.requeue(
+      job.id,
+      token,
+      now(),
+      { code: WORKER_LOST, message: 'the worker running this job stopped responding; retrying' },
+      true,
+    );
+    log.warn('lease lapsed; job re-queued');
+    return;
+  }
+  const directory = await deps.directories.repo.getById(job.directoryId);
+  const counts = await jobs.appliedCounts(job.id, null);
+  const finished = await endJob(deps, job, token, directory, {
+    status: 'failed',
+    error: {
+      code: WORKER_LOST,
+      message: 'the worker running this job stopped responding, and no attempts are left',
+    },
+    recordsRead: job.recordsRead,
+    counts,
+  });
+  if (finished) {
+    const seconds = job.startedAt ? (Date.now() - Date.parse(job.startedAt)) / 1000 : 0;
+    deps.metrics?.jobFinished(job.directoryId, 'failed', seconds, job.dryRun);
+    log.warn('lease lapsed on the last attempt; job failed');
+  }
+}
+
+/**
+ * Ends a job that did not complete, in one transaction: its record (status, error, the
+ * final progress), the directory's `lastRunAt`, and the `directory.sync_failed` event that
+ * notifies (webhooks). Every path by which a job fails or is cancelled ends here; false
+ * when the attempt (token) no longer holds the job, and then nothing is written.
+ */
+export async function endJob(
+  deps: Pick<RunnerDeps, 'db' | 'jobs'>,
+  job: Job,
+  token: string | null,
+  directory: Directory | null,
+  result: {
+    status: 'failed' | 'cancelled';
+    error: { code: string; message: string };
+    recordsRead: number;
+    counts?: JobCounts;
+  },
+): Promise<boolean> {
+  const { db, jobs } = deps;
+  const { status, error } = result;
+  return db.transaction().execute(async (trx) => {
+    const finished = await jobs.finish(trx, job.id, token, {
+      status,
+      error,
+      recordsRead: result.recordsRead,
+      progress: { phase: 'done', done: result.recordsRead, total: null },
+      ...(result.counts ? { counts: result.counts } : {}),
+    });
+    if (!finished) return false;
+    if (!job.dryRun && directory) {
+      await trx
+        .updateTable('directories')
+        .set({ last_run_at: now() })
+        .where('id', '=', job.directoryId)
+        .execute();
+    }
+    if (directory) {
+      await appendEvents(trx, [
+        syncEvent(directory, job, 'directory.sync_failed', { jobId: job.id, status, error }),
+      ]);
+    }
+    return true;
+  });
 }
 
 /** A threshold stop keeps its plan so the admin sees what would have happened. */
@@ -356,12 +479,24 @@ async function plannedCounts(deps: RunnerDeps, jobId: string): Promise<{ counts?
   return { counts };
 }
 
+function addCounts(a: JobCounts, b: JobCounts): JobCounts {
+  const out = { ...a };
+  for (const k of Object.keys(b) as (keyof JobCounts)[]) out[k] += b[k];
+  return out;
+}
+
 function describeFailure(
   err: unknown,
-  stopReason: string | null,
+  cancelled: boolean,
+  appliedAny: boolean,
 ): { code: string; message: string } {
-  if (stopReason === 'cancelled')
-    return { code: 'cancelled', message: 'cancelled by request; nothing was applied' };
+  if (cancelled)
+    return {
+      code: 'cancelled',
+      message: appliedAny
+        ? 'cancelled by request while applying; the changes applied before it stopped are listed'
+        : 'cancelled by request; nothing was applied',
+    };
   if (err instanceof SyncError) return { code: err.code, message: err.message };
   if (err instanceof ConnectorError)
     return { code: err.kind, message: `${err.message}; nothing was suspended or removed` };
@@ -373,19 +508,52 @@ function describeFailure(
   return { code: 'internal', message: 'the sync failed unexpectedly; see the server log' };
 }
 
+/** What an apply transaction needs to check that its attempt still holds the job. */
+interface Fenced {
+  db: Kysely<Database>;
+  jobs: JobsRepository;
+  jobId: string;
+  token: string;
+  leaseMs: number;
+  /** Aborted when the heartbeat finds the lease lost or a cancellation requested. */
+  signal: AbortSignal;
+}
+
+/**
+ * One apply transaction behind the fence: it first checks that this attempt still holds
+ * the job (and locks the job row, so no recoverer takes it over before it ends), applies,
+ * then records how far the attempt's change set is applied. A worker that was presumed
+ * dead (paused past its lease) or whose job was cancelled rolls back and stops here.
+ */
+async function inFence(
+  f: Fenced,
+  throughId: number,
+  apply: (trx: Transaction<Database>) => Promise<void>,
+): Promise<void> {
+  if (f.signal.aborted) throw new SyncError('cancelled', 'stopped before the next batch');
+  await f.db.transaction().execute(async (trx) => {
+    const fence = await f.jobs.fence(trx, f.jobId, f.token, f.leaseMs);
+    if (!fence.held) throw new SyncError('lease_lost', 'another worker took over this job');
+    if (fence.cancelRequested) throw new SyncError('cancelled', 'cancelled by request');
+    await apply(trx);
+    await f.jobs.markApplied(trx, f.jobId, f.token, throughId, f.leaseMs);
+  });
+}
+
 /** Applies the change set in id order, one transaction per batch; returns how many were applied. */
 async function applyChangeSet(
-  db: Kysely<Database>,
-  jobId: string,
+  f: Fenced,
   ctx: ApplyContext,
   /** The planner refreshed the change set's statistics already (its users dominate it). */
   analyzed: boolean,
   onProgress: (done: number, total: number) => void,
 ): Promise<number> {
+  const { db, jobId, token } = f;
   const totalRow = await db
     .selectFrom('sync_changes')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('job_id', '=', jobId)
+    .where('attempt_id', '=', token)
     .where('object_type', '!=', 'error')
     .executeTakeFirstOrThrow();
   const total = Number(totalRow.n);
@@ -409,6 +577,7 @@ async function applyChangeSet(
         'error_message',
       ])
       .where('job_id', '=', jobId)
+      .where('attempt_id', '=', token)
       .where('object_type', '!=', 'error')
       .where('id', '>', after)
       .orderBy('id')
@@ -421,9 +590,10 @@ async function applyChangeSet(
       await refreshStatistics(db, ['users']);
       usersApplied = true;
     }
-    await db.transaction().execute((trx) => applyChanges(trx, { ...ctx, at: now() }, changes));
+    const last = rows[rows.length - 1]!.id;
+    await inFence(f, last, (trx) => applyChanges(trx, { ...ctx, at: now() }, changes));
     done += rows.length;
-    after = rows[rows.length - 1]!.id;
+    after = last;
     onProgress(done, total);
   }
 }

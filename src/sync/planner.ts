@@ -55,6 +55,8 @@ export interface PlanInput {
   tenantId: string;
   directoryId: string;
   jobId: string;
+  /** The job attempt planning: its change set is its own (see changes.ts). */
+  attemptId?: string | null;
   policies: PlanPolicies;
   confirmDeletions: boolean;
   /** target field → source attribute, to name what a record lacks. */
@@ -92,7 +94,7 @@ export interface MemberDigest {
  */
 export async function planSync(input: PlanInput, read: SourceRead): Promise<PlanResult> {
   const { db, directoryId, jobId, policies, signal } = input;
-  const writer = createChangeWriter(db, jobId);
+  const writer = createChangeWriter(db, jobId, { attemptId: input.attemptId });
   const at = input.now();
   let recordsRead = 0;
 

@@ -59,6 +59,22 @@ export const JobView = Type.Object({
     rate: Type.Optional(Type.Number({ description: 'records per second' })),
   }),
   attempt: Type.Integer(),
+  attempts: Type.Optional(
+    Type.Array(
+      Type.Object({
+        attempt: Type.Integer(),
+        workerId: Type.String({ description: 'host:pid:… of the worker that ran it' }),
+        status: Type.String({
+          description:
+            'running | the job status its last attempt ended with | retrying (a transient error) | released (its worker shut down before applying) | lost (its worker stopped renewing the lease)',
+        }),
+        error: nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+        startedAt: Type.String(),
+        endedAt: nullable(Type.String()),
+      }),
+      { description: 'Every attempt of the job, oldest first (job detail only)' },
+    ),
+  ),
   scheduledFor: nullable(Type.String()),
   createdAt: Type.String(),
   startedAt: nullable(Type.String()),
@@ -149,7 +165,7 @@ const PreviewBody = Type.Object(
 const JobParams = Type.Object({ id: Type.String(), jobId: Type.String() });
 
 export function toJobView(j: Job) {
-  const { tenantId: _t, maxAttempts: _m, ...rest } = j;
+  const { tenantId: _t, maxAttempts: _m, leaseToken: _l, ...rest } = j;
   return rest;
 }
 
@@ -252,7 +268,7 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
           request.params.jobId,
         );
         if (!job) throw notFound('job');
-        return toJobView(job);
+        return { ...toJobView(job), attempts: await jobs.attempts(job.id) };
       },
     );
 
