@@ -137,12 +137,22 @@ describe.skipIf(!process.env.DIRSYNC_TEST_PG_URL)('lost workers on PostgreSQL', 
       .executeTakeFirstOrThrow();
     expect(Number(users.n)).toBe(USERS);
 
-    // The job as a whole: it created every user, over two attempts, the first one lost.
-    expect(job).toMatchObject({ status: 'completed', attempt: 2, usersCreated: USERS });
-    expect(job.attempts).toMatchObject([
-      { attempt: 1, status: 'lost', error: { code: 'worker_lost' } },
-      { attempt: 2, status: 'completed', error: null },
-    ]);
+    // The job as a whole: it created every user; its first attempt was lost, its last
+    // completed (on a starved machine a transaction of the replacement may itself outlast
+    // the short test lease, and take one attempt more).
+    expect(job).toMatchObject({ status: 'completed', usersCreated: USERS });
+    expect(job.attempt).toBeGreaterThanOrEqual(2);
+    expect(job.attempts).toHaveLength(job.attempt);
+    expect(job.attempts[0]).toMatchObject({
+      attempt: 1,
+      status: 'lost',
+      error: { code: 'worker_lost' },
+    });
+    expect(job.attempts.at(-1)).toMatchObject({
+      attempt: job.attempt,
+      status: 'completed',
+      error: null,
+    });
     expect(job.attempts[0].workerId).toContain(`:${victim.pid}:`);
     let listed = 0;
     let after: string | undefined;
@@ -162,7 +172,7 @@ describe.skipIf(!process.env.DIRSYNC_TEST_PG_URL)('lost workers on PostgreSQL', 
       .where('object_id', '=', jobId)
       .execute();
     expect(audit.map((a) => JSON.parse(a.after!))).toMatchObject([
-      { status: 'completed', attempts: 2, usersCreated: USERS },
+      { status: 'completed', attempts: job.attempt, usersCreated: USERS },
     ]);
   };
 

@@ -31,7 +31,7 @@ describe.skipIf(!process.env.DIRSYNC_TEST_PG_URL)('dirsync worker processes on P
       async () =>
         w.stdout().includes('is running') ||
         (w.proc.exitCode !== null && Promise.reject(new Error(w.stderr()))),
-      30_000,
+      90_000,
     );
     return w;
   };
