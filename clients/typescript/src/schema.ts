@@ -2606,6 +2606,20 @@ export interface paths {
                                     rate?: number;
                                 };
                                 attempt: number;
+                                /** @description Every attempt of the job, oldest first (job detail only) */
+                                attempts?: {
+                                    attempt: number;
+                                    /** @description host:pid:… of the worker that ran it */
+                                    workerId: string;
+                                    /** @description running | the job status its last attempt ended with | retrying (a transient error) | released (its worker shut down before applying) | lost (its worker stopped renewing the lease) */
+                                    status: string;
+                                    error: {
+                                        code: string;
+                                        message: string;
+                                    } | null;
+                                    startedAt: string;
+                                    endedAt: string | null;
+                                }[];
                                 scheduledFor: string | null;
                                 createdAt: string;
                                 startedAt: string | null;
@@ -2784,6 +2798,20 @@ export interface paths {
                                 rate?: number;
                             };
                             attempt: number;
+                            /** @description Every attempt of the job, oldest first (job detail only) */
+                            attempts?: {
+                                attempt: number;
+                                /** @description host:pid:… of the worker that ran it */
+                                workerId: string;
+                                /** @description running | the job status its last attempt ended with | retrying (a transient error) | released (its worker shut down before applying) | lost (its worker stopped renewing the lease) */
+                                status: string;
+                                error: {
+                                    code: string;
+                                    message: string;
+                                } | null;
+                                startedAt: string;
+                                endedAt: string | null;
+                            }[];
                             scheduledFor: string | null;
                             createdAt: string;
                             startedAt: string | null;
@@ -3114,6 +3142,20 @@ export interface paths {
                                 rate?: number;
                             };
                             attempt: number;
+                            /** @description Every attempt of the job, oldest first (job detail only) */
+                            attempts?: {
+                                attempt: number;
+                                /** @description host:pid:… of the worker that ran it */
+                                workerId: string;
+                                /** @description running | the job status its last attempt ended with | retrying (a transient error) | released (its worker shut down before applying) | lost (its worker stopped renewing the lease) */
+                                status: string;
+                                error: {
+                                    code: string;
+                                    message: string;
+                                } | null;
+                                startedAt: string;
+                                endedAt: string | null;
+                            }[];
                             scheduledFor: string | null;
                             createdAt: string;
                             startedAt: string | null;
