@@ -2598,7 +2598,7 @@ export interface paths {
                                     message: string;
                                 } | null;
                                 progress: {
-                                    /** @description queued | fetching_users | fetching_groups | diffing | applying | done */
+                                    /** @description queued | fetching_users | fetching_groups | sweeping | diffing | applying | done */
                                     phase: string;
                                     done: number;
                                     total: number | null;
@@ -2790,7 +2790,7 @@ export interface paths {
                                 message: string;
                             } | null;
                             progress: {
-                                /** @description queued | fetching_users | fetching_groups | diffing | applying | done */
+                                /** @description queued | fetching_users | fetching_groups | sweeping | diffing | applying | done */
                                 phase: string;
                                 done: number;
                                 total: number | null;
@@ -3134,7 +3134,7 @@ export interface paths {
                                 message: string;
                             } | null;
                             progress: {
-                                /** @description queued | fetching_users | fetching_groups | diffing | applying | done */
+                                /** @description queued | fetching_users | fetching_groups | sweeping | diffing | applying | done */
                                 phase: string;
                                 done: number;
                                 total: number | null;
@@ -5313,6 +5313,8 @@ export interface paths {
                                 localEdits: {
                                     [key: string]: unknown;
                                 };
+                                /** @description Suspended by an admin (POST …/suspend): kept suspended whatever the source says until POST …/reactivate */
+                                manualHold: boolean;
                                 suspendedAt: string | null;
                                 createdAt: string;
                                 updatedAt: string;
@@ -5465,6 +5467,8 @@ export interface paths {
                             localEdits: {
                                 [key: string]: unknown;
                             };
+                            /** @description Suspended by an admin (POST …/suspend): kept suspended whatever the source says until POST …/reactivate */
+                            manualHold: boolean;
                             suspendedAt: string | null;
                             createdAt: string;
                             updatedAt: string;
@@ -5580,7 +5584,120 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user permanently
+         * @description Deletes the user with its memberships, grants and conflicts (user.deleted); events and audit entries stay. A user still in its source scope is created again, with a new id, by the next full read: suspend to keep someone out.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         /** @description Local edit of mapped fields. Recorded in localEdits; at the next sync the directory conflict policy decides (directory_wins overwrites, local_wins keeps, manual_review raises a conflict). */
@@ -5636,6 +5753,8 @@ export interface paths {
                             localEdits: {
                                 [key: string]: unknown;
                             };
+                            /** @description Suspended by an admin (POST …/suspend): kept suspended whatever the source says until POST …/reactivate */
+                            manualHold: boolean;
                             suspendedAt: string | null;
                             createdAt: string;
                             updatedAt: string;
@@ -5734,6 +5853,318 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/users/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend a user and hold it suspended
+         * @description Suspends the user (user.suspended: end its sessions) and records a manual hold: syncs and SCIM pushes keep it suspended even while the source has it active, until POST …/reactivate. A user already suspended gets the hold only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            directoryId: string;
+                            externalId: string;
+                            username: string;
+                            firstName: string | null;
+                            lastName: string | null;
+                            email: string | null;
+                            emailVerified: boolean;
+                            phone: string | null;
+                            displayName: string | null;
+                            /** @description active | suspended */
+                            status: string;
+                            custom: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Mapped fields edited here, with the value set; the conflict policy governs them at the next sync */
+                            localEdits: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Suspended by an admin (POST …/suspend): kept suspended whatever the source says until POST …/reactivate */
+                            manualHold: boolean;
+                            suspendedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a manual hold and reactivate a user
+         * @description Removes the manual hold and reactivates the user (user.reactivated); from the next sync its status follows the source again. A user its directory suspended (disabled, deleted or out of scope at the source) answers 409: reactivate it at the source.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            directoryId: string;
+                            externalId: string;
+                            username: string;
+                            firstName: string | null;
+                            lastName: string | null;
+                            email: string | null;
+                            emailVerified: boolean;
+                            phone: string | null;
+                            displayName: string | null;
+                            /** @description active | suspended */
+                            status: string;
+                            custom: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Mapped fields edited here, with the value set; the conflict policy governs them at the next sync */
+                            localEdits: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Suspended by an admin (POST …/suspend): kept suspended whatever the source says until POST …/reactivate */
+                            manualHold: boolean;
+                            suspendedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/{id}/access": {
@@ -6287,6 +6718,8 @@ export interface paths {
                                 localEdits: {
                                     [key: string]: unknown;
                                 };
+                                /** @description Suspended by an admin (POST …/suspend): kept suspended whatever the source says until POST …/reactivate */
+                                manualHold: boolean;
                                 suspendedAt: string | null;
                                 createdAt: string;
                                 updatedAt: string;
