@@ -10,6 +10,7 @@ export default tseslint.config(
       'coverage/',
       '.tmp/',
       'clients/typescript/dist/',
+      'clients/typescript/.build-*/',
       'clients/typescript/node_modules/',
       // Generated from the OpenAPI document (npm run client:generate).
       'clients/typescript/src/schema.ts',
