@@ -217,7 +217,7 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     secretFields: ['clientSecret'],
     destinationFields: ['tenantId', 'cloud', 'authUrl', 'tokenUrl', 'baseUrl'],
     destinationUrls: (settings) => urlFields(settings, ['authUrl', 'tokenUrl', 'baseUrl']),
-    defaults: () => ({}),
+    defaults: () => ({ nestedGroups: true }),
     check: (settings, secrets) => [
       ...required(secrets, 'clientSecret', 'for the client-credentials grant'),
       ...cloudMappingErrors(settings),
@@ -241,7 +241,7 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
         urls.push({ field: 'serviceAccountKey.token_uri', url: tokenUri });
       return urls;
     },
-    defaults: () => ({ customer: 'my_customer' }),
+    defaults: () => ({ customer: 'my_customer', nestedGroups: true }),
     check(settings, secrets) {
       const mappingErrors = cloudMappingErrors(settings);
       if (mappingErrors.length > 0) return mappingErrors;

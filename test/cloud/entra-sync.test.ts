@@ -138,8 +138,9 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
       usersCreated: 7,
       usersDeactivated: 0,
       groupsCreated: 3,
-      // Engineering 4 + Research 2; Everyone holds only groups.
-      membershipsAdded: 6,
+      // Engineering 4 + Research 2 direct; Everyone holds only groups, so its 5 distinct
+      // users are members through nesting (nestedGroups defaults to true).
+      membershipsAdded: 11,
       errorCount: 0,
     });
     expect(userDeltaCalls().length - before).toBe(4); // 7 users, 2 per page
@@ -202,8 +203,9 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
       usersUpdated: 1,
       usersDeactivated: 2,
       usersReactivated: 0,
-      membershipsAdded: 1,
-      membershipsRemoved: 1,
+      // One direct change each, and the same change in Everyone through nesting.
+      membershipsAdded: 2,
+      membershipsRemoved: 2,
       groupsUpdated: 1,
       groupsDeleted: 0,
     });

@@ -162,6 +162,12 @@ export class GoogleFake {
     const g = this.must(this.groups.get(groupId), groupId);
     g.members = g.members.filter((m) => m.id !== memberId);
   }
+  /** groups.delete: the group goes, and with it its place in other groups' member lists. */
+  removeGroup(id: string): void {
+    this.must(this.groups.get(id), id);
+    this.groups.delete(id);
+    for (const g of this.groups.values()) g.members = g.members.filter((m) => m.id !== id);
+  }
 
   // ---- faults ------------------------------------------------------------------
 

@@ -31,6 +31,11 @@ export const GoogleSettingsSchema = Type.Object(
     ),
     /** Per-request time limit in seconds. Default 30. */
     timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+    /**
+     * Expand nested groups: the users of a group inside a group are members of the outer
+     * group too (`direct: false`). Default true, as for Active Directory.
+     */
+    nestedGroups: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

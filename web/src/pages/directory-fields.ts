@@ -118,14 +118,7 @@ const ldapFields = (flavor: 'ldap' | 'active_directory'): FieldSpec[] => [
     advanced: true,
     help: 'One DN per line, to search several OUs for groups.',
   },
-  {
-    name: 'nestedGroups',
-    label: 'Expand nested groups',
-    kind: 'checkbox',
-    advanced: true,
-    initial: flavor === 'active_directory',
-    help: 'Members of a group inside a group count as members of the outer group too.',
-  },
+  nestedGroupsField(flavor === 'active_directory'),
   {
     name: 'tlsRejectUnauthorized',
     label: 'Verify the server certificate',
@@ -183,6 +176,17 @@ export const scimProviders = [
   ['generic', 'Other SCIM 2.0 client'],
 ] as const;
 
+function nestedGroupsField(initial: boolean): FieldSpec {
+  return {
+    name: 'nestedGroups',
+    label: 'Expand nested groups',
+    kind: 'checkbox',
+    advanced: true,
+    initial,
+    help: 'Members of a group inside a group count as members of the outer group too.',
+  };
+}
+
 export const typeFields: Record<DirectoryType, FieldSpec[]> = {
   ldap: ldapFields('ldap'),
   active_directory: ldapFields('active_directory'),
@@ -221,6 +225,7 @@ export const typeFields: Record<DirectoryType, FieldSpec[]> = {
       placeholder: 'department=department',
       help: 'One "field=Graph property" or "field=expression" per line (e.g. username=ToLower([userPrincipalName])).',
     },
+    nestedGroupsField(true),
   ],
   google_workspace: [
     {
@@ -255,6 +260,7 @@ export const typeFields: Record<DirectoryType, FieldSpec[]> = {
       placeholder: 'department=organizations.0.department',
       help: 'One "field=Directory API path" or "field=expression" per line (e.g. displayName=Join(" ", [name.givenName], [name.familyName])).',
     },
+    nestedGroupsField(true),
   ],
   okta: [
     {
