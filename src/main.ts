@@ -12,6 +12,7 @@ import { createServices, type Services } from './services.js';
 import { buildServer, type Server } from './api/server.js';
 import { createWorker, type Worker, type WorkerOptions } from './scheduler/worker.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { createLiveSync, type LiveSync, type LiveSyncOptions } from './sync/live-sync.js';
 import {
   createWebhookDispatcher,
   type WebhookDispatcher,
@@ -81,6 +82,7 @@ export async function bootstrap(services: Services): Promise<Bootstrap> {
 /** The background parts of a process: sync worker, cron scheduler, webhook dispatcher, retention purge. */
 export interface Background {
   worker: Worker;
+  live: LiveSync | null;
   scheduler: Scheduler;
   dispatcher: WebhookDispatcher | null;
   stop(): Promise<void>;
@@ -95,6 +97,8 @@ export interface BackgroundOptions {
   clock?: () => Date;
   /** Minimum time between retention purges (default hourly). */
   purgeIntervalMs?: number;
+  /** Live sync options (lease and poll follow the worker's), or false for none. */
+  live?: Omit<LiveSyncOptions, 'holderId'> | false;
   /** Webhook dispatcher options, or false for none (tests that drive deliveries by hand). */
   dispatcher?: WebhookDispatcherOptions | false;
 }
@@ -152,15 +156,34 @@ export function startBackground(services: Services, options: BackgroundOptions =
     options.dispatcher === false
       ? null
       : createWebhookDispatcher(services, { yieldTo: () => worker.busy(), ...options.dispatcher });
+  const live =
+    options.live === false
+      ? null
+      : createLiveSync(
+          {
+            directories: {
+              listLive: () => services.directories.repo.listLive(),
+              connectorFor: (d) => services.directories.connectorFor(d),
+            },
+            jobs: services.jobs,
+            sessions: services.liveSessions,
+            logger,
+            onEnqueued: notify,
+          },
+          { holderId: worker.workerId, leaseMs: options.worker?.leaseMs, ...options.live },
+        );
   worker.start();
   scheduler.start();
   dispatcher?.start();
+  live?.start();
   return {
     worker,
+    live,
     scheduler,
     dispatcher,
     async stop() {
       services.enqueueListeners.delete(notify);
+      await live?.stop();
       await scheduler.stop();
       await Promise.all([worker.stop(), dispatcher?.stop()]);
     },

@@ -6,6 +6,7 @@ import { createOutboundPolicy, type OutboundPolicy } from './security/outbound-p
 import { createTenantsRepository } from './store/tenants.repository.js';
 import { createTokensRepository } from './store/tokens.repository.js';
 import { createJobsRepository } from './store/jobs.repository.js';
+import { createLiveSessionsRepository } from './store/live-sessions.repository.js';
 import { createDirectoriesService } from './directories/directories.service.js';
 import { createSyncService } from './sync/sync.service.js';
 import { createSyncMetrics } from './sync/sync-metrics.js';
@@ -64,6 +65,7 @@ export function createServices(deps: {
     tenants,
     tokens,
     jobs,
+    liveSessions: createLiveSessionsRepository(store.db),
     directories,
     sync,
     enqueueListeners,

@@ -189,6 +189,17 @@ export interface ConnectorCapabilities {
   deltaReportsDeletions: boolean;
 }
 
+/** How a live session ended without a connection failure (see Connector.watch). */
+export type WatchEnd = { kind: 'refused'; reason: string } | { kind: 'aborted' };
+
+export interface WatchOptions {
+  signal: AbortSignal;
+  /** The server accepted the live search (`servedBy`: host:port): later changes are reported. */
+  onReady(servedBy: string): void;
+  /** The source reported a change (one call per changed object). */
+  onChange(): void;
+}
+
 export interface Connector {
   readonly capabilities: ConnectorCapabilities;
   /**
@@ -205,6 +216,14 @@ export interface Connector {
   test(signal: AbortSignal): Promise<TestResult>;
   /** Starts a read. A null cursor, or one the source no longer accepts, gives a full read. */
   read(options: ReadOptions): Promise<SourceRead>;
+  /**
+   * Keeps a live session open and reports changes as the source commits them (LDAP
+   * refreshAndPersist, AD change notifications); the engine then reads them through
+   * read() with its cursor. Resolves `refused` when the server does not offer live
+   * changes and `aborted` on the signal; throws ConnectorError when the connection fails
+   * (the caller reconnects). Optional: sources that cannot push have none.
+   */
+  watch?(options: WatchOptions): Promise<WatchEnd>;
   close(): Promise<void>;
 }
 

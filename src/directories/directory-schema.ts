@@ -171,8 +171,27 @@ export const DirectoryView = Type.Object({
     }),
   ),
   health: Type.Object(
-    { status: literalUnion(['green', 'yellow', 'red', 'unknown'] as const), reason: Type.String() },
-    { description: 'SPEC §6: green, yellow or red with the reason (unknown before the first run)' },
+    {
+      status: literalUnion(['green', 'yellow', 'red', 'unknown'] as const),
+      reason: Type.String(),
+      live: Type.Optional(
+        Type.Object(
+          {
+            state: literalUnion(['connecting', 'connected', 'reconnecting', 'refused'] as const),
+            reason: nullableString,
+            servedBy: nullableString,
+            connectedAt: nullableString,
+            lastChangeAt: nullableString,
+            lagMs: Type.Integer(),
+          },
+          {
+            description:
+              'Directories with liveSync: the live session as its holder last reported it (lagMs: age of the oldest reported change not applied yet)',
+          },
+        ),
+      ),
+    },
+    { description: 'green, yellow or red with the reason (unknown before the first run)' },
   ),
   nextRunAt: nullableString,
   lastRunAt: nullableString,

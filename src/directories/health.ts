@@ -1,5 +1,6 @@
 import type { Directory } from '../store/directories.repository.js';
 import type { Job } from '../store/jobs.repository.js';
+import type { LiveReport, LiveSession } from '../store/live-sessions.repository.js';
 import { nextCronRuns } from '../lib/validators.js';
 
 export const healthStatuses = ['green', 'yellow', 'red', 'unknown'] as const;
@@ -7,6 +8,8 @@ export type HealthStatus = (typeof healthStatuses)[number];
 export interface Health {
   status: HealthStatus;
   reason: string;
+  /** Directories with liveSync: their live session. */
+  live?: LiveReport;
 }
 
 /**
@@ -20,7 +23,38 @@ export function directoryHealth(
   d: Directory,
   last: Job | undefined,
   at: Date = new Date(),
+  live?: LiveSession | null,
 ): Health {
+  const health = runHealth(d, last, at);
+  if (d.settings.liveSync !== true || !d.enabled) return health;
+  const report: LiveReport = live
+    ? {
+        state: live.state,
+        reason: live.reason,
+        servedBy: live.servedBy,
+        connectedAt: live.connectedAt,
+        lastChangeAt: live.lastChangeAt,
+        lagMs: live.lagMs,
+      }
+    : {
+        state: 'connecting',
+        reason: null,
+        servedBy: null,
+        connectedAt: null,
+        lastChangeAt: null,
+        lagMs: 0,
+      };
+  // The directory still syncs on its schedule, but not live as configured: say why.
+  if (report.state === 'refused' && health.status === 'green')
+    return {
+      status: 'yellow',
+      reason: `live sync unavailable, syncing on schedule: ${report.reason ?? 'refused'}`,
+      live: report,
+    };
+  return { ...health, live: report };
+}
+
+function runHealth(d: Directory, last: Job | undefined, at: Date): Health {
   // A successful sync after a failed test shows the connection works again.
   const testStillCurrent = !d.lastSuccessAt || !d.lastTestAt || d.lastTestAt >= d.lastSuccessAt;
   if (d.lastTestError && testStillCurrent) {

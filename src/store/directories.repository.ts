@@ -95,6 +95,22 @@ export function createDirectoriesRepository(db: Kysely<Database>) {
       return row ? toDirectory(row) : null;
     },
 
+    /**
+     * Enabled LDAP and AD directories whose settings turn live sync on, across tenants
+     * (the live-session holders look for work as job workers do).
+     */
+    async listLive(): Promise<Directory[]> {
+      const rows = await db
+        .selectFrom('directories')
+        .selectAll()
+        .where('enabled', '=', 1)
+        .where('type', 'in', ['ldap', 'active_directory'])
+        // Settings are JSON text: a cheap pre-filter, confirmed on the parsed settings.
+        .where('settings', 'like', '%"liveSync":true%')
+        .execute();
+      return rows.map(toDirectory).filter((d) => d.settings.liveSync === true);
+    },
+
     /** Newest first. */
     async list(tenantId: string, limit: number, after?: string): Promise<Page<Directory>> {
       let q = db

@@ -14,7 +14,8 @@ export const jobStatuses = [
   'cancelled',
 ] as const;
 export type JobStatus = (typeof jobStatuses)[number];
-export const jobTriggers = ['manual', 'schedule', 'api', 'scim'] as const;
+/** `live`: a small run queued by a directory's live session when the source reported changes. */
+export const jobTriggers = ['manual', 'schedule', 'api', 'scim', 'live'] as const;
 export type JobTrigger = (typeof jobTriggers)[number];
 
 export interface JobProgress {
@@ -43,7 +44,8 @@ export interface Job {
   dryRun: boolean;
   confirmDeletions: boolean;
   fullRequested: boolean;
-  mode: 'full' | 'delta' | null;
+  /** `live`: a delta read queued by a live session. */
+  mode: 'full' | 'delta' | 'live' | null;
   usersCreated: number;
   usersUpdated: number;
   usersDeactivated: number;
@@ -473,7 +475,7 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
         .execute();
     },
 
-    async setMode(jobId: string, mode: 'full' | 'delta'): Promise<void> {
+    async setMode(jobId: string, mode: 'full' | 'delta' | 'live'): Promise<void> {
       await db.updateTable('sync_jobs').set({ mode }).where('id', '=', jobId).execute();
     },
 

@@ -369,6 +369,25 @@ export interface ScimDeactivationsTable {
   decided_by: string | null;
 }
 
+/** A directory's live session: its lease and what it last reported. */
+export interface LiveSessionsTable {
+  directory_id: string;
+  tenant_id: string;
+  /** The process holding the session (its worker id). */
+  holder: string;
+  lease_expires_at: string;
+  /** 'connecting' | 'connected' | 'reconnecting' | 'refused' */
+  state: string;
+  reason: string | null;
+  /** host:port of the server the session is connected to. */
+  served_by: string | null;
+  connected_at: string | null;
+  last_change_at: string | null;
+  /** Age of the oldest change reported but not yet applied (0 when none). */
+  lag_ms: number;
+  updated_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_tokens: ApiTokensTable;
@@ -395,4 +414,5 @@ export interface Database {
   scim_deleted_users: ScimDeletedUsersTable;
   scim_deactivations: ScimDeactivationsTable;
   webhook_fanout_cursors: WebhookFanoutCursorsTable;
+  live_sessions: LiveSessionsTable;
 }

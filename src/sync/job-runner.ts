@@ -121,7 +121,11 @@ export async function runSyncJob(
       !directory.lastFullSyncAt || Date.now() - Date.parse(directory.lastFullSyncAt) >= fullEveryMs;
     const cursor = fullDue || job.fullRequested ? null : directory.syncCursor;
     const read = await connector.read({ cursor, signal: abort.signal });
-    await jobs.setMode(job.id, read.mode);
+    // A live session's run reads the changes it signalled: a delta named for its origin.
+    await jobs.setMode(
+      job.id,
+      job.trigger === 'live' && read.mode === 'delta' ? 'live' : read.mode,
+    );
 
     const plan = await planSync(
       {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { JobsRepository } from '../store/jobs.repository.js';
 import { toDirectory } from '../store/directories.repository.js';
+import type { LiveSession, LiveSessionsRepository } from '../store/live-sessions.repository.js';
 import { directoryHealth, healthStatuses } from '../directories/health.js';
 
 /**
@@ -54,7 +55,12 @@ export type SyncMetrics = ReturnType<typeof createSyncMetrics>;
  */
 export function registerStoreMetrics(
   registry: Registry,
-  source: { db: Kysely<Database>; jobs: JobsRepository; clock: () => Date },
+  source: {
+    db: Kysely<Database>;
+    jobs: JobsRepository;
+    liveSessions: LiveSessionsRepository;
+    clock: () => Date;
+  },
 ): void {
   if (registry.getSingleMetric('dirsync_sync_queue_depth')) return;
   new Gauge({
@@ -91,6 +97,34 @@ export function registerStoreMetrics(
       for (const r of rows) this.set({ directory: r.id }, Date.parse(r.last_success_at!) / 1000);
     },
   });
+  // Live sessions, as their holders last reported them (renewed every third of a lease).
+  const liveGauge = (name: string, help: string, value: (s: LiveSession) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['directory'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const s of await source.liveSessions.list()) {
+          const v = value(s);
+          if (v !== null) this.set({ directory: s.directoryId }, v);
+        }
+      },
+    });
+  liveGauge('dirsync_live_connected', 'Live session connected (1) or not (0), by directory', (s) =>
+    s.state === 'connected' ? 1 : 0,
+  );
+  liveGauge(
+    'dirsync_live_lag_seconds',
+    'Age of the oldest change a live session reported and no run has applied yet',
+    (s) => s.lagMs / 1000,
+  );
+  liveGauge(
+    'dirsync_live_last_change_timestamp_seconds',
+    'Unix time of the last change a live session reported',
+    (s) => (s.lastChangeAt ? Date.parse(s.lastChangeAt) / 1000 : null),
+  );
   new Gauge({
     name: 'dirsync_directory_health',
     help: 'Directory health (SPEC §6): 1 for the current status of each directory, 0 for the others',
@@ -102,9 +136,10 @@ export function registerStoreMetrics(
         toDirectory,
       );
       const last = await source.jobs.lastFinished(dirs.map((d) => d.id));
+      const live = new Map((await source.liveSessions.list()).map((s) => [s.directoryId, s]));
       const at = source.clock();
       for (const d of dirs) {
-        const status = directoryHealth(d, last.get(d.id), at).status;
+        const status = directoryHealth(d, last.get(d.id), at, live.get(d.id)).status;
         for (const s of healthStatuses)
           this.set({ directory: d.id, status: s }, s === status ? 1 : 0);
       }

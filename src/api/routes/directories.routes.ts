@@ -17,8 +17,13 @@ export function directoriesRoutes(services: Services): FastifyPluginAsync {
   /** Views with health, from one query for the last run of every directory shown. */
   const views = async (list: Directory[]) => {
     const last = await jobs.lastFinished(list.map((d) => d.id));
+    const live = list.some((d) => d.settings.liveSync === true)
+      ? new Map((await services.liveSessions.list()).map((s) => [s.directoryId, s]))
+      : new Map();
     const at = services.clock();
-    return list.map((d) => directories.view(d, directoryHealth(d, last.get(d.id), at)));
+    return list.map((d) =>
+      directories.view(d, directoryHealth(d, last.get(d.id), at, live.get(d.id))),
+    );
   };
   const viewOne = async (d: Directory) => (await views([d]))[0]!;
   return async (fastify) => {

@@ -20,7 +20,7 @@ export const JobView = Type.Object({
   dryRun: Type.Boolean(),
   confirmDeletions: Type.Boolean(),
   fullRequested: Type.Boolean(),
-  mode: nullable(literalUnion(['full', 'delta'] as const)),
+  mode: nullable(literalUnion(['full', 'delta', 'live'] as const)),
   usersCreated: Type.Integer(),
   usersUpdated: Type.Integer(),
   usersDeactivated: Type.Integer(),

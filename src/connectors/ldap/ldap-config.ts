@@ -27,6 +27,12 @@ export const LdapSettingsSchema = Type.Object(
     }),
     nestedGroups: Type.Boolean(),
     /**
+     * Keep a live session open while the directory is enabled (OpenLDAP syncprov
+     * refreshAndPersist, AD change notifications): changes are applied within about a
+     * second instead of at the next scheduled run. Default false.
+     */
+    liveSync: Type.Optional(Type.Boolean()),
+    /**
      * Generic LDAP: attribute whose presence/value marks a disabled account
      * (for example `nsAccountLock` on 389-ds, `pwdAccountLockedTime` on OpenLDAP ppolicy).
      */
@@ -78,6 +84,7 @@ export function ldapDefaults(flavor: LdapFlavor, useTLS: boolean) {
       flavor === 'active_directory' ? DEFAULT_AD_GROUP_FILTER : DEFAULT_LDAP_GROUP_FILTER,
     attributeMapping: {},
     nestedGroups: flavor === 'active_directory',
+    liveSync: false,
     timeLimitSeconds: 120,
     pageSize: 1000,
   } satisfies Partial<LdapSettings>;

@@ -40,6 +40,7 @@ import {
   type EffectiveMapping,
   type LdapEntry,
 } from './ldap-mapping.js';
+import { watchLdap } from './ldap-live.js';
 import { readRangedAttribute } from './ldap-range.js';
 import { PendingLdapUser, userDecoding } from './ldap-pending.js';
 import {
@@ -160,7 +161,10 @@ export function createLdapConnector(
   // Connections
 
   /** A bound connection; `close()` is idempotent and also runs on abort. */
-  async function connect(signal: AbortSignal): Promise<Session> {
+  async function connect(
+    signal: AbortSignal,
+    messageTimeoutMs = operationTimeoutMs,
+  ): Promise<Session> {
     throwIfAborted(signal);
     let wire: LdapWireConnection;
     try {
@@ -170,7 +174,7 @@ export function createLdapConnector(
         secure: settings.useTLS,
         tlsOptions,
         connectTimeoutMs,
-        operationTimeoutMs,
+        operationTimeoutMs: messageTimeoutMs,
         signal,
       });
     } catch (error) {
@@ -859,6 +863,22 @@ export function createLdapConnector(
       return flavor === 'active_directory'
         ? readAd(previous, readOptions.signal)
         : readLdap(previous, readOptions.signal);
+    },
+
+    watch(watchOptions) {
+      const f = filters();
+      return watchLdap(
+        {
+          flavor,
+          servedBy: `${settings.host}:${settings.port}`,
+          bases: distinct([...userBases, ...groupBases]),
+          filter: `(|${f.users}${f.groups})`,
+          // A live search waits for changes as long as it takes.
+          connect: (signal) => connect(signal, 0),
+          errorContext: ctx,
+        },
+        watchOptions,
+      );
     },
 
     async close() {

@@ -12,6 +12,7 @@ export const SYNC_STATE_OID = '1.3.6.1.4.1.4203.1.9.1.2';
 export const SYNC_DONE_OID = '1.3.6.1.4.1.4203.1.9.1.3';
 export const SYNC_INFO_OID = '1.3.6.1.4.1.4203.1.9.1.4';
 export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
+export const NOTIFICATION_OID = '1.2.840.113556.1.4.528';
 
 const CONTEXT_0 = Ber.Context | 0;
 
@@ -23,16 +24,19 @@ const CONTEXT_0 = Ber.Context | 0;
  */
 export class SyncRequestControl extends Control {
   readonly cookie: Buffer | undefined;
+  /** refreshAndPersist keeps the search open and streams every later change (live sync). */
+  readonly persist: boolean;
 
-  constructor(options: { cookie?: Buffer; critical?: boolean } = {}) {
+  constructor(options: { cookie?: Buffer; critical?: boolean; persist?: boolean } = {}) {
     super(SYNC_REQUEST_OID, { critical: options.critical ?? true });
     this.cookie = options.cookie;
+    this.persist = options.persist ?? false;
   }
 
   protected override writeControl(writer: BerWriter): void {
     const value = new BerWriter();
     value.startSequence();
-    value.writeEnumeration(1); // refreshOnly
+    value.writeEnumeration(this.persist ? 3 : 1); // refreshAndPersist : refreshOnly
     if (this.cookie && this.cookie.length > 0) value.writeBuffer(this.cookie, Ber.OctetString);
     value.endSequence();
     writer.writeBuffer(value.buffer, Ber.OctetString);
@@ -146,4 +150,17 @@ export function parseSyncInfo(value: Buffer): SyncInfo {
     }
   }
   return { kind: 'syncIdSet', cookie, refreshDeletes: flag ?? false, uuids };
+}
+
+/**
+ * AD's LDAP_SERVER_NOTIFICATION_OID: an asynchronous search that never ends and returns
+ * each object in its scope again whenever it changes. No value; sent critical so a server
+ * without it refuses instead of answering a plain search. AD requires the filter
+ * `(objectClass=*)` and allows a few such searches per connection (MaxNotificationPerConn,
+ * 5 by default).
+ */
+export class NotificationControl extends Control {
+  constructor() {
+    super(NOTIFICATION_OID, { critical: true });
+  }
 }

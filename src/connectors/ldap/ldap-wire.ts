@@ -71,7 +71,7 @@ export interface WireOptions {
   secure: boolean;
   tlsOptions: tls.ConnectionOptions;
   connectTimeoutMs: number;
-  /** Longest wait for any single server message. */
+  /** Longest wait for any single server message; 0 for none (a live session waits for changes). */
   operationTimeoutMs: number;
   signal: AbortSignal;
   /** Largest message accepted; a larger one fails the connection. Default MAX_MESSAGE_BYTES. */
@@ -364,16 +364,20 @@ export class LdapWireConnection {
       }
       if (this.failure) throw this.failure;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => {
-            const error = Object.assign(new Error('LDAP operation timed out'), {
-              code: 'ETIMEDOUT',
-            });
-            this.fail(error);
-            reject(error);
-          },
-          Math.max(0, deadline - Date.now()),
-        );
+        const limit = this.options.operationTimeoutMs;
+        const timer =
+          limit > 0
+            ? setTimeout(
+                () => {
+                  const error = Object.assign(new Error('LDAP operation timed out'), {
+                    code: 'ETIMEDOUT',
+                  });
+                  this.fail(error);
+                  reject(error);
+                },
+                Math.max(0, deadline - Date.now()),
+              )
+            : undefined;
         this.wake = () => {
           clearTimeout(timer);
           this.wake = undefined;
@@ -665,6 +669,8 @@ function connectSocket(options: WireOptions): Promise<net.Socket> {
     options.signal.addEventListener('abort', onAbort, { once: true });
     socket.once(options.secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
+      // A server host that vanishes without a reset is noticed (live sessions wait long).
+      socket.setKeepAlive(true, 30_000);
       options.signal.removeEventListener('abort', onAbort);
       socket.removeAllListeners('error');
       resolve(socket);

@@ -120,6 +120,16 @@ const ldapFields = (flavor: 'ldap' | 'active_directory'): FieldSpec[] => [
   },
   nestedGroupsField(flavor === 'active_directory'),
   {
+    name: 'liveSync',
+    label: 'Live sync',
+    kind: 'checkbox',
+    initial: false,
+    help:
+      flavor === 'active_directory'
+        ? 'Keep a change-notification search open: changes arrive within about a second, not at the next scheduled run.'
+        : 'Keep an RFC 4533 persistent search open (needs the syncprov overlay): changes arrive within about a second.',
+  },
+  {
     name: 'tlsRejectUnauthorized',
     label: 'Verify the server certificate',
     kind: 'checkbox',

@@ -1,0 +1,196 @@
+import { ResultCodeError } from 'ldapts';
+
+import { ConnectorError, type WatchEnd, type WatchOptions } from '../connector.js';
+import type { LdapFlavor } from './ldap-config.js';
+import { NotificationControl, SyncRequestControl } from './ldap-controls.js';
+import { LdapResultCode, toConnectorError, type LdapErrorContext } from './ldap-errors.js';
+import type { LdapWireConnection, WireSearchEvent } from './ldap-wire.js';
+
+/**
+ * Live sessions: a search that stays open and reports each change as the server commits
+ * it. The session only signals; the engine reads the changes through the connector's
+ * incremental read, so live changes follow the same planner, cursor and rules as any run.
+ *
+ * - OpenLDAP with syncprov: RFC 4533 refreshAndPersist, starting from a cookie taken just
+ *   before (so the refresh phase holds only what changed in between). Every entry or
+ *   syncIdSet after that is a change.
+ * - Active Directory: the change notification control (1.2.840.113556.1.4.528) on a
+ *   subtree search with the filter `(objectClass=*)`, one per base DN.
+ *
+ * A server that refuses the control ends the session as `refused` (the directory keeps
+ * its schedule). A dropped connection or a search the server ends throws a
+ * ConnectorError: the caller reconnects and catches up with an incremental read.
+ */
+
+export interface LiveSearchDeps {
+  flavor: LdapFlavor;
+  /** host:port, named in health while the session is up. */
+  servedBy: string;
+  /** Distinct base DNs of users and groups. */
+  bases: string[];
+  /** Users or groups (LDAP); AD notifications require `(objectClass=*)` and ignore it. */
+  filter: string;
+  /** A bound connection with no per-message time limit. */
+  connect(signal: AbortSignal): Promise<{ wire: LdapWireConnection; close(): Promise<void> }>;
+  errorContext(
+    operation: LdapErrorContext['operation'],
+    extra: Partial<LdapErrorContext>,
+  ): LdapErrorContext;
+}
+
+/** Codes that mean "no live changes from this server": fall back to the schedule. */
+const refusedCodes: ReadonlySet<number> = new Set([
+  LdapResultCode.protocolError,
+  LdapResultCode.unavailableCriticalExtension,
+  LdapResultCode.insufficientAccessRights,
+  LdapResultCode.unwillingToPerform,
+]);
+
+/** An AD notification search has no refresh phase: no error by then means accepted. */
+const NOTIFICATION_ACCEPT_MS = 300;
+
+class Refused extends Error {}
+
+export async function watchLdap(deps: LiveSearchDeps, options: WatchOptions): Promise<WatchEnd> {
+  const inner = new AbortController();
+  const stop = (): void => inner.abort();
+  if (options.signal.aborted) return { kind: 'aborted' };
+  options.signal.addEventListener('abort', stop, { once: true });
+  const sessions: { close(): Promise<void> }[] = [];
+  let ready = 0;
+  const baseReady = (): void => {
+    ready += 1;
+    if (ready === deps.bases.length) options.onReady(deps.servedBy);
+  };
+  try {
+    // Any base failing ends them all; the caller reconnects the whole session.
+    await Promise.all(
+      deps.bases.map(async (baseDN) => {
+        const session = await deps.connect(inner.signal);
+        sessions.push(session);
+        try {
+          if (deps.flavor === 'active_directory') await notifications(session.wire, baseDN);
+          else await persist(session.wire, baseDN);
+        } catch (error) {
+          inner.abort();
+          throw error;
+        }
+      }),
+    );
+    // A persistent search never ends on its own.
+    throw new ConnectorError('network', 'the server ended the live search');
+  } catch (error) {
+    if (options.signal.aborted) return { kind: 'aborted' };
+    if (error instanceof Refused) return { kind: 'refused', reason: error.message };
+    if (error instanceof ConnectorError) throw error;
+    throw toConnectorError(error, deps.errorContext('sync', { signal: inner.signal }));
+  } finally {
+    options.signal.removeEventListener('abort', stop);
+    inner.abort();
+    await Promise.all(sessions.map((s) => s.close()));
+  }
+
+  async function persist(wire: LdapWireConnection, baseDN: string): Promise<void> {
+    const cookie = await currentCookie(wire, baseDN);
+    let refreshed = false;
+    for await (const event of refusable(
+      wire.search({
+        baseDN,
+        scope: 'sub',
+        filter: deps.filter,
+        attributes: ['1.1'],
+        binaryAttributes: [],
+        timeLimit: 0,
+        controls: [new SyncRequestControl({ cookie, persist: true })],
+      }),
+      'content synchronisation (RFC 4533 refreshAndPersist)',
+    )) {
+      if (event.type === 'entry') {
+        // Refresh-phase entries changed since the cookie; later ones as they commit.
+        options.onChange();
+      } else if (event.type === 'info') {
+        const info = event.info;
+        if (info.kind === 'syncIdSet')
+          for (let i = 0; i < info.uuids.length; i++) options.onChange();
+        else if (info.kind !== 'newcookie' && info.refreshDone && !refreshed) {
+          refreshed = true;
+          baseReady();
+        }
+      } else {
+        return; // searchDone: the server ended the persist phase
+      }
+    }
+  }
+
+  /** The content-sync cookie of now, from a base-scope refreshOnly search. */
+  async function currentCookie(
+    wire: LdapWireConnection,
+    baseDN: string,
+  ): Promise<Buffer | undefined> {
+    let cookie: Buffer | undefined;
+    for await (const event of refusable(
+      wire.search({
+        baseDN,
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: ['1.1'],
+        binaryAttributes: [],
+        timeLimit: 30,
+        controls: [new SyncRequestControl()],
+      }),
+      'content synchronisation (RFC 4533)',
+    )) {
+      if (event.type === 'done') cookie = event.done?.cookie;
+    }
+    if (!cookie || cookie.length === 0)
+      throw new Refused('the server answered content synchronisation without a cookie');
+    return cookie;
+  }
+
+  async function notifications(wire: LdapWireConnection, baseDN: string): Promise<void> {
+    const events = refusable(
+      wire.search({
+        baseDN,
+        scope: 'sub',
+        filter: '(objectClass=*)',
+        attributes: ['objectGUID'],
+        binaryAttributes: ['objectGUID'],
+        timeLimit: 0,
+        controls: [new NotificationControl()],
+      }),
+      'change notifications (1.2.840.113556.1.4.528)',
+    );
+    let pending = events.next();
+    const accepted = await Promise.race([
+      pending.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), NOTIFICATION_ACCEPT_MS)),
+    ]);
+    let isReady = accepted;
+    if (isReady) baseReady();
+    for (;;) {
+      const next = await pending;
+      if (next.done) return;
+      if (!isReady) {
+        isReady = true;
+        baseReady();
+      }
+      if (next.value.type === 'entry') options.onChange();
+      else if (next.value.type === 'done') return;
+      pending = events.next();
+    }
+  }
+}
+
+/** The search's events, with a refusal of the control turned into Refused. */
+async function* refusable(
+  events: AsyncGenerator<WireSearchEvent>,
+  what: string,
+): AsyncGenerator<WireSearchEvent> {
+  try {
+    yield* events;
+  } catch (error) {
+    if (error instanceof ResultCodeError && refusedCodes.has(error.code))
+      throw new Refused(`the server refused ${what}: ${error.message}`);
+    throw error;
+  }
+}
