@@ -75,6 +75,8 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
         clientSecret: fake.clientSecret,
         baseUrl: fake.url,
         authUrl: fake.url,
+        // Counts below are each group's own members (nesting is expanded in cloud-nesting.test).
+        nestedGroups: false,
       },
       [fake.clientSecret],
     );
