@@ -50,6 +50,7 @@ export interface paths {
                                     [key: string]: string;
                                 };
                                 timeoutSeconds?: number;
+                                nestedGroups?: boolean;
                                 adminEmail?: string;
                                 customer?: string;
                                 orgUrl?: string;
@@ -76,7 +77,7 @@ export interface paths {
                                 userSearchFilter?: string;
                                 groupSearchFilter?: string;
                                 exclusionFilter?: string;
-                                nestedGroups?: boolean;
+                                liveSync?: boolean;
                                 disabledAttribute?: string;
                                 disabledValues?: string[];
                                 timeLimitSeconds?: number;
@@ -120,11 +121,21 @@ export interface paths {
                                 scimEndpointUrl?: string;
                                 /** @description SCIM directories: the bearer token, returned once by create (rotate with POST …/scim-token) */
                                 scimToken?: string;
-                                /** @description SPEC §6: green, yellow or red with the reason (unknown before the first run) */
+                                /** @description green, yellow or red with the reason (unknown before the first run) */
                                 health: {
                                     /** @enum {string} */
                                     status: "green" | "yellow" | "red" | "unknown";
                                     reason: string;
+                                    /** @description Directories with liveSync: the live session as its holder last reported it (lagMs: age of the oldest reported change not applied yet) */
+                                    live?: {
+                                        /** @enum {string} */
+                                        state: "connecting" | "connected" | "reconnecting" | "refused";
+                                        reason: string | null;
+                                        servedBy: string | null;
+                                        connectedAt: string | null;
+                                        lastChangeAt: string | null;
+                                        lagMs: number;
+                                    };
                                 };
                                 nextRunAt: string | null;
                                 lastRunAt: string | null;
@@ -260,6 +271,7 @@ export interface paths {
                             [key: string]: string;
                         };
                         timeoutSeconds?: number;
+                        nestedGroups?: boolean;
                         adminEmail?: string;
                         customer?: string;
                         orgUrl?: string;
@@ -286,7 +298,7 @@ export interface paths {
                         userSearchFilter?: string;
                         groupSearchFilter?: string;
                         exclusionFilter?: string;
-                        nestedGroups?: boolean;
+                        liveSync?: boolean;
                         disabledAttribute?: string;
                         disabledValues?: string[];
                         timeLimitSeconds?: number;
@@ -360,6 +372,7 @@ export interface paths {
                                 [key: string]: string;
                             };
                             timeoutSeconds?: number;
+                            nestedGroups?: boolean;
                             adminEmail?: string;
                             customer?: string;
                             orgUrl?: string;
@@ -386,7 +399,7 @@ export interface paths {
                             userSearchFilter?: string;
                             groupSearchFilter?: string;
                             exclusionFilter?: string;
-                            nestedGroups?: boolean;
+                            liveSync?: boolean;
                             disabledAttribute?: string;
                             disabledValues?: string[];
                             timeLimitSeconds?: number;
@@ -430,11 +443,21 @@ export interface paths {
                             scimEndpointUrl?: string;
                             /** @description SCIM directories: the bearer token, returned once by create (rotate with POST …/scim-token) */
                             scimToken?: string;
-                            /** @description SPEC §6: green, yellow or red with the reason (unknown before the first run) */
+                            /** @description green, yellow or red with the reason (unknown before the first run) */
                             health: {
                                 /** @enum {string} */
                                 status: "green" | "yellow" | "red" | "unknown";
                                 reason: string;
+                                /** @description Directories with liveSync: the live session as its holder last reported it (lagMs: age of the oldest reported change not applied yet) */
+                                live?: {
+                                    /** @enum {string} */
+                                    state: "connecting" | "connected" | "reconnecting" | "refused";
+                                    reason: string | null;
+                                    servedBy: string | null;
+                                    connectedAt: string | null;
+                                    lastChangeAt: string | null;
+                                    lagMs: number;
+                                };
                             };
                             nextRunAt: string | null;
                             lastRunAt: string | null;
@@ -588,6 +611,7 @@ export interface paths {
                                 [key: string]: string;
                             };
                             timeoutSeconds?: number;
+                            nestedGroups?: boolean;
                             adminEmail?: string;
                             customer?: string;
                             orgUrl?: string;
@@ -614,7 +638,7 @@ export interface paths {
                             userSearchFilter?: string;
                             groupSearchFilter?: string;
                             exclusionFilter?: string;
-                            nestedGroups?: boolean;
+                            liveSync?: boolean;
                             disabledAttribute?: string;
                             disabledValues?: string[];
                             timeLimitSeconds?: number;
@@ -658,11 +682,21 @@ export interface paths {
                             scimEndpointUrl?: string;
                             /** @description SCIM directories: the bearer token, returned once by create (rotate with POST …/scim-token) */
                             scimToken?: string;
-                            /** @description SPEC §6: green, yellow or red with the reason (unknown before the first run) */
+                            /** @description green, yellow or red with the reason (unknown before the first run) */
                             health: {
                                 /** @enum {string} */
                                 status: "green" | "yellow" | "red" | "unknown";
                                 reason: string;
+                                /** @description Directories with liveSync: the live session as its holder last reported it (lagMs: age of the oldest reported change not applied yet) */
+                                live?: {
+                                    /** @enum {string} */
+                                    state: "connecting" | "connected" | "reconnecting" | "refused";
+                                    reason: string | null;
+                                    servedBy: string | null;
+                                    connectedAt: string | null;
+                                    lastChangeAt: string | null;
+                                    lagMs: number;
+                                };
                             };
                             nextRunAt: string | null;
                             lastRunAt: string | null;
@@ -797,6 +831,7 @@ export interface paths {
                             [key: string]: string;
                         };
                         timeoutSeconds?: number;
+                        nestedGroups?: boolean;
                         adminEmail?: string;
                         customer?: string;
                         orgUrl?: string;
@@ -823,7 +858,7 @@ export interface paths {
                         userSearchFilter?: string;
                         groupSearchFilter?: string;
                         exclusionFilter?: string;
-                        nestedGroups?: boolean;
+                        liveSync?: boolean;
                         disabledAttribute?: string;
                         disabledValues?: string[];
                         timeLimitSeconds?: number;
@@ -897,6 +932,7 @@ export interface paths {
                                 [key: string]: string;
                             };
                             timeoutSeconds?: number;
+                            nestedGroups?: boolean;
                             adminEmail?: string;
                             customer?: string;
                             orgUrl?: string;
@@ -923,7 +959,7 @@ export interface paths {
                             userSearchFilter?: string;
                             groupSearchFilter?: string;
                             exclusionFilter?: string;
-                            nestedGroups?: boolean;
+                            liveSync?: boolean;
                             disabledAttribute?: string;
                             disabledValues?: string[];
                             timeLimitSeconds?: number;
@@ -967,11 +1003,21 @@ export interface paths {
                             scimEndpointUrl?: string;
                             /** @description SCIM directories: the bearer token, returned once by create (rotate with POST …/scim-token) */
                             scimToken?: string;
-                            /** @description SPEC §6: green, yellow or red with the reason (unknown before the first run) */
+                            /** @description green, yellow or red with the reason (unknown before the first run) */
                             health: {
                                 /** @enum {string} */
                                 status: "green" | "yellow" | "red" | "unknown";
                                 reason: string;
+                                /** @description Directories with liveSync: the live session as its holder last reported it (lagMs: age of the oldest reported change not applied yet) */
+                                live?: {
+                                    /** @enum {string} */
+                                    state: "connecting" | "connected" | "reconnecting" | "refused";
+                                    reason: string | null;
+                                    servedBy: string | null;
+                                    connectedAt: string | null;
+                                    lastChangeAt: string | null;
+                                    lagMs: number;
+                                };
                             };
                             nextRunAt: string | null;
                             lastRunAt: string | null;
@@ -2568,11 +2614,11 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "queued" | "running" | "completed" | "completed_with_errors" | "failed" | "cancelled";
                                 /** @enum {string} */
-                                trigger: "manual" | "schedule" | "api" | "scim";
+                                trigger: "manual" | "schedule" | "api" | "scim" | "live";
                                 dryRun: boolean;
                                 confirmDeletions: boolean;
                                 fullRequested: boolean;
-                                mode: ("full" | "delta") | null;
+                                mode: ("full" | "delta" | "live") | null;
                                 usersCreated: number;
                                 usersUpdated: number;
                                 usersDeactivated: number;
@@ -2760,11 +2806,11 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "completed" | "completed_with_errors" | "failed" | "cancelled";
                             /** @enum {string} */
-                            trigger: "manual" | "schedule" | "api" | "scim";
+                            trigger: "manual" | "schedule" | "api" | "scim" | "live";
                             dryRun: boolean;
                             confirmDeletions: boolean;
                             fullRequested: boolean;
-                            mode: ("full" | "delta") | null;
+                            mode: ("full" | "delta" | "live") | null;
                             usersCreated: number;
                             usersUpdated: number;
                             usersDeactivated: number;
@@ -3104,11 +3150,11 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "completed" | "completed_with_errors" | "failed" | "cancelled";
                             /** @enum {string} */
-                            trigger: "manual" | "schedule" | "api" | "scim";
+                            trigger: "manual" | "schedule" | "api" | "scim" | "live";
                             dryRun: boolean;
                             confirmDeletions: boolean;
                             fullRequested: boolean;
-                            mode: ("full" | "delta") | null;
+                            mode: ("full" | "delta" | "live") | null;
                             usersCreated: number;
                             usersUpdated: number;
                             usersDeactivated: number;
@@ -3644,6 +3690,7 @@ export interface paths {
                             [key: string]: string;
                         };
                         timeoutSeconds?: number;
+                        nestedGroups?: boolean;
                         adminEmail?: string;
                         customer?: string;
                         orgUrl?: string;
@@ -3670,7 +3717,7 @@ export interface paths {
                         userSearchFilter?: string;
                         groupSearchFilter?: string;
                         exclusionFilter?: string;
-                        nestedGroups?: boolean;
+                        liveSync?: boolean;
                         disabledAttribute?: string;
                         disabledValues?: string[];
                         timeLimitSeconds?: number;
