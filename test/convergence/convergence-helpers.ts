@@ -20,6 +20,8 @@ export interface StoreSnapshot {
   groups: Record<string, Record<string, unknown>>;
   /** `group externalId > user externalId` (direct memberships). */
   memberships: string[];
+  /** The same, for memberships through nested groups (`direct: false`, nestedGroups). */
+  indirect: string[];
   /** `parent externalId > child externalId`. */
   nesting: string[];
 }
@@ -50,9 +52,8 @@ export async function snapshot(app: TestApp, directoryId: string): Promise<Store
     .selectFrom('memberships as m')
     .innerJoin('groups as g', 'g.id', 'm.group_id')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['g.external_id as g', 'u.external_id as u'])
+    .select(['g.external_id as g', 'u.external_id as u', 'm.direct'])
     .where('g.directory_id', '=', directoryId)
-    .where('m.direct', '=', 1)
     .execute();
   const nesting = await db
     .selectFrom('group_nesting as n')
@@ -82,7 +83,14 @@ export async function snapshot(app: TestApp, directoryId: string): Promise<Store
         { name: g.name, description: g.description, status: g.status },
       ]),
     ),
-    memberships: memberships.map((m) => `${m.g}>${m.u}`).sort(),
+    memberships: memberships
+      .filter((m) => m.direct)
+      .map((m) => `${m.g}>${m.u}`)
+      .sort(),
+    indirect: memberships
+      .filter((m) => !m.direct)
+      .map((m) => `${m.g}>${m.u}`)
+      .sort(),
     nesting: nesting.map((n) => `${n.p}>${n.c}`).sort(),
   };
 }
@@ -99,5 +107,11 @@ export function expectedFrom(fresh: StoreSnapshot, incremental: StoreSnapshot): 
   const groups = { ...fresh.groups };
   for (const [id, g] of Object.entries(incremental.groups))
     if (!(id in groups)) groups[id] = { ...g, status: 'deleted' };
-  return { users, groups, memberships: fresh.memberships, nesting: fresh.nesting };
+  return {
+    users,
+    groups,
+    memberships: fresh.memberships,
+    indirect: fresh.indirect,
+    nesting: fresh.nesting,
+  };
 }

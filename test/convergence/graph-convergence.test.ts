@@ -200,9 +200,12 @@ describe.each(testDatabaseKinds())('Entra ID convergence on %s', (kind) => {
               return state % n;
             };
             const model = new Model(fake);
-            // A source that is never empty: the empty-source rules are tested elsewhere.
-            model.apply({ op: 'addUser' });
-            model.apply({ op: 'addGroup' });
+            // A source that is never empty (the empty-source rules are tested elsewhere),
+            // starting nested: the second group holds the first, which holds a user.
+            for (const op of ['addUser', 'addUser', 'addGroup', 'addGroup'] as const)
+              model.apply({ op });
+            model.apply({ op: 'addMember', i: 0, j: 0 });
+            model.apply({ op: 'nest', i: 1, j: 0 });
             const body = (name: string) => ({
               name,
               type: 'entra_id',
