@@ -239,7 +239,10 @@ export function createLiveSync(deps: LiveSyncDeps, options: LiveSyncOptions) {
       if (result && (result.created || result.job.status === 'queued')) {
         h.pending = 0;
         h.firstPendingAt = null;
-        h.waiting = { jobId: result.job.id, since: Math.min(since, h.waiting?.since ?? since) };
+        // One active job per directory: a new job means the previous one has ended, so
+        // only the same (still queued) job keeps waiting for the older changes.
+        const older = h.waiting?.jobId === result.job.id ? h.waiting.since : since;
+        h.waiting = { jobId: result.job.id, since: Math.min(since, older) };
         deps.onEnqueued();
         return;
       }
