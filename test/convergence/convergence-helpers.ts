@@ -115,3 +115,48 @@ export function expectedFrom(fresh: StoreSnapshot, incremental: StoreSnapshot): 
     nesting: fresh.nesting,
   };
 }
+
+/** The item at `i`, wrapping around; undefined for an empty list. */
+export function pickAt<T>(items: T[], i: number): T | undefined {
+  return items.length === 0 ? undefined : items[i % items.length];
+}
+
+export type MemberOp = {
+  op: 'addMember' | 'removeMember' | 'nest' | 'unnest';
+  i: number;
+  j: number;
+};
+
+/**
+ * Adds or removes a direct member (a user, or a nested group) at the source and in the
+ * model of each group's direct members, picking parent and member by index.
+ */
+export function applyMemberOp(
+  o: MemberOp,
+  groups: Map<string, Map<string, 'user' | 'group'>>,
+  users: string[],
+  source: {
+    addMember(group: string, member: string): void;
+    removeMember(group: string, member: string): void;
+  },
+): void {
+  const ids = [...groups.keys()];
+  const parent = pickAt(ids, o.i);
+  if (!parent) return;
+  const members = groups.get(parent)!;
+  if (o.op === 'addMember' || o.op === 'nest') {
+    const member = o.op === 'nest' ? pickAt(ids, o.j) : pickAt(users, o.j);
+    if (!member || parent === member || members.has(member)) return;
+    source.addMember(parent, member);
+    members.set(member, o.op === 'nest' ? 'group' : 'user');
+    return;
+  }
+  const want = o.op === 'unnest' ? 'group' : 'user';
+  const member = pickAt(
+    [...members].filter(([, t]) => t === want),
+    o.j,
+  );
+  if (!member) return;
+  source.removeMember(parent, member[0]);
+  members.delete(member[0]);
+}

@@ -4,7 +4,7 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GraphFake } from '../fakes/graph-fake.js';
 import { createCloudDirectory, runSync } from '../cloud/cloud-helpers.js';
-import { convergenceRuns, expectedFrom, snapshot } from './convergence-helpers.js';
+import { applyMemberOp, convergenceRuns, expectedFrom, snapshot } from './convergence-helpers.js';
 
 /**
  * Entra ID (the Graph fake) converges: random sequences of source changes interleaved
@@ -139,27 +139,10 @@ class Model {
         return;
       }
       case 'addMember':
-      case 'nest': {
-        const parent = this.pick(groups, o.i);
-        const member = o.op === 'nest' ? this.pick(groups, o.j) : this.pick(users, o.j);
-        if (!parent || !member || parent === member) return;
-        if (this.groups.get(parent)!.has(member)) return;
-        fake.addMember(parent, member);
-        this.groups.get(parent)!.set(member, o.op === 'nest' ? 'group' : 'user');
-        return;
-      }
+      case 'nest':
       case 'removeMember':
-      case 'unnest': {
-        const parent = this.pick(groups, o.i);
-        if (!parent) return;
-        const want = o.op === 'unnest' ? 'group' : 'user';
-        const members = [...this.groups.get(parent)!].filter(([, t]) => t === want);
-        const member = this.pick(members, o.j);
-        if (!member) return;
-        fake.removeMember(parent, member[0]);
-        this.groups.get(parent)!.delete(member[0]);
-        return;
-      }
+      case 'unnest':
+        return applyMemberOp(o, this.groups, users, fake);
     }
   }
 }
