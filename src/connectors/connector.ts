@@ -136,6 +136,12 @@ export interface DeletedRef {
    * absent when it may be restored (a soft deletion, an LDAP/AD delete).
    */
   permanent?: boolean;
+  /**
+   * The object still exists but a delta read saw it leave the directory's scope (an
+   * Entra user turned guest or disabled while those are excluded): the engine treats
+   * it as a full read treats an absent object.
+   */
+  outOfScope?: boolean;
 }
 
 export interface ReadOptions {

@@ -181,6 +181,9 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   for await (const refs of read.deleted()) {
     signal.throwIfAborted();
     const userIds = refs.filter((r) => r.type === 'user').map((r) => r.externalId);
+    const outOfScope = new Set(
+      refs.filter((r) => r.type === 'user' && r.outOfScope).map((r) => r.externalId),
+    );
     const groupIds = refs.filter((r) => r.type === 'group').map((r) => r.externalId);
     if (policies.deactivationBehavior === 'suspend') {
       // A user this read listed and then reported deleted is suspended as planned here
@@ -198,7 +201,13 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
             kind: 'user',
             action: 'suspended',
             target: plan.target,
-            fields: { ...plan.fields, reason: { old: null, new: 'deleted_at_source' } },
+            fields: {
+              ...plan.fields,
+              reason: {
+                old: null,
+                new: outOfScope.has(u.externalId) ? 'not_in_source' : 'deleted_at_source',
+              },
+            },
           });
       }
     }

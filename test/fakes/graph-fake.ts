@@ -15,6 +15,14 @@ import {
  * (a large group's members split over two pages), changed users reported with only
  * their changed properties, `/users/{id}`, `$batch`, `$count` (ConsistencyLevel),
  * Graph error bodies, 429 + Retry-After. One server serves both hosts.
+ *
+ * Group scope (learn.microsoft.com/graph/api/group-list-transitivemembers and
+ * group-list-members): `/groups/{id}/transitiveMembers/microsoft.graph.user` and
+ * `…/microsoft.graph.group` (an OData cast: the flat list of nested members of that
+ * type, each once), `/groups/{id}/members` (direct members with their `@odata.type`),
+ * with `$select`, `$top` (default 100, at most 999; this fake pages at `pageSize`) and
+ * `@odata.nextLink`; 404 Request_ResourceNotFound for a group that does not exist.
+ * Without a user permission, users come back with limited information (id and type).
  */
 
 export type GraphObject = Record<string, unknown> & { id: string };
@@ -129,7 +137,12 @@ export class GraphFake {
   // ---- state -------------------------------------------------------------------
 
   addUser(user: GraphObject): void {
-    const state = { accountEnabled: true, businessPhones: [], ...structuredClone(user) };
+    const state = {
+      accountEnabled: true,
+      userType: 'Member',
+      businessPhones: [],
+      ...structuredClone(user),
+    };
     this.users.set(user.id, state);
     this.changes.push({
       seq: ++this.seq,
@@ -390,6 +403,9 @@ export class GraphFake {
     }
     if (path === '/users/delta' || path === '/groups/delta')
       return this.delta(isUsers ? 'user' : 'group', query);
+    const relation =
+      /^\/groups\/([^/]+)\/(members|transitiveMembers\/microsoft\.graph\.(user|group))$/.exec(path);
+    if (relation) return this.relation(path, relation[1] ?? '', relation[2] ?? '', query);
     const byId = /^\/(users|groups)\/([^/]+)$/.exec(path);
     if (byId) {
       const select = (query.get('$select') ?? '').split(',').filter(Boolean);
@@ -432,6 +448,67 @@ export class GraphFake {
       };
     });
     return { status: 200, body: { responses } };
+  }
+
+  /** A group's direct members, or its transitive members of one type, paged. */
+  private relation(
+    path: string,
+    groupId: string,
+    relation: string,
+    query: URLSearchParams,
+  ): FakeResponse {
+    const group = this.groups.get(groupId);
+    if (!group) return notFound(groupId);
+    const select = (query.get('$select') ?? '').split(',').filter(Boolean);
+    const top = Math.min(Number(query.get('$top') ?? '100') || 100, 999);
+    const offset = Number(query.get('$skiptoken') ?? '0') || 0;
+    const userVisible = userPermissions.some((p) => this.permissions.has(p));
+    const asUser = (id: string): GraphObject => {
+      const user = this.users.get(id)!;
+      // Limited information for member types the app may not read: id and type only.
+      if (!userVisible) return { '@odata.type': '#microsoft.graph.user', id };
+      return { '@odata.type': '#microsoft.graph.user', ...project(user, select) };
+    };
+    const asGroup = (id: string): GraphObject => {
+      const g = this.groups.get(id)!;
+      return {
+        '@odata.type': '#microsoft.graph.group',
+        ...project({ id: g.id, displayName: g.displayName, description: g.description }, select),
+      };
+    };
+    let items: GraphObject[];
+    if (relation === 'members') {
+      items = [...group.members]
+        .filter(([id, type]) => (type === 'user' ? this.users.has(id) : this.groups.has(id)))
+        .map(([id, type]) => (type === 'user' ? asUser(id) : asGroup(id)));
+    } else {
+      const users = new Set<string>();
+      const groups = new Set<string>();
+      const visit = (g: FakeGroup) => {
+        for (const [id, type] of g.members) {
+          if (type === 'user') {
+            if (this.users.has(id)) users.add(id);
+          } else if (!groups.has(id) && this.groups.has(id)) {
+            groups.add(id);
+            visit(this.groups.get(id)!);
+          }
+        }
+      };
+      visit(group);
+      groups.delete(groupId);
+      items = relation.endsWith('.user') ? [...users].map(asUser) : [...groups].map(asGroup);
+    }
+    const size = Math.min(top, this.pageSize);
+    const body: Record<string, unknown> = {
+      '@odata.context': `${this.url}/v1.0/$metadata#directoryObjects`,
+      value: items.slice(offset, offset + size),
+    };
+    if (offset + size < items.length) {
+      const next = new URLSearchParams(query);
+      next.set('$skiptoken', String(offset + size));
+      body['@odata.nextLink'] = `${this.url}/v1.0${path}?${next.toString()}`;
+    }
+    return { status: 200, body };
   }
 
   private delta(kind: 'user' | 'group', query: URLSearchParams): FakeResponse {

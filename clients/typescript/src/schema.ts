@@ -51,6 +51,9 @@ export interface paths {
                                 };
                                 timeoutSeconds?: number;
                                 nestedGroups?: boolean;
+                                scopeGroups?: string[];
+                                excludeGuests?: boolean;
+                                excludeDisabled?: boolean;
                                 adminEmail?: string;
                                 customer?: string;
                                 orgUrl?: string;
@@ -272,6 +275,9 @@ export interface paths {
                         };
                         timeoutSeconds?: number;
                         nestedGroups?: boolean;
+                        scopeGroups?: string[];
+                        excludeGuests?: boolean;
+                        excludeDisabled?: boolean;
                         adminEmail?: string;
                         customer?: string;
                         orgUrl?: string;
@@ -373,6 +379,9 @@ export interface paths {
                             };
                             timeoutSeconds?: number;
                             nestedGroups?: boolean;
+                            scopeGroups?: string[];
+                            excludeGuests?: boolean;
+                            excludeDisabled?: boolean;
                             adminEmail?: string;
                             customer?: string;
                             orgUrl?: string;
@@ -612,6 +621,9 @@ export interface paths {
                             };
                             timeoutSeconds?: number;
                             nestedGroups?: boolean;
+                            scopeGroups?: string[];
+                            excludeGuests?: boolean;
+                            excludeDisabled?: boolean;
                             adminEmail?: string;
                             customer?: string;
                             orgUrl?: string;
@@ -832,6 +844,9 @@ export interface paths {
                         };
                         timeoutSeconds?: number;
                         nestedGroups?: boolean;
+                        scopeGroups?: string[];
+                        excludeGuests?: boolean;
+                        excludeDisabled?: boolean;
                         adminEmail?: string;
                         customer?: string;
                         orgUrl?: string;
@@ -933,6 +948,9 @@ export interface paths {
                             };
                             timeoutSeconds?: number;
                             nestedGroups?: boolean;
+                            scopeGroups?: string[];
+                            excludeGuests?: boolean;
+                            excludeDisabled?: boolean;
                             adminEmail?: string;
                             customer?: string;
                             orgUrl?: string;
@@ -3691,6 +3709,9 @@ export interface paths {
                         };
                         timeoutSeconds?: number;
                         nestedGroups?: boolean;
+                        scopeGroups?: string[];
+                        excludeGuests?: boolean;
+                        excludeDisabled?: boolean;
                         adminEmail?: string;
                         customer?: string;
                         orgUrl?: string;

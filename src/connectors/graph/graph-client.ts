@@ -53,6 +53,8 @@ export interface GraphRequestOptions {
   body?: string;
   /** A delta round's first request: an expired token throws DeltaTokenExpired. */
   allowResync?: boolean;
+  /** Resolve with a 404 instead of throwing (the caller names what is missing). */
+  allowNotFound?: boolean;
 }
 
 export interface GraphClient {
@@ -133,6 +135,7 @@ export function createGraphClient(
           signal,
         );
         if (res.status >= 200 && res.status < 300) return res;
+        if (res.status === 404 && options.allowNotFound) return res;
         if (res.status === 401 && !refreshed) {
           // Expired or revoked mid-run: one fresh token, then the call again.
           tokens.invalidate(token);

@@ -36,6 +36,10 @@ export const entraCloudEndpoints: Record<
   },
 };
 
+/** An Entra object id: a GUID. */
+const ENTRA_OBJECT_ID =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 /**
  * Settings of an `entra_id` directory as the directories API accepts them (SPEC §2).
  * The client secret is kept apart in `EntraSecrets`. Every URL is configurable so a
@@ -92,6 +96,24 @@ export const EntraSettingsSchema = Type.Object(
      * group too (`direct: false`). Default true, as for Active Directory.
      */
     nestedGroups: Type.Optional(Type.Boolean()),
+    /**
+     * Object ids of the groups that bound the scope: users are their transitive members,
+     * groups are these groups and the groups nested in them. Absent or empty: the whole
+     * tenant. A scoped directory reads its whole scope on every run (see docs/connectors.md).
+     */
+    scopeGroups: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: ENTRA_OBJECT_ID,
+          description: 'A group object id (a GUID)',
+        }),
+        { maxItems: 100, uniqueItems: true },
+      ),
+    ),
+    /** Leave guests (`userType` Guest) out of scope. Default false. */
+    excludeGuests: Type.Optional(Type.Boolean()),
+    /** Leave disabled accounts (`accountEnabled` false) out of scope. Default false. */
+    excludeDisabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

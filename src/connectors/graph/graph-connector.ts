@@ -14,6 +14,15 @@ import { decodeJson, tryDecodeJson } from '../http/json.js';
 import type { EntraSecrets, EntraSettings } from './graph-config.js';
 import { createGraphClient, DeltaTokenExpired, type GraphClient } from './graph-client.js';
 import {
+  countScope,
+  entraScope,
+  passesExclusions,
+  scopedEntraRead,
+  scopedUsers,
+  scopeSelect,
+  type EntraScope,
+} from './graph-scope.js';
+import {
   entraMapping,
   entraMemberRef,
   entraUserSelect,
@@ -37,6 +46,9 @@ import {
  * - Delta read: the two deltaLinks. Graph returns changed users with *at least* the
  *   changed properties, so a user missing any selected property is fetched again by
  *   id (JSON batches of 20); `@removed` → deleted(); `members@delta` → memberChanges.
+ * - Scope (graph-scope.ts): `scopeGroups` makes every read a full read of the groups'
+ *   transitive members; `excludeGuests` / `excludeDisabled` drop users from full reads
+ *   and report them out of scope from delta reads.
  */
 
 /** Graph's JSON batching limit (requests per `$batch`). */
@@ -51,7 +63,10 @@ const CursorSchema = Type.Object({
   v: Type.Literal(1),
   users: Type.String({ minLength: 1 }),
   groups: Type.String({ minLength: 1 }),
-  /** The `$select` the delta links were made with: a changed mapping needs a full read. */
+  /**
+   * The `$select` and scope rules the delta links were made with: a changed mapping or
+   * scope needs a full read.
+   */
   select: Type.String(),
 });
 type Cursor = Static<typeof CursorSchema>;
@@ -79,18 +94,36 @@ export function createEntraConnector(
 ): Connector {
   const graph = createGraphClient(settings, secrets, deps);
   const mapping = entraMapping(settings.attributeMapping);
-  const userSelect = entraUserSelect(mapping);
+  const scope = entraScope(settings);
+  const userSelect = [...new Set([...entraUserSelect(mapping), ...scopeSelect(scope)])];
+  // The delta links were made under these rules: a change of them needs a full read.
+  const rules = [
+    userSelect.join(','),
+    scope.excludeGuests ? 'noGuests' : '',
+    scope.excludeDisabled ? 'noDisabled' : '',
+  ]
+    .filter(Boolean)
+    .join(';');
+  const groupScoped = scope.groups.length > 0;
 
   return {
-    capabilities: { incremental: true, deltaReportsDeletions: true },
+    capabilities: { incremental: !groupScoped, deltaReportsDeletions: true },
 
     async test(signal) {
+      if (groupScoped) return countScope(graph, scope, signal);
       const usersFound = await count(graph, 'users', USER_PERMISSION, signal);
       const groupsFound = await count(graph, 'groups', GROUP_PERMISSION, signal);
       return { usersFound, groupsFound };
     },
 
     async previewUser(signal) {
+      if (groupScoped) {
+        for await (const page of scopedUsers(graph, scope, userSelect, signal)) {
+          const first = page[0];
+          if (first) return { attributes: first, user: mapEntraUser(first, mapping) };
+        }
+        return null;
+      }
       let url: string | undefined = graph.url(`users/delta?$select=${userSelect.join(',')}`);
       while (url) {
         const page: UserPage = await fetchPage(
@@ -101,7 +134,7 @@ export function createEntraConnector(
           signal,
           false,
         );
-        const first = page.value.find((u) => !u['@removed']);
+        const first = page.value.find((u) => !u['@removed'] && passesExclusions(u, scope));
         if (first) return { attributes: first, user: mapEntraUser(first, mapping) };
         url = page['@odata.nextLink'];
       }
@@ -109,7 +142,8 @@ export function createEntraConnector(
     },
 
     async read(options: ReadOptions): Promise<SourceRead> {
-      const cursor = parseCursor(options.cursor, graph, userSelect.join(','));
+      if (groupScoped) return scopedEntraRead(graph, scope, mapping, userSelect, options.signal);
+      const cursor = parseCursor(options.cursor, graph, rules);
       const fullUsersUrl = graph.url(`users/delta?$select=${userSelect.join(',')}`);
       const fullGroupsUrl = graph.url('groups/delta?$select=displayName,description,members');
       let mode: 'full' | 'delta' = 'full';
@@ -142,7 +176,7 @@ export function createEntraConnector(
           firstGroups = undefined;
         }
       }
-      return new EntraRead(graph, mapping, userSelect, mode, options.signal, {
+      return new EntraRead(graph, mapping, userSelect, scope, rules, mode, options.signal, {
         usersUrl: mode === 'delta' && cursor ? cursor.users : fullUsersUrl,
         groupsUrl: mode === 'delta' && cursor ? cursor.groups : fullGroupsUrl,
         firstUsers,
@@ -163,6 +197,8 @@ class EntraRead implements SourceRead {
     private readonly graph: GraphClient,
     private readonly mapping: Record<string, string>,
     private readonly userSelect: string[],
+    private readonly scope: EntraScope,
+    private readonly rules: string,
     readonly mode: 'full' | 'delta',
     private readonly signal: AbortSignal,
     private readonly start: {
@@ -247,7 +283,14 @@ class EntraRead implements SourceRead {
       USER_PERMISSION,
       this.signal,
     );
-    return [...complete, ...fetched].map((u) => mapEntraUser(u, this.mapping));
+    const out: SourceUser[] = [];
+    for (const u of [...complete, ...fetched]) {
+      if (passesExclusions(u, this.scope)) out.push(mapEntraUser(u, this.mapping));
+      // A full read leaves it out (absent, so suspended); a delta read must say so.
+      else if (this.mode === 'delta')
+        this.removals.set(`user:${u.id}`, { type: 'user', externalId: u.id, outOfScope: true });
+    }
+    return out;
   }
 
   async *groups(): AsyncIterable<SourceGroup[]> {
@@ -328,7 +371,7 @@ class EntraRead implements SourceRead {
   nextCursor(): string | null {
     const { users, groups } = this.deltaLinks;
     if (!users || !groups) return null;
-    const cursor: Cursor = { v: 1, users, groups, select: this.userSelect.join(',') };
+    const cursor: Cursor = { v: 1, users, groups, select: this.rules };
     return JSON.stringify(cursor);
   }
 }

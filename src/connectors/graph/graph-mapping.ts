@@ -12,6 +12,8 @@ const RemovedSchema = Type.Object({ reason: Type.Optional(Type.String()) });
 export const GraphUserSchema = Type.Object({
   id: Type.String({ minLength: 1 }),
   accountEnabled: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+  /** `Member` or `Guest`; selected when guests are left out of scope. */
+  userType: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   '@removed': Type.Optional(RemovedSchema),
 });
 export type GraphUser = Static<typeof GraphUserSchema>;
