@@ -178,6 +178,9 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   }
 
   // Explicit deletions (delta reads).
+  // Objects this read reported deleted are planned here: a sweep must not plan them again.
+  const reportedUsers = new IdSet();
+  const reportedGroups = new Set<string>();
   for await (const refs of read.deleted()) {
     signal.throwIfAborted();
     const userIds = refs.filter((r) => r.type === 'user').map((r) => r.externalId);
@@ -185,6 +188,8 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       refs.filter((r) => r.type === 'user' && r.outOfScope).map((r) => r.externalId),
     );
     const groupIds = refs.filter((r) => r.type === 'group').map((r) => r.externalId);
+    for (const id of userIds) reportedUsers.add(id);
+    for (const id of groupIds) reportedGroups.add(id);
     if (policies.deactivationBehavior === 'suspend') {
       // A user this read listed and then reported deleted is suspended as planned here
       // (created or updated first): the deletion came last, so it wins.
@@ -247,11 +252,11 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       await planMissingUsers(
         input,
         writer,
-        { has: (id) => swept.users.has(id) || seenUsers.has(id) },
+        { has: (id) => swept.users.has(id) || seenUsers.has(id) || reportedUsers.has(id) },
         scan,
         at,
       );
-    for (const id of seenGroups) swept.groups.add(id);
+    for (const id of [...seenGroups, ...reportedGroups]) swept.groups.add(id);
     await planMissingGroups(input, writer, swept.groups, at, removedGroups);
   }
 

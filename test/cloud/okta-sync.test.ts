@@ -73,6 +73,9 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     privateKey: fake.privateKeyPem,
   });
   const userCalls = () => fake.requests.filter((r) => r.path === usersPath);
+  /** The user reads of deltas (the sweep that follows lists ids without a filter). */
+  const filteredCalls = () => userCalls().filter((r) => r.query.has('filter'));
+  const sweepCalls = () => userCalls().filter((r) => r.query.get('fields') === 'id');
   const tokenCalls = () => fake.requests.filter((r) => r.path === '/oauth2/v1/token');
 
   beforeAll(async () => {
@@ -211,7 +214,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
   it('re-running with no change reads with a lastUpdated filter and changes nothing', async () => {
     const job = await expectIdleRun(app, dir);
     expect(job.mode).toBe('delta');
-    expect(userCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
+    expect(filteredCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
   });
 
   it('applies an update, a deactivation and a suspension from a lastUpdated read', async () => {
@@ -232,7 +235,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       membershipsAdded: 1,
       membershipsRemoved: 2,
     });
-    expect(userCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
+    expect(filteredCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
     const changes = await expectCountsMatchChanges(app, dir, job);
     expect(changes.find((c) => c.action === 'updated')).toMatchObject({
       name: 'ada@acme.example',
@@ -275,7 +278,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     fake.setStatus('00uAcomer', 'DEPROVISIONED');
     const job = await runSync(app, dir);
     expect(job).toMatchObject({ status: 'completed', mode: 'delta', usersCreated: 0 });
-    expect(userCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
+    expect(filteredCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
     await expectCountsMatchChanges(app, dir, job);
     expect(Object.keys(await statusOf(app, dir))).not.toContain('comer@acme.example');
 
@@ -297,15 +300,49 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     expect(del.status).toBeLessThan(300);
   });
 
-  it('finds a hard-deleted user on the next full read', async () => {
-    fake.deleteUser('00u7linus');
-    // A lastUpdated read cannot see a deletion …
-    await expectIdleRun(app, dir);
-    // … the periodic (here: requested) full read does.
-    const full = await runSync(app, dir, '?full=true');
-    expect(full).toMatchObject({ status: 'completed', mode: 'full', usersDeactivated: 1 });
-    await expectCountsMatchChanges(app, dir, full);
+  // A user is hard-deleted by a second DELETE once deactivated, and is then in no list,
+  // filtered or not; a deleted group likewise (Users API "Delete a user", Groups API
+  // "Delete a group"). A lastUpdated read cannot see either: every delta run sweeps the
+  // ids with the same unfiltered lists a full read pages through, users projected to
+  // their id (`fields=id`, Users API "List all users").
+  it('finds a hard-deleted user and a deleted group on the next incremental run', async () => {
+    fake.advance(5 * 60_000); // older changes out of the delta's re-read window
+    fake.addGroup({ id: '00g9temp', name: 'Temporary', members: ['00u7linus'] });
+    expect(await runSync(app, dir)).toMatchObject({ mode: 'delta', groupsCreated: 1 });
+    fake.advance(5 * 60_000);
+    // Deleted without a deactivation first showing in a delta: both DELETE calls between runs.
+    fake.hardDeleteUser('00u7linus');
+    fake.deleteGroup('00g9temp');
+    const before = sweepCalls().length;
+    const job = await runSync(app, dir);
+    expect(job).toMatchObject({
+      status: 'completed',
+      mode: 'delta',
+      usersDeactivated: 1,
+      groupsDeleted: 1,
+      membershipsRemoved: 1,
+    });
+    const changes = await expectCountsMatchChanges(app, dir, job);
+    expect(changes.find((c) => c.action === 'suspended')).toMatchObject({
+      name: 'linus@acme.example',
+      fields: { reason: { new: 'not_in_source' } },
+    });
     expect((await statusOf(app, dir))['linus@acme.example']).toBe('suspended');
+    const group = await app.services.db
+      .selectFrom('groups')
+      .select('status')
+      .where('directory_id', '=', dir)
+      .where('external_id', '=', '00g9temp')
+      .executeTakeFirstOrThrow();
+    expect(group.status).toBe('deleted');
+    // The sweep pages ids only, through Link headers, without a filter.
+    const sweep = sweepCalls().slice(before);
+    expect(sweep.length).toBeGreaterThan(1);
+    expect(sweep.every((r) => !r.query.has('filter'))).toBe(true);
+    expect(sweep[1]?.query.get('after')).toBeTruthy();
+    // The next run has nothing left to do, and a full read agrees.
+    await expectIdleRun(app, dir);
+    await expectIdleRun(app, dir, '?full=true');
   });
 
   it('gets a new service-app token when one expires mid-run and continues', async () => {
@@ -350,7 +387,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
   });
 
   it('fails a partial read (page 3 fails) after retries and suspends nobody', async () => {
-    fake.deleteUser('00u8margaret'); // would be suspended by a complete read
+    fake.hardDeleteUser('00u8margaret'); // would be suspended by a complete read
     const statuses = await statusOf(app, dir);
     const last = await lastEventId(app);
     fake.failUsersPage(3, {
@@ -369,5 +406,41 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     const ok = await runSync(app, dir, '?full=true');
     expect(ok).toMatchObject({ status: 'completed', usersDeactivated: 1 });
     expect((await statusOf(app, dir))['margaret@acme.example']).toBe('suspended');
+  });
+
+  it('suspends nobody when the sweep fails midway', async () => {
+    fake.hardDeleteUser('00u1ada');
+    fake.advance(5 * 60_000);
+    const statuses = await statusOf(app, dir);
+    expect(statuses['ada@acme.example']).toBe('active');
+    fake.http.failNth((r) => r.path === usersPath && r.query.get('fields') === 'id', 2, {
+      status: 500,
+      body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] },
+    });
+    const job = await runSync(app, dir);
+    fake.http.clearFaults();
+    expect(job).toMatchObject({ status: 'failed', mode: 'delta', usersDeactivated: 0 });
+    expect(job.error?.code).toBe('network');
+    expect(await statusOf(app, dir)).toEqual(statuses);
+
+    const ok = await runSync(app, dir);
+    expect(ok).toMatchObject({ status: 'completed', mode: 'delta', usersDeactivated: 1 });
+    expect((await statusOf(app, dir))['ada@acme.example']).toBe('suspended');
+  });
+
+  it('counts sweep suspensions against the deletion threshold', async () => {
+    await app.request('PUT', `/api/v1/directories/${dir}`, { deletionThreshold: 0 });
+    // Changed settings start over with a full read; the run after it is a delta.
+    await expectIdleRun(app, dir);
+    fake.hardDeleteUser('00u3grace');
+    fake.advance(5 * 60_000);
+    try {
+      const job = await runSync(app, dir);
+      expect(job).toMatchObject({ status: 'failed', mode: 'delta' });
+      expect(job.error?.code).toBe('deletion_threshold_exceeded');
+      expect((await statusOf(app, dir)).grace).toBe('active');
+    } finally {
+      await app.request('PUT', `/api/v1/directories/${dir}`, { deletionThreshold: 500 });
+    }
   });
 });

@@ -9,14 +9,17 @@ import {
 
 /**
  * A fake Okta org answering as the management API documentation shows:
- * `/api/v1/users` (DEPROVISIONED users only through a filter), `/api/v1/groups`,
- * `/api/v1/groups/{id}/users`, `limit` + `after` paging announced in `Link` headers
- * (`rel="self"`, `rel="next"`), `filter` expressions on lastUpdated /
+ * `/api/v1/users` (DEPROVISIONED users only through a filter; `fields` projections),
+ * `/api/v1/groups`, `/api/v1/groups/{id}/users`, `limit` + `after` paging announced in
+ * `Link` headers (`rel="self"`, `rel="next"`), `filter` expressions on lastUpdated /
  * lastMembershipUpdated / status, `SSWS` API tokens and OAuth service-app tokens
  * (`/oauth2/v1/token`, client credentials with a private_key_jwt assertion checked
  * against the registered public key), per-endpoint rate limits with
  * X-Rate-Limit-Limit/-Remaining/-Reset and 429 E0000047, and Okta error bodies.
- * The fake has its own clock (`advance`) so lastUpdated filters are testable.
+ * The fake has its own clock (`advance`) so lastUpdated filters are testable. State
+ * changes follow the documented admin operations: a DELETE on a user that is not
+ * deactivated deactivates it, a second one removes it; a deleted group is gone.
+ * Pages hold at most `pageSize` objects, whatever `limit` asks (Okta caps `limit`).
  */
 
 export type OktaProfile = Record<string, unknown>;
@@ -137,9 +140,20 @@ export class OktaFake {
     if (status === 'DEPROVISIONED')
       for (const g of this.groups.values()) this.removeMember(g.id, id);
   }
-  /** A hard delete: the user vanishes without a trace in lastUpdated filters. */
+  /**
+   * DELETE /api/v1/users/{id}: on a user not DEPROVISIONED it deactivates; on a
+   * DEPROVISIONED one it deletes for good, and the user vanishes from every list,
+   * filtered or not (Users API, "Delete a user").
+   */
   deleteUser(id: string): void {
+    const u = this.must(this.users.get(id), id);
+    if (u.status !== 'DEPROVISIONED') return this.setStatus(id, 'DEPROVISIONED');
     this.users.delete(id);
+  }
+  /** The two DELETE calls that remove a user that is not deactivated yet. */
+  hardDeleteUser(id: string): void {
+    this.deleteUser(id);
+    this.deleteUser(id);
   }
   addGroup(group: {
     id: string;
@@ -159,6 +173,17 @@ export class OktaFake {
       profile: { name: group.name, description: group.description ?? null },
       members: [...(group.members ?? [])],
     });
+  }
+  /** PUT /api/v1/groups/{id} with a new profile (Groups API, "Replace a group"). */
+  updateGroup(id: string, profile: { name: string; description?: string | null }): void {
+    const g = this.must(this.groups.get(id), id);
+    g.profile = { name: profile.name, description: profile.description ?? null };
+    g.lastUpdated = this.iso();
+  }
+  /** DELETE /api/v1/groups/{id}: the group is gone from every list (Groups API, "Delete a group"). */
+  deleteGroup(id: string): void {
+    this.must(this.groups.get(id), id);
+    this.groups.delete(id);
   }
   addMember(groupId: string, userId: string): void {
     const g = this.must(this.groups.get(groupId), groupId);
@@ -269,9 +294,15 @@ export class OktaFake {
         ]);
     }
     if (req.path === '/api/v1/users') {
+      const fields = req.query.get('fields');
+      const project = fields ? projection(fields) : undefined;
+      if (fields && !project)
+        return error(400, 'E0000001', 'Api validation failed: fields', [
+          `Invalid fields: ${fields}`,
+        ]);
       const list = [...this.users.values()]
         .filter((u) => (filter ? filter({ ...u }) : u.status !== 'DEPROVISIONED'))
-        .map((u) => this.render(u));
+        .map((u) => (project ? project(this.render(u)) : this.render(u)));
       return this.page(req, list, limit, after);
     }
     if (req.path === '/api/v1/groups') {
@@ -399,6 +430,36 @@ export class OktaFake {
     if (value === undefined) throw new Error(`no object ${id}`);
     return value;
   }
+}
+
+/**
+ * The `fields` parameter of List all users: top-level properties, comma-separated, and
+ * profile properties inside `profile:(…)`; `id` is always kept, everything else dropped
+ * (Users API, "List all users", `fields`).
+ */
+function projection(
+  text: string,
+): ((user: Record<string, unknown> & { id: string }) => { id: string }) | undefined {
+  const profileMatch = /profile:\(([^)]*)\)/.exec(text);
+  const top = text
+    .replace(/profile:\([^)]*\)/, '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const sub = (profileMatch?.[1] ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if ([...top, ...sub].some((f) => !/^\w+$/.test(f))) return undefined;
+  return (user) => {
+    const out: Record<string, unknown> & { id: string } = { id: user.id };
+    for (const f of top) if (f in user) out[f] = user[f];
+    if (profileMatch) {
+      const profile = (user.profile ?? {}) as Record<string, unknown>;
+      out.profile = Object.fromEntries(sub.filter((f) => f in profile).map((f) => [f, profile[f]]));
+    }
+    return out;
+  };
 }
 
 /** `attr op "value"` clauses joined by `or` (enough for the connector's filters). */

@@ -7,6 +7,7 @@ import {
   type SourceGroup,
   type SourceRead,
   type SourceUser,
+  type SweptIds,
 } from '../connector.js';
 import type { CloudConnectorDeps } from '../http/http-client.js';
 import { decodeJson, tryDecodeJson } from '../http/json.js';
@@ -17,8 +18,8 @@ import {
   mapOktaGroup,
   mapOktaUser,
   OktaGroupListSchema,
+  OktaIdListSchema,
   oktaMapping,
-  OktaMemberListSchema,
   OktaUserListSchema,
   type OktaGroup,
 } from './okta-mapping.js';
@@ -34,8 +35,13 @@ import {
  *   one leaves out; so that a delta read says what a full read would, a DEPROVISIONED
  *   user in a delta is reported as deleted (a user we know is suspended, as its absence
  *   from a full read would; one we never saw is not created) rather than as a record.
- * - Okta cannot report hard deletions of users or groups, so
- *   `deltaReportsDeletions` is false and the engine's periodic full read catches them.
+ * - Okta cannot report hard deletions of users or groups (a second DELETE on a
+ *   deactivated user, a deleted group: both vanish from every list, filters included),
+ *   so `deltaReportsDeletions` is false and every delta read offers a sweep: the ids of
+ *   every user (`fields=id`, a projection that leaves the rest of the record out) and of
+ *   every group, the same lists a full read pages through. The unfiltered user list
+ *   leaves DEPROVISIONED users out, as a full read does: such a user is suspended here
+ *   already, or reported by this very delta (the engine counts it once).
  * - Cursor: the server time (Date header) of the run's first answer minus a skew, so
  *   changes made while the run pages through the results are read again next time.
  */
@@ -166,6 +172,9 @@ export function createOktaConnector(
         async *deleted(): AsyncIterable<DeletedRef[]> {
           if (deprovisioned.length > 0) yield deprovisioned;
         },
+        sweep() {
+          return since ? sweepIds(api, signal) : null;
+        },
         nextCursor() {
           if (!complete || serverStart === undefined) return null;
           return JSON.stringify({
@@ -188,10 +197,30 @@ async function readGroup(
 ): Promise<SourceGroup> {
   const ids: string[] = [];
   const url = api.url(`groups/${encodeURIComponent(group.id)}/users`, { limit: MEMBERS_PAGE });
-  for await (const page of paginate(api, url, OktaMemberListSchema, OKTA_SCOPES.groups, signal)) {
+  for await (const page of paginate(api, url, OktaIdListSchema, OKTA_SCOPES.groups, signal)) {
     for (const m of page.items) ids.push(m.id);
   }
   return mapOktaGroup(group, ids);
+}
+
+/**
+ * The ids of every user and group a full read would list. `fields=id` projects each
+ * user down to its id; a server that ignores the parameter sends whole records, of
+ * which only the id is read.
+ */
+async function* sweepIds(api: OktaClient, signal: AbortSignal): AsyncIterable<SweptIds> {
+  const lists = [
+    {
+      type: 'user',
+      url: api.url('users', { limit: PAGE, fields: 'id' }),
+      scope: OKTA_SCOPES.users,
+    },
+    { type: 'group', url: api.url('groups', { limit: PAGE }), scope: OKTA_SCOPES.groups },
+  ] as const;
+  for (const { type, url, scope } of lists) {
+    for await (const page of paginate(api, url, OktaIdListSchema, scope, signal))
+      yield { type, externalIds: page.items.map((o) => o.id) };
+  }
 }
 
 /** Follows `Link: <…>; rel="next"` to the end; a failing page throws out of the iteration. */

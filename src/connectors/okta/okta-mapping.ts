@@ -23,7 +23,8 @@ export type OktaGroup = Static<typeof OktaGroupSchema>;
 
 export const OktaUserListSchema = Type.Array(OktaUserSchema);
 export const OktaGroupListSchema = Type.Array(OktaGroupSchema);
-export const OktaMemberListSchema = Type.Array(Type.Object({ id: Type.String({ minLength: 1 }) }));
+/** Group members, and the users and groups of a sweep: only the id is read. */
+export const OktaIdListSchema = Type.Array(Type.Object({ id: Type.String({ minLength: 1 }) }));
 
 /**
  * Every Okta user status and what it means here (SPEC §3):

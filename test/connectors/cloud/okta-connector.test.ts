@@ -110,7 +110,7 @@ describe('Okta connector', () => {
     fake.updateProfile('00u1ada', { lastName: 'King', displayName: 'Ada King' });
     fake.setStatus('00u3grace', 'SUSPENDED');
     fake.setStatus('00u2alan', 'DEPROVISIONED');
-    fake.deleteUser('00u5barbara');
+    fake.hardDeleteUser('00u5barbara');
     fake.addMember('00g1eng', '00u4edsger');
     fake.advance(2 * 60_000);
 
@@ -150,6 +150,43 @@ describe('Okta connector', () => {
     // A changed mapping or status rule starts over with a full read.
     const remapped = await drain(connector({ disabledStatuses: ['SUSPENDED'] }), third.cursor);
     expect(remapped.mode).toBe('full');
+  });
+
+  // A hard-deleted user (a second DELETE once deactivated) and a deleted group are in no
+  // list, filtered or not (Users API "Delete a user", Groups API "Delete a group"), so a
+  // delta read offers a sweep: every id the unfiltered lists give, users projected with
+  // `fields=id` (Users API "List all users"), paged through Link headers.
+  it('offers a sweep of ids on delta reads, none on full reads', async () => {
+    const full = await connector().read({ cursor: null, signal: signal() });
+    expect(full.sweep?.()).toBeNull();
+    const first = await drain(connector(), null);
+    fake.advance(5 * 60_000);
+    fake.hardDeleteUser('00u5barbara');
+    fake.setStatus('00u4edsger', 'DEPROVISIONED');
+    fake.deleteGroup('00g2research');
+
+    const read = await connector().read({ cursor: first.cursor, signal: signal() });
+    expect(read.mode).toBe('delta');
+    for await (const _ of read.users());
+    for await (const _ of read.groups());
+    const deleted = [];
+    for await (const page of read.deleted()) deleted.push(...page);
+    // Deactivated: reported by the delta; hard-deleted: in no list at all.
+    expect(deleted).toEqual([{ type: 'user', externalId: '00u4edsger' }]);
+    const before = fake.requests.length;
+    const swept: Record<string, string[]> = { user: [], group: [] };
+    for await (const page of read.sweep?.() ?? []) swept[page.type]?.push(...page.externalIds);
+    // DEPROVISIONED users are left out, as an unfiltered full read leaves them out.
+    expect(swept.user?.sort()).toEqual(['00u1ada', '00u2alan', '00u3grace']);
+    expect(swept.group?.sort()).toEqual(['00g1eng', '00g3everyone']);
+    const calls = fake.requests.slice(before);
+    const users = calls.filter((r) => r.path === '/api/v1/users');
+    expect(users).toHaveLength(2);
+    expect(users.every((r) => r.query.get('fields') === 'id' && !r.query.has('filter'))).toBe(true);
+    expect(users[1]?.query.get('after')).toBe('00u2alan');
+    expect(calls.filter((r) => r.path === '/api/v1/groups')).toHaveLength(1);
+    expect(calls.some((r) => r.path.endsWith('/users') && r.path.includes('/groups/'))).toBe(false);
+    expect(read.nextCursor()).not.toBeNull();
   });
 
   it('waits for the rate-limit reset before the budget runs out', async () => {
