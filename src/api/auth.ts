@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, validationError } from '../errors.js';
 import { hasPermission, type Permission } from '../security/tokens.js';
 import type { TokensRepository } from '../store/tokens.repository.js';
-import type { TenantsRepository } from '../store/tenants.repository.js';
+import type { Tenant, TenantsRepository } from '../store/tenants.repository.js';
 
 /** Who is calling, resolved once per request and passed down explicitly. */
 export interface AuthContext {
@@ -95,12 +95,18 @@ export function createAuthHook(deps: {
     let tenantId: string;
     if (token.tenantId === null) {
       const tenant = requestedTenant
-        ? await deps.tenants.get(requestedTenant)
+        ? await resolveTenant(deps.tenants, requestedTenant)
         : await deps.tenants.first();
       if (!tenant) throw new AppError('not_found', 'X-Tenant-ID: no such tenant');
       tenantId = tenant.id;
     } else {
-      if (requestedTenant && requestedTenant !== token.tenantId) {
+      // The token's own tenant, by id or slug; anything else (another tenant, or none) is
+      // refused alike, so a tenant token learns nothing about which tenants exist.
+      if (
+        requestedTenant &&
+        requestedTenant !== token.tenantId &&
+        (await deps.tenants.get(token.tenantId))?.slug !== requestedTenant
+      ) {
         throw new AppError('forbidden', 'X-Tenant-ID: this token belongs to another tenant');
       }
       tenantId = token.tenantId;
@@ -124,6 +130,23 @@ export function createAuthHook(deps: {
     };
     void deps.tokens.touch(token.id).catch(() => undefined);
   };
+}
+
+/**
+ * The tenant X-Tenant-ID names, by id or slug; null when none. A slug that several tenants
+ * share (names that slug alike) names none of them safely: the caller must use the id.
+ */
+async function resolveTenant(tenants: TenantsRepository, idOrSlug: string): Promise<Tenant | null> {
+  const found = await tenants.resolve(idOrSlug);
+  if (found.length > 1) {
+    throw validationError([
+      {
+        field: 'X-Tenant-ID',
+        message: `the slug "${idOrSlug}" names ${found.length} tenants; use the tenant id`,
+      },
+    ]);
+  }
+  return found[0] ?? null;
 }
 
 /** The credentials of an `Authorization: Bearer` header; the scheme is case-insensitive (RFC 7235). */

@@ -30,6 +30,7 @@ import { conflictsRoutes } from './routes/conflicts.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { rolesRoutes } from './routes/roles.routes.js';
 import { consoleRoutes, setSecurityHeaders } from './console.js';
+import { API_DESCRIPTION, transformDocument, transformRouteForDocument } from './openapi.js';
 import type { TrustProxy } from '../config.js';
 
 export interface ServerOptions {
@@ -116,11 +117,21 @@ export async function buildServer(services: Services, options: ServerOptions): P
       info: {
         title: 'dirsync API',
         version: '1',
-        description: 'Directory sync: directories, jobs, users, groups, events.',
+        description: API_DESCRIPTION,
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token (`dsk_…`); its permissions are listed per operation.',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
+    transform: transformRouteForDocument,
+    transformObject: transformDocument,
   });
 
   await app.register(healthRoutes(services, { metricsPublic: options.metricsPublic ?? false }));

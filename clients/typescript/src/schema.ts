@@ -9,13 +9,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `directory:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -243,10 +247,14 @@ export interface paths {
             };
         };
         put?: never;
+        /** @description Permission: `directory:write` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -581,10 +589,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `directory:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -810,10 +822,14 @@ export interface paths {
                 };
             };
         };
+        /** @description Permission: `directory:write` (or `admin`); a token without it answers 403. */
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -1138,10 +1154,14 @@ export interface paths {
             };
         };
         post?: never;
+        /** @description Permission: `directory:write` (or `admin`); a token without it answers 403. */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -1260,10 +1280,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `admin` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1382,10 +1406,14 @@ export interface paths {
             };
         };
         put?: never;
+        /** @description Permission: `admin` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1526,10 +1554,14 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** @description Permission: `admin` (or `admin`); a token without it answers 403. */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -1648,10 +1680,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: an instance admin token (a tenant token answers 403). */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1667,6 +1703,8 @@ export interface paths {
                             data: {
                                 id: string;
                                 name: string;
+                                /** @description Derived from the name: X-Tenant-ID accepts it as well as the id (null: the name has no ASCII letter or digit) */
+                                slug: string | null;
                                 createdAt: string;
                             }[];
                         };
@@ -1765,10 +1803,14 @@ export interface paths {
             };
         };
         put?: never;
+        /** @description Permission: an instance admin token (a tenant token answers 403). */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1789,6 +1831,8 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
+                            /** @description Derived from the name: X-Tenant-ID accepts it as well as the id (null: the name has no ASCII letter or digit) */
+                            slug: string | null;
                             createdAt: string;
                         };
                     };
@@ -1900,11 +1944,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate the SCIM bearer token; the old token stops working at once */
+        /**
+         * Rotate the SCIM bearer token; the old token stops working at once
+         * @description Permission: `directory:write` (or `admin`); a token without it answers 403.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -2030,14 +2080,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SCIM deactivations held by the deletion threshold (or, with status, decided ones) */
+        /**
+         * SCIM deactivations held by the deletion threshold (or, with status, decided ones)
+         * @description Permission: `directory:read` (or `admin`); a token without it answers 403.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     status?: "held" | "applied" | "approved" | "rejected" | "cancelled";
-                    limit: number;
+                    limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -2175,11 +2231,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply held SCIM deactivations (all, or the ids given) */
+        /**
+         * Apply held SCIM deactivations (all, or the ids given)
+         * @description Permission: `directory:write` (or `admin`); a token without it answers 403.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -2313,11 +2375,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Discard held SCIM deactivations (all, or the ids given); the users stay active */
+        /**
+         * Discard held SCIM deactivations (all, or the ids given); the users stay active
+         * @description Permission: `directory:write` (or `admin`); a token without it answers 403.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -2451,19 +2519,23 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Permission: `directory:write` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
-                query: {
+                query?: {
                     /** @description Compute and list the changes; apply nothing */
-                    dryRun: boolean;
+                    dryRun?: boolean;
                     /** @description Apply suspensions above the deletion threshold */
-                    confirmDeletions: boolean;
+                    confirmDeletions?: boolean;
                     /** @description Read the whole scope even when an incremental cursor is stored */
-                    full: boolean;
+                    full?: boolean;
                     /** @description manual: a person pressed Sync (the console sends it); default api */
                     trigger?: "api" | "manual";
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -2605,13 +2677,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `directory:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -2800,10 +2876,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `directory:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                     jobId: string;
@@ -2990,15 +3070,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `directory:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     objectType?: string;
                     action?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                     jobId: string;
@@ -3144,10 +3228,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Permission: `directory:write` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                     jobId: string;
@@ -3334,10 +3422,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Permission: `directory:write` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -3488,11 +3580,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Map the first user of the scope with the saved or a proposed mapping */
+        /**
+         * Map the first user of the scope with the saved or a proposed mapping
+         * @description Permission: `directory:write` (or `admin`); a token without it answers 403.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -3677,10 +3775,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Permission: `directory:write` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -3925,10 +4027,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `directory:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -4079,18 +4185,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Events of the tenant after a cursor, oldest first. Store nextCursor and pass it as `after` to continue; it is returned even when no new event arrived. */
+        /**
+         * @description Events of the tenant after a cursor, oldest first. Store nextCursor and pass it as `after` to continue; it is returned even when no new event arrived.
+         *
+         *     Permission: `events:read` (or `admin`); a token without it answers 403.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description The nextCursor of the previous page (an event id); absent = from the first event */
                     after?: string;
-                    limit: number;
+                    limit?: number;
                     /** @description Comma-separated event types */
                     type?: string;
                     directoryId?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -4228,13 +4341,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -4358,10 +4475,14 @@ export interface paths {
             };
         };
         put?: never;
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -4509,10 +4630,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -4636,10 +4761,14 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -4748,10 +4877,14 @@ export interface paths {
         };
         options?: never;
         head?: never;
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -4895,14 +5028,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     status?: "pending" | "delivered" | "failed";
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -5044,10 +5181,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                     deliveryId: string;
@@ -5196,10 +5337,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Permission: `webhooks:write` (or `admin`); a token without it answers 403. */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                     deliveryId: string;
@@ -5337,10 +5482,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     directoryId?: string;
                     status?: "active" | "suspended";
@@ -5348,7 +5494,10 @@ export interface paths {
                     updatedSince?: string;
                     search?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -5498,10 +5647,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -5655,11 +5808,16 @@ export interface paths {
         /**
          * Delete a user permanently
          * @description Deletes the user with its memberships, grants and conflicts (user.deleted); events and audit entries stay. A user still in its source scope is created again, with a new id, by the next full read: suspend to keep someone out.
+         *
+         *     Permission: `users:write` (or `admin`); a token without it answers 403.
          */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -5768,11 +5926,18 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** @description Local edit of mapped fields. Recorded in localEdits; at the next sync the directory conflict policy decides (directory_wins overwrites, local_wins keeps, manual_review raises a conflict). */
+        /**
+         * @description Local edit of mapped fields. Recorded in localEdits; at the next sync the directory conflict policy decides (directory_wins overwrites, local_wins keeps, manual_review raises a conflict).
+         *
+         *     Permission: `users:write` (or `admin`); a token without it answers 403.
+         */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -5935,11 +6100,16 @@ export interface paths {
         /**
          * Suspend a user and hold it suspended
          * @description Suspends the user (user.suspended: end its sessions) and records a manual hold: syncs and SCIM pushes keep it suspended even while the source has it active, until POST …/reactivate. A user already suspended gets the hold only.
+         *
+         *     Permission: `users:write` (or `admin`); a token without it answers 403.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -6091,11 +6261,16 @@ export interface paths {
         /**
          * Lift a manual hold and reactivate a user
          * @description Removes the manual hold and reactivates the user (user.reactivated); from the next sync its status follows the source again. A user its directory suspended (disabled, deleted or out of scope at the source) answers 409: reactivate it at the source.
+         *
+         *     Permission: `users:write` (or `admin`); a token without it answers 403.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -6242,10 +6417,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -6437,10 +6616,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     directoryId?: string;
                     userId?: string;
@@ -6449,7 +6629,10 @@ export interface paths {
                     /** @description Default active; deleted lists the groups gone from the source */
                     status?: "active" | "deleted";
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -6588,10 +6771,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -6743,15 +6930,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Members (direct and, with nestedGroups, through nested groups), keyset-paginated: every page costs the same for groups of any size. */
+        /**
+         * @description Members (direct and, with nestedGroups, through nested groups), keyset-paginated: every page costs the same for groups of any size.
+         *
+         *     Permission: `users:read` (or `admin`); a token without it answers 403.
+         */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     status?: "active" | "suspended";
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -6904,15 +7098,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     directoryId?: string;
                     groupId?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -7035,11 +7233,18 @@ export interface paths {
             };
         };
         put?: never;
-        /** @description Creates the mapping and grants the target to the group's current members at once (role.granted / organization.granted / team.granted events). */
+        /**
+         * @description Creates the mapping and grants the target to the group's current members at once (role.granted / organization.granted / team.granted events).
+         *
+         *     Permission: `users:write` (or `admin`); a token without it answers 403.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -7187,10 +7392,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -7313,13 +7522,20 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** @description removeMembers=true removes exactly the grants this mapping added (users keep what another mapping, the default role or a manual grant gives); false (default) keeps them as manual grants. */
+        /**
+         * @description removeMembers=true removes exactly the grants this mapping added (users keep what another mapping, the default role or a manual grant gives); false (default) keeps them as manual grants.
+         *
+         *     Permission: `users:write` (or `admin`); a token without it answers 403.
+         */
         delete: {
             parameters: {
-                query: {
-                    removeMembers: boolean;
+                query?: {
+                    removeMembers?: boolean;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -7443,16 +7659,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     status?: "open" | "resolved";
                     directoryId?: string;
                     userId?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -7591,10 +7811,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -7734,11 +7958,18 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description take_directory: the source value replaces the local one and the local edit is dropped. keep_local: the local value stays and the same source value is not raised again. */
+        /**
+         * @description take_directory: the source value replaces the local one and the local edit is dropped. keep_local: the local value stays and the same source value is not raised again.
+         *
+         *     Permission: `users:write` (or `admin`); a token without it answers 403.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path: {
                     id: string;
                 };
@@ -7880,11 +8111,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Newest first. includeSyncChanges adds one entry per object each applied sync job changed (actor sync:<jobId>); it defaults to true when actor names a sync job. */
+        /**
+         * @description Newest first. includeSyncChanges adds one entry per object each applied sync job changed (actor sync:<jobId>); it defaults to true when actor names a sync job.
+         *
+         *     Permission: `audit:read` (or `admin`); a token without it answers 403.
+         */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                     actor?: string;
                     /** @description Exact action, or a prefix ending in "." (user.) */
@@ -7896,7 +8131,10 @@ export interface paths {
                     to?: string;
                     includeSyncChanges?: boolean;
                 };
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -8038,10 +8276,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -8172,10 +8414,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -8306,10 +8552,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Permission: `users:read` (or `admin`); a token without it answers 403. */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+                    "X-Tenant-ID"?: components["parameters"]["TenantId"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -8438,7 +8688,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: never;
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description The tenant to act in, by id or by slug (its name in lower case, with each run of other characters than letters and digits turned into one hyphen). Only an instance admin token chooses: without the header it acts in the first tenant. A tenant token acts in its own tenant; a header naming another tenant answers 403. */
+        TenantId: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;

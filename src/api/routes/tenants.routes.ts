@@ -5,10 +5,16 @@ import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { writeAudit } from '../../store/audit.repository.js';
 import { errorResponses } from '../schemas.js';
+import { AppError } from '../../errors.js';
+import { slugOf } from '../../lib/slug.js';
 
 const TenantView = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  slug: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Derived from the name: X-Tenant-ID accepts it as well as the id (null: the name has no ASCII letter or digit)',
+  }),
   createdAt: Type.String(),
 });
 
@@ -43,6 +49,14 @@ export function tenantsRoutes(services: Services): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
+        // A slug names one tenant, or X-Tenant-ID could not use it.
+        const slug = slugOf(request.body.name);
+        const taken = slug === null ? [] : await services.tenants.resolve(slug);
+        if (taken.length > 0)
+          throw new AppError(
+            'conflict',
+            `name: tenant "${taken[0]!.name}" already has the slug "${slug}"; choose another name`,
+          );
         const tenant = await services.tenants.create(request.body.name);
         await writeAudit(services.db, {
           tenantId: tenant.id,
