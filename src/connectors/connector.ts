@@ -164,6 +164,8 @@ export interface SweptIds {
  */
 export interface SourceRead {
   readonly mode: 'full' | 'delta';
+  /** The server that answered this read (LDAP/AD: host:port), for sources with several. */
+  readonly servedBy?: string;
   users(): AsyncIterable<SourceUser[]>;
   /** The same pages as users(), not mapped yet (optional: sources that can digest raw records). */
   pendingUsers?(): AsyncIterable<PendingUser[]>;
@@ -183,6 +185,8 @@ export interface SourceRead {
 export interface TestResult {
   usersFound: number;
   groupsFound: number;
+  /** The server that answered (LDAP/AD: host:port), for sources with several. */
+  servedBy?: string;
 }
 
 export interface ConnectorCapabilities {

@@ -235,6 +235,8 @@ export function createDirectoriesService(deps: {
         lastFullSyncAt: null,
         lastTestAt: null,
         lastTestError: null,
+        // Recorded as it is shown: the first run's result is a transition from it.
+        healthStatus: 'unknown',
         createdAt: at,
         updatedAt: at,
       };

@@ -6,8 +6,10 @@ import type { Connector } from '../connectors/connector.js';
 import type { CloudConnectorDeps } from '../connectors/http/http-client.js';
 import {
   defaultAttributeMapping,
+  endpointName,
   LdapSettingsSchema,
   ldapDefaults,
+  parseHostPort,
   type LdapSettings,
 } from '../connectors/ldap/ldap-config.js';
 import { createLdapConnector } from '../connectors/ldap/ldap-connector.js';
@@ -97,6 +99,7 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
         if (message) errors.push({ field, message });
       };
       push('host', checkHost(String(settings.host)));
+      errors.push(...checkFailoverHosts(settings as unknown as LdapSettings));
       push('baseDN', checkDn(String(settings.baseDN)));
       if (settings.bindDN) push('bindDN', checkDn(String(settings.bindDN)));
       for (const field of ['userBaseDNs', 'groupBaseDNs'] as const) {
@@ -133,6 +136,31 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
   };
 }
 
+/** Each failover entry parses, names a valid host and repeats no server before it. */
+function checkFailoverHosts(settings: LdapSettings): FieldError[] {
+  const errors: FieldError[] = [];
+  const seen = new Map<string, string>([
+    [endpointName({ host: settings.host.replace(/^\[(.*)\]$/, '$1'), port: settings.port }), 'the primary host and port'],
+  ]);
+  (settings.failoverHosts ?? []).forEach((entry, i) => {
+    const field = `failoverHosts[${i}]`;
+    const endpoint = parseHostPort(entry, settings.port);
+    const hostError = endpoint ? checkHost(endpoint.host) : null;
+    if (!endpoint || hostError) {
+      errors.push({
+        field,
+        message: `"${entry}" is not "host" or "host:port" (port 1-65535; IPv6 as [address]:port)${hostError ? `: ${hostError}` : ''}`,
+      });
+      return;
+    }
+    const name = endpointName(endpoint);
+    const earlier = seen.get(name);
+    if (earlier) errors.push({ field, message: `${name} repeats ${earlier}` });
+    else seen.set(name, field);
+  });
+  return errors;
+}
+
 const mappingOf = (settings: Record<string, unknown>): Record<string, string> =>
   (settings.attributeMapping ?? {}) as Record<string, string>;
 
@@ -150,9 +178,7 @@ const ldapDestinationFields: readonly string[] = [
   'startTLS',
   'tlsRejectUnauthorized',
   'caCertificate',
-  ...(Object.keys(LdapSettingsSchema.properties).includes('failoverHosts')
-    ? ['failoverHosts']
-    : []),
+  'failoverHosts',
 ];
 
 function urlFields(

@@ -85,10 +85,12 @@ function runHealth(d: Directory, last: Job | undefined, at: Date): Health {
       reason:
         `last sync failed: ${last.error?.code ?? 'error'}: ${last.error?.message ?? ''}`.trim(),
     };
+  // Which server answered matters once there are several (failover hosts).
+  const servedBy = last.servedBy ? ` (served by ${last.servedBy})` : '';
   if (last.status === 'completed_with_errors')
     return {
       status: 'yellow',
-      reason: `last sync completed with ${last.errorCount} record error${last.errorCount === 1 ? '' : 's'}`,
+      reason: `last sync completed with ${last.errorCount} record error${last.errorCount === 1 ? '' : 's'}${servedBy}`,
     };
-  return { status: 'green', reason: `last sync completed at ${last.completedAt}` };
+  return { status: 'green', reason: `last sync completed at ${last.completedAt}${servedBy}` };
 }

@@ -23,6 +23,8 @@ export interface Directory {
   lastTestAt: string | null;
   /** JSON {kind, message} of the last failed connection test, null when it passed. */
   lastTestError: string | null;
+  /** The health status last evaluated (see directories/health-tracker.ts); null: not yet. */
+  healthStatus: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -44,6 +46,7 @@ export function toDirectory(r: DirectoriesTable): Directory {
     lastFullSyncAt: r.last_full_sync_at,
     lastTestAt: r.last_test_at,
     lastTestError: r.last_test_error,
+    healthStatus: r.health_status ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -66,6 +69,7 @@ export function toDirectoryRow(d: Directory): DirectoriesTable {
     last_full_sync_at: d.lastFullSyncAt,
     last_test_at: d.lastTestAt,
     last_test_error: d.lastTestError,
+    health_status: d.healthStatus,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
   };

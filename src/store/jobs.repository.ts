@@ -46,6 +46,8 @@ export interface Job {
   fullRequested: boolean;
   /** `live`: a delta read queued by a live session. */
   mode: 'full' | 'delta' | 'live' | null;
+  /** The server that answered the read (LDAP/AD host:port, a failover host when it served). */
+  servedBy: string | null;
   usersCreated: number;
   usersUpdated: number;
   usersDeactivated: number;
@@ -82,6 +84,7 @@ export function toJob(r: SyncJobsTable): Job {
     confirmDeletions: toBool(r.confirm_deletions),
     fullRequested: toBool(r.full_requested),
     mode: r.mode as Job['mode'],
+    servedBy: r.served_by ?? null,
     usersCreated: r.users_created,
     usersUpdated: r.users_updated,
     usersDeactivated: r.users_deactivated,
@@ -234,6 +237,7 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
         confirm_deletions: input.confirmDeletions ? 1 : 0,
         full_requested: input.full ? 1 : 0,
         mode: null,
+        served_by: null,
         users_created: 0,
         users_updated: 0,
         users_deactivated: 0,
@@ -475,8 +479,17 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
         .execute();
     },
 
-    async setMode(jobId: string, mode: 'full' | 'delta' | 'live'): Promise<void> {
-      await db.updateTable('sync_jobs').set({ mode }).where('id', '=', jobId).execute();
+    /** What the read turned out to be, and which server answered it. */
+    async setMode(
+      jobId: string,
+      mode: 'full' | 'delta' | 'live',
+      servedBy: string | null = null,
+    ): Promise<void> {
+      await db
+        .updateTable('sync_jobs')
+        .set({ mode, served_by: servedBy })
+        .where('id', '=', jobId)
+        .execute();
     },
 
     /** Ends a job this attempt holds (or any job, when token is null), and the attempt's record. */

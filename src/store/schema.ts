@@ -47,6 +47,8 @@ export interface DirectoriesTable {
   /** Last connection test of the saved directory; an error makes its health red. */
   last_test_at: string | null;
   last_test_error: string | null;
+  /** Health status last evaluated (green, yellow, red, unknown); null: not yet. */
+  health_status: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -128,6 +130,8 @@ export interface SyncJobsTable {
   full_requested: number;
   /** 'full' | 'delta' | null until the read starts. */
   mode: string | null;
+  /** host:port of the server that answered the read (LDAP/AD); null for other sources. */
+  served_by: string | null;
   users_created: number;
   users_updated: number;
   users_deactivated: number;

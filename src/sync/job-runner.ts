@@ -125,6 +125,7 @@ export async function runSyncJob(
     await jobs.setMode(
       job.id,
       job.trigger === 'live' && read.mode === 'delta' ? 'live' : read.mode,
+      read.servedBy ?? null,
     );
 
     const plan = await planSync(
@@ -249,6 +250,7 @@ export async function runSyncJob(
           status,
           dryRun: job.dryRun,
           mode: read.mode,
+          ...(read.servedBy ? { servedBy: read.servedBy } : {}),
           ...countsView(jobCounts),
         }),
       ]);

@@ -12,7 +12,7 @@ import {
 import { checkSourceUser } from './records.js';
 
 export type TestOutcome =
-  | { success: true; usersFound: number; groupsFound: number }
+  | { success: true; usersFound: number; groupsFound: number; servedBy?: string }
   | { success: false; error: { kind: string; message: string } };
 
 export type PreviewOutcome = { effectiveAttributeMapping: Record<string, string> } & (
@@ -52,7 +52,12 @@ export function createSyncService(deps: {
     const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
     try {
       const r: TestResult = await connector.test(signal);
-      return { success: true, usersFound: r.usersFound, groupsFound: r.groupsFound };
+      return {
+        success: true,
+        usersFound: r.usersFound,
+        groupsFound: r.groupsFound,
+        ...(r.servedBy ? { servedBy: r.servedBy } : {}),
+      };
     } catch (err) {
       if (err instanceof ConnectorError) {
         const kind = err.kind === 'cancelled' ? 'timeout' : err.kind;

@@ -42,6 +42,7 @@ const cases: {
       { startTLS: true },
       { tlsRejectUnauthorized: false },
       { caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
+      { failoverHosts: ['127.0.0.3:389'] },
     ],
   },
   {

@@ -21,6 +21,12 @@ export const JobView = Type.Object({
   confirmDeletions: Type.Boolean(),
   fullRequested: Type.Boolean(),
   mode: nullable(literalUnion(['full', 'delta', 'live'] as const)),
+  servedBy: nullable(
+    Type.String({
+      description:
+        'LDAP and AD: the server (host:port) that answered the read, the primary or the failover host that took over; null before the read and for other sources',
+    }),
+  ),
   usersCreated: Type.Integer(),
   usersUpdated: Type.Integer(),
   usersDeactivated: Type.Integer(),
@@ -98,6 +104,9 @@ const TestView = Type.Union([
     success: Type.Literal(true),
     usersFound: Type.Integer(),
     groupsFound: Type.Integer(),
+    servedBy: Type.Optional(
+      Type.String({ description: 'LDAP and AD: the server (host:port) that answered' }),
+    ),
   }),
   Type.Object({
     success: Type.Literal(false),

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { mappingDescription } from '../../expressions/mapping-check.js';
 
@@ -10,6 +11,19 @@ export const LdapSettingsSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, maxLength: 255, description: 'Host name or IP address' }),
     port: Type.Integer({ minimum: 1, maximum: 65535, description: '389, or 636 with useTLS' }),
+    /**
+     * Further servers of the same directory ("host" or "host:port", IPv6 in brackets with a
+     * port), tried in order when the primary cannot be reached (network, TLS or connect
+     * timeout errors; never after an authentication error). Same TLS settings, bind DN and
+     * password; an entry without a port uses `port`.
+     */
+    failoverHosts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+        maxItems: 10,
+        description:
+          'Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port',
+      }),
+    ),
     useTLS: Type.Boolean({ description: 'ldaps:// (TLS from the first byte)' }),
     startTLS: Type.Boolean({ description: 'Upgrade a plain connection with StartTLS' }),
     caCertificate: Type.Optional(Type.String({ description: 'PEM CA certificate(s) to trust' })),
@@ -47,6 +61,55 @@ export const LdapSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type LdapSettings = Static<typeof LdapSettingsSchema>;
+
+/** One server of a directory: the primary (host, port) or a failover host. */
+export interface LdapEndpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * Parses a failover entry: `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6
+ * address. Returns null when the shape is wrong (the host itself is checked apart).
+ */
+export function parseHostPort(entry: string, defaultPort: number): LdapEndpoint | null {
+  const text = entry.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  const plain = /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
+  let host: string;
+  let port: number;
+  if (bracketed) {
+    host = bracketed[1]!;
+    port = bracketed[2] ? Number(bracketed[2]) : defaultPort;
+  } else if (plain) {
+    host = plain[1]!;
+    port = plain[2] ? Number(plain[2]) : defaultPort;
+  } else if (isIPv6(text)) {
+    host = text;
+    port = defaultPort;
+  } else {
+    return null;
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return { host, port };
+}
+
+/** The servers of a directory in the order they are tried: the primary, then failoverHosts. */
+export function ldapEndpoints(
+  settings: Pick<LdapSettings, 'host' | 'port' | 'failoverHosts'>,
+): LdapEndpoint[] {
+  const primary = { host: settings.host.replace(/^\[(.*)\]$/, '$1'), port: settings.port };
+  const failover = (settings.failoverHosts ?? []).flatMap((entry) => {
+    const endpoint = parseHostPort(entry, settings.port);
+    return endpoint ? [endpoint] : [];
+  });
+  return [primary, ...failover];
+}
+
+/** `host:port` as health and job records name a server (`[v6]:port` for IPv6). */
+export function endpointName(e: LdapEndpoint): string {
+  return `${isIPv6(e.host) ? `[${e.host}]` : e.host}:${e.port}`;
+}
 
 export interface LdapSecrets {
   bindPassword?: string;

@@ -7,6 +7,7 @@ import {
   ConnectorError,
   type Connector,
   type ConnectorCapabilities,
+  type ConnectorErrorKind,
   type DeletedRef,
   type PendingUser,
   type ReadOptions,
@@ -16,7 +17,14 @@ import {
   type SweptIds,
   type TestResult,
 } from '../connector.js';
-import type { LdapFlavor, LdapSecrets, LdapSettings } from './ldap-config.js';
+import {
+  endpointName,
+  ldapEndpoints,
+  type LdapEndpoint,
+  type LdapFlavor,
+  type LdapSecrets,
+  type LdapSettings,
+} from './ldap-config.js';
 import { ShowDeletedControl, SyncRequestControl } from './ldap-controls.js';
 import {
   parseLdapCursor,
@@ -78,8 +86,13 @@ const DELETED_OBJECTS_WKGUID = '18E2EA80684F11D2B9AA00C04F79F805';
 
 interface Session {
   wire: LdapWireConnection;
+  /** host:port of the server that gave this session. */
+  servedBy: string;
   close(): Promise<void>;
 }
+
+/** Failures that mean "this server cannot be reached": the next one is tried. */
+const unreachableKinds: ReadonlySet<ConnectorErrorKind> = new Set(['network', 'tls', 'timeout']);
 
 interface SearchScope {
   baseDN: string;
@@ -119,7 +132,11 @@ export function createLdapConnector(
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   // Local guard over the server's own time limit (sent with every search).
   const operationTimeoutMs = (settings.timeLimitSeconds + 15) * 1000;
-  const url = `${settings.useTLS ? 'ldaps' : 'ldap'}://${isIP(settings.host) === 6 ? `[${settings.host}]` : settings.host}:${settings.port}`;
+  const endpoints = ldapEndpoints(settings);
+  const urlOf = (e: LdapEndpoint): string =>
+    `${settings.useTLS ? 'ldaps' : 'ldap'}://${isIP(e.host) === 6 ? `[${e.host}]` : e.host}:${e.port}`;
+  /** The server errors name: the one this connector's connections go to first. */
+  const currentUrl = (): string => urlOf(endpoints[preferred]!);
   const userBases = distinct(
     settings.userBaseDNs?.length ? settings.userBaseDNs : [settings.baseDN],
   );
@@ -128,21 +145,24 @@ export function createLdapConnector(
   );
   const openClients = new Set<{ close(): Promise<void> | void }>();
   let lastCursorReportsDeletions = false;
+  // The server that last gave this connector a session is tried first by its later
+  // connections, so one read stays on one server even when the primary comes back.
+  let preferred = 0;
 
-  const tlsOptions: ConnectionOptions = {
+  const tlsOptionsFor = (e: LdapEndpoint): ConnectionOptions => ({
     ca: settings.caCertificate ? [settings.caCertificate] : undefined,
     rejectUnauthorized: settings.tlsRejectUnauthorized,
     // SNI must not carry an IP address; identity checks use `host` either way.
-    servername: isIP(settings.host) ? undefined : settings.host,
-    host: settings.host,
-  };
+    servername: isIP(e.host) ? undefined : e.host,
+    host: e.host,
+  });
 
   const ctx = (
     operation: LdapErrorContext['operation'],
     extra: Partial<LdapErrorContext> = {},
   ): LdapErrorContext => ({
     operation,
-    url,
+    url: currentUrl(),
     bindDN: settings.bindDN || undefined,
     flavor,
     ...extra,
@@ -160,29 +180,76 @@ export function createLdapConnector(
   // -------------------------------------------------------------------------------------
   // Connections
 
-  /** A bound connection; `close()` is idempotent and also runs on abort. */
+  /**
+   * A bound connection to the first server that answers: the preferred one, then the
+   * others in order. Only a server that cannot be reached (network, TLS, connect timeout)
+   * hands over to the next; any other failure, authentication first of all, is the
+   * directory's answer and is thrown at once. `close()` is idempotent and runs on abort.
+   */
   async function connect(
     signal: AbortSignal,
     messageTimeoutMs = operationTimeoutMs,
   ): Promise<Session> {
+    const order = [preferred, ...endpoints.keys()].filter((i, n, all) => all.indexOf(i) === n);
+    const failures: { endpoint: LdapEndpoint; error: ConnectorError }[] = [];
+    for (const index of order) {
+      const endpoint = endpoints[index]!;
+      try {
+        const session = await connectTo(endpoint, signal, messageTimeoutMs);
+        preferred = index;
+        return session;
+      } catch (error) {
+        if (
+          !(error instanceof ConnectorError) ||
+          !unreachableKinds.has(error.kind) ||
+          endpoints.length === 1
+        )
+          throw error;
+        failures.push({ endpoint, error });
+      }
+    }
+    // Transient when one of them may come back by itself; else as the primary failed.
+    const kind = failures.some((f) => f.error.kind === 'network')
+      ? 'network'
+      : failures[0]!.error.kind;
+    throw new ConnectorError(
+      kind,
+      `no server of the directory could be reached: ${failures
+        .map((f) => `${endpointName(f.endpoint)}: ${f.error.message}`)
+        .join('; ')}`,
+      { cause: failures[0]!.error },
+    );
+  }
+
+  async function connectTo(
+    endpoint: LdapEndpoint,
+    signal: AbortSignal,
+    messageTimeoutMs: number,
+  ): Promise<Session> {
     throwIfAborted(signal);
+    const errorContext = (operation: LdapErrorContext['operation']) => ({
+      ...ctx(operation),
+      url: urlOf(endpoint),
+      signal,
+    });
     let wire: LdapWireConnection;
     try {
       wire = await LdapWireConnection.open({
-        host: settings.host,
-        port: settings.port,
+        host: endpoint.host,
+        port: endpoint.port,
         secure: settings.useTLS,
-        tlsOptions,
+        tlsOptions: tlsOptionsFor(endpoint),
         connectTimeoutMs,
         operationTimeoutMs: messageTimeoutMs,
         signal,
       });
     } catch (error) {
-      throw toConnectorError(error, { ...ctx('connect'), signal });
+      throw toConnectorError(error, errorContext('connect'));
     }
     let closed = false;
     const session: Session = {
       wire,
+      servedBy: endpointName(endpoint),
       async close() {
         if (closed) return;
         closed = true;
@@ -196,14 +263,14 @@ export function createLdapConnector(
         try {
           await wire.startTLS();
         } catch (error) {
-          throw toConnectorError(error, { ...ctx('starttls'), signal });
+          throw toConnectorError(error, errorContext('starttls'));
         }
       }
       if (settings.bindDN) {
         try {
           await wire.bind(settings.bindDN, secrets.bindPassword ?? '');
         } catch (error) {
-          throw toConnectorError(error, { ...ctx('bind'), signal });
+          throw toConnectorError(error, errorContext('bind'));
         }
       }
     } catch (error) {
@@ -422,6 +489,7 @@ export function createLdapConnector(
     }
     return {
       mode,
+      servedBy: session.servedBy,
       users: () => decoded(pending()),
       pendingUsers: pending,
       async *groups() {
@@ -583,7 +651,7 @@ export function createLdapConnector(
     return delta;
   }
 
-  function bufferedDeltaRead(delta: SyncDelta, cursor: LdapCursor): SourceRead {
+  function bufferedDeltaRead(delta: SyncDelta, cursor: LdapCursor, servedBy: string): SourceRead {
     let done = 0;
     const dedupe = <T extends { externalId: string }>(items: T[]): T[] => {
       const seen = new Map<string, T>();
@@ -596,6 +664,7 @@ export function createLdapConnector(
     }
     return {
       mode: 'delta',
+      servedBy,
       users: () => decoded(pending()),
       pendingUsers: pending,
       async *groups() {
@@ -632,7 +701,11 @@ export function createLdapConnector(
       await probe.close();
     }
     if (cookies && delta) {
-      return bufferedDeltaRead(delta, { v: 1, mode: 'rfc4533', cookies, deletions: true });
+      return bufferedDeltaRead(
+        delta,
+        { v: 1, mode: 'rfc4533', cookies, deletions: true },
+        probe.servedBy,
+      );
     }
     const startedAt = now();
     const next = (): LdapCursor =>
@@ -683,7 +756,7 @@ export function createLdapConnector(
       if (!usn || !/^\d+$/.test(usn)) {
         throw new ConnectorError(
           'invalid_response',
-          `${url} did not report highestCommittedUSN in its rootDSE: is this an Active Directory domain controller?`,
+          `${currentUrl()} did not report highestCommittedUSN in its rootDSE: is this an Active Directory domain controller?`,
         );
       }
       let invocationId: string | null = null;
@@ -850,6 +923,7 @@ export function createLdapConnector(
         const result: TestResult = {
           usersFound: await count(userBases, f.users),
           groupsFound: await count(groupBases, f.groups),
+          servedBy: session.servedBy,
         };
         return result;
       } finally {
@@ -870,7 +944,6 @@ export function createLdapConnector(
       return watchLdap(
         {
           flavor,
-          servedBy: `${settings.host}:${settings.port}`,
           bases: distinct([...userBases, ...groupBases]),
           filter: `(|${f.users}${f.groups})`,
           // A live search waits for changes as long as it takes.

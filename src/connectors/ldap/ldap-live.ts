@@ -24,14 +24,17 @@ import type { LdapWireConnection, WireSearchEvent } from './ldap-wire.js';
 
 export interface LiveSearchDeps {
   flavor: LdapFlavor;
-  /** host:port, named in health while the session is up. */
-  servedBy: string;
   /** Distinct base DNs of users and groups. */
   bases: string[];
   /** Users or groups (LDAP); AD notifications require `(objectClass=*)` and ignore it. */
   filter: string;
-  /** A bound connection with no per-message time limit. */
-  connect(signal: AbortSignal): Promise<{ wire: LdapWireConnection; close(): Promise<void> }>;
+  /**
+   * A bound connection with no per-message time limit, to the first server of the
+   * directory that answers; `servedBy` (host:port) is named in health while it is up.
+   */
+  connect(
+    signal: AbortSignal,
+  ): Promise<{ wire: LdapWireConnection; servedBy: string; close(): Promise<void> }>;
   errorContext(
     operation: LdapErrorContext['operation'],
     extra: Partial<LdapErrorContext>,
@@ -56,11 +59,12 @@ export async function watchLdap(deps: LiveSearchDeps, options: WatchOptions): Pr
   const stop = (): void => inner.abort();
   if (options.signal.aborted) return { kind: 'aborted' };
   options.signal.addEventListener('abort', stop, { once: true });
-  const sessions: { close(): Promise<void> }[] = [];
+  const sessions: { servedBy: string; close(): Promise<void> }[] = [];
   let ready = 0;
   const baseReady = (): void => {
     ready += 1;
-    if (ready === deps.bases.length) options.onReady(deps.servedBy);
+    if (ready === deps.bases.length)
+      options.onReady([...new Set(sessions.map((s) => s.servedBy))].join(', '));
   };
   try {
     // Any base failing ends them all; the caller reconnects the whole session.

@@ -52,7 +52,7 @@ describe('active_directory flavour against an AD-shaped slapd', () => {
 
   it('reads users and groups with objectGUID ids, UAC status and memberOf', async () => {
     const c = connector();
-    await expect(c.test(signal())).resolves.toEqual({ usersFound: 2, groupsFound: 1 });
+    await expect(c.test(signal())).resolves.toMatchObject({ usersFound: 2, groupsFound: 1 });
     const full = await drainRead(await c.read({ cursor: null, signal: signal() }));
     await c.close();
     expect(full.mode).toBe('full');

@@ -146,7 +146,10 @@ describe('LDAP connector against slapd: full reads', () => {
     expect(users.has('carol')).toBe(false);
     expect(users.get('dave')?.enabled).toBe(false);
     expect(users.get('alice')?.enabled).toBe(true);
-    await expect(connector.test(signal())).resolves.toEqual({ usersFound: 4, groupsFound: 3 });
+    await expect(connector.test(signal())).resolves.toMatchObject({
+      usersFound: 4,
+      groupsFound: 3,
+    });
     await connector.close();
   });
 
@@ -219,7 +222,10 @@ describe('LDAP connector against slapd: full reads', () => {
 
   it('test() binds and counts users and groups in scope', async () => {
     const connector = createLdapConnector('ldap', ldapSettingsFor(server), ldapSecretsFor(server));
-    await expect(connector.test(signal())).resolves.toEqual({ usersFound: 5, groupsFound: 3 });
+    await expect(connector.test(signal())).resolves.toMatchObject({
+      usersFound: 5,
+      groupsFound: 3,
+    });
     await connector.close();
   });
 
@@ -368,7 +374,10 @@ describe('LDAP connector against slapd: paging and size limits', () => {
         ldapSettingsFor(unlimited, { pageSize: 250 }),
         ldapSecretsFor(unlimited),
       );
-      await expect(connector.test(signal())).resolves.toEqual({ usersFound: 700, groupsFound: 0 });
+      await expect(connector.test(signal())).resolves.toMatchObject({
+        usersFound: 700,
+        groupsFound: 0,
+      });
       await connector.close();
     } finally {
       await unlimited.stop();
@@ -406,7 +415,10 @@ describe('LDAP connector against slapd: TLS', () => {
       ldaps({ caCertificate: server.caCertificate }),
       ldapSecretsFor(server),
     );
-    await expect(connector.test(signal())).resolves.toEqual({ usersFound: 3, groupsFound: 0 });
+    await expect(connector.test(signal())).resolves.toMatchObject({
+      usersFound: 3,
+      groupsFound: 0,
+    });
     const result = await drainRead(await connector.read({ cursor: null, signal: signal() }));
     expect(result.users).toHaveLength(3);
     await connector.close();
@@ -418,7 +430,10 @@ describe('LDAP connector against slapd: TLS', () => {
       ldaps({ tlsRejectUnauthorized: false }),
       ldapSecretsFor(server),
     );
-    await expect(connector.test(signal())).resolves.toEqual({ usersFound: 3, groupsFound: 0 });
+    await expect(connector.test(signal())).resolves.toMatchObject({
+      usersFound: 3,
+      groupsFound: 0,
+    });
   });
 
   it('StartTLS verifies the certificate and then works', async () => {
@@ -434,7 +449,10 @@ describe('LDAP connector against slapd: TLS', () => {
       ldapSettingsFor(server, { startTLS: true, caCertificate: server.caCertificate }),
       ldapSecretsFor(server),
     );
-    await expect(connector.test(signal())).resolves.toEqual({ usersFound: 3, groupsFound: 0 });
+    await expect(connector.test(signal())).resolves.toMatchObject({
+      usersFound: 3,
+      groupsFound: 0,
+    });
     const result = await drainRead(await connector.read({ cursor: null, signal: signal() }));
     expect(result.users).toHaveLength(3);
     await connector.close();
