@@ -68,6 +68,8 @@ export interface paths {
                                 host?: string;
                                 /** @description 389, or 636 with useTLS */
                                 port?: number;
+                                /** @description Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port */
+                                failoverHosts?: string[];
                                 /** @description ldaps:// (TLS from the first byte) */
                                 useTLS?: boolean;
                                 /** @description Upgrade a plain connection with StartTLS */
@@ -296,6 +298,8 @@ export interface paths {
                         host?: string;
                         /** @description 389, or 636 with useTLS */
                         port?: number;
+                        /** @description Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port */
+                        failoverHosts?: string[];
                         /** @description ldaps:// (TLS from the first byte) */
                         useTLS?: boolean;
                         /** @description Upgrade a plain connection with StartTLS */
@@ -400,6 +404,8 @@ export interface paths {
                             host?: string;
                             /** @description 389, or 636 with useTLS */
                             port?: number;
+                            /** @description Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port */
+                            failoverHosts?: string[];
                             /** @description ldaps:// (TLS from the first byte) */
                             useTLS?: boolean;
                             /** @description Upgrade a plain connection with StartTLS */
@@ -646,6 +652,8 @@ export interface paths {
                             host?: string;
                             /** @description 389, or 636 with useTLS */
                             port?: number;
+                            /** @description Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port */
+                            failoverHosts?: string[];
                             /** @description ldaps:// (TLS from the first byte) */
                             useTLS?: boolean;
                             /** @description Upgrade a plain connection with StartTLS */
@@ -873,6 +881,8 @@ export interface paths {
                         host?: string;
                         /** @description 389, or 636 with useTLS */
                         port?: number;
+                        /** @description Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port */
+                        failoverHosts?: string[];
                         /** @description ldaps:// (TLS from the first byte) */
                         useTLS?: boolean;
                         /** @description Upgrade a plain connection with StartTLS */
@@ -977,6 +987,8 @@ export interface paths {
                             host?: string;
                             /** @description 389, or 636 with useTLS */
                             port?: number;
+                            /** @description Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port */
+                            failoverHosts?: string[];
                             /** @description ldaps:// (TLS from the first byte) */
                             useTLS?: boolean;
                             /** @description Upgrade a plain connection with StartTLS */
@@ -2713,6 +2725,7 @@ export interface paths {
                                 confirmDeletions: boolean;
                                 fullRequested: boolean;
                                 mode: ("full" | "delta" | "live") | null;
+                                servedBy: string | null;
                                 usersCreated: number;
                                 usersUpdated: number;
                                 usersDeactivated: number;
@@ -2909,6 +2922,7 @@ export interface paths {
                             confirmDeletions: boolean;
                             fullRequested: boolean;
                             mode: ("full" | "delta" | "live") | null;
+                            servedBy: string | null;
                             usersCreated: number;
                             usersUpdated: number;
                             usersDeactivated: number;
@@ -3261,6 +3275,7 @@ export interface paths {
                             confirmDeletions: boolean;
                             fullRequested: boolean;
                             mode: ("full" | "delta" | "live") | null;
+                            servedBy: string | null;
                             usersCreated: number;
                             usersUpdated: number;
                             usersDeactivated: number;
@@ -3448,6 +3463,8 @@ export interface paths {
                             success: true;
                             usersFound: number;
                             groupsFound: number;
+                            /** @description LDAP and AD: the server (host:port) that answered */
+                            servedBy?: string;
                         } | {
                             /** @enum {boolean} */
                             success: false;
@@ -3824,6 +3841,8 @@ export interface paths {
                         host?: string;
                         /** @description 389, or 636 with useTLS */
                         port?: number;
+                        /** @description Servers tried in order when the primary cannot be reached (network or TLS errors, never authentication errors): "host" or "host:port" ("[v6]:port"); no port = port */
+                        failoverHosts?: string[];
                         /** @description ldaps:// (TLS from the first byte) */
                         useTLS?: boolean;
                         /** @description Upgrade a plain connection with StartTLS */
@@ -3897,6 +3916,8 @@ export interface paths {
                             success: true;
                             usersFound: number;
                             groupsFound: number;
+                            /** @description LDAP and AD: the server (host:port) that answered */
+                            servedBy?: string;
                         } | {
                             /** @enum {boolean} */
                             success: false;
