@@ -140,7 +140,10 @@ function ldapSpec(flavor: 'ldap' | 'active_directory'): DirectoryTypeSpec {
 function checkFailoverHosts(settings: LdapSettings): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Map<string, string>([
-    [endpointName({ host: settings.host.replace(/^\[(.*)\]$/, '$1'), port: settings.port }), 'the primary host and port'],
+    [
+      endpointName({ host: settings.host.replace(/^\[(.*)\]$/, '$1'), port: settings.port }),
+      'the primary host and port',
+    ],
   ]);
   (settings.failoverHosts ?? []).forEach((entry, i) => {
     const field = `failoverHosts[${i}]`;
