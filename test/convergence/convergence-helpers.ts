@@ -1,4 +1,7 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
 import type { TestApp } from '../helpers/test-app.js';
+import { runSync } from '../cloud/cloud-helpers.js';
 
 /**
  * Convergence: after any sequence of source changes and incremental syncs, the store
@@ -159,4 +162,77 @@ export function applyMemberOp(
   if (!member) return;
   source.removeMember(parent, member[0]);
   members.delete(member[0]);
+}
+
+/** One source under a convergence property: its changes, and directories that read it. */
+export interface ConvergenceSource<Op> {
+  /** Makes a change at the source, and in the model that picks later changes' objects. */
+  apply(op: Op): void | Promise<void>;
+  /** A new directory reading this source (`name` tells the long-lived one from a fresh one). */
+  createDirectory(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface ConvergenceSpec<Op extends { op: string }, Extra> {
+  app: () => TestApp;
+  /** One source change; `{ op: 'sync' }` is a sync of the long-lived directory. */
+  op: fc.Arbitrary<Op>;
+  /** Drawn once per sequence beside the changes (e.g. the order of delta entries). */
+  extra?: fc.Arbitrary<Extra>;
+  /** A source of its own for one sequence, holding its starting objects. */
+  start(extra: Extra): Promise<ConvergenceSource<Op>>;
+  /** Every run after the first must read changes only (sources with an incremental read). */
+  incremental: boolean;
+  maxLength?: number;
+}
+
+/**
+ * The convergence property: for random sequences of source changes interleaved with
+ * syncs (one more sync at the end), after every sync the long-lived directory equals a
+ * full read of the same source into a fresh directory, plus what the source no longer
+ * has (suspended users, deleted groups). fast-check prints the seed and the shrunk
+ * sequence of a failure; `convergenceRuns()` sets how many sequences run.
+ */
+export async function assertConvergence<Op extends { op: string }, Extra = null>(
+  spec: ConvergenceSpec<Op, Extra>,
+): Promise<void> {
+  const extra = spec.extra ?? (fc.constant(null) as fc.Arbitrary<Extra>);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(spec.op, { minLength: 4, maxLength: spec.maxLength ?? 14 }),
+      extra,
+      async (ops, drawn) => {
+        const app = spec.app();
+        const source = await spec.start(drawn);
+        try {
+          const dir = await source.createDirectory('long-lived');
+          await syncOk(app, dir);
+          for (const o of [...ops, { op: 'sync' } as Op]) {
+            if (o.op !== 'sync') {
+              await source.apply(o);
+              continue;
+            }
+            const job = await syncOk(app, dir);
+            if (spec.incremental) expect(job.mode).toBe('delta');
+            const fresh = await source.createDirectory('fresh');
+            await syncOk(app, fresh);
+            const reference = await snapshot(app, fresh);
+            await app.request('DELETE', `/api/v1/directories/${fresh}`);
+            const kept = await snapshot(app, dir);
+            expect(kept).toEqual(expectedFrom(reference, kept));
+          }
+          await app.request('DELETE', `/api/v1/directories/${dir}`);
+        } finally {
+          await source.close();
+        }
+      },
+    ),
+    { numRuns: convergenceRuns(), verbose: 1, endOnFailure: false },
+  );
+}
+
+async function syncOk(app: TestApp, dir: string) {
+  const job = await runSync(app, dir);
+  expect(job.status, JSON.stringify(job.error)).toBe('completed');
+  return job;
 }

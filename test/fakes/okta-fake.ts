@@ -150,9 +150,9 @@ export class OktaFake {
     if (u.status !== 'DEPROVISIONED') return this.setStatus(id, 'DEPROVISIONED');
     this.users.delete(id);
   }
-  /** The two DELETE calls that remove a user that is not deactivated yet. */
+  /** The DELETE calls that remove a user for good: two unless it is deactivated already. */
   hardDeleteUser(id: string): void {
-    this.deleteUser(id);
+    if (this.must(this.users.get(id), id).status !== 'DEPROVISIONED') this.deleteUser(id);
     this.deleteUser(id);
   }
   addGroup(group: {
