@@ -72,18 +72,37 @@ function messageOf(e: AjvError): string {
       return 'is required';
     case 'anyOf':
       return 'has a value of the wrong type or form';
+    case 'enum':
+      return oneOf(Array.isArray(e.params.allowedValues) ? e.params.allowedValues : []);
     default:
       return e.message ?? 'is invalid';
   }
 }
 
-/** Ajv reports every branch of a union; keep one error per field, preferring the union's summary. */
+/** The allowed values, so a caller can correct a typo without reading the schema. */
+function oneOf(values: unknown[]): string {
+  if (values.length === 0) return 'is not an allowed value';
+  return `must be one of: ${values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`;
+}
+
+/**
+ * Ajv reports every branch of a union; keep one error per field, preferring the union's
+ * summary. A union of literals (every branch a `const`) lists the allowed values instead.
+ */
 export function ajvFieldErrors(errors: AjvError[], prefix: string): SchemaError[] {
   const byField = new Map<string, SchemaError>();
+  const branches = new Map<string, { consts: unknown[]; other: boolean }>();
   for (const e of errors) {
     const field = prefix ? `${prefix}.${fieldOf(e)}` : fieldOf(e);
+    const b = branches.get(field) ?? { consts: [], other: false };
+    if (e.keyword === 'const') b.consts.push(e.params.allowedValue);
+    else if (e.keyword !== 'anyOf') b.other = true;
+    branches.set(field, b);
     if (!byField.has(field) || e.keyword === 'anyOf')
       byField.set(field, { field, message: messageOf(e) });
+  }
+  for (const [field, b] of branches) {
+    if (b.consts.length > 0 && !b.other) byField.set(field, { field, message: oneOf(b.consts) });
   }
   return [...byField.values()];
 }

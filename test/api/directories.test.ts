@@ -107,7 +107,7 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
     ['port', { port: '389' }, /integer|number/],
     ['baseDN', { baseDN: 'acme.com' }, /distinguished name/],
     ['host', { host: 'ldap://acme.com:389' }, /host/],
-    ['type', { type: 'novell' }, /must be equal to one of/],
+    ['type', { type: 'novell' }, /must be one of: ldap, active_directory/],
     ['colour', { colour: 'blue' }, /not a known field/],
     ['bindPassword', { bindPassword: undefined }, /required when bindDN/],
     ['deletionThreshold', { deletionThreshold: '120%' }, /./],
@@ -274,6 +274,31 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
     expect(text.json().error.code).toBe('validation_failed');
     const array = await inject('[]');
     expect(array.statusCode).toBe(400);
+  });
+
+  it('lists the allowed values when a value is not one of them', async () => {
+    const badType = await app.request('POST', '/api/v1/directories', {
+      ...specExample,
+      type: 'ad',
+    });
+    expect(badType.status).toBe(400);
+    expect(badType.body.error.message).toBe(
+      'type: must be one of: ldap, active_directory, entra_id, google_workspace, okta, scim',
+    );
+    const badPolicy = await app.request('POST', '/api/v1/directories', {
+      ...specExample,
+      conflictPolicy: 'source_wins',
+    });
+    expect(badPolicy.body.error.details).toContainEqual({
+      field: 'conflictPolicy',
+      message: 'must be one of: directory_wins, local_wins, manual_review',
+    });
+    // A union of literals in a query string is answered the same way.
+    const badStatus = await app.request('GET', '/api/v1/users?status=deleted');
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.body.error.message).toBe(
+      'querystring.status: must be one of: active, suspended',
+    );
   });
 
   it('writes an audit entry for every write, with the password redacted', async () => {

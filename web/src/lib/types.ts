@@ -53,17 +53,18 @@ export const jobStatuses = [
 ] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 
+/** Each job count: its field, its label, and its noun in the singular and plural. */
 export const jobCounts = [
-  ['usersCreated', 'Users created'],
-  ['usersUpdated', 'Users updated'],
-  ['usersDeactivated', 'Users suspended'],
-  ['usersReactivated', 'Users reactivated'],
-  ['groupsCreated', 'Groups created'],
-  ['groupsUpdated', 'Groups updated'],
-  ['groupsDeleted', 'Groups deleted'],
-  ['groupsRestored', 'Groups restored'],
-  ['membershipsAdded', 'Memberships added'],
-  ['membershipsRemoved', 'Memberships removed'],
+  ['usersCreated', 'Users created', 'user created', 'users created'],
+  ['usersUpdated', 'Users updated', 'user updated', 'users updated'],
+  ['usersDeactivated', 'Users suspended', 'user suspended', 'users suspended'],
+  ['usersReactivated', 'Users reactivated', 'user reactivated', 'users reactivated'],
+  ['groupsCreated', 'Groups created', 'group created', 'groups created'],
+  ['groupsUpdated', 'Groups updated', 'group updated', 'groups updated'],
+  ['groupsDeleted', 'Groups deleted', 'group deleted', 'groups deleted'],
+  ['groupsRestored', 'Groups restored', 'group restored', 'groups restored'],
+  ['membershipsAdded', 'Memberships added', 'membership added', 'memberships added'],
+  ['membershipsRemoved', 'Memberships removed', 'membership removed', 'memberships removed'],
 ] as const;
 export type JobCountField = (typeof jobCounts)[number][0];
 

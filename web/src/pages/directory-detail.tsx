@@ -31,7 +31,7 @@ import { scimProviders } from './directory-fields.js';
 function jobSummary(job: Job): string {
   const parts = jobCounts
     .filter(([k]) => (job[k] ?? 0) > 0)
-    .map(([k, label]) => `${(job[k] ?? 0).toLocaleString('en')} ${label.toLowerCase()}`);
+    .map(([k, , one, many]) => plural(job[k] ?? 0, one, many));
   return parts.length ? parts.join(', ') : 'no changes';
 }
 

@@ -6,6 +6,11 @@ import { Link } from '../lib/router.js';
 import { Dialog, ErrorMessage, Field, Loading, MoreButton, PageHeader, Time } from '../lib/ui.js';
 import { mappingTargets, type Group, type GroupMapping } from '../lib/types.js';
 import { useDirectoryNames } from './users.js';
+import { plural } from '../lib/format.js';
+
+/** "1 member keeps their access" / "3 members keep their access". */
+const keptPhrase = (n: number) =>
+  `${plural(n, 'member')} ${n === 1 ? 'keeps their access' : 'keep their access'}`;
 
 const targetLabels: Record<string, string> = {
   role: 'Role',
@@ -186,8 +191,8 @@ export function GroupMappings() {
       );
       setNotice(
         removeMembers
-          ? `Mapping removed; access revoked from ${res?.revoked ?? 0} member(s).`
-          : `Mapping removed; ${res?.keptAsManual ?? 0} member(s) keep their access as a manual grant.`,
+          ? `Mapping removed; access revoked from ${plural(res?.revoked ?? 0, 'member')}.`
+          : `Mapping removed; ${keptPhrase(res?.keptAsManual ?? 0)} as a manual grant.`,
       );
       mappings.reload();
     } catch (err) {

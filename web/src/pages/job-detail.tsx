@@ -1,7 +1,7 @@
 /** One job: status, counts, failure with its remedy, per-record errors, the change list. */
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../lib/api.js';
-import { displayValue, isActive, jobErrorWords } from '../lib/format.js';
+import { displayValue, isActive, jobErrorWords, plural } from '../lib/format.js';
 import { useLoad, usePaged } from '../lib/hooks.js';
 import { Link, navigate } from '../lib/router.js';
 import { DefinitionList, ErrorMessage, Loading, MoreButton, PageHeader, Time } from '../lib/ui.js';
@@ -191,11 +191,10 @@ export function JobDetail({ directoryId, jobId }: { directoryId: string; jobId: 
     setBusy(true);
     setActionError(null);
     try {
-      const res = await api.post<{ jobId: string }>(
-        `/directories/${directoryId}/sync`,
-        undefined,
-        { ...query, trigger: 'manual' },
-      );
+      const res = await api.post<{ jobId: string }>(`/directories/${directoryId}/sync`, undefined, {
+        ...query,
+        trigger: 'manual',
+      });
       navigate(`/directories/${directoryId}/jobs/${res.jobId}`);
     } catch (err) {
       setActionError(err);
@@ -310,8 +309,8 @@ export function JobDetail({ directoryId, jobId }: { directoryId: string; jobId: 
         {(job.errorCount ?? 0) > recordErrors.length ? (
           <p class="help">
             {recordErrors.length > 0
-              ? `Showing the first ${recordErrors.length} of ${job.errorCount} errors. `
-              : `${job.errorCount} record error(s). `}
+              ? `Showing the first ${recordErrors.length} of ${plural(job.errorCount ?? 0, 'error')}. `
+              : `${plural(job.errorCount ?? 0, 'record error')}. `}
             The change list below has every one (object type: Errors).
           </p>
         ) : null}

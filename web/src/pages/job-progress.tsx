@@ -1,7 +1,7 @@
 /** Live progress of a sync job: polls the job every second while it is queued or running. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
-import { duration, isActive, phaseLabels } from '../lib/format.js';
+import { duration, isActive, phaseLabels, plural } from '../lib/format.js';
 import { useInterval } from '../lib/hooks.js';
 import { jobCounts, type Job } from '../lib/types.js';
 import { JobStatusBadge } from '../lib/ui.js';
@@ -89,7 +89,7 @@ export function JobProgress({ job }: { job: Job }) {
           <span>
             <strong>{phase}</strong>
             {p
-              ? ` — ${p.done.toLocaleString('en')}${p.total ? ` of ${p.total.toLocaleString('en')}` : ''} objects`
+              ? ` — ${p.total ? `${p.done.toLocaleString('en')} of ${plural(p.total, 'object')}` : plural(p.done, 'object')}`
               : ''}
             {rate ? `, ${Math.round(rate).toLocaleString('en')} per second` : ''}
           </span>

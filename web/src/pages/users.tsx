@@ -71,11 +71,20 @@ export function SearchBox({
   );
 }
 
+/** The statuses `GET /users?status=` accepts. */
+const userStatuses = [
+  ['active', 'Active'],
+  ['suspended', 'Suspended'],
+] as const;
+
 export function UsersList() {
   const { query } = useLocation();
   const [search, setSearch] = useState(query.get('q') ?? '');
   const q = useDebounced(search.trim());
-  const status = query.get('status') ?? '';
+  // Users are active or suspended (a user removed at the source is suspended, then purged);
+  // any other value in an old link is ignored rather than sent to the API.
+  const requested = query.get('status') ?? '';
+  const status = userStatuses.some(([value]) => value === requested) ? requested : '';
   const directoryId = query.get('directoryId') ?? '';
   const dirs = useDirectoryNames();
   const users = usePaged(
@@ -121,9 +130,11 @@ export function UsersList() {
             onChange={(e) => setQuery({ status: e.currentTarget.value })}
           >
             <option value="">Any status</option>
-            <option value="active">Active</option>
-            <option value="suspended">Suspended</option>
-            <option value="deleted">Deleted</option>
+            {userStatuses.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </select>
         </div>
         <DirectoryFilter
