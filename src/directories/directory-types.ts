@@ -24,7 +24,11 @@ import {
   type GoogleSettings,
 } from '../connectors/google/google-config.js';
 import { createGoogleConnector } from '../connectors/google/google-connector.js';
-import { OktaSettingsSchema, type OktaSettings } from '../connectors/okta/okta-config.js';
+import {
+  checkOktaSearch,
+  OktaSettingsSchema,
+  type OktaSettings,
+} from '../connectors/okta/okta-config.js';
 import { createOktaConnector } from '../connectors/okta/okta-connector.js';
 import { schemaErrors } from '../lib/schema.js';
 import { checkDn, checkHost, checkLdapFilter } from '../lib/validators.js';
@@ -310,6 +314,10 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     defaults: () => ({}),
     check(settings, secrets) {
       const mappingErrors = cloudMappingErrors(settings);
+      if (typeof settings.userSearch === 'string') {
+        const problem = checkOktaSearch(settings.userSearch);
+        if (problem) mappingErrors.push({ field: 'userSearch', message: problem });
+      }
       if (mappingErrors.length > 0) return mappingErrors;
       // The connector authenticates with OAuth whenever clientId is set, so an API token
       // beside it would be ignored and the directory would fail at its first call.

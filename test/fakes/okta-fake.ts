@@ -20,6 +20,13 @@ import {
  * changes follow the documented admin operations: a DELETE on a user that is not
  * deactivated deactivates it, a second one removes it; a deleted group is gone.
  * Pages hold at most `pageSize` objects, whatever `limit` asks (Okta caps `limit`).
+ *
+ * Scope (developer.okta.com/docs/api/openapi/okta-management/management/tag/User/#tag/User/operation/listUsers,
+ * the `search` parameter; …/tag/Group/operation/getGroup and listGroupUsers):
+ * `search` expressions (`eq`, `ne`, `sw`, `co`, `gt`, `ge`, `lt`, `le`, `pr`, `and`,
+ * `or`, parentheses; values in double quotes) over status, id, dates, `type.id` and
+ * `profile.*`, answering every status including DEPROVISIONED, and 400 E0000031 for an
+ * expression it cannot parse; `/api/v1/groups/{id}`; 404 E0000007 for an unknown group.
  */
 
 export type OktaProfile = Record<string, unknown>;
@@ -284,6 +291,36 @@ export class OktaFake {
 
     const limit = Number(req.query.get('limit') ?? 200);
     const after = req.query.get('after');
+    const searchText = req.query.get('search');
+    if (req.path === '/api/v1/users' && searchText !== null) {
+      const match = parseSearch(searchText);
+      if (!match)
+        return error(400, 'E0000031', 'Invalid search criteria.', [
+          `Invalid search: ${searchText}`,
+        ]);
+      const list = [...this.users.values()]
+        .filter((u) => match(u as unknown as Record<string, unknown>))
+        .map((u) => this.render(u));
+      return this.page(req, list, limit, after);
+    }
+    const one = /^\/api\/v1\/groups\/([^/]+)$/.exec(req.path);
+    if (one) {
+      const g = this.groups.get(one[1] ?? '');
+      if (!g) return error(404, 'E0000007', `Not found: Resource not found: ${one[1]} (UserGroup)`);
+      return {
+        status: 200,
+        body: {
+          id: g.id,
+          created: g.created,
+          lastUpdated: g.lastUpdated,
+          lastMembershipUpdated: g.lastMembershipUpdated,
+          objectClass: ['okta:user_group'],
+          type: g.type,
+          profile: g.profile,
+          _links: {},
+        },
+      };
+    }
     const filterText = req.query.get('filter');
     let filter: ((o: Record<string, unknown>) => boolean) | undefined;
     if (filterText) {
@@ -479,6 +516,81 @@ function parseFilter(text: string): ((o: Record<string, unknown>) => boolean) | 
       if (op === 'ge') return a >= b;
       return a < b;
     });
+}
+
+/**
+ * An Okta `search` expression as a predicate, or undefined when it does not parse.
+ * Precedence: `and` binds tighter than `or`; parentheses group.
+ */
+function parseSearch(text: string): ((o: Record<string, unknown>) => boolean) | undefined {
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"|\(|\)|[^\s()"]+/g) ?? [];
+  let i = 0;
+  type Pred = (o: Record<string, unknown>) => boolean;
+  const valueOf = (o: Record<string, unknown>, path: string): unknown =>
+    path
+      .split('.')
+      .reduce<unknown>(
+        (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+        o,
+      );
+  const factor = (): Pred | undefined => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const inner = expr();
+      if (tokens[i++] !== ')') return undefined;
+      return inner;
+    }
+    if (!t || !/^[A-Za-z_][\w.]*$/.test(t)) return undefined;
+    const op = tokens[i++];
+    if (op === 'pr') return (o) => valueOf(o, t) !== undefined && valueOf(o, t) !== null;
+    const raw = tokens[i++];
+    if (!op || !raw || !/^(eq|ne|sw|co|gt|ge|lt|le)$/.test(op) || !raw.startsWith('"'))
+      return undefined;
+    const want = raw.slice(1, -1).replace(/\\(.)/g, '$1');
+    return (o) => {
+      const v = valueOf(o, t);
+      if (v === undefined || v === null) return op === 'ne';
+      const have = String(v);
+      switch (op) {
+        case 'eq':
+          return have === want;
+        case 'ne':
+          return have !== want;
+        case 'sw':
+          return have.startsWith(want);
+        case 'co':
+          return have.includes(want);
+        default: {
+          const cmp = have < want ? -1 : have > want ? 1 : 0;
+          return op === 'gt' ? cmp > 0 : op === 'ge' ? cmp >= 0 : op === 'lt' ? cmp < 0 : cmp <= 0;
+        }
+      }
+    };
+  };
+  const term = (): Pred | undefined => {
+    let left = factor();
+    while (left && tokens[i] === 'and') {
+      i++;
+      const right = factor();
+      if (!right) return undefined;
+      const l = left;
+      left = (o) => l(o) && right(o);
+    }
+    return left;
+  };
+  const expr = (): Pred | undefined => {
+    let left = term();
+    while (left && tokens[i] === 'or') {
+      i++;
+      const right = term();
+      if (!right) return undefined;
+      const l = left;
+      left = (o) => l(o) || right(o);
+    }
+    return left;
+  };
+  const result = expr();
+  return result && i === tokens.length ? result : undefined;
 }
 
 function error(status: number, code: string, summary: string, causes: string[] = []): FakeResponse {

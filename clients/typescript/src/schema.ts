@@ -64,6 +64,7 @@ export interface paths {
                                 keyId?: string;
                                 disabledStatuses?: string[];
                                 rateLimitReservePercent?: number;
+                                userSearch?: string;
                                 /** @description Host name or IP address */
                                 host?: string;
                                 /** @description 389, or 636 with useTLS */
@@ -294,6 +295,7 @@ export interface paths {
                         keyId?: string;
                         disabledStatuses?: string[];
                         rateLimitReservePercent?: number;
+                        userSearch?: string;
                         /** @description Host name or IP address */
                         host?: string;
                         /** @description 389, or 636 with useTLS */
@@ -400,6 +402,7 @@ export interface paths {
                             keyId?: string;
                             disabledStatuses?: string[];
                             rateLimitReservePercent?: number;
+                            userSearch?: string;
                             /** @description Host name or IP address */
                             host?: string;
                             /** @description 389, or 636 with useTLS */
@@ -648,6 +651,7 @@ export interface paths {
                             keyId?: string;
                             disabledStatuses?: string[];
                             rateLimitReservePercent?: number;
+                            userSearch?: string;
                             /** @description Host name or IP address */
                             host?: string;
                             /** @description 389, or 636 with useTLS */
@@ -877,6 +881,7 @@ export interface paths {
                         keyId?: string;
                         disabledStatuses?: string[];
                         rateLimitReservePercent?: number;
+                        userSearch?: string;
                         /** @description Host name or IP address */
                         host?: string;
                         /** @description 389, or 636 with useTLS */
@@ -983,6 +988,7 @@ export interface paths {
                             keyId?: string;
                             disabledStatuses?: string[];
                             rateLimitReservePercent?: number;
+                            userSearch?: string;
                             /** @description Host name or IP address */
                             host?: string;
                             /** @description 389, or 636 with useTLS */
@@ -3837,6 +3843,7 @@ export interface paths {
                         keyId?: string;
                         disabledStatuses?: string[];
                         rateLimitReservePercent?: number;
+                        userSearch?: string;
                         /** @description Host name or IP address */
                         host?: string;
                         /** @description 389, or 636 with useTLS */

@@ -38,6 +38,22 @@ export const OktaSettingsSchema = Type.Object(
     rateLimitReservePercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 90 })),
     /** Per-request time limit in seconds. Default 30. */
     timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+    /**
+     * Ids of the groups that bound the scope (`00g…`): users are their members, groups
+     * are these groups. Absent or empty: every user and group.
+     */
+    scopeGroups: Type.Optional(
+      Type.Array(
+        Type.String({ pattern: '^[0-9A-Za-z]{4,64}$', description: 'An Okta group id (00g…)' }),
+        { maxItems: 100, uniqueItems: true },
+      ),
+    ),
+    /**
+     * An Okta `search` expression users must match
+     * (`profile.department eq "Sales" and status eq "ACTIVE"`). With `scopeGroups`, a
+     * user must be in a scope group and match.
+     */
+    userSearch: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   },
   { additionalProperties: false },
 );
@@ -52,3 +68,30 @@ export interface OktaSecrets {
 
 /** OAuth scopes the service app must be granted. */
 export const OKTA_SCOPES = { users: 'okta.users.read', groups: 'okta.groups.read' } as const;
+
+/**
+ * A light syntax check of an Okta search expression, so an obvious mistake answers 400
+ * when the directory is saved instead of failing its first run: quotes closed,
+ * parentheses balanced, no line breaks. Okta checks the grammar itself (E0000031).
+ */
+export function checkOktaSearch(expression: string): string | null {
+  if (/[\r\n]/.test(expression)) return 'must be one line';
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+      continue;
+    }
+    if (c === '"') quoted = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return `has an unmatched ")" at position ${i + 1}`;
+  }
+  if (quoted) return 'has an unclosed double quote';
+  if (depth > 0) return 'has an unclosed "("';
+  if (!/\b(eq|ne|sw|co|ew|gt|ge|lt|le|pr)\b/.test(expression))
+    return 'needs an operator (eq, sw, co, gt, ge, lt, le, pr …), for example profile.department eq "Sales"';
+  return null;
+}

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   ConnectorError,
+  noDeletions,
   type Connector,
   type DeletedRef,
   type ReadOptions,
@@ -18,10 +19,12 @@ import {
   mapOktaGroup,
   mapOktaUser,
   OktaGroupListSchema,
+  OktaGroupSchema,
   OktaIdListSchema,
   oktaMapping,
   OktaUserListSchema,
   type OktaGroup,
+  type OktaUser,
 } from './okta-mapping.js';
 
 /**
@@ -44,6 +47,10 @@ import {
  *   already, or reported by this very delta (the engine counts it once).
  * - Cursor: the server time (Date header) of the run's first answer minus a skew, so
  *   changes made while the run pages through the results are read again next time.
+ * - Scope (`scopeGroups`, `userSearch`): every read is a full read of the scope. A user
+ *   enters or leaves a group without a change of its `lastUpdated`, and a `lastUpdated`
+ *   filter cannot say who stopped matching a search, so a delta read could not tell
+ *   who left; absence from a full read of the scope can.
  */
 
 const PAGE = '200';
@@ -70,11 +77,23 @@ export function createOktaConnector(
   const disabled = settings.disabledStatuses ?? DEFAULT_OKTA_DISABLED_STATUSES;
   const now = deps.http?.now ?? Date.now;
   const rules = JSON.stringify([Object.entries(mapping).sort(), [...disabled].sort()]);
+  const scope: OktaScope = {
+    groups: settings.scopeGroups ?? [],
+    search: settings.userSearch,
+  };
+  const scoped = scope.groups.length > 0 || scope.search !== undefined;
 
   return {
-    capabilities: { incremental: true, deltaReportsDeletions: false },
+    capabilities: { incremental: !scoped, deltaReportsDeletions: false },
 
     async test(signal) {
+      if (scoped) {
+        let usersFound = 0;
+        for await (const page of scopedUsers(api, scope, signal)) usersFound += page.length;
+        let groupsFound = 0;
+        for await (const page of scopedGroups(api, scope, signal)) groupsFound += page.length;
+        return { usersFound, groupsFound };
+      }
       let usersFound = 0;
       for await (const page of paginate(
         api,
@@ -108,6 +127,13 @@ export function createOktaConnector(
     },
 
     async previewUser(signal) {
+      if (scoped) {
+        for await (const page of scopedUsers(api, scope, signal)) {
+          const first = page[0];
+          if (first) return { attributes: first, user: mapOktaUser(first, mapping, disabled) };
+        }
+        return null;
+      }
       for await (const page of paginate(
         api,
         api.url('users', { limit: PAGE }),
@@ -122,6 +148,19 @@ export function createOktaConnector(
     },
 
     async read(options: ReadOptions): Promise<SourceRead> {
+      if (scoped) {
+        const { signal } = options;
+        return {
+          mode: 'full',
+          async *users(): AsyncIterable<SourceUser[]> {
+            for await (const page of scopedUsers(api, scope, signal))
+              yield page.map((u) => mapOktaUser(u, mapping, disabled));
+          },
+          groups: () => scopedGroups(api, scope, signal),
+          deleted: noDeletions,
+          nextCursor: () => null,
+        };
+      }
       const since = parseCursor(options.cursor, rules);
       const { signal } = options;
       let serverStart: number | undefined;
@@ -220,6 +259,115 @@ async function* sweepIds(api: OktaClient, signal: AbortSignal): AsyncIterable<Sw
   for (const { type, url, scope } of lists) {
     for await (const page of paginate(api, url, OktaIdListSchema, scope, signal))
       yield { type, externalIds: page.items.map((o) => o.id) };
+  }
+}
+
+interface OktaScope {
+  /** Group ids; empty: every group. */
+  groups: string[];
+  /** A `search` expression users must match. */
+  search: string | undefined;
+}
+
+/**
+ * Users in scope, each once: the members of the scope groups (or every user), narrowed
+ * to those the search matches. DEPROVISIONED users are left out, as the unscoped list
+ * leaves them out (a search also returns them), so they are absent and suspended.
+ */
+async function* scopedUsers(
+  api: OktaClient,
+  scope: OktaScope,
+  signal: AbortSignal,
+): AsyncIterable<OktaUser[]> {
+  const seen = new Set<string>();
+  const keep = (u: OktaUser) => u.status !== DEPROVISIONED && !seen.has(u.id) && seen.add(u.id);
+  const searchUrl = (q: string) => api.url('users', { search: q, limit: PAGE });
+  if (scope.groups.length === 0) {
+    for await (const page of paginate(
+      api,
+      searchUrl(scope.search ?? ''),
+      OktaUserListSchema,
+      OKTA_SCOPES.users,
+      signal,
+    )) {
+      const users = page.items.filter(keep);
+      if (users.length > 0) yield users;
+    }
+    return;
+  }
+  // Groups and a search: the search's ids first (ids only are kept), then the members.
+  let matching: Set<string> | undefined;
+  if (scope.search !== undefined) {
+    matching = new Set();
+    for await (const page of paginate(
+      api,
+      searchUrl(scope.search),
+      OktaUserListSchema,
+      OKTA_SCOPES.users,
+      signal,
+    ))
+      for (const u of page.items) matching.add(u.id);
+  }
+  for (const id of scope.groups) {
+    const url = api.url(`groups/${encodeURIComponent(id)}/users`, { limit: MEMBERS_PAGE });
+    for await (const page of scopeGroupPages(api, id, url, OktaUserListSchema, signal)) {
+      const users = page.filter((u) => (!matching || matching.has(u.id)) && keep(u));
+      if (users.length > 0) yield users;
+    }
+  }
+}
+
+/** The scope groups with their members, or every group when the scope names none. */
+async function* scopedGroups(
+  api: OktaClient,
+  scope: OktaScope,
+  signal: AbortSignal,
+): AsyncIterable<SourceGroup[]> {
+  if (scope.groups.length === 0) {
+    for await (const page of paginate(
+      api,
+      api.url('groups', { limit: PAGE }),
+      OktaGroupListSchema,
+      OKTA_SCOPES.groups,
+      signal,
+    )) {
+      const out: SourceGroup[] = [];
+      for (const group of page.items) out.push(await readGroup(api, group, signal));
+      if (out.length > 0) yield out;
+    }
+    return;
+  }
+  const out: SourceGroup[] = [];
+  for (const id of scope.groups) {
+    const url = api.url(`groups/${encodeURIComponent(id)}`);
+    for await (const group of scopeGroupPages(api, id, url, OktaGroupSchema, signal))
+      out.push(await readGroup(api, group, signal));
+  }
+  if (out.length > 0) yield out;
+}
+
+/**
+ * Pages of a scope group's resource; a group that does not exist (E0000007) fails the
+ * read naming it: an empty scope must never suspend everyone.
+ */
+async function* scopeGroupPages<S extends TSchema>(
+  api: OktaClient,
+  groupId: string,
+  url: string,
+  schema: S,
+  signal: AbortSignal,
+): AsyncIterable<Static<S>> {
+  try {
+    for await (const page of paginate(api, url, schema, OKTA_SCOPES.groups, signal))
+      yield page.items;
+  } catch (err) {
+    if (err instanceof ConnectorError && err.message.includes('[E0000007'))
+      throw new ConnectorError(
+        'invalid_base_dn',
+        `the scope group ${groupId} does not exist in Okta; check scopeGroups`,
+        { cause: err },
+      );
+    throw err;
   }
 }
 
