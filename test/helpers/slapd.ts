@@ -94,6 +94,12 @@ export interface SlapdServer {
   /** Adds values to a (multi-valued) attribute. */
   addValues(dn: string, attribute: string, values: string[]): Promise<void>;
   delete(dn: string): Promise<void>;
+  /**
+   * Renames or moves an entry (modrdn, old RDN value removed): `newDN` is the whole new
+   * DN, its parent the new superior. Like a server without the refint overlay, values
+   * naming the old DN elsewhere (group members) are left as they are.
+   */
+  modifyDN(dn: string, newDN: string): Promise<void>;
   /** Reads an entry's attributes as strings (root bind); includes operational ones with '+'. */
   getEntry(dn: string, attributes?: string[]): Promise<Record<string, string[]>>;
   /** A root-bound ldapts client; the caller unbinds it. */
@@ -265,6 +271,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
     },
     async delete(dn) {
       await withRoot((client) => client.del(dn));
+    },
+    async modifyDN(dn, newDN) {
+      await withRoot((client) => client.modifyDN(dn, newDN));
     },
     async getEntry(dn, attributes = ['*', '+']) {
       return withRoot(async (client) => {
