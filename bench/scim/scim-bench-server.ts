@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Fastify from 'fastify';
 import { createLogger } from '../../src/logger.js';
 import { bootstrap, openServices } from '../../src/main.js';
 import { buildServer } from '../../src/api/server.js';
@@ -17,6 +18,7 @@ import type { Change } from '../../src/sync/changes.js';
 
 type Command =
   | { cmd: 'seed-group'; size: number; name: string; withIds?: boolean }
+  | { cmd: 'timings'; route: string }
   | { cmd: 'rss' }
   | { cmd: 'stop' };
 
@@ -42,9 +44,54 @@ const server = await buildServer(services, {
   logger,
   scim: { rateLimit: { perSecond: 1e9, burst: 1e9 } },
 });
+// Server time per route (`METHOD url-pattern`): from the request's arrival to the end of
+// the response, as Fastify counts it, without the client's share of the round trip.
+const timings = new Map<string, number[]>();
+server.addHook('onResponse', async (request, reply) => {
+  const key = `${request.method} ${request.routeOptions.url ?? ''}`;
+  const list = timings.get(key) ?? [];
+  list.push(reply.elapsedTime);
+  timings.set(key, list);
+});
 await server.listen({ port: 0, host: '127.0.0.1' });
-const address = server.server.address();
-const port = typeof address === 'object' && address ? address.port : 0;
+const portOf = (s: { server: { address(): unknown } }) => {
+  const address = s.server.address();
+  return typeof address === 'object' && address ? (address as { port: number }).port : 0;
+};
+const port = portOf(server);
+
+// The floor: a bare Fastify route in this same process (same event loop, same CPU share)
+// answering a fixed ListResponse of one user. No hooks, no schema, no database.
+const floorUser = {
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+  id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+  externalId: 'ext-1',
+  userName: 'bench.user.1@example.com',
+  name: { givenName: 'Bench', familyName: 'User 1' },
+  emails: [{ value: 'bench.user.1@example.com', type: 'work', primary: true }],
+  active: true,
+  groups: [],
+  meta: {
+    resourceType: 'User',
+    created: '2026-12-03T12:00:00.000Z',
+    lastModified: '2026-12-03T12:00:00.000Z',
+    location: 'http://127.0.0.1/scim/v2/d/Users/0f8fad5b-d9cb-469f-a165-70867728950e',
+    version: 'W/"1"',
+  },
+};
+const floorBody = {
+  schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+  totalResults: 1,
+  startIndex: 1,
+  itemsPerPage: 1,
+  Resources: [floorUser],
+};
+const floor = Fastify();
+floor.get('/floor/Users', async (_request, reply) => {
+  void reply.type('application/scim+json; charset=utf-8');
+  return floorBody;
+});
+await floor.listen({ port: 0, host: '127.0.0.1' });
 
 const adminToken =
   boot.adminToken ??
@@ -144,13 +191,17 @@ process.on('message', (message: Command) => {
         cmd: 'seeded',
         ...(await seedGroup(message.size, message.name, message.withIds)),
       });
-    else if (message.cmd === 'rss')
+    else if (message.cmd === 'timings') {
+      process.send?.({ cmd: 'timings', ms: timings.get(message.route) ?? [] });
+      timings.delete(message.route);
+    } else if (message.cmd === 'rss')
       process.send?.({
         cmd: 'rss',
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         rssBytes: process.memoryUsage().rss,
       });
     else {
+      await floor.close();
       await server.close();
       await services.store.destroy();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -161,6 +212,7 @@ process.on('message', (message: Command) => {
 process.send?.({
   cmd: 'ready',
   url: `http://127.0.0.1:${port}`,
+  floorUrl: `http://127.0.0.1:${portOf(floor)}/floor/Users`,
   directoryId: directory.id,
   token: directory.scimToken,
   database: services.store.dialect,

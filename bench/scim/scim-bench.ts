@@ -22,6 +22,7 @@ const here = import.meta.dirname;
 
 interface Ready {
   url: string;
+  floorUrl: string;
   directoryId: string;
   token: string;
   database: string;
@@ -106,6 +107,19 @@ async function main(): Promise<void> {
     `dirsync SCIM benchmark: ${ready.database}, ${connections} connections, ${duration} s per scenario, ${os.cpus().length} CPUs`,
   );
 
+  // 0. The floor: a bare Fastify route in the server's process answering a fixed
+  // ListResponse of one user, with the same load generator, connections and headers. It
+  // runs twice (first and after the user scenarios) and the ratios use the mean of both:
+  // the machine's speed drifts within a run.
+  const floorRun = () =>
+    autocannon({
+      url: ready.floorUrl,
+      connections,
+      duration,
+      headers,
+    });
+  const floorRows = [record('floor: bare Fastify, fixed ListResponse', await floorRun())];
+
   // 1. POST /Users, every request a new user.
   let n = 0;
   const userName = (i: number) => `bench.user.${i}@example.com`;
@@ -183,161 +197,201 @@ async function main(): Promise<void> {
     ]),
   );
 
-  // 4. PATCH /Groups/{id} adding 1,000 members in one request (one request at a time).
-  const groupIds: string[] = [];
-  const batches = Math.min(20, Math.floor(ids.length / 1000));
-  for (let i = 0; i < batches; i++) {
-    const res = await fetch(`${ready.url}${base}/Groups`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ displayName: `bench-group-${i}` }),
-    });
-    groupIds.push(((await res.json()) as { id: string }).id);
-  }
-  let b = 0;
-  record(
-    'PATCH /Groups/{id} (+1,000 members)',
-    await run(
-      [
-        {
-          method: 'PATCH',
-          setupRequest: (req) => {
-            const i = b++;
-            const members = ids.slice(i * 1000, i * 1000 + 1000).map((value) => ({ value }));
-            return {
-              ...req,
-              path: `${base}/Groups/${groupIds[i]}`,
-              body: JSON.stringify({
-                schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-                Operations: [{ op: 'Add', path: 'members', value: members }],
-              }),
-            };
-          },
-        },
-      ],
-      { connections: 1, amount: batches },
-    ),
-  );
-
-  // 5. One-member PATCH on a 100,000-member group versus a 10-member group.
-  const pool = ids.slice(0, 1000);
-  const onePatch = (groupId: string) => {
-    let k = 0;
-    return run(
-      [
-        {
-          method: 'PATCH',
-          setupRequest: (req) => {
-            const i = k++;
-            const member = pool[Math.floor(i / 2) % pool.length];
-            const op =
-              i % 2 === 0
-                ? { op: 'add', path: 'members', value: [{ value: member }] }
-                : { op: 'remove', path: `members[value eq "${member}"]` };
-            return {
-              ...req,
-              path: `${base}/Groups/${groupId}`,
-              body: JSON.stringify({
-                schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-                Operations: [op],
-              }),
-            };
-          },
-        },
-      ],
-      { duration: Math.max(3, Math.round(duration / 2)) },
-    );
-  };
-  const small = await ask<{ groupId: string }>(
-    child,
-    { cmd: 'seed-group', size: 10, name: 'small' },
-    'seeded',
-  );
-  record('PATCH one member, 10-member group', await onePatch(small.groupId));
-  const seedStart = Date.now();
-  const big = await ask<{ groupId: string }>(
-    child,
-    { cmd: 'seed-group', size: bigGroupSize, name: 'big' },
-    'seeded',
-  );
-  console.log(
-    `  (seeded a ${bigGroupSize}-member group in ${((Date.now() - seedStart) / 1000).toFixed(1)} s)`,
-  );
-  record(
-    `PATCH one member, ${bigGroupSize.toLocaleString('en')}-member group`,
-    await onePatch(big.groupId),
-  );
-
-  // 6. Okta's full-list PUT: the whole member list of a large group with one change, as
-  // Okta apps built with its App Integration Wizard push group memberships. One request at
-  // a time; the time is the client's round trip over loopback, an upper bound of the
-  // server's time (the 50,000-member response body is rendered and sent in it too).
-  const putGroup = await ask<{ groupId: string; userIds: string[] }>(
-    child,
-    { cmd: 'seed-group', size: putGroupSize + 1, name: 'put', withIds: true },
-    'seeded',
-  );
-  const [spare, ...members] = putGroup.userIds;
-  const putTimes: number[] = [];
-  const put = async (ids: string[]) => {
-    const body = JSON.stringify({
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
-      displayName: 'put',
-      members: ids.map((value) => ({ value })),
-    });
-    const started = performance.now();
-    const res = await fetch(`${ready.url}${base}/Groups/${putGroup.groupId}`, {
-      method: 'PUT',
-      headers,
-      body,
-    });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`PUT answered ${res.status}`);
-    return { ms: performance.now() - started, bytes: body.length };
-  };
-  // The seeded group holds every seeded user: the first PUT drops the spare, the next
-  // ones swap one member in and out, each a change of one membership.
-  let bytes = 0;
-  for (let i = 0; i < putRounds; i++) {
-    const list = i % 2 === 0 ? members : [spare!, ...members.slice(1)];
-    const r = await put(list);
-    bytes = r.bytes;
-    if (i > 0) putTimes.push(r.ms);
-  }
-  const unchanged = await put([spare!, ...members.slice(1)]);
-  // The floor: a GET of the same group renders and sends the same 50,000 members.
-  const getTimes: number[] = [];
-  for (let i = 0; i < Math.max(3, putRounds - 1); i++) {
-    const started = performance.now();
-    const res = await fetch(`${ready.url}${base}/Groups/${putGroup.groupId}`, { headers });
-    await res.arrayBuffer();
-    getTimes.push(performance.now() - started);
-  }
-  getTimes.sort((x, y) => x - y);
-  const getP50 = getTimes[Math.floor(getTimes.length / 2)]!;
-  putTimes.sort((x, y) => x - y);
-  const putRow: Row = {
-    scenario: `PUT /Groups/{id}, ${putGroupSize.toLocaleString('en')} members, one change`,
-    requests: putTimes.length,
-    reqPerSec: Math.round(1000 / (putTimes.reduce((a, b) => a + b, 0) / putTimes.length)),
-    p50Ms: Math.round(putTimes[Math.floor(putTimes.length / 2)]!),
-    p99Ms: Math.round(putTimes[putTimes.length - 1]!),
-    maxMs: Math.round(putTimes[putTimes.length - 1]!),
-    errors: 0,
-  };
-  rows.push(putRow);
-  console.log(
-    `  ${putRow.scenario}: p50 ${putRow.p50Ms} ms, max ${putRow.maxMs} ms (body ${(bytes / 1048576).toFixed(1)} MiB); the same list again (no change): ${Math.round(unchanged.ms)} ms; floor GET of that group p50 ${Math.round(getP50)} ms (PUT/GET ${(putRow.p50Ms / getP50).toFixed(2)})`,
-  );
-  rows.push({
-    scenario: `GET /Groups/{id}, ${putGroupSize.toLocaleString('en')} members (floor of the PUT)`,
-    requests: getTimes.length,
-    reqPerSec: Math.round(1000 / getP50),
-    p50Ms: Math.round(getP50),
-    p99Ms: Math.round(getTimes[getTimes.length - 1]!),
-    maxMs: Math.round(getTimes[getTimes.length - 1]!),
-    errors: 0,
+  floorRows.push(record('floor again', await floorRun()));
+  const floorReqPerSec = (floorRows[0]!.reqPerSec + floorRows[1]!.reqPerSec) / 2;
+  const targets = [
+    { scenario: 'GET /Users?filter=userName eq', share: 0.5 },
+    { scenario: 'POST /Users (distinct users)', share: 0.3 },
+    { scenario: 'PATCH /Users/{id} (replace name)', share: 0.3 },
+  ].map(({ scenario, share }) => {
+    const row = rows.find((r) => r.scenario === scenario)!;
+    const ratio = row.reqPerSec / floorReqPerSec;
+    return {
+      scenario,
+      'req/s': row.reqPerSec,
+      'of floor': `${Math.round(ratio * 100)}%`,
+      target: `≥ ${share * 100}%`,
+      'p99 ms': row.p99Ms,
+      met: ratio >= share && row.p99Ms < 25 ? 'yes' : 'no',
+    };
   });
+
+  // BENCH_SCENARIOS=users runs the floor and the user scenarios only.
+  let putServerP50 = NaN;
+  let getGroupServerP50 = NaN;
+  if (process.env.BENCH_SCENARIOS !== 'users') {
+    // 4. PATCH /Groups/{id} adding 1,000 members in one request (one request at a time).
+    const groupIds: string[] = [];
+    const batches = Math.min(20, Math.floor(ids.length / 1000));
+    for (let i = 0; i < batches; i++) {
+      const res = await fetch(`${ready.url}${base}/Groups`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ displayName: `bench-group-${i}` }),
+      });
+      groupIds.push(((await res.json()) as { id: string }).id);
+    }
+    let b = 0;
+    if (batches > 0)
+      record(
+        'PATCH /Groups/{id} (+1,000 members)',
+        await run(
+          [
+            {
+              method: 'PATCH',
+              setupRequest: (req) => {
+                const i = b++;
+                const members = ids.slice(i * 1000, i * 1000 + 1000).map((value) => ({ value }));
+                return {
+                  ...req,
+                  path: `${base}/Groups/${groupIds[i]}`,
+                  body: JSON.stringify({
+                    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+                    Operations: [{ op: 'Add', path: 'members', value: members }],
+                  }),
+                };
+              },
+            },
+          ],
+          { connections: 1, amount: batches },
+        ),
+      );
+
+    // 5. One-member PATCH on a 100,000-member group versus a 10-member group.
+    const pool = ids.slice(0, 1000);
+    const onePatch = (groupId: string) => {
+      let k = 0;
+      return run(
+        [
+          {
+            method: 'PATCH',
+            setupRequest: (req) => {
+              const i = k++;
+              const member = pool[Math.floor(i / 2) % pool.length];
+              const op =
+                i % 2 === 0
+                  ? { op: 'add', path: 'members', value: [{ value: member }] }
+                  : { op: 'remove', path: `members[value eq "${member}"]` };
+              return {
+                ...req,
+                path: `${base}/Groups/${groupId}`,
+                body: JSON.stringify({
+                  schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+                  Operations: [op],
+                }),
+              };
+            },
+          },
+        ],
+        { duration: Math.max(3, Math.round(duration / 2)) },
+      );
+    };
+    const small = await ask<{ groupId: string }>(
+      child,
+      { cmd: 'seed-group', size: 10, name: 'small' },
+      'seeded',
+    );
+    record('PATCH one member, 10-member group', await onePatch(small.groupId));
+    const seedStart = Date.now();
+    const big = await ask<{ groupId: string }>(
+      child,
+      { cmd: 'seed-group', size: bigGroupSize, name: 'big' },
+      'seeded',
+    );
+    console.log(
+      `  (seeded a ${bigGroupSize}-member group in ${((Date.now() - seedStart) / 1000).toFixed(1)} s)`,
+    );
+    record(
+      `PATCH one member, ${bigGroupSize.toLocaleString('en')}-member group`,
+      await onePatch(big.groupId),
+    );
+
+    // 6. Okta's full-list PUT: the whole member list of a large group with one change, as
+    // Okta apps built with its App Integration Wizard push group memberships. One request at
+    // a time; the time is the client's round trip over loopback, an upper bound of the
+    // server's time (the 50,000-member response body is rendered and sent in it too).
+    const putGroup = await ask<{ groupId: string; userIds: string[] }>(
+      child,
+      { cmd: 'seed-group', size: putGroupSize + 1, name: 'put', withIds: true },
+      'seeded',
+    );
+    const [spare, ...members] = putGroup.userIds;
+    const putTimes: number[] = [];
+    const put = async (ids: string[]) => {
+      const body = JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'put',
+        members: ids.map((value) => ({ value })),
+      });
+      const started = performance.now();
+      const res = await fetch(`${ready.url}${base}/Groups/${putGroup.groupId}`, {
+        method: 'PUT',
+        headers,
+        body,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`PUT answered ${res.status}`);
+      return { ms: performance.now() - started, bytes: body.length };
+    };
+    // The seeded group holds every seeded user: the first PUT drops the spare, the next
+    // ones swap one member in and out, each a change of one membership.
+    let bytes = 0;
+    for (let i = 0; i < putRounds; i++) {
+      const list = i % 2 === 0 ? members : [spare!, ...members.slice(1)];
+      const r = await put(list);
+      bytes = r.bytes;
+      if (i > 0) putTimes.push(r.ms);
+    }
+    const unchanged = await put([spare!, ...members.slice(1)]);
+    // The floor: a GET of the same group renders and sends the same 50,000 members.
+    const getTimes: number[] = [];
+    for (let i = 0; i < Math.max(3, putRounds - 1); i++) {
+      const started = performance.now();
+      const res = await fetch(`${ready.url}${base}/Groups/${putGroup.groupId}`, { headers });
+      await res.arrayBuffer();
+      getTimes.push(performance.now() - started);
+    }
+    getTimes.sort((x, y) => x - y);
+    const getP50 = getTimes[Math.floor(getTimes.length / 2)]!;
+    // The server's own time for the same requests (Fastify's elapsed time at onResponse).
+    const serverTimes = async (route: string) => {
+      const { ms } = await ask<{ ms: number[] }>(child, { cmd: 'timings', route }, 'timings');
+      return ms;
+    };
+    // In order: the first PUT (the spare dropped), the timed ones, the unchanged one.
+    const putServer = (await serverTimes('PUT /scim/v2/:directoryId/Groups/:id'))
+      .slice(1, putRounds)
+      .sort((x, y) => x - y);
+    const getServer = (await serverTimes('GET /scim/v2/:directoryId/Groups/:id')).sort(
+      (x, y) => x - y,
+    );
+    const median = (xs: number[]) => Math.round(xs[Math.floor(xs.length / 2)] ?? NaN);
+    putTimes.sort((x, y) => x - y);
+    const putRow: Row = {
+      scenario: `PUT /Groups/{id}, ${putGroupSize.toLocaleString('en')} members, one change`,
+      requests: putTimes.length,
+      reqPerSec: Math.round(1000 / (putTimes.reduce((a, b) => a + b, 0) / putTimes.length)),
+      p50Ms: Math.round(putTimes[Math.floor(putTimes.length / 2)]!),
+      p99Ms: Math.round(putTimes[putTimes.length - 1]!),
+      maxMs: Math.round(putTimes[putTimes.length - 1]!),
+      errors: 0,
+    };
+    rows.push(putRow);
+    putServerP50 = median(putServer);
+    getGroupServerP50 = median(getServer);
+    console.log(
+      `  ${putRow.scenario}: p50 ${putRow.p50Ms} ms, max ${putRow.maxMs} ms (body ${(bytes / 1048576).toFixed(1)} MiB); the same list again (no change): ${Math.round(unchanged.ms)} ms; floor GET of that group p50 ${Math.round(getP50)} ms (PUT/GET ${(putRow.p50Ms / getP50).toFixed(2)}); server time p50: PUT ${putServerP50} ms (target ≤ 500 ms), GET ${getGroupServerP50} ms`,
+    );
+    rows.push({
+      scenario: `GET /Groups/{id}, ${putGroupSize.toLocaleString('en')} members (floor of the PUT)`,
+      requests: getTimes.length,
+      reqPerSec: Math.round(1000 / getP50),
+      p50Ms: Math.round(getP50),
+      p99Ms: Math.round(getTimes[getTimes.length - 1]!),
+      maxMs: Math.round(getTimes[getTimes.length - 1]!),
+      errors: 0,
+    });
+  }
 
   const rss = await ask<{ maxRssBytes: number }>(child, { cmd: 'rss' }, 'rss');
   child.send({ cmd: 'stop' });
@@ -356,6 +410,13 @@ async function main(): Promise<void> {
     })),
   );
   console.log(`server peak RSS: ${peakRssMb} MiB`);
+  console.log(
+    `\nTargets against the floor of this run (${Math.round(floorReqPerSec)} req/s, mean of ${floorRows.map((r) => r.reqPerSec).join(' and ')}); p99 < 25 ms:`,
+  );
+  console.table(targets);
+  console.log(
+    `PUT /Groups/{id}, ${putGroupSize.toLocaleString('en')} members, one change: server time p50 ${putServerP50} ms (target ≤ 500 ms)`,
+  );
 
   const result = {
     benchmark: 'scim',
@@ -368,6 +429,10 @@ async function main(): Promise<void> {
     bigGroupSize,
     putGroupSize,
     scenarios: rows,
+    floorReqPerSec: Math.round(floorReqPerSec),
+    targets,
+    putServerP50Ms: putServerP50,
+    getGroupServerP50Ms: getGroupServerP50,
     serverPeakRssMb: peakRssMb,
   };
   const dir = path.resolve(here, '../results');
