@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseScimGroup, renderScimGroup } from './group-resource.js';
+import fc from 'fast-check';
+import {
+  parseScimGroup,
+  renderMembersJson,
+  renderScimGroup,
+  renderScimGroupJson,
+} from './group-resource.js';
 
 const BASE = 'https://dirsync.example/scim/v2/dir_1';
 const fixture = (name: string): unknown =>
@@ -110,5 +116,58 @@ describe('renderScimGroup', () => {
       { baseUrl: BASE },
     );
     expect(parseScimGroup(rendered)).toEqual(input);
+  });
+});
+
+describe('renderScimGroupJson', () => {
+  // The members written as text must be the members renderScimGroup would render: the
+  // same JSON document, key order included (fast-check prints the seed and the shrunk
+  // group on failure).
+  it('writes the document renderScimGroup renders, for any ids and names', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    const member = fc.record({ id: text.filter((s) => s !== ''), display: text });
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: text.filter((s) => s !== ''),
+          externalId: text,
+          displayName: text,
+          users: fc.array(member, { maxLength: 6 }),
+          groups: fc.array(member, { maxLength: 3 }),
+          base: fc.constantFrom(BASE, `${BASE}/`, 'http://h:1/scim/v2/d"\\é'),
+        }),
+        (g) => {
+          const fields = {
+            id: g.id,
+            externalId: g.externalId === '' ? g.id : g.externalId,
+            displayName: g.displayName,
+            created: '2026-12-03T10:00:00.000Z',
+            lastModified: '2026-12-03T11:00:00.000Z',
+            version: 3,
+          };
+          const expected = renderScimGroup(
+            {
+              ...fields,
+              members: [
+                ...g.users.map((m) => ({ value: m.id, display: m.display, type: 'User' as const })),
+                ...g.groups.map((m) => ({
+                  value: m.id,
+                  display: m.display,
+                  type: 'Group' as const,
+                })),
+              ],
+            },
+            { baseUrl: g.base },
+          );
+          const members = renderMembersJson(
+            { users: g.users, groups: g.groups },
+            { baseUrl: g.base },
+          );
+          const { json, meta } = renderScimGroupJson(fields, members, { baseUrl: g.base });
+          expect(json).toBe(JSON.stringify(expected));
+          expect(meta).toEqual(expected.meta);
+        },
+      ),
+    );
   });
 });

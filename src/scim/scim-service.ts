@@ -55,7 +55,12 @@ import {
 } from './schemas.js';
 import type { ScimResourceType } from './schemas.js';
 import { ScimError } from './scim-error.js';
-import { parseScimGroup, renderScimGroup } from './group-resource.js';
+import {
+  parseScimGroup,
+  renderMembersJson,
+  renderScimGroup,
+  renderScimGroupJson,
+} from './group-resource.js';
 import type { ScimGroupMember } from './group-resource.js';
 import { parseScimUser, renderScimUser } from './user-resource.js';
 import type { ScimUserInput } from './user-resource.js';
@@ -72,10 +77,12 @@ import {
   groupsOfUsers,
   listOrder,
   liveUsers,
+  pageLiteral,
   loadGroupRow,
   loadUserRow,
   lockDirectoryNames,
   markUserDeleted,
+  memberRowsOfGroup,
   membersOfGroups,
   unmarkUserDeleted,
   type Scope,
@@ -132,6 +139,8 @@ export interface ScimRequest {
 export interface ScimResponse {
   status: number;
   body?: unknown;
+  /** The body already serialised (a large group's members are written as text). */
+  json?: string;
   etag?: string;
   location?: string;
 }
@@ -333,6 +342,14 @@ export function createScimService(deps: {
     query: Record<string, QueryValue> | undefined,
   ): Promise<ScimResponse> {
     const projection = { resourceType: 'Group' as const, ...projectionOf(query) };
+    if (projection.attributes === undefined && projection.excludedAttributes === undefined) {
+      // The whole group: members written from their rows straight into the JSON text.
+      const members = renderMembersJson(await memberRowsOfGroup(trxOrDb, row.id), ctx);
+      const { json, meta } = renderScimGroupJson(rowToScimGroup(row), members, ctx);
+      const res: ScimResponse = { status, json, etag: formatVersion(row.version) };
+      if (status === 201) res.location = meta.location;
+      return res;
+    }
     const members = isAttributeOmitted('members', projection)
       ? undefined
       : ((await membersOfGroups(trxOrDb, [row.id])).get(row.id) ?? []);
@@ -778,8 +795,8 @@ export function createScimService(deps: {
         base()
           .selectAll('users')
           .orderBy(listOrder('users', where !== undefined))
-          .limit(q.count)
-          .offset(q.startIndex - 1)
+          .limit(pageLiteral(q.count))
+          .offset(pageLiteral(q.startIndex - 1))
           .execute(),
       async () =>
         Number(
@@ -824,8 +841,8 @@ export function createScimService(deps: {
         base()
           .selectAll('groups')
           .orderBy(listOrder('groups', where !== undefined))
-          .limit(q.count)
-          .offset(q.startIndex - 1)
+          .limit(pageLiteral(q.count))
+          .offset(pageLiteral(q.startIndex - 1))
           .execute(),
       async () =>
         Number(

@@ -182,6 +182,54 @@ export async function membersOfGroups(
   return out;
 }
 
+/** A member as a group's representation shows it. */
+export interface MemberRow {
+  id: string;
+  display: string;
+}
+
+/**
+ * Direct members of one group for its representation: live users (by id, the
+ * memberships key's order), then nested groups (by id). Only the two values rendered,
+ * the display name already chosen in SQL: a 50,000-member group is read as 50,000
+ * two-field rows and rendered from them (`renderMembersJson`).
+ */
+export async function memberRowsOfGroup(
+  db: Db,
+  groupId: string,
+): Promise<{ users: MemberRow[]; groups: MemberRow[] }> {
+  const users = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select((eb) => [
+      'm.user_id as id',
+      eb.fn.coalesce('u.display_name', 'u.username').as('display'),
+    ])
+    .where('m.group_id', '=', groupId)
+    .where('m.direct', '=', 1)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('scim_deleted_users as d')
+            .select('d.user_id')
+            .whereRef('d.user_id', '=', 'm.user_id'),
+        ),
+      ),
+    )
+    .orderBy('m.group_id')
+    .orderBy('m.user_id')
+    .execute();
+  const groups = await db
+    .selectFrom('group_nesting as n')
+    .innerJoin('groups as g', 'g.id', 'n.child_group_id')
+    .select(['g.id as id', 'g.name as display'])
+    .where('n.parent_group_id', '=', groupId)
+    .orderBy('g.id')
+    .execute();
+  return { users, groups };
+}
+
 export async function markUserDeleted(
   db: Db,
   scope: Scope,
@@ -212,4 +260,15 @@ export async function unmarkUserDeleted(db: Db, userId: string): Promise<void> {
  */
 export function listOrder(table: 'users' | 'groups', filtered: boolean) {
   return filtered ? sql`${sql.ref(`${table}.id`)} || ''` : sql`${sql.ref(`${table}.id`)}`;
+}
+
+/**
+ * LIMIT and OFFSET as literals: bound as parameters, SQLite runs the sorted page through
+ * its general sorter, three to four times the cost of the whole indexed lookup of a
+ * filtered GET (measured ~200 against ~60 µs). The values are integers that
+ * `parseListQuery` clamped; a new page size or offset is a new statement text.
+ */
+export function pageLiteral(n: number) {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a page bound: ${n}`);
+  return sql.lit(n);
 }

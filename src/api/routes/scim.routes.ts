@@ -70,6 +70,7 @@ function sendError(reply: FastifyReply, error: ScimError): FastifyReply {
 function sendScim(reply: FastifyReply, res: ScimResponse): FastifyReply {
   if (res.etag !== undefined) void reply.header('etag', res.etag);
   if (res.location !== undefined) void reply.header('location', res.location);
+  if (res.json !== undefined) return reply.status(res.status).type(SCIM_TYPE).send(res.json);
   if (res.body === undefined) return reply.status(res.status).send();
   return reply.status(res.status).type(SCIM_TYPE).send(JSON.stringify(res.body));
 }
