@@ -76,6 +76,11 @@ export class OktaFake {
   /** Whether the API token's admin (or the service app) holds an admin role. */
   adminRole = true;
   pageSize = 2;
+  /**
+   * How the org treats the `fields` projection of List all users: as documented, not at
+   * all (whole records, as a server predating it would), or refused with 400 (a proxy).
+   */
+  fieldProjection: 'supported' | 'ignored' | 'refused' = 'supported';
   rateLimit = 600;
   private clockOffsetMs = 0;
   private readonly users = new Map<string, FakeUser>();
@@ -331,7 +336,9 @@ export class OktaFake {
         ]);
     }
     if (req.path === '/api/v1/users') {
-      const fields = req.query.get('fields');
+      const fields = this.fieldProjection === 'ignored' ? null : req.query.get('fields');
+      if (fields && this.fieldProjection === 'refused')
+        return error(400, 'E0000001', 'Api validation failed: fields', ['Unsupported: fields']);
       const project = fields ? projection(fields) : undefined;
       if (fields && !project)
         return error(400, 'E0000001', 'Api validation failed: fields', [

@@ -13,7 +13,7 @@ import {
 import type { CloudConnectorDeps } from '../http/http-client.js';
 import { decodeJson, tryDecodeJson } from '../http/json.js';
 import { OKTA_SCOPES, type OktaSecrets, type OktaSettings } from './okta-config.js';
-import { createOktaClient, type OktaClient } from './okta-client.js';
+import { createOktaClient, type OktaClient, type OktaPage } from './okta-client.js';
 import {
   DEFAULT_OKTA_DISABLED_STATUSES,
   mapOktaGroup,
@@ -245,21 +245,24 @@ async function readGroup(
 /**
  * The ids of every user and group a full read would list. `fields=id` projects each
  * user down to its id; a server that ignores the parameter sends whole records, of
- * which only the id is read.
+ * which only the id is read, and one that refuses it (a proxy or an org without field
+ * projections answering 400 before any page) is asked again without it.
  */
 async function* sweepIds(api: OktaClient, signal: AbortSignal): AsyncIterable<SweptIds> {
-  const lists = [
-    {
-      type: 'user',
-      url: api.url('users', { limit: PAGE, fields: 'id' }),
-      scope: OKTA_SCOPES.users,
-    },
-    { type: 'group', url: api.url('groups', { limit: PAGE }), scope: OKTA_SCOPES.groups },
-  ] as const;
-  for (const { type, url, scope } of lists) {
-    for await (const page of paginate(api, url, OktaIdListSchema, scope, signal))
-      yield { type, externalIds: page.items.map((o) => o.id) };
+  const projected = api.url('users', { limit: PAGE, fields: 'id' });
+  let first: OktaPage | undefined;
+  try {
+    first = await api.get(projected, signal, OKTA_SCOPES.users);
+  } catch (err) {
+    if (!(err instanceof ConnectorError && err.kind === 'invalid_filter')) throw err;
   }
+  const users = first
+    ? paginate(api, projected, OktaIdListSchema, OKTA_SCOPES.users, signal, first)
+    : paginate(api, api.url('users', { limit: PAGE }), OktaIdListSchema, OKTA_SCOPES.users, signal);
+  for await (const page of users) yield { type: 'user', externalIds: page.items.map((o) => o.id) };
+  const groups = api.url('groups', { limit: PAGE });
+  for await (const page of paginate(api, groups, OktaIdListSchema, OKTA_SCOPES.groups, signal))
+    yield { type: 'group', externalIds: page.items.map((o) => o.id) };
 }
 
 interface OktaScope {
@@ -378,10 +381,14 @@ async function* paginate<S extends TSchema>(
   schema: S,
   scope: string,
   signal: AbortSignal,
+  /** The answer to `first`, when the caller already has it. */
+  answered?: OktaPage,
 ): AsyncIterable<{ items: Static<S>; serverTime: number | undefined }> {
   let url: string | undefined = first;
+  let pending = answered;
   while (url) {
-    const { res, next } = await api.get(url, signal, scope);
+    const { res, next }: OktaPage = pending ?? (await api.get(url, signal, scope));
+    pending = undefined;
     const items: Static<S> = decodeJson(schema, res.text, `Okta ${new URL(url).pathname}`);
     const date = Date.parse(res.headers.get('date') ?? '');
     yield { items, serverTime: Number.isNaN(date) ? undefined : date };

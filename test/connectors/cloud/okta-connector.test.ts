@@ -189,6 +189,32 @@ describe('Okta connector', () => {
     expect(read.nextCursor()).not.toBeNull();
   });
 
+  it('sweeps whole records where fields=id is ignored, and asks again where it is refused', async () => {
+    const first = await drain(connector(), null);
+    for (const mode of ['ignored', 'refused'] as const) {
+      fake.fieldProjection = mode;
+      const read = await connector().read({ cursor: first.cursor, signal: signal() });
+      for await (const _ of read.users());
+      for await (const _ of read.groups());
+      for await (const _ of read.deleted());
+      const before = fake.requests.length;
+      const users: string[] = [];
+      for await (const page of read.sweep?.() ?? [])
+        if (page.type === 'user') users.push(...page.externalIds);
+      expect(users.sort()).toEqual([
+        '00u1ada',
+        '00u2alan',
+        '00u3grace',
+        '00u4edsger',
+        '00u5barbara',
+      ]);
+      const calls = fake.requests.slice(before).filter((r) => r.path === '/api/v1/users');
+      expect(calls[0]?.query.get('fields')).toBe('id');
+      if (mode === 'refused')
+        expect(calls.slice(1).every((r) => !r.query.has('fields'))).toBe(true);
+    }
+  });
+
   it('waits for the rate-limit reset before the budget runs out', async () => {
     fake.setRateLimit('/api/v1/users', 10, 3, 1);
     const read = await drain(connector(), null);
