@@ -89,6 +89,14 @@ export const settingsProperties = {
   ...GoogleSettingsSchema.properties,
   ...OktaSettingsSchema.properties,
   ...LdapSettingsSchema.properties,
+  // Shared by three types with a pattern each: the body accepts any of them and the
+  // type's own schema checks the value (the error names scopeGroups[i] either way).
+  scopeGroups: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), {
+    maxItems: 100,
+    uniqueItems: true,
+    description:
+      'Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…)',
+  }),
   provider: ScimProviderSchema,
 };
 

@@ -15,6 +15,15 @@ import {
  * the domain-wide delegation grant), users.list / groups.list / members.list with
  * `customer`, `maxResults`, `pageToken`/`nextPageToken`, Google error bodies (401,
  * 403 insufficientPermissions / forbidden / rateLimitExceeded, 429 RESOURCE_EXHAUSTED).
+ *
+ * Scope: users.list `query` with `orgUnitPath='/Sales'` clauses
+ * (developers.google.com/admin-sdk/directory/v1/guides/search-users: the unit and every
+ * unit below it; clauses separated by spaces are ANDed; a value with spaces is quoted),
+ * 400 Invalid Input for a query it does not understand; groups.get and members.list
+ * by `groupKey` (the group's email address or id), 404 notFound for an unknown group.
+ * Users sit in `/` unless placed elsewhere (`orgUnitPath`). The guide warns that search
+ * results may take hours to reflect a change: with `searchLags` set, a query still
+ * sees each user's org unit as it was when the flag was set.
  */
 
 export const SCOPE = {
@@ -118,16 +127,25 @@ export class GoogleFake {
   // ---- state -------------------------------------------------------------------
 
   addUser(user: GoogleObject): void {
+    this.indexedUnits.set(user.id, String(user.orgUnitPath ?? '/'));
     this.users.set(user.id, {
       kind: 'admin#directory#user',
+      orgUnitPath: '/',
       suspended: false,
       archived: false,
       ...structuredClone(user),
     });
   }
   updateUser(id: string, patch: Record<string, unknown>): void {
-    Object.assign(this.must(this.users.get(id), id), patch);
+    const user = this.must(this.users.get(id), id);
+    if (!this.searchLags && 'orgUnitPath' in patch)
+      this.indexedUnits.set(id, String(patch.orgUnitPath));
+    Object.assign(user, patch);
   }
+  /** Search results lag behind org unit moves (see the class comment). */
+  searchLags = false;
+  /** The org unit a search sees for each user. */
+  private readonly indexedUnits = new Map<string, string>();
   suspendUser(id: string): void {
     this.updateUser(id, { suspended: true, suspensionReason: 'ADMIN' });
   }
@@ -226,10 +244,10 @@ export class GoogleFake {
         ),
       };
     }
-    const m = /^\/admin\/directory\/v1\/(users|groups)(?:\/([^/]+)\/members)?$/.exec(req.path);
-    if (!m || req.method !== 'GET')
+    const m = /^\/admin\/directory\/v1\/(users|groups)(?:\/([^/]+)(\/members)?)?$/.exec(req.path);
+    if (!m || req.method !== 'GET' || (m[1] === 'users' && m[2]))
       return { status: 404, body: apiError(404, 'Not Found', 'notFound', 'NOT_FOUND') };
-    const resource = m[2] ? 'members' : (m[1] as 'users' | 'groups');
+    const resource = m[3] ? 'members' : (m[1] as 'users' | 'groups');
     if (!grant.admin) {
       return {
         status: 403,
@@ -261,8 +279,28 @@ export class GoogleFake {
       };
     }
     const size = Math.min(maxResults, this.pageSize);
+    if (resource === 'groups' && m[2]) {
+      const g = this.groupByKey(m[2]);
+      if (!g)
+        return {
+          status: 404,
+          body: apiError(404, 'Resource Not Found: groupKey', 'notFound', 'NOT_FOUND'),
+        };
+      return {
+        status: 200,
+        body: {
+          kind: 'admin#directory#group',
+          id: g.id,
+          email: g.email,
+          name: g.name,
+          ...(g.description ? { description: g.description } : {}),
+          directMembersCount: String(g.members.length),
+          adminCreated: true,
+        },
+      };
+    }
     if (resource === 'members') {
-      const group = this.groups.get(m[2] ?? '');
+      const group = this.groupByKey(m[2] ?? '');
       if (!group)
         return {
           status: 404,
@@ -287,10 +325,21 @@ export class GoogleFake {
       return { status: 400, body: apiError(400, 'Bad Request', 'badRequest', 'INVALID_ARGUMENT') };
     }
     if (resource === 'users') {
+      const query = req.query.get('query');
+      const parsed = query === null ? () => true : parseUserQuery(query);
+      const match =
+        parsed &&
+        ((u: GoogleObject) =>
+          parsed({ ...u, orgUnitPath: this.indexedUnits.get(u.id) ?? u.orgUnitPath }));
+      if (!match)
+        return {
+          status: 400,
+          body: apiError(400, 'Invalid Input', 'invalid', 'INVALID_ARGUMENT'),
+        };
       return page(
         'admin#directory#users',
         'users',
-        [...this.users.values()],
+        [...this.users.values()].filter(match),
         req.query.get('pageToken'),
         size,
       );
@@ -366,10 +415,32 @@ export class GoogleFake {
     };
   }
 
+  private groupByKey(key: string): FakeGroup | undefined {
+    return (
+      this.groups.get(key) ??
+      [...this.groups.values()].find((g) => g.email.toLowerCase() === key.toLowerCase())
+    );
+  }
+
   private must<T>(value: T | undefined, id: string): T {
     if (value === undefined) throw new Error(`no object ${id}`);
     return value;
   }
+}
+
+/** `orgUnitPath='…'` clauses (ANDed); undefined for anything else. */
+function parseUserQuery(query: string): ((u: GoogleObject) => boolean) | undefined {
+  const clauses = query.match(/orgUnitPath=(?:'[^']*'|[^\s']+)|\S+/g) ?? [];
+  const units: string[] = [];
+  for (const c of clauses) {
+    const m = /^orgUnitPath=(?:'([^']*)'|([^\s']+))$/.exec(c);
+    if (!m) return undefined;
+    units.push((m[1] ?? m[2] ?? '').toLowerCase());
+  }
+  return (u) => {
+    const path = String(u.orgUnitPath ?? '/').toLowerCase();
+    return units.every((unit) => unit === '/' || path === unit || path.startsWith(`${unit}/`));
+  };
 }
 
 function page(

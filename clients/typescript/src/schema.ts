@@ -55,11 +55,13 @@ export interface paths {
                                 };
                                 timeoutSeconds?: number;
                                 nestedGroups?: boolean;
+                                /** @description Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…) */
                                 scopeGroups?: string[];
                                 excludeGuests?: boolean;
                                 excludeDisabled?: boolean;
                                 adminEmail?: string;
                                 customer?: string;
+                                orgUnitPaths?: string[];
                                 orgUrl?: string;
                                 keyId?: string;
                                 disabledStatuses?: string[];
@@ -286,11 +288,13 @@ export interface paths {
                         };
                         timeoutSeconds?: number;
                         nestedGroups?: boolean;
+                        /** @description Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…) */
                         scopeGroups?: string[];
                         excludeGuests?: boolean;
                         excludeDisabled?: boolean;
                         adminEmail?: string;
                         customer?: string;
+                        orgUnitPaths?: string[];
                         orgUrl?: string;
                         keyId?: string;
                         disabledStatuses?: string[];
@@ -393,11 +397,13 @@ export interface paths {
                             };
                             timeoutSeconds?: number;
                             nestedGroups?: boolean;
+                            /** @description Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…) */
                             scopeGroups?: string[];
                             excludeGuests?: boolean;
                             excludeDisabled?: boolean;
                             adminEmail?: string;
                             customer?: string;
+                            orgUnitPaths?: string[];
                             orgUrl?: string;
                             keyId?: string;
                             disabledStatuses?: string[];
@@ -642,11 +648,13 @@ export interface paths {
                             };
                             timeoutSeconds?: number;
                             nestedGroups?: boolean;
+                            /** @description Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…) */
                             scopeGroups?: string[];
                             excludeGuests?: boolean;
                             excludeDisabled?: boolean;
                             adminEmail?: string;
                             customer?: string;
+                            orgUnitPaths?: string[];
                             orgUrl?: string;
                             keyId?: string;
                             disabledStatuses?: string[];
@@ -872,11 +880,13 @@ export interface paths {
                         };
                         timeoutSeconds?: number;
                         nestedGroups?: boolean;
+                        /** @description Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…) */
                         scopeGroups?: string[];
                         excludeGuests?: boolean;
                         excludeDisabled?: boolean;
                         adminEmail?: string;
                         customer?: string;
+                        orgUnitPaths?: string[];
                         orgUrl?: string;
                         keyId?: string;
                         disabledStatuses?: string[];
@@ -979,11 +989,13 @@ export interface paths {
                             };
                             timeoutSeconds?: number;
                             nestedGroups?: boolean;
+                            /** @description Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…) */
                             scopeGroups?: string[];
                             excludeGuests?: boolean;
                             excludeDisabled?: boolean;
                             adminEmail?: string;
                             customer?: string;
+                            orgUnitPaths?: string[];
                             orgUrl?: string;
                             keyId?: string;
                             disabledStatuses?: string[];
@@ -3834,11 +3846,13 @@ export interface paths {
                         };
                         timeoutSeconds?: number;
                         nestedGroups?: boolean;
+                        /** @description Groups that bound the scope. entra_id: group object ids; google_workspace: group email addresses or ids; okta: group ids (00g…) */
                         scopeGroups?: string[];
                         excludeGuests?: boolean;
                         excludeDisabled?: boolean;
                         adminEmail?: string;
                         customer?: string;
+                        orgUnitPaths?: string[];
                         orgUrl?: string;
                         keyId?: string;
                         disabledStatuses?: string[];

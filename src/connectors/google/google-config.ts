@@ -36,6 +36,35 @@ export const GoogleSettingsSchema = Type.Object(
      * group too (`direct: false`). Default true, as for Active Directory.
      */
     nestedGroups: Type.Optional(Type.Boolean()),
+    /**
+     * Organizational units that bound the user scope, each with its sub-units
+     * (`/Sales` holds `/Sales/EMEA`). Absent or empty: every unit.
+     */
+    orgUnitPaths: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: "^/[^'\\\\\\r\\n]*$",
+          maxLength: 1024,
+          description: 'An org unit path such as /Sales (no single quotes or backslashes)',
+        }),
+        { maxItems: 50, uniqueItems: true },
+      ),
+    ),
+    /**
+     * Groups (email address or id) that bound the scope: users are their members,
+     * nested groups included; groups are these groups and the groups nested in them.
+     * With `orgUnitPaths`, a user must be in both. Absent or empty: every group.
+     */
+    scopeGroups: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: '^[^\\s/?#]+$',
+          maxLength: 320,
+          description: 'A group email address or id',
+        }),
+        { maxItems: 100, uniqueItems: true },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -8,6 +8,8 @@ export const GoogleUserSchema = Type.Object({
   primaryEmail: Type.String(),
   suspended: Type.Optional(Type.Boolean()),
   archived: Type.Optional(Type.Boolean()),
+  /** The user's organizational unit, `/` for the top level. */
+  orgUnitPath: Type.Optional(Type.String()),
 });
 export type GoogleUser = Static<typeof GoogleUserSchema>;
 
