@@ -16,6 +16,11 @@ export function convergenceRuns(ciDefault = 3): number {
   return Number.isInteger(n) && n > 0 ? n : ciDefault;
 }
 
+/** A time limit for a property test that grows with the number of sequences it runs. */
+export function convergenceTimeout(): number {
+  return Math.max(60_000, convergenceRuns() * 20_000);
+}
+
 export interface StoreSnapshot {
   /** externalId → status and mapped attributes. */
   users: Record<string, Record<string, unknown>>;

@@ -4,7 +4,7 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GoogleFake } from '../fakes/google-fake.js';
 import { createCloudDirectory } from '../cloud/cloud-helpers.js';
-import { applyMemberOp, assertConvergence } from './convergence-helpers.js';
+import { applyMemberOp, assertConvergence, convergenceTimeout } from './convergence-helpers.js';
 
 /**
  * Google Workspace (the Admin SDK fake) converges, nesting included: random sequences of
@@ -126,39 +126,43 @@ describe.each(testDatabaseKinds())('Google Workspace convergence on %s', (kind) 
     await app?.close();
   });
 
-  it('syncs after any sequence of changes end where a full read into a fresh store does', async () => {
-    await assertConvergence<Op>({
-      app: () => app,
-      op: opArb,
-      incremental: false,
-      async start() {
-        const fake = await GoogleFake.start();
-        const model = new Model(fake);
-        // A source that is never empty (the empty-source rules are tested elsewhere),
-        // starting nested: the second group holds the first, which holds a user.
-        for (const op of ['addUser', 'addUser', 'addGroup', 'addGroup'] as const)
-          model.apply({ op });
-        model.apply({ op: 'addMember', i: 0, j: 0 });
-        model.apply({ op: 'nest', i: 1, j: 0 });
-        return {
-          apply: (o) => model.apply(o),
-          createDirectory: (name) =>
-            createCloudDirectory(
-              app,
-              {
-                name,
-                type: 'google_workspace',
-                adminEmail: 'admin@acme.example',
-                serviceAccountKey: fake.serviceAccountKey(),
-                baseUrl: fake.url,
-                allowEmptySource: true,
-                deletionThreshold: '100%',
-              },
-              [],
-            ),
-          close: () => fake.close(),
-        };
-      },
-    });
-  });
+  it(
+    'syncs after any sequence of changes end where a full read into a fresh store does',
+    async () => {
+      await assertConvergence<Op>({
+        app: () => app,
+        op: opArb,
+        incremental: false,
+        async start() {
+          const fake = await GoogleFake.start();
+          const model = new Model(fake);
+          // A source that is never empty (the empty-source rules are tested elsewhere),
+          // starting nested: the second group holds the first, which holds a user.
+          for (const op of ['addUser', 'addUser', 'addGroup', 'addGroup'] as const)
+            model.apply({ op });
+          model.apply({ op: 'addMember', i: 0, j: 0 });
+          model.apply({ op: 'nest', i: 1, j: 0 });
+          return {
+            apply: (o) => model.apply(o),
+            createDirectory: (name) =>
+              createCloudDirectory(
+                app,
+                {
+                  name,
+                  type: 'google_workspace',
+                  adminEmail: 'admin@acme.example',
+                  serviceAccountKey: fake.serviceAccountKey(),
+                  baseUrl: fake.url,
+                  allowEmptySource: true,
+                  deletionThreshold: '100%',
+                },
+                [],
+              ),
+            close: () => fake.close(),
+          };
+        },
+      });
+    },
+    convergenceTimeout(),
+  );
 });

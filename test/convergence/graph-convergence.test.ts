@@ -4,7 +4,7 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GraphFake } from '../fakes/graph-fake.js';
 import { createCloudDirectory } from '../cloud/cloud-helpers.js';
-import { applyMemberOp, assertConvergence } from './convergence-helpers.js';
+import { applyMemberOp, assertConvergence, convergenceTimeout } from './convergence-helpers.js';
 
 /**
  * Entra ID (the Graph fake) converges: random sequences of source changes interleaved
@@ -168,48 +168,52 @@ describe.each(testDatabaseKinds())('Entra ID convergence on %s', (kind) => {
     await app?.close();
   });
 
-  it('incremental syncs end where a full read into a fresh store does', async () => {
-    await assertConvergence<Op, number>({
-      app: () => app,
-      op: opArb,
-      extra: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-      incremental: true,
-      async start(orderSeed) {
-        const fake = await GraphFake.start({ pageSize: 3 });
-        fake.deltaEntries = 'each';
-        let state = orderSeed;
-        fake.interleave = (n) => {
-          state = (state * 1103515245 + 12345) % 2 ** 31;
-          return state % n;
-        };
-        const model = new Model(fake);
-        // A source that is never empty (the empty-source rules are tested elsewhere),
-        // starting nested: the second group holds the first, which holds a user.
-        for (const op of ['addUser', 'addUser', 'addGroup', 'addGroup'] as const)
-          model.apply({ op });
-        model.apply({ op: 'addMember', i: 0, j: 0 });
-        model.apply({ op: 'nest', i: 1, j: 0 });
-        return {
-          apply: (o) => model.apply(o),
-          createDirectory: (name) =>
-            createCloudDirectory(
-              app,
-              {
-                name,
-                type: 'entra_id',
-                tenantId: fake.tenantId,
-                clientId: fake.clientId,
-                clientSecret: fake.clientSecret,
-                baseUrl: fake.url,
-                authUrl: fake.url,
-                allowEmptySource: true,
-                deletionThreshold: '100%',
-              },
-              [],
-            ),
-          close: () => fake.close(),
-        };
-      },
-    });
-  });
+  it(
+    'incremental syncs end where a full read into a fresh store does',
+    async () => {
+      await assertConvergence<Op, number>({
+        app: () => app,
+        op: opArb,
+        extra: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        incremental: true,
+        async start(orderSeed) {
+          const fake = await GraphFake.start({ pageSize: 3 });
+          fake.deltaEntries = 'each';
+          let state = orderSeed;
+          fake.interleave = (n) => {
+            state = (state * 1103515245 + 12345) % 2 ** 31;
+            return state % n;
+          };
+          const model = new Model(fake);
+          // A source that is never empty (the empty-source rules are tested elsewhere),
+          // starting nested: the second group holds the first, which holds a user.
+          for (const op of ['addUser', 'addUser', 'addGroup', 'addGroup'] as const)
+            model.apply({ op });
+          model.apply({ op: 'addMember', i: 0, j: 0 });
+          model.apply({ op: 'nest', i: 1, j: 0 });
+          return {
+            apply: (o) => model.apply(o),
+            createDirectory: (name) =>
+              createCloudDirectory(
+                app,
+                {
+                  name,
+                  type: 'entra_id',
+                  tenantId: fake.tenantId,
+                  clientId: fake.clientId,
+                  clientSecret: fake.clientSecret,
+                  baseUrl: fake.url,
+                  authUrl: fake.url,
+                  allowEmptySource: true,
+                  deletionThreshold: '100%',
+                },
+                [],
+              ),
+            close: () => fake.close(),
+          };
+        },
+      });
+    },
+    convergenceTimeout(),
+  );
 });

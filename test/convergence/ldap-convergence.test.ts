@@ -4,7 +4,7 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory } from '../helpers/sync.js';
-import { assertConvergence, pickAt } from './convergence-helpers.js';
+import { assertConvergence, convergenceTimeout, pickAt } from './convergence-helpers.js';
 
 /**
  * LDAP converges, with syncprov (RFC 4533 deltas) and without (modifyTimestamp deltas
@@ -249,34 +249,38 @@ for (const syncprov of [true, false]) {
         await app?.close();
       });
 
-      it('incremental syncs end where a full read into a fresh store does', async () => {
-        await assertConvergence<Op>({
-          app: () => app,
-          op: opArb,
-          incremental: true,
-          maxLength: 12,
-          async start() {
-            const model = new Model(slapd, `r${++run}`);
-            await model.addUser();
-            await model.addGroup();
-            const settings = {
-              userBaseDNs: [people],
-              groupBaseDNs: [groupsDN],
-              userSearchFilter: `(&(objectClass=inetOrgPerson)(uid=${model.tag}u*))`,
-              groupSearchFilter: `(&(objectClass=groupOfNames)(cn=${model.tag}g*))`,
-              disabledAttribute: 'employeeType',
-              disabledValues: ['disabled'],
-              allowEmptySource: true,
-              deletionThreshold: '100%',
-            };
-            return {
-              apply: (o) => model.apply(o),
-              createDirectory: (name) => createLdapDirectory(app, slapd, { ...settings, name }),
-              close: async () => {},
-            };
-          },
-        });
-      });
+      it(
+        'incremental syncs end where a full read into a fresh store does',
+        async () => {
+          await assertConvergence<Op>({
+            app: () => app,
+            op: opArb,
+            incremental: true,
+            maxLength: 12,
+            async start() {
+              const model = new Model(slapd, `r${++run}`);
+              await model.addUser();
+              await model.addGroup();
+              const settings = {
+                userBaseDNs: [people],
+                groupBaseDNs: [groupsDN],
+                userSearchFilter: `(&(objectClass=inetOrgPerson)(uid=${model.tag}u*))`,
+                groupSearchFilter: `(&(objectClass=groupOfNames)(cn=${model.tag}g*))`,
+                disabledAttribute: 'employeeType',
+                disabledValues: ['disabled'],
+                allowEmptySource: true,
+                deletionThreshold: '100%',
+              };
+              return {
+                apply: (o) => model.apply(o),
+                createDirectory: (name) => createLdapDirectory(app, slapd, { ...settings, name }),
+                close: async () => {},
+              };
+            },
+          });
+        },
+        convergenceTimeout(),
+      );
     },
   );
 }

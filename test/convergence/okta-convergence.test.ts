@@ -4,7 +4,12 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { OktaFake } from '../fakes/okta-fake.js';
 import { createCloudDirectory } from '../cloud/cloud-helpers.js';
-import { applyMemberOp, assertConvergence, pickAt } from './convergence-helpers.js';
+import {
+  applyMemberOp,
+  assertConvergence,
+  convergenceTimeout,
+  pickAt,
+} from './convergence-helpers.js';
 
 /**
  * Okta (the management API fake) converges: random sequences of source changes
@@ -163,37 +168,41 @@ describe.each(testDatabaseKinds())('Okta convergence on %s', (kind) => {
     await app?.close();
   });
 
-  it('incremental syncs end where a full read into a fresh store does', async () => {
-    await assertConvergence<Op>({
-      app: () => app,
-      op: opArb,
-      incremental: true,
-      async start() {
-        const fake = await OktaFake.start();
-        const model = new Model(fake);
-        // A source that is never empty (the empty-source rules are tested elsewhere).
-        for (const op of ['addUser', 'addUser', 'addGroup', 'addGroup'] as const)
-          model.apply({ op });
-        model.apply({ op: 'addMember', i: 0, j: 0 });
-        model.apply({ op: 'addMember', i: 1, j: 1 });
-        return {
-          apply: (o) => model.apply(o),
-          createDirectory: (name) =>
-            createCloudDirectory(
-              app,
-              {
-                name,
-                type: 'okta',
-                orgUrl: fake.url,
-                apiToken: fake.apiToken,
-                allowEmptySource: true,
-                deletionThreshold: '100%',
-              },
-              [],
-            ),
-          close: () => fake.close(),
-        };
-      },
-    });
-  });
+  it(
+    'incremental syncs end where a full read into a fresh store does',
+    async () => {
+      await assertConvergence<Op>({
+        app: () => app,
+        op: opArb,
+        incremental: true,
+        async start() {
+          const fake = await OktaFake.start();
+          const model = new Model(fake);
+          // A source that is never empty (the empty-source rules are tested elsewhere).
+          for (const op of ['addUser', 'addUser', 'addGroup', 'addGroup'] as const)
+            model.apply({ op });
+          model.apply({ op: 'addMember', i: 0, j: 0 });
+          model.apply({ op: 'addMember', i: 1, j: 1 });
+          return {
+            apply: (o) => model.apply(o),
+            createDirectory: (name) =>
+              createCloudDirectory(
+                app,
+                {
+                  name,
+                  type: 'okta',
+                  orgUrl: fake.url,
+                  apiToken: fake.apiToken,
+                  allowEmptySource: true,
+                  deletionThreshold: '100%',
+                },
+                [],
+              ),
+            close: () => fake.close(),
+          };
+        },
+      });
+    },
+    convergenceTimeout(),
+  );
 });
