@@ -174,6 +174,21 @@ function fromResultCode(error: ResultCodeError, ctx: LdapErrorContext): Connecto
   }
 }
 
+const LDAPS_ON_PLAIN_PORT =
+  'the port may not speak LDAPS: a plain LDAP port (389) drops a TLS handshake. Use the LDAPS port (636), or turn useTLS off (with startTLS for encryption)';
+
+/**
+ * A plain LDAP server reads a TLS ClientHello as a malformed LDAP message and closes the
+ * connection, so useTLS against a plain port surfaces as a reset, not as a TLS error.
+ */
+function droppedTlsHandshake(code: string, ctx: LdapErrorContext): boolean {
+  return (
+    (code === 'ECONNRESET' || code === 'EPIPE') &&
+    ctx.url?.startsWith('ldaps://') === true &&
+    (ctx.operation === 'connect' || ctx.operation === 'bind')
+  );
+}
+
 function errorCode(error: unknown): string | undefined {
   if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
     return error.code;
@@ -223,9 +238,12 @@ export function toConnectorError(error: unknown, ctx: LdapErrorContext): Connect
         : code === 'ECONNREFUSED'
           ? 'nothing listens on that port'
           : 'the connection failed';
-    return new ConnectorError('network', `could not reach ${where}: ${hint} (${code})`, {
-      cause: error,
-    });
+    const ldapsHint = droppedTlsHandshake(code, ctx) ? ` — ${LDAPS_ON_PLAIN_PORT}` : '';
+    return new ConnectorError(
+      'network',
+      `could not reach ${where}: ${hint} (${code})${ldapsHint}`,
+      { cause: error },
+    );
   }
   if (/connection closed|socket error|socket connection not established|ECONNRESET/i.test(text)) {
     return new ConnectorError(

@@ -458,6 +458,19 @@ describe('LDAP connector against slapd: TLS', () => {
     await connector.close();
   });
 
+  it('useTLS against the plain LDAP port is network, with a hint that the port may not speak LDAPS', async () => {
+    // slapd answers a TLS ClientHello on its plain port by closing the connection.
+    const connector = createLdapConnector(
+      'ldap',
+      ldapSettingsFor(server, { useTLS: true, caCertificate: server.caCertificate }),
+      ldapSecretsFor(server),
+    );
+    const error = await expectConnectorError(connector.test(signal()));
+    expect(error.kind).toBe('network');
+    expect(error.message).toMatch(/\(ECONNRESET\) — the port may not speak LDAPS/);
+    expect(error.message).toMatch(/LDAPS port \(636\), or turn useTLS off/);
+  });
+
   it('plain LDAP sent to the LDAPS port is network, with a hint about the port', async () => {
     const connector = createLdapConnector(
       'ldap',
