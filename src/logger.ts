@@ -40,3 +40,24 @@ export function logDestination(output: LogOutput): DestinationStream {
     ignore: 'pid,hostname',
   });
 }
+
+/**
+ * The logger of a one-shot command (`directory test|sync|list|create`), whose stderr is
+ * read by a person following its progress: one human line per entry even on a pipe, never
+ * JSON, and only warnings and errors unless LOG_LEVEL asks for debug or trace.
+ */
+export function createCommandLogger(level: string, output: LogOutput): Logger {
+  const verbose = level === 'debug' || level === 'trace';
+  const quiet = level === 'error' || level === 'fatal' || level === 'silent';
+  return createLogger(
+    verbose || quiet ? level : 'warn',
+    prettyStream({
+      destination: output,
+      sync: true,
+      colorize: output.isTTY === true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname',
+    }),
+  );
+}

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config.js';
 import { UsageError } from './usage-error.js';
-import { createLogger, logDestination } from '../logger.js';
+import { createCommandLogger, createLogger, logDestination } from '../logger.js';
 import { openServices, startDirsync, startWorkerProcess } from '../main.js';
 import { directoryCommand } from './directory-command.js';
 import { isPermission, type Permission } from '../security/tokens.js';
@@ -23,6 +23,13 @@ const usage = `Usage: dirsync <command>
                                create an API token and print it (only) on stdout
   token list [--tenant ID]     list tokens (never their values)
   token revoke <id>            revoke a token
+  directory list [--tenant ID|SLUG] [--json]
+                               list directories (every tenant's without --tenant): id,
+                               tenant, type, enabled, health, schedule, name
+  directory create --file body.json|- [--tenant ID|SLUG] [--json]
+                               create a directory from the API's JSON body (default
+                               tenant: the first); prints its id; exit 1 naming each
+                               invalid field
   directory test <id> [--json] test a directory's connection; prints usersFound and
                                groupsFound, or the error kind and message (exit 1)
   directory sync <id> [--dry-run] [--confirm-deletions] [--full]
@@ -80,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'directory':
-      return directoryCommand(rest, config, logger);
+      // Its stderr is progress for a person: human log lines, warnings and errors only.
+      return directoryCommand(rest, config, createCommandLogger(config.logLevel, process.stderr));
     case 'migrate': {
       const services = await openServices(config, logger);
       await services.store.destroy();

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
@@ -5,7 +8,7 @@ import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory, usersOf } from '../helpers/sync.js';
 import { person, pollUntil, spawnCli } from './scheduler-helpers.js';
 
-/** `dirsync directory test|sync <id>` as a separate process over the same database. */
+/** `dirsync directory list|create|test|sync` as a separate process over the same database. */
 describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) => {
   let app: TestApp;
   let slapd: SlapdServer;
@@ -117,17 +120,109 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
       });
       expect(res.status).toBe(202);
       const { jobId } = (await res.json()) as { jobId: string };
-      // A worker polling every 50 ms would have claimed it many times over.
-      const deadline = Date.now() + 700;
-      while (Date.now() < deadline) {
-        expect((await app.services.jobs.getById(jobId))!.status).toBe('queued');
-        await new Promise((r) => setTimeout(r, 50));
+      // A worker started now claims it: had serve run one (polling every 50 ms), it would
+      // have claimed the job while this worker process was still starting.
+      const worker = spawnCli(['worker'], { ...env, DIRSYNC_WORKER_POLL_MS: '50' });
+      try {
+        const attempts = await pollUntil(async () => {
+          const job = await app.request('GET', `/api/v1/directories/${dir}/jobs/${jobId}`);
+          return job.body.attempts?.length > 0
+            ? (job.body.attempts as { workerId: string }[])
+            : null;
+        }, 60_000);
+        expect(attempts.map((a) => a.workerId.split(':')[1])).toEqual([String(worker.pid)]);
+      } finally {
+        worker.proc.kill('SIGTERM');
+        await worker.exited;
       }
-      await app.request('POST', `/api/v1/directories/${dir}/jobs/${jobId}/cancel`);
     } finally {
       serve.proc.kill('SIGTERM');
     }
     expect(await serve.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it('directory list prints one line per directory, or the API views with --json', async () => {
+    const dir = await createLdapDirectory(app, slapd, { name: 'listed one' });
+    const listed = await run(['directory', 'list']);
+    expect(listed.code).toBe(0);
+    const line = listed.stdout.split('\n').find((l) => l.startsWith(`${dir}\t`));
+    expect(line?.split('\t')).toEqual([
+      dir,
+      app.tenantId,
+      'ldap',
+      'enabled',
+      'unknown',
+      '-',
+      'listed one',
+    ]);
+    const json = await run(['directory', 'list', '--json']);
+    const views = JSON.parse(json.stdout) as { id: string; tenant: string; health: object }[];
+    expect(views.find((v) => v.id === dir)).toMatchObject({
+      tenant: app.tenantId,
+      name: 'listed one',
+      health: { status: 'unknown' },
+    });
+    expect(JSON.stringify(views)).not.toContain(slapd.servicePassword ?? slapd.rootPassword);
+    const other = await run(['directory', 'list', '--tenant', 'no-such-tenant']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--tenant: no tenant no-such-tenant/);
+  }, 60_000);
+
+  it('directory create --file takes the API body and prints the new id; a bad body names each field', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'dirsync-cli-body-'));
+    const file = join(folder, 'body.json');
+    const body = {
+      name: 'from a file',
+      type: 'ldap',
+      host: slapd.host,
+      port: slapd.port,
+      bindDN: slapd.serviceDN ?? slapd.rootDN,
+      bindPassword: slapd.servicePassword ?? slapd.rootPassword,
+      baseDN: slapd.baseDN,
+    };
+    writeFileSync(file, JSON.stringify(body));
+    const tenant = (await app.request('GET', '/api/v1/tenants')).body.data[0] as { slug: string };
+    const created = await run(['directory', 'create', '--file', file, '--tenant', tenant.slug]);
+    expect(created.code).toBe(0);
+    const out = fields(created.stdout);
+    expect(out).toMatchObject({ name: 'from a file', type: 'ldap', tenant: app.tenantId });
+    const view = await app.request('GET', `/api/v1/directories/${out.id}`);
+    expect(view.body).toMatchObject({ name: 'from a file', configuredSecrets: ['bindPassword'] });
+    // The same audit trail as the API, with the CLI as the actor.
+    const audit = await app.request('GET', `/api/v1/audit?objectId=${out.id}`);
+    expect(audit.body.data[0]).toMatchObject({ action: 'directory.created', actor: 'cli' });
+
+    writeFileSync(
+      file,
+      JSON.stringify({ ...body, name: 'bad from a file', type: 'ad', port: 'x' }),
+    );
+    const bad = await run(['directory', 'create', '--file', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      'invalid directory: type: must be one of: ldap, active_directory, entra_id, google_workspace, okta, scim',
+    );
+    expect(bad.stderr).toMatch(/invalid directory: port: /);
+    const names = (await app.request('GET', '/api/v1/directories?limit=1000')).body.data.map(
+      (d: { name: string }) => d.name,
+    );
+    expect(names).not.toContain('bad from a file');
+
+    writeFileSync(file, '{not json');
+    const garbled = await run(['directory', 'create', '--file', file]);
+    expect(garbled.code).toBe(2);
+    expect(garbled.stderr).toMatch(/--file: .* is not valid JSON/);
+  }, 60_000);
+
+  it('directory sync keeps stderr to human progress: no JSON log lines, even at LOG_LEVEL=info', async () => {
+    const ok = await createLdapDirectory(app, slapd, { name: 'quiet-sync', pageSize: 50 });
+    const bad = await createLdapDirectory(app, slapd, { name: 'quiet-bad', bindPassword: 'no' });
+    for (const dir of [ok, bad]) {
+      const p = spawnCli(['directory', 'sync', dir], { ...env, LOG_LEVEL: 'info' });
+      await p.exited;
+      const lines = p.stderr().split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
+    }
   }, 60_000);
 
   it('directory sync exits non-zero when the job fails', async () => {

@@ -10,21 +10,11 @@ import {
 } from '../../directories/directory-schema.js';
 import { errorResponses, IdParams, PageQuery, pageOf } from '../schemas.js';
 import type { Directory } from '../../store/directories.repository.js';
-import { directoryHealth } from '../../directories/health.js';
+import { directoryViews } from '../../directories/directory-views.js';
 
 export function directoriesRoutes(services: Services): FastifyPluginAsync {
-  const { directories, jobs } = services;
-  /** Views with health, from one query for the last run of every directory shown. */
-  const views = async (list: Directory[]) => {
-    const last = await jobs.lastFinished(list.map((d) => d.id));
-    const live = list.some((d) => d.settings.liveSync === true)
-      ? new Map((await services.liveSessions.list()).map((s) => [s.directoryId, s]))
-      : new Map();
-    const at = services.clock();
-    return list.map((d) =>
-      directories.view(d, directoryHealth(d, last.get(d.id), at, live.get(d.id))),
-    );
-  };
+  const { directories } = services;
+  const views = (list: Directory[]) => directoryViews(services, list);
   const viewOne = async (d: Directory) => (await views([d]))[0]!;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
