@@ -314,7 +314,7 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
     defaults: () => ({}),
     check(settings, secrets) {
       const mappingErrors = cloudMappingErrors(settings);
-      if (typeof settings.userSearch === 'string') {
+      if (typeof settings.userSearch === 'string' && settings.userSearch !== '') {
         const problem = checkOktaSearch(settings.userSearch);
         if (problem) mappingErrors.push({ field: 'userSearch', message: problem });
       }

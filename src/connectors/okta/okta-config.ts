@@ -51,9 +51,9 @@ export const OktaSettingsSchema = Type.Object(
     /**
      * An Okta `search` expression users must match
      * (`profile.department eq "Sales" and status eq "ACTIVE"`). With `scopeGroups`, a
-     * user must be in a scope group and match.
+     * user must be in a scope group and match. Empty: no search.
      */
-    userSearch: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    userSearch: Type.Optional(Type.String({ maxLength: 2048 })),
   },
   { additionalProperties: false },
 );

@@ -79,7 +79,7 @@ export function createOktaConnector(
   const rules = JSON.stringify([Object.entries(mapping).sort(), [...disabled].sort()]);
   const scope: OktaScope = {
     groups: settings.scopeGroups ?? [],
-    search: settings.userSearch,
+    search: settings.userSearch || undefined,
   };
   const scoped = scope.groups.length > 0 || scope.search !== undefined;
 
