@@ -19,6 +19,10 @@ import {
   type WebhookDispatcherOptions,
 } from './events/webhook-dispatcher.js';
 import { purgeDeletedGroups, purgeSuspendedUsers } from './retention/purge.js';
+import { sweepHealth } from './directories/health-tracker.js';
+
+/** How often the scheduler re-evaluates every directory's health (transitions → events). */
+const HEALTH_SWEEP_MS = 60_000;
 
 /**
  * Composition root: builds every service from the configuration. The CLI and the
@@ -136,6 +140,7 @@ export function startBackground(services: Services, options: BackgroundOptions =
   services.enqueueListeners.add(notify);
   const purgeEvery = options.purgeIntervalMs ?? workerDefaults.purgeIntervalMs;
   let lastPurge = -Infinity;
+  let lastHealthSweep = -Infinity;
   const scheduler = createScheduler(
     { db: services.db, jobs: services.jobs, logger, onEnqueued: notify },
     {
@@ -143,6 +148,13 @@ export function startBackground(services: Services, options: BackgroundOptions =
       clock: options.clock,
       // Idempotent and safe on several processes at once, so no coordination here.
       onTick: async (at) => {
+        // Health that time alone changes (missed schedules) and live sessions' reports.
+        if (at.getTime() - lastHealthSweep >= HEALTH_SWEEP_MS) {
+          lastHealthSweep = at.getTime();
+          await sweepHealth(services.db, at).catch((err: unknown) =>
+            logger.warn({ err }, 'directory health sweep failed'),
+          );
+        }
         if (at.getTime() - lastPurge < purgeEvery) return;
         lastPurge = at.getTime();
         const report = await purgeSuspendedUsers(services.db, at);

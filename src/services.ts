@@ -46,6 +46,7 @@ export function createServices(deps: {
   // Workers in this process subscribe, so a queued job starts without waiting for a poll.
   const enqueueListeners = new Set<() => void>();
   const sync = createSyncService({
+    db: store.db,
     directories,
     jobs,
     logger,

@@ -3,6 +3,8 @@ import type { Database } from '../store/schema.js';
 import { now } from '../store/database.js';
 import { createDirectoriesRepository, type Directory } from '../store/directories.repository.js';
 import { writeAudit } from '../store/audit.repository.js';
+import { appendEvents, type NewEvent } from '../events/outbox.js';
+import { refreshHealthQuietly } from './health-tracker.js';
 import { notFound, validationError, type FieldError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { checkCron, nextCronRuns } from '../lib/validators.js';
@@ -139,8 +141,11 @@ export function createDirectoriesService(deps: {
     settings: Record<string, unknown>,
     body: Record<string, unknown>,
   ): FieldError[] {
+    // An empty list (no failover hosts) is the same destination as none.
+    const destination = (v: unknown): string =>
+      JSON.stringify(Array.isArray(v) && v.length === 0 ? null : (v ?? null));
     const moved = (spec.destinationFields ?? []).filter(
-      (k) => JSON.stringify(existing.settings[k] ?? null) !== JSON.stringify(settings[k] ?? null),
+      (k) => destination(existing.settings[k]) !== destination(settings[k]),
     );
     if (moved.length === 0) return [];
     return spec.secretFields
@@ -248,6 +253,9 @@ export function createDirectoriesService(deps: {
             directory,
             await afterCreate(trx, directory, { publicUrl: deps.publicUrl ?? null }),
           );
+        await appendEvents(trx, [
+          directoryEvent(directory, 'directory.created', actor, Object.keys(secrets)),
+        ]);
         await writeAudit(trx, {
           tenantId,
           actor: actor.name,
@@ -299,9 +307,20 @@ export function createDirectoriesService(deps: {
       // New scope, filters or mapping make the stored cursor meaningless: read in full next time.
       const scopeChanged =
         JSON.stringify(before.settings) !== JSON.stringify(settings) || changedSecrets.length > 0;
+      const changedFields = [
+        ...changedViewFields(
+          toView(before, Object.keys(oldSecrets)),
+          toView(after, Object.keys(secrets)),
+        ),
+        ...changedSecrets,
+      ];
       await db.transaction().execute(async (trx) => {
         await repo.update(after, trx);
         if (scopeChanged) await repo.resetCursor(id, trx);
+        if (changedFields.length > 0)
+          await appendEvents(trx, [
+            directoryEvent(after, 'directory.updated', actor, Object.keys(secrets), changedFields),
+          ]);
         await writeAudit(trx, {
           tenantId,
           actor: actor.name,
@@ -313,6 +332,8 @@ export function createDirectoriesService(deps: {
           after: { ...toView(after, Object.keys(secrets)), changedSecrets },
         });
       });
+      // Enabling, a new schedule or live sync setting may change what health says.
+      await refreshHealthQuietly(db, id);
       return after;
     },
 
@@ -338,6 +359,14 @@ export function createDirectoriesService(deps: {
           .where('directory_id', '=', id)
           .where('status', '=', 'running')
           .execute();
+        await appendEvents(trx, [
+          directoryEvent(
+            before,
+            'directory.deleted',
+            actor,
+            before.sealedSecrets ? Object.keys(openSecrets(before)) : [],
+          ),
+        ]);
         await writeAudit(trx, {
           tenantId,
           actor: actor.name,
@@ -389,6 +418,51 @@ export function createDirectoriesService(deps: {
   };
 }
 export type DirectoriesService = ReturnType<typeof createDirectoriesService>;
+
+/** Fields of the view that are run state or derived, not settings an admin changes. */
+const unchangedByUpdates = new Set([
+  'health',
+  'updatedAt',
+  'nextRunAt',
+  'lastRunAt',
+  'lastSuccessAt',
+]);
+
+/** The view fields whose values differ (settings compared as JSON). */
+function changedViewFields(before: DirectoryView, after: DirectoryView): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter(
+    (k) =>
+      !unchangedByUpdates.has(k) &&
+      JSON.stringify(before[k as keyof DirectoryView] ?? null) !==
+        JSON.stringify(after[k as keyof DirectoryView] ?? null),
+  );
+}
+
+/**
+ * A lifecycle event of a directory: its data is the directory as the API shows it, without
+ * health (which has its own event) and, as everywhere, without secret values (only the
+ * names of the secrets that are set, in `configuredSecrets`).
+ */
+function directoryEvent(
+  d: Directory,
+  type: 'directory.created' | 'directory.updated' | 'directory.deleted',
+  actor: Actor,
+  configuredSecrets: string[],
+  changedFields?: string[],
+): NewEvent {
+  const { health: _health, ...data } = toView(d, configuredSecrets);
+  return {
+    tenantId: d.tenantId,
+    directoryId: d.id,
+    type,
+    objectType: 'directory',
+    objectId: d.id,
+    data,
+    ...(changedFields ? { changedFields } : {}),
+    actor: actor.name,
+  };
+}
 
 /** The API shape: settings flattened beside the identity fields, secrets named but never shown. */
 export function toView(d: Directory, configuredSecrets: string[], health?: Health): DirectoryView {

@@ -20,6 +20,10 @@ export const eventTypes = [
   'directory.sync_started',
   'directory.sync_completed',
   'directory.sync_failed',
+  'directory.created',
+  'directory.updated',
+  'directory.deleted',
+  'directory.health_changed',
   'conflict.detected',
   'scim.deactivations_held',
 ] as const;

@@ -169,6 +169,32 @@ function appliedThrough(eb: ExpressionBuilder<Database, 'sync_changes'>) {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** The latest finished real (not dry) run of each directory: the input of health. */
+export async function lastFinishedJobs(trx: Db, directoryIds: string[]): Promise<Map<string, Job>> {
+  const out = new Map<string, Job>();
+  if (directoryIds.length === 0) return out;
+  const rows = await trx
+    .selectFrom('sync_jobs as j')
+    .selectAll('j')
+    .where('j.directory_id', 'in', directoryIds)
+    .where('j.dry_run', '=', 0)
+    .where('j.status', 'in', ['completed', 'completed_with_errors', 'failed'])
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'j.completed_at',
+        '=',
+        selectFrom('sync_jobs as k')
+          .select((k) => k.fn.max('k.completed_at').as('m'))
+          .whereRef('k.directory_id', '=', 'j.directory_id')
+          .where('k.dry_run', '=', 0)
+          .where('k.status', 'in', ['completed', 'completed_with_errors', 'failed']),
+      ),
+    )
+    .execute();
+  for (const r of rows) out.set(r.directory_id, toJob(r));
+  return out;
+}
+
 export interface EnqueueInput {
   tenantId: string;
   directoryId: string;
@@ -709,29 +735,8 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
     },
 
     /** The latest finished real (not dry) run of each directory: the input of health. */
-    async lastFinished(directoryIds: string[]): Promise<Map<string, Job>> {
-      const out = new Map<string, Job>();
-      if (directoryIds.length === 0) return out;
-      const rows = await db
-        .selectFrom('sync_jobs as j')
-        .selectAll('j')
-        .where('j.directory_id', 'in', directoryIds)
-        .where('j.dry_run', '=', 0)
-        .where('j.status', 'in', ['completed', 'completed_with_errors', 'failed'])
-        .where(({ eb, selectFrom }) =>
-          eb(
-            'j.completed_at',
-            '=',
-            selectFrom('sync_jobs as k')
-              .select((k) => k.fn.max('k.completed_at').as('m'))
-              .whereRef('k.directory_id', '=', 'j.directory_id')
-              .where('k.dry_run', '=', 0)
-              .where('k.status', 'in', ['completed', 'completed_with_errors', 'failed']),
-          ),
-        )
-        .execute();
-      for (const r of rows) out.set(r.directory_id, toJob(r));
-      return out;
+    lastFinished(directoryIds: string[], trx: Db = db): Promise<Map<string, Job>> {
+      return lastFinishedJobs(trx, directoryIds);
     },
   };
 }

@@ -24,7 +24,7 @@ export type LiveReport = Pick<
   'state' | 'reason' | 'servedBy' | 'connectedAt' | 'lastChangeAt' | 'lagMs'
 >;
 
-function toLiveSession(r: LiveSessionsTable): LiveSession {
+export function toLiveSession(r: LiveSessionsTable): LiveSession {
   return {
     directoryId: r.directory_id,
     tenantId: r.tenant_id,

@@ -8,6 +8,7 @@ import type { DirectoriesService } from '../directories/directories.service.js';
 import { ConnectorError, type Connector } from '../connectors/connector.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { appendEvents } from '../events/outbox.js';
+import { refreshHealthQuietly } from '../directories/health-tracker.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { applyChanges, type ApplyContext } from './applier.js';
 import {
@@ -255,6 +256,7 @@ export async function runSyncJob(
         }),
       ]);
     });
+    if (!job.dryRun) await refreshHealthQuietly(db, job.directoryId, log);
     deps.metrics?.jobFinished(job.directoryId, status, (Date.now() - started) / 1000, job.dryRun);
     log.info(
       { status, mode: read.mode, recordsRead, ...jobCounts, ms: Date.now() - started },
@@ -443,7 +445,7 @@ export async function endJob(
 ): Promise<boolean> {
   const { db, jobs } = deps;
   const { status, error } = result;
-  return db.transaction().execute(async (trx) => {
+  const finished = await db.transaction().execute(async (trx) => {
     const finished = await jobs.finish(trx, job.id, token, {
       status,
       error,
@@ -466,6 +468,8 @@ export async function endJob(
     }
     return true;
   });
+  if (finished && directory && !job.dryRun) await refreshHealthQuietly(db, job.directoryId);
+  return finished;
 }
 
 /** A threshold stop keeps its plan so the admin sees what would have happened. */

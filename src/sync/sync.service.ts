@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
 import { AppError } from '../errors.js';
+import { refreshHealthQuietly } from '../directories/health-tracker.js';
 import { now } from '../store/database.js';
 import type { DirectoriesService } from '../directories/directories.service.js';
 import type { JobsRepository, JobTrigger } from '../store/jobs.repository.js';
@@ -32,6 +35,7 @@ const TEST_TIMEOUT_MS = 60_000;
 
 /** Starting syncs and connection tests: the API and the CLI call these. */
 export function createSyncService(deps: {
+  db: Kysely<Database>;
   directories: DirectoriesService;
   jobs: JobsRepository;
   logger: Logger;
@@ -115,6 +119,7 @@ export function createSyncService(deps: {
         now(),
         outcome.success ? null : JSON.stringify(outcome.error),
       );
+      await refreshHealthQuietly(deps.db, d.id, deps.logger);
       return outcome;
     },
 

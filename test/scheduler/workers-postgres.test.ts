@@ -215,7 +215,7 @@ describe.skipIf(!process.env.DIRSYNC_TEST_PG_URL)('dirsync worker processes on P
       .selectFrom('events')
       .select('type')
       .where('directory_id', '=', dir)
-      .where('type', 'like', 'directory.%')
+      .where('type', 'like', 'directory.sync%')
       .orderBy('id')
       .execute();
     expect(lifecycle.map((e) => e.type)).toEqual([

@@ -4261,7 +4261,8 @@ export interface paths {
                             data: {
                                 /** @description Increasing per tenant; the feed cursor */
                                 id: string;
-                                type: string;
+                                /** @enum {string} */
+                                type: "user.created" | "user.updated" | "user.suspended" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.restored" | "group.member_added" | "group.member_removed" | "role.granted" | "role.revoked" | "organization.granted" | "organization.revoked" | "team.granted" | "team.revoked" | "directory.sync_started" | "directory.sync_completed" | "directory.sync_failed" | "directory.created" | "directory.updated" | "directory.deleted" | "directory.health_changed" | "conflict.detected" | "scim.deactivations_held";
                                 directoryId: string | null;
                                 objectType: string;
                                 objectId: string;

@@ -7,10 +7,11 @@ import { readFeed } from '../../events/feed.js';
 import { eventTypes } from '../../events/event-types.js';
 import { validationError } from '../../errors.js';
 import { errorResponses, nullable } from '../schemas.js';
+import { literalUnion } from '../../lib/schema.js';
 
 export const EventSchema = Type.Object({
   id: Type.String({ description: 'Increasing per tenant; the feed cursor' }),
-  type: Type.String(),
+  type: literalUnion(eventTypes),
   directoryId: nullable(Type.String()),
   objectType: Type.String(),
   objectId: Type.String(),

@@ -43,6 +43,14 @@ const ldapFields = (flavor: 'ldap' | 'active_directory'): FieldSpec[] => [
     help: 'Leave empty for the default: 389, or 636 when "Use TLS" is on.',
   },
   {
+    name: 'failoverHosts',
+    label: 'Failover hosts',
+    kind: 'lines',
+    advanced: true,
+    placeholder: flavor === 'active_directory' ? 'dc2.corp.example.com' : 'ldap2.example.com:389',
+    help: 'One "host" or "host:port" per line, tried in order when the host above cannot be reached (never after a rejected password). Same TLS settings and credentials.',
+  },
+  {
     name: 'useTLS',
     label: 'Use TLS (ldaps://)',
     kind: 'checkbox',
@@ -450,10 +458,19 @@ export const schedulePresets = [
  * of one of them unless the secret is sent again, so the form asks for it.
  */
 export const destinationFields: Record<DirectoryType, readonly string[]> = {
-  ldap: ['host', 'port', 'useTLS', 'startTLS', 'tlsRejectUnauthorized', 'caCertificate'],
+  ldap: [
+    'host',
+    'port',
+    'failoverHosts',
+    'useTLS',
+    'startTLS',
+    'tlsRejectUnauthorized',
+    'caCertificate',
+  ],
   active_directory: [
     'host',
     'port',
+    'failoverHosts',
     'useTLS',
     'startTLS',
     'tlsRejectUnauthorized',
