@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackground, type Background } from '../../src/main.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -216,5 +217,28 @@ describe.each(testDatabaseKinds())('live sync against slapd on %s', (kind) => {
       (await app.services.liveSessions.get(dir)) === null ? true : undefined,
     );
     expect((await health(dir)).live).toBeUndefined();
+  });
+
+  it('fails over: with the primary unreachable, the session opens on the next host and names it', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const downPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const id = await createLdapDirectory(app, slapd, {
+      name: 'Live failover',
+      port: downPort,
+      failoverHosts: [`${slapd.host}:${slapd.port}`],
+      liveSync: true,
+    });
+    const h = await connected(id);
+    expect(h.live.servedBy).toBe(`${slapd.host}:${slapd.port}`);
+    await slapd.modify(dnOf('bob'), { sn: 'Failover' });
+    await until('the change through the failover host', async () => {
+      const users = await app.request('GET', `/api/v1/users?directoryId=${id}&limit=100`);
+      return users.body.data.some((u: { lastName: string }) => u.lastName === 'Failover')
+        ? true
+        : undefined;
+    });
+    await app.request('PUT', `/api/v1/directories/${id}`, { liveSync: false });
   });
 });
