@@ -64,7 +64,7 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
 
     const missing = await run(['directory', 'test', 'no-such-id']);
     expect(missing.code).toBe(2);
-  }, 60_000);
+  }, 120_000);
 
   it('directory sync runs the job in-process with progress on stderr and counts on stdout', async () => {
     const dir = await createLdapDirectory(app, slapd, { name: 'cli-sync', pageSize: 5 });
