@@ -207,6 +207,16 @@ describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) =>
     );
     expect(names).not.toContain('bad from a file');
 
+    // A SCIM directory's bearer token is printed this once, as the API returns it once.
+    writeFileSync(file, JSON.stringify({ name: 'scim from a file', type: 'scim' }));
+    const scim = await run(['directory', 'create', '--file', file]);
+    expect(scim.code).toBe(0);
+    expect(fields(scim.stdout)).toMatchObject({
+      type: 'scim',
+      scimEndpointUrl: expect.stringContaining('/scim/v2'),
+      scimToken: expect.stringMatching(/\S{20,}/),
+    });
+
     writeFileSync(file, '{not json');
     const garbled = await run(['directory', 'create', '--file', file]);
     expect(garbled.code).toBe(2);
