@@ -18,7 +18,7 @@
  * - Adding a member that is no User or Group of this directory is 400 invalidValue;
  *   removing one that is not a member is a no-op.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Expression, Kysely, SelectQueryBuilder, SqlBool, Transaction } from 'kysely';
 import type { Database, GroupsTable, UsersTable } from '../store/schema.js';
 import { now, type DialectName } from '../store/database.js';
 import { writeAudit } from '../store/audit.repository.js';
@@ -41,6 +41,9 @@ import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { isJsonObject } from './filter-eval.js';
 import type { JsonObject } from './filter-eval.js';
 import { compileFilterToSql } from './filter-sql.js';
+import type { AttributeResolver } from './filter-sql.js';
+import { stringifyFilter } from './filter-parser.js';
+import type { FilterNode } from './filter-parser.js';
 import { buildListResponse, parseListQuery } from './list-response.js';
 import type { ListQuery } from './list-response.js';
 import { applyPatch, parsePatchRequest, planGroupPatch } from './patch.js';
@@ -77,7 +80,13 @@ import {
   groupsOfUsers,
   listOrder,
   liveUsers,
+  pageClause,
   pageLiteral,
+  compileShape,
+  createShapeCache,
+  runShape,
+  type CompiledShape,
+  slotValue,
   loadGroupRow,
   loadUserRow,
   lockDirectoryNames,
@@ -235,6 +244,31 @@ export function scimDirectoryFromRow(row: {
   };
 }
 
+/**
+ * The filter with each string value replaced by the next slot (`slotValue`), the values
+ * appended to `values`: the shape a compiled list statement is cached by.
+ */
+function slotFilter(node: FilterNode, values: string[]): FilterNode {
+  switch (node.kind) {
+    case 'compare':
+      if (typeof node.value !== 'string') return node;
+      values.push(node.value);
+      return { ...node, value: slotValue(values.length - 1) };
+    case 'present':
+      return node;
+    case 'and':
+    case 'or':
+      return {
+        ...node,
+        left: slotFilter(node.left, values),
+        right: slotFilter(node.right, values),
+      };
+    case 'not':
+    case 'valuePath':
+      return { ...node, filter: slotFilter(node.filter, values) };
+  }
+}
+
 export function createScimService(deps: {
   db: Kysely<Database>;
   dialect: DialectName;
@@ -244,6 +278,39 @@ export function createScimService(deps: {
   const limits: ScimLimits = { ...defaultScimLimits, ...deps.limits };
   const userResolver = createUserResolver(dialect);
   const groupResolver = createGroupResolver();
+  const shapes = createShapeCache();
+
+  interface DirectoryTokenRow {
+    id: string;
+    tenant_id: string;
+    settings: string;
+    enabled: number;
+    type: string;
+    hash: string;
+  }
+  const tokenShape = () =>
+    shapes.get('token', () =>
+      compileShape(
+        db
+          .selectFrom('scim_tokens as t')
+          .innerJoin('directories as d', 'd.id', 't.directory_id')
+          .select(['d.id', 'd.tenant_id', 'd.settings', 'd.enabled', 'd.type', 't.hash'])
+          .where('t.directory_id', '=', slotValue(0))
+          .compile(),
+      ),
+    ) as CompiledShape;
+  // The settings parsed once per text: the same text is the same policies.
+  const parsedDirectories = new Map<string, ScimDirectory>();
+  const directoryOf = (row: DirectoryTokenRow): ScimDirectory => {
+    const key = `${row.id}\u0000${row.tenant_id}\u0000${row.settings}`;
+    let directory = parsedDirectories.get(key);
+    if (!directory) {
+      directory = scimDirectoryFromRow(row);
+      if (parsedDirectories.size >= 1000) parsedDirectories.clear();
+      parsedDirectories.set(key, directory);
+    }
+    return directory;
+  };
 
   function applyContext(ctx: ScimContext, at: string) {
     return {
@@ -787,31 +854,34 @@ export function createScimService(deps: {
       attributes: q.attributes,
       excludedAttributes: q.excludedAttributes,
     };
-    const where = q.filter === undefined ? undefined : compileFilterToSql(q.filter, userResolver);
-    const base = () => liveUsers(db, ctx).$if(where !== undefined, (b) => b.where(where!));
     const { rows, total } = await listPage(
       q,
       () =>
-        base()
-          .selectAll('users')
-          .orderBy(listOrder('users', where !== undefined))
-          .limit(pageLiteral(q.count))
-          .offset(pageLiteral(q.startIndex - 1))
-          .execute(),
-      async () =>
-        Number(
+        pageOf(ctx, q, 'users', userResolver, (scope, where) => {
+          return liveUsers(db, scope)
+            .$if(where !== undefined, (b) => b.where(where!))
+            .selectAll('users')
+            .orderBy(listOrder('users', where !== undefined));
+        }),
+      async () => {
+        const where =
+          q.filter === undefined ? undefined : compileFilterToSql(q.filter, userResolver);
+        return Number(
           (
-            await base()
+            await liveUsers(db, ctx)
+              .$if(where !== undefined, (b) => b.where(where!))
               .select((eb) => eb.fn.countAll<number>().as('n'))
               .executeTakeFirstOrThrow()
           ).n,
-        ),
+        );
+      },
     );
     const groups =
       rows.length > 0 && !isAttributeOmitted('groups', projection)
         ? await groupsOfUsers(
             db,
             rows.map((r) => r.id),
+            shapes,
           )
         : new Map();
     const resources = rows.map((r) =>
@@ -833,25 +903,27 @@ export function createScimService(deps: {
       attributes: q.attributes,
       excludedAttributes: q.excludedAttributes,
     };
-    const where = q.filter === undefined ? undefined : compileFilterToSql(q.filter, groupResolver);
-    const base = () => directoryGroups(db, ctx).$if(where !== undefined, (b) => b.where(where!));
     const { rows, total } = await listPage(
       q,
       () =>
-        base()
-          .selectAll('groups')
-          .orderBy(listOrder('groups', where !== undefined))
-          .limit(pageLiteral(q.count))
-          .offset(pageLiteral(q.startIndex - 1))
-          .execute(),
-      async () =>
-        Number(
+        pageOf(ctx, q, 'groups', groupResolver, (scope, where) => {
+          return directoryGroups(db, scope)
+            .$if(where !== undefined, (b) => b.where(where!))
+            .selectAll('groups')
+            .orderBy(listOrder('groups', where !== undefined));
+        }),
+      async () => {
+        const where =
+          q.filter === undefined ? undefined : compileFilterToSql(q.filter, groupResolver);
+        return Number(
           (
-            await base()
+            await directoryGroups(db, ctx)
+              .$if(where !== undefined, (b) => b.where(where!))
               .select((eb) => eb.fn.countAll<number>().as('n'))
               .executeTakeFirstOrThrow()
           ).n,
-        ),
+        );
+      },
     );
     const members =
       rows.length > 0 && !isAttributeOmitted('members', projection)
@@ -870,6 +942,43 @@ export function createScimService(deps: {
       status: 200,
       body: buildListResponse(resources, { totalResults: total, startIndex: q.startIndex }),
     };
+  }
+
+  /**
+   * One page of a list, through a statement compiled once per filter shape (the filter
+   * with its string values as slots): slots 0 and 1 are the tenant and directory, then
+   * the filter's values. A shape whose values the SQL cannot take as they are (a LIKE
+   * pattern, a date normalised, a boolean read from text) is built per request.
+   */
+  async function pageOf<T extends 'users' | 'groups', R>(
+    ctx: ScimContext,
+    q: ListQuery,
+    table: T,
+    resolver: AttributeResolver,
+    query: (
+      scope: Scope,
+      where: Expression<SqlBool> | undefined,
+    ) => SelectQueryBuilder<Database, T, R>,
+  ): Promise<R[]> {
+    const values: string[] = [ctx.tenantId, ctx.directoryId];
+    const slotted = q.filter === undefined ? undefined : slotFilter(q.filter, values);
+    const key = `${table}:${slotted === undefined ? '' : stringifyFilter(slotted)}`;
+    const shape = shapes.get(key, () => {
+      try {
+        const where = slotted === undefined ? undefined : compileFilterToSql(slotted, resolver);
+        return compileShape(
+          query({ tenantId: slotValue(0), directoryId: slotValue(1) }, where).compile(),
+        );
+      } catch {
+        return null;
+      }
+    });
+    if (shape) return runShape<R>(db, shape, values, pageClause(q.count, q.startIndex - 1));
+    const where = q.filter === undefined ? undefined : compileFilterToSql(q.filter, resolver);
+    return query(ctx, where)
+      .limit(pageLiteral(q.count))
+      .offset(pageLiteral(q.startIndex - 1))
+      .execute();
   }
 
   /** One page of a list and its total; `count: 0` asks for the total only. */
@@ -906,19 +1015,18 @@ export function createScimService(deps: {
       authorization: string | undefined,
     ): Promise<ScimDirectory> {
       const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      // The token row is read on every request, never cached: a rotated token or a
+      // disabled directory stops working at once, in every process. Only the statement
+      // (compiled once) and the parsed settings (by their text) are reused.
       const row =
         directoryId.length > 200
           ? undefined
-          : await db
-              .selectFrom('scim_tokens as t')
-              .innerJoin('directories as d', 'd.id', 't.directory_id')
-              .select(['d.id', 'd.tenant_id', 'd.settings', 'd.enabled', 'd.type', 't.hash'])
-              .where('t.directory_id', '=', directoryId)
-              .executeTakeFirst();
+          : (await runShape<DirectoryTokenRow>(db, tokenShape(), [directoryId]))[0];
       const ok = scimTokenMatches(match?.[1] ?? '', row && row.type === 'scim' ? row.hash : null);
       if (!ok || !row || !match) throw ScimError.unauthorized();
-      if (row.enabled !== 1) throw new ScimError(403, undefined, 'This SCIM directory is disabled');
-      return scimDirectoryFromRow(row);
+      if (Number(row.enabled) !== 1)
+        throw new ScimError(403, undefined, 'This SCIM directory is disabled');
+      return directoryOf(row);
     },
 
     serviceProviderConfig(ctx: ScimContext): ScimResponse {
@@ -967,7 +1075,7 @@ export function createScimService(deps: {
       const projection = { resourceType: 'User' as const, ...projectionOf(req.query) };
       const groups = isAttributeOmitted('groups', projection)
         ? []
-        : ((await groupsOfUsers(db, [id])).get(id) ?? []);
+        : ((await groupsOfUsers(db, [id], shapes)).get(id) ?? []);
       return userResponse(ctx, row, 200, req.query, groups);
     },
 

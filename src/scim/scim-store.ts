@@ -3,7 +3,7 @@
  * log, tokens). Users, groups and memberships are written only by the sync applier.
  * Every query is scoped by tenant and directory.
  */
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { Database, GroupsTable, UsersTable } from '../store/schema.js';
 import type { DialectName } from '../store/database.js';
@@ -58,6 +58,12 @@ export function directoryGroups(
     .$if(options.includeDeleted !== true, (q) => q.where('groups.status', '=', 'active'));
 }
 
+/** The row lookups by id, compiled once per dialect (`compileShape`). */
+const rowShapes: Record<DialectName, ShapeCache> = {
+  sqlite: createShapeCache(8),
+  postgres: createShapeCache(8),
+};
+
 /** A live user, locked for the rest of the transaction on PostgreSQL. */
 export async function loadUserRow(
   db: Db,
@@ -66,11 +72,16 @@ export async function loadUserRow(
   id: string,
   lock = false,
 ): Promise<UsersTable | undefined> {
-  return liveUsers(db, scope)
-    .selectAll('users')
-    .where('users.id', '=', id)
-    .$if(lock && dialect === 'postgres', (q) => q.forUpdate())
-    .executeTakeFirst();
+  const shape = rowShapes[dialect].get(`user:${lock}`, () =>
+    compileShape(
+      liveUsers(db, { tenantId: slotValue(0), directoryId: slotValue(1) })
+        .selectAll('users')
+        .where('users.id', '=', slotValue(2))
+        .$if(lock && dialect === 'postgres', (q) => q.forUpdate())
+        .compile(),
+    ),
+  );
+  return (await runShape<UsersTable>(db, shape!, [scope.tenantId, scope.directoryId, id]))[0];
 }
 
 export async function loadGroupRow(
@@ -80,11 +91,16 @@ export async function loadGroupRow(
   id: string,
   lock = false,
 ): Promise<GroupsTable | undefined> {
-  return directoryGroups(db, scope)
-    .selectAll('groups')
-    .where('groups.id', '=', id)
-    .$if(lock && dialect === 'postgres', (q) => q.forUpdate())
-    .executeTakeFirst();
+  const shape = rowShapes[dialect].get(`group:${lock}`, () =>
+    compileShape(
+      directoryGroups(db, { tenantId: slotValue(0), directoryId: slotValue(1) })
+        .selectAll('groups')
+        .where('groups.id', '=', slotValue(2))
+        .$if(lock && dialect === 'postgres', (q) => q.forUpdate())
+        .compile(),
+    ),
+  );
+  return (await runShape<GroupsTable>(db, shape!, [scope.tenantId, scope.directoryId, id]))[0];
 }
 
 /**
@@ -107,18 +123,26 @@ export interface GroupRef {
 }
 
 /** Direct group memberships of the given users (the read-only `groups` attribute). */
-export async function groupsOfUsers(db: Db, userIds: string[]): Promise<Map<string, GroupRef[]>> {
+export async function groupsOfUsers(
+  db: Db,
+  userIds: string[],
+  shapes?: ShapeCache,
+): Promise<Map<string, GroupRef[]>> {
   const out = new Map<string, GroupRef[]>();
-  for (const part of chunks(userIds)) {
-    if (part.length === 0) continue;
-    const rows = await db
+  const query = (ids: string[]) =>
+    db
       .selectFrom('memberships as m')
       .innerJoin('groups as g', 'g.id', 'm.group_id')
       .select(['m.user_id as userId', 'g.id as groupId', 'g.name as name'])
-      .where('m.user_id', 'in', part)
+      .where('m.user_id', 'in', ids)
       .where('m.direct', '=', 1)
-      .orderBy('g.id')
-      .execute();
+      .orderBy('g.id');
+  for (const part of chunks(userIds)) {
+    if (part.length === 0) continue;
+    const shape = shapes?.get(`groupsOfUsers:${part.length}`, () =>
+      compileShape(query(part.map((_, i) => slotValue(i))).compile()),
+    );
+    const rows = shape ? await runShape<GroupRef>(db, shape, part) : await query(part).execute();
     for (const r of rows) {
       const list = out.get(r.userId) ?? [];
       list.push(r);
@@ -269,6 +293,87 @@ export function listOrder(table: 'users' | 'groups', filtered: boolean) {
  * `parseListQuery` clamped; a new page size or offset is a new statement text.
  */
 export function pageLiteral(n: number) {
+  return sql.lit(pageBound(n));
+}
+
+/** ` limit <count> offset <offset>` as SQL text, for a compiled shape (`runShape`). */
+export function pageClause(count: number, offset: number): string {
+  return ` limit ${pageBound(count)} offset ${pageBound(offset)}`;
+}
+
+function pageBound(n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a page bound: ${n}`);
-  return sql.lit(n);
+  return n;
+}
+
+/** Stands for a value in a statement compiled once and run with many (`compileShape`). */
+export interface Slot {
+  readonly slot: number;
+}
+
+const SLOT_MARK = '\u0000slot:';
+
+/** The placeholder string of slot `i`: a text no request can carry (NUL is refused). */
+export function slotValue(i: number): string {
+  return `${SLOT_MARK}${i}\u0000`;
+}
+
+/**
+ * A statement compiled once for a shape of request and run with each request's values:
+ * building and compiling a Kysely query costs more than SQLite's run of an indexed
+ * lookup, on every request. The shape is compiled with `slotValue(i)` where the values
+ * go; each bound parameter must then be exactly one slot or hold none (a value the
+ * builder transformed, e.g. into a LIKE pattern, cannot be substituted: `null`, and the
+ * caller builds that request the ordinary way).
+ */
+export interface CompiledShape {
+  sql: string;
+  /** Per bound parameter: the index of the request value, or the constant itself. */
+  parameters: (Slot | unknown)[];
+}
+
+export function compileShape(compiled: { sql: string; parameters: readonly unknown[] }) {
+  const parameters: (Slot | unknown)[] = [];
+  for (const p of compiled.parameters) {
+    if (typeof p === 'string' && p.includes(SLOT_MARK)) {
+      const slot = Number(p.slice(SLOT_MARK.length, -1));
+      if (!Number.isInteger(slot) || p !== slotValue(slot)) return null;
+      parameters.push({ slot } satisfies Slot);
+    } else parameters.push(p);
+  }
+  return { sql: compiled.sql, parameters } satisfies CompiledShape;
+}
+
+function isSlot(p: unknown): p is Slot {
+  return typeof p === 'object' && p !== null && 'slot' in p;
+}
+
+/** Runs a compiled shape with this request's values; `suffix` is appended SQL text. */
+export async function runShape<R>(
+  db: Db,
+  shape: CompiledShape,
+  values: readonly unknown[],
+  suffix = '',
+): Promise<R[]> {
+  const params = shape.parameters.map((p) => (isSlot(p) ? values[p.slot] : p));
+  const result = await db.executeQuery<R>(CompiledQuery.raw(shape.sql + suffix, params));
+  return result.rows;
+}
+
+export type ShapeCache = ReturnType<typeof createShapeCache>;
+
+/** A bounded map of shapes (least recently used out first); `null` = not compilable. */
+export function createShapeCache(size = 256) {
+  const cache = new Map<string, CompiledShape | null>();
+  return {
+    get(key: string, build: () => CompiledShape | null): CompiledShape | null {
+      let shape = cache.get(key);
+      if (shape === undefined) {
+        shape = build();
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      } else cache.delete(key);
+      cache.set(key, shape);
+      return shape;
+    },
+  };
 }

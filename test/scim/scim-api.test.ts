@@ -538,6 +538,37 @@ describe.each(testDatabaseKinds())('SCIM service provider on %s', (kind) => {
       expectScimError(await dir.get('/Users', { filter }), 400, 'invalidFilter');
     });
 
+    // A list statement is compiled once per filter shape and run with each request's
+    // values: the same shape asked with other values, pages and spellings answers each.
+    it('the same filter shape with other values, pages and cases finds each its own users', async () => {
+      for (const n of ['03', '07', '11', '07']) {
+        expect(
+          names(await dir.get('/Users', { filter: `userName eq "user${n}@corp.example"` })),
+        ).toEqual([`user${n}@corp.example`]);
+      }
+      expect(
+        names(await dir.get('/Users', { filter: 'userName eq "nobody@corp.example"' })),
+      ).toEqual([]);
+      const either = (a: string, b: string) =>
+        `externalId eq "ext-${a}" or externalId eq "ext-${b}"`;
+      expect(names(await dir.get('/Users', { filter: either('02', '09') }))).toEqual([
+        'user02@corp.example',
+        'user09@corp.example',
+      ]);
+      const page = await dir.get('/Users', {
+        filter: either('04', '06'),
+        startIndex: '2',
+        count: '1',
+      });
+      expect(names(page)).toEqual(['user06@corp.example']);
+      expect(page.body.totalResults).toBe(2);
+      // A value the SQL transforms (a LIKE pattern) is built per request, also with a slot-like text.
+      expect(names(await dir.get('/Users', { filter: 'userName co "er05"' }))).toEqual([
+        'user05@corp.example',
+      ]);
+      expect(names(await dir.get('/Users', { filter: 'userName co "slot:0"' }))).toEqual([]);
+    });
+
     it('pages with startIndex and count; count 0 gives the total only; count is capped', async () => {
       const page = await dir.get('/Users', { startIndex: '5', count: '3' });
       expect(page.body).toMatchObject({ totalResults: 12, startIndex: 5, itemsPerPage: 3 });
@@ -662,6 +693,14 @@ describe.each(testDatabaseKinds())('SCIM service provider on %s', (kind) => {
         members: [{ value: users[3] }, { value: users[4] }],
       });
       expect(put.body.members.map((m: any) => m.value).sort()).toEqual([users[3], users[4]].sort());
+      // Entra's excludedAttributes=members: the answer leaves the members out, the write keeps them.
+      const putQuiet = await dir.request('PUT', `/Groups/${gid}?excludedAttributes=members`, {
+        displayName: 'Engineering',
+        members: [{ value: users[4] }, { value: users[3] }],
+      });
+      expect(putQuiet.status).toBe(200);
+      expect(putQuiet.body.members).toBeUndefined();
+      expect(putQuiet.headers.etag).toBe(put.headers.etag);
       const putNoMembers = await dir.request('PUT', `/Groups/${gid}`, { displayName: 'Eng 2' });
       expect(putNoMembers.body.members).toHaveLength(2);
 
