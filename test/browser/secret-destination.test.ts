@@ -57,4 +57,21 @@ describe.skipIf(!chromiumAvailable)('directory form: stored secrets and new dest
       'ldap.attacker.example',
     );
   });
+
+  it('failover hosts: one per line, saved as a list, and a new one asks for the password again', async () => {
+    const { page } = h;
+    await page.goto(`${h.url}/directories/${id}/edit`);
+    await page.locator('summary', { hasText: 'Advanced connection settings' }).click();
+    const failover = page.getByLabel('Failover hosts');
+    await failover.fill('ldap2.example.com\nldap3.example.com:1389');
+    const password = page.getByLabel('Bind password (required)');
+    await password.waitFor();
+    await password.fill('stored-bind-password');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Corporate LDAP' }).waitFor();
+    expect((await h.api('GET', `/api/v1/directories/${id}`)).body.failoverHosts).toEqual([
+      'ldap2.example.com',
+      'ldap3.example.com:1389',
+    ]);
+  });
 });
