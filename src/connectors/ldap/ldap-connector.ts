@@ -25,7 +25,7 @@ import {
   type LdapSecrets,
   type LdapSettings,
 } from './ldap-config.js';
-import { ShowDeletedControl, SyncRequestControl } from './ldap-controls.js';
+import { DELETED_OBJECTS_WKGUID, ShowDeletedControl, SyncRequestControl } from './ldap-controls.js';
 import {
   parseLdapCursor,
   serializeLdapCursor,
@@ -80,9 +80,6 @@ const syncUnsupportedCodes: ReadonlySet<number> = new Set([
   LdapResultCode.insufficientAccessRights,
   LdapResultCode.unwillingToPerform,
 ]);
-
-/** AD's well-known GUID of the Deleted Objects container (MS-ADTS 6.1.1.4). */
-const DELETED_OBJECTS_WKGUID = '18E2EA80684F11D2B9AA00C04F79F805';
 
 interface Session {
   wire: LdapWireConnection;

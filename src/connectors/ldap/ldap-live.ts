@@ -1,9 +1,15 @@
-import { ResultCodeError } from 'ldapts';
+import { ResultCodeError, type Control } from 'ldapts';
 
 import { ConnectorError, type WatchEnd, type WatchOptions } from '../connector.js';
 import type { LdapFlavor } from './ldap-config.js';
-import { NotificationControl, SyncRequestControl } from './ldap-controls.js';
+import {
+  DELETED_OBJECTS_WKGUID,
+  NotificationControl,
+  ShowDeletedControl,
+  SyncRequestControl,
+} from './ldap-controls.js';
 import { LdapResultCode, toConnectorError, type LdapErrorContext } from './ldap-errors.js';
+import { stringValues } from './ldap-mapping.js';
 import type { LdapWireConnection, WireSearchEvent } from './ldap-wire.js';
 
 /**
@@ -15,7 +21,8 @@ import type { LdapWireConnection, WireSearchEvent } from './ldap-wire.js';
  *   before (so the refresh phase holds only what changed in between). Every entry or
  *   syncIdSet after that is a change.
  * - Active Directory: the change notification control (1.2.840.113556.1.4.528) on a
- *   subtree search with the filter `(objectClass=*)`, one per base DN.
+ *   subtree search with the filter `(objectClass=*)`, one per base DN, and a one-level
+ *   one with Show Deleted on the Deleted Objects container, where deleted objects go.
  *
  * A server that refuses the control ends the session as `refused` (the directory keeps
  * its schedule). A dropped connection or a search the server ends throws a
@@ -54,35 +61,48 @@ const NOTIFICATION_ACCEPT_MS = 300;
 
 class Refused extends Error {}
 
+interface Watch {
+  /** null: AD's Deleted Objects container, found once connected. */
+  baseDN: string | null;
+  /** A watch whose refusal leaves the others running (Deleted Objects). */
+  optional: boolean;
+  ready?: boolean;
+}
+
 export async function watchLdap(deps: LiveSearchDeps, options: WatchOptions): Promise<WatchEnd> {
   const inner = new AbortController();
   const stop = (): void => inner.abort();
   if (options.signal.aborted) return { kind: 'aborted' };
   options.signal.addEventListener('abort', stop, { once: true });
   const sessions: { servedBy: string; close(): Promise<void> }[] = [];
+  const watches: Watch[] = deps.bases.map((baseDN) => ({ baseDN, optional: false }));
+  // AD moves a deleted object into Deleted Objects, out of every base DN. Windows still
+  // signals it to a watch of its old place; Samba does not, so the container is watched
+  // too (Show Deleted, one level). An account that may not read it gets nothing from
+  // this watch or is refused: deletions then wait for the next run's sweep.
+  if (deps.flavor === 'active_directory') watches.push({ baseDN: null, optional: true });
   let ready = 0;
-  const baseReady = (): void => {
+  const watchReady = (w: Watch): void => {
+    if (w.ready) return;
+    w.ready = true;
     ready += 1;
-    if (ready === deps.bases.length)
+    if (ready === watches.length)
       options.onReady([...new Set(sessions.map((s) => s.servedBy))].join(', '));
   };
   try {
-    // Any base failing ends them all; the caller reconnects the whole session.
-    await Promise.all(
-      deps.bases.map(async (baseDN) => {
-        const session = await deps.connect(inner.signal);
-        sessions.push(session);
-        try {
-          if (deps.flavor === 'active_directory') await notifications(session.wire, baseDN);
-          else await persist(session.wire, baseDN);
-        } catch (error) {
-          inner.abort();
-          throw error;
-        }
-      }),
-    );
-    // A persistent search never ends on its own.
-    throw new ConnectorError('network', 'the server ended the live search');
+    // Any watch failing or ending ends them all; the caller reconnects the whole session.
+    await new Promise<void>((_, reject) => {
+      for (const w of watches) {
+        run(w).then(
+          () => {
+            if (!w.optional)
+              reject(new ConnectorError('network', 'the server ended the live search'));
+          },
+          (error: unknown) => reject(error),
+        );
+      }
+    });
+    return { kind: 'aborted' }; // not reached: the promise above only ever rejects
   } catch (error) {
     if (options.signal.aborted) return { kind: 'aborted' };
     if (error instanceof Refused) return { kind: 'refused', reason: error.message };
@@ -94,7 +114,45 @@ export async function watchLdap(deps: LiveSearchDeps, options: WatchOptions): Pr
     await Promise.all(sessions.map((s) => s.close()));
   }
 
-  async function persist(wire: LdapWireConnection, baseDN: string): Promise<void> {
+  /** One watch on its own connection; resolves when its search ends. */
+  async function run(w: Watch): Promise<void> {
+    const session = await deps.connect(inner.signal);
+    sessions.push(session);
+    if (w.optional) {
+      try {
+        const context = await namingContext(session.wire);
+        if (!context) return watchReady(w);
+        w.baseDN = `<WKGUID=${DELETED_OBJECTS_WKGUID},${context}>`;
+        await notifications(session.wire, w, 'one', [new ShowDeletedControl()]);
+      } catch (error) {
+        if (inner.signal.aborted || !isDenied(error)) throw error;
+        watchReady(w);
+      }
+      return;
+    }
+    if (deps.flavor === 'active_directory') await notifications(session.wire, w, 'sub', []);
+    else await persist(session.wire, w);
+  }
+
+  /** The domain's naming context (rootDSE defaultNamingContext), if the server names one. */
+  async function namingContext(wire: LdapWireConnection): Promise<string | undefined> {
+    let context: string | undefined;
+    for await (const event of wire.search({
+      baseDN: '',
+      scope: 'base',
+      filter: '(objectClass=*)',
+      attributes: ['defaultNamingContext'],
+      binaryAttributes: [],
+      timeLimit: 30,
+      controls: [],
+    })) {
+      if (event.type === 'entry') context ??= stringValues(event.entry, 'defaultNamingContext')[0];
+    }
+    return context;
+  }
+
+  async function persist(wire: LdapWireConnection, w: Watch): Promise<void> {
+    const baseDN = w.baseDN ?? '';
     const cookie = await currentCookie(wire, baseDN);
     let refreshed = false;
     for await (const event of refusable(
@@ -118,7 +176,7 @@ export async function watchLdap(deps: LiveSearchDeps, options: WatchOptions): Pr
           for (let i = 0; i < info.uuids.length; i++) options.onChange();
         else if (info.kind !== 'newcookie' && info.refreshDone && !refreshed) {
           refreshed = true;
-          baseReady();
+          watchReady(w);
         }
       } else {
         return; // searchDone: the server ended the persist phase
@@ -151,16 +209,21 @@ export async function watchLdap(deps: LiveSearchDeps, options: WatchOptions): Pr
     return cookie;
   }
 
-  async function notifications(wire: LdapWireConnection, baseDN: string): Promise<void> {
+  async function notifications(
+    wire: LdapWireConnection,
+    w: Watch,
+    scope: 'one' | 'sub',
+    controls: Control[],
+  ): Promise<void> {
     const events = refusable(
       wire.search({
-        baseDN,
-        scope: 'sub',
+        baseDN: w.baseDN ?? '',
+        scope,
         filter: '(objectClass=*)',
         attributes: ['objectGUID'],
         binaryAttributes: ['objectGUID'],
         timeLimit: 0,
-        controls: [new NotificationControl()],
+        controls: [new NotificationControl(), ...controls],
       }),
       'change notifications (1.2.840.113556.1.4.528)',
     );
@@ -169,20 +232,26 @@ export async function watchLdap(deps: LiveSearchDeps, options: WatchOptions): Pr
       pending.then(() => false),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), NOTIFICATION_ACCEPT_MS)),
     ]);
-    let isReady = accepted;
-    if (isReady) baseReady();
+    if (accepted) watchReady(w);
     for (;;) {
       const next = await pending;
       if (next.done) return;
-      if (!isReady) {
-        isReady = true;
-        baseReady();
-      }
+      watchReady(w);
       if (next.value.type === 'entry') options.onChange();
       else if (next.value.type === 'done') return;
       pending = events.next();
     }
   }
+}
+
+/** A refusal, or a container the account may not see: the optional watch is left out. */
+function isDenied(error: unknown): boolean {
+  if (error instanceof Refused) return true;
+  return (
+    error instanceof ResultCodeError &&
+    (error.code === LdapResultCode.noSuchObject ||
+      error.code === LdapResultCode.insufficientAccessRights)
+  );
 }
 
 /** The search's events, with a refusal of the control turned into Refused. */
