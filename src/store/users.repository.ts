@@ -174,6 +174,59 @@ export async function groupMembershipPage(
   }));
 }
 
+/** The direct memberships of the given users (external ids) in active groups. */
+export async function directMembershipsOf(
+  db: Db,
+  directoryId: string,
+  userExternalIds: string[],
+): Promise<{ groupExternalId: string; groupName: string; userExternalId: string }[]> {
+  const out: { groupExternalId: string; groupName: string; userExternalId: string }[] = [];
+  for (const part of chunks([...new Set(userExternalIds)])) {
+    const rows = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .select(['g.external_id as g', 'g.name', 'u.external_id as u'])
+      .where('u.directory_id', '=', directoryId)
+      .where('u.external_id', 'in', part)
+      .where('g.status', '=', 'active')
+      .where('m.direct', '=', 1)
+      .orderBy('m.group_id')
+      .orderBy('m.user_id')
+      .execute();
+    for (const r of rows)
+      out.push({ groupExternalId: r.g, groupName: r.name, userExternalId: r.u });
+  }
+  return out;
+}
+
+/** A page of a directory's suspended users that still hold a direct membership. */
+export async function suspendedMembersPage(
+  db: Db,
+  directoryId: string,
+  afterUserId: string,
+  limit: number,
+): Promise<{ id: string; externalId: string }[]> {
+  const rows = await db
+    .selectFrom('users as u')
+    .select(['u.id', 'u.external_id'])
+    .where('u.directory_id', '=', directoryId)
+    .where('u.status', '=', 'suspended')
+    .where('u.id', '>', afterUserId)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('memberships as m')
+          .select('m.user_id')
+          .whereRef('m.user_id', '=', 'u.id')
+          .where('m.direct', '=', 1),
+      ),
+    )
+    .orderBy('u.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, externalId: r.external_id }));
+}
+
 /** Stored users of a directory by external id, in one statement per batch. */
 export async function usersByExternalId(
   db: Db,

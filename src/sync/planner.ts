@@ -17,6 +17,8 @@ import {
   compareDigests,
   countActiveGroups,
   countActiveUsers,
+  directMembershipsOf,
+  suspendedMembersPage,
   usersByExternalId,
 } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
@@ -177,6 +179,11 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
       );
   }
 
+  // Users gone from the source (deleted, or out of scope): the source no longer lists them
+  // in any group (AD removes a deleted object's links without touching the group's
+  // uSNChanged), so a delta that does not return the group must still end them.
+  const goneUsers: string[] = [];
+
   // Explicit deletions (delta reads).
   // Objects this read reported deleted are planned here: a sweep must not plan them again.
   const reportedUsers = new IdSet();
@@ -187,6 +194,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     const outOfScope = new Set(
       refs.filter((r) => r.type === 'user' && r.outOfScope).map((r) => r.externalId),
     );
+    goneUsers.push(...userIds);
     const groupIds = refs.filter((r) => r.type === 'group').map((r) => r.externalId);
     for (const id of userIds) reportedUsers.add(id);
     for (const id of groupIds) reportedGroups.add(id);
@@ -248,17 +256,25 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
         );
     }
     // Objects this read returned count as present: one gone since is caught next run.
-    if (policies.deactivationBehavior === 'suspend')
-      await planMissingUsers(
-        input,
-        writer,
-        { has: (id) => swept.users.has(id) || seenUsers.has(id) || reportedUsers.has(id) },
-        scan,
-        at,
-      );
+    const present = {
+      has: (id: string) => swept.users.has(id) || seenUsers.has(id) || reportedUsers.has(id),
+    };
+    if (policies.deactivationBehavior === 'suspend') {
+      goneUsers.push(...(await planMissingUsers(input, writer, present, scan, at)));
+      // A suspended (disabled) user keeps its groups until it is gone too.
+      for (let after = ''; ;) {
+        const page = await suspendedMembersPage(db, directoryId, after, 5000);
+        for (const u of page) if (!present.has(u.externalId)) goneUsers.push(u.externalId);
+        if (page.length < 5000) break;
+        after = page[page.length - 1]!.id;
+      }
+    }
     for (const id of [...seenGroups, ...reportedGroups]) swept.groups.add(id);
     await planMissingGroups(input, writer, swept.groups, at, removedGroups);
   }
+
+  if (policies.deactivationBehavior === 'suspend')
+    await planGoneUserMemberships(input, writer, goneUsers);
 
   input.onProgress('diffing', recordsRead);
   if (read.mode === 'full') await planMissingGroups(input, writer, seenGroups, at);
@@ -436,14 +452,47 @@ async function plannedUsers(
   return out;
 }
 
-/** Active users that a complete read did not return: deleted, moved or filtered out. */
+/**
+ * Ends the direct memberships of users gone from the source, except those this run
+ * already ends (a group read with its members, a group removed).
+ */
+async function planGoneUserMemberships(input: PlanInput, writer: ChangeWriter, gone: string[]) {
+  if (gone.length === 0) return;
+  await writer.flush();
+  const planned = new Set<string>();
+  for (const part of chunks([...new Set(gone)])) {
+    const rows = await input.db
+      .selectFrom('sync_changes')
+      .select('payload')
+      .where('job_id', '=', input.jobId)
+      .where('object_type', '=', 'membership')
+      .where('action', '=', 'removed')
+      .where('external_id', 'in', part)
+      .execute();
+    for (const r of rows) {
+      if (!r.payload) continue;
+      const m = JSON.parse(r.payload) as { groupExternalId: string; userExternalId: string };
+      planned.add(`${m.groupExternalId}\u0000${m.userExternalId}`);
+    }
+  }
+  for (const m of await directMembershipsOf(input.db, input.directoryId, gone)) {
+    if (planned.has(`${m.groupExternalId}\u0000${m.userExternalId}`)) continue;
+    await writer.add({ kind: 'membership', action: 'removed', ...m });
+  }
+}
+
+/**
+ * Active users that a complete read did not return (deleted, moved or filtered out) are
+ * suspended. Returns their external ids.
+ */
 async function planMissingUsers(
   input: PlanInput,
   writer: ChangeWriter,
   seen: { has(externalId: string): boolean },
   scan: UserScan,
   at: string,
-) {
+): Promise<string[]> {
+  const gone: string[] = [];
   let after = '';
   for (;;) {
     const rows = await input.db
@@ -455,8 +504,9 @@ async function planMissingUsers(
       .orderBy('id')
       .limit(5000)
       .execute();
-    if (rows.length === 0) return;
+    if (rows.length === 0) return gone;
     const missing = rows.filter((r) => !seen.has(r.external_id)).map((r) => r.external_id);
+    gone.push(...missing);
     for (const user of (await usersByExternalId(input.db, input.directoryId, missing)).values()) {
       const plan = suspendMissing(user, at);
       if (!plan) continue;
@@ -629,7 +679,13 @@ async function planGroupPage(
   for (const g of compared) {
     const groupId = existing.get(g.externalId)?.id;
     const have = (groupId && current.get(groupId)) || new Set<string>();
-    const toUser = (r: MemberRef) => (r.type === 'group' ? undefined : resolved.get(refKey(r)));
+    const toUser = (r: MemberRef) => {
+      const user = r.type === 'group' ? undefined : resolved.get(refKey(r));
+      // A full read lists every user in scope: a member it did not read (deleted, out of
+      // scope, a DN a group still names after its user went) is no member here, as in a
+      // fresh store.
+      return user !== undefined && mode === 'full' && !users.seen.has(user) ? undefined : user;
+    };
     const membership = (action: 'added' | 'removed', userExternalId: string) =>
       writer.add({
         kind: 'membership',

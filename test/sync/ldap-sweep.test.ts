@@ -105,6 +105,30 @@ describe.each(testDatabaseKinds())('LDAP without syncprov: sweeps on %s', (kind)
     });
   });
 
+  it('ends the memberships of a deleted user though no group changed, and a full read agrees', async () => {
+    // Without the refint overlay the group keeps naming the deleted entry's DN.
+    await slapd.delete(`uid=bob,${people}`);
+    const job = await syncNow(app, dir);
+    expect(job).toMatchObject({ mode: 'delta', usersDeactivated: 1, membershipsRemoved: 1 });
+    const removed = (await jobChanges(app, dir, job.id)).filter(
+      (c) => c.objectType === 'membership' && c.action === 'removed',
+    );
+    expect(removed).toMatchObject([{ name: 'engineering' }]);
+    const events = await app.request('GET', '/api/v1/events?limit=500');
+    expect(
+      events.body.data.filter(
+        (e: { type: string; data: { groupName: string } }) =>
+          e.type === 'group.member_removed' && e.data.groupName === 'engineering',
+      ),
+    ).toHaveLength(1);
+    // A full read resolves no member to a user it did not read: nothing comes back.
+    expect(await syncNow(app, dir, '?full=true')).toMatchObject({
+      mode: 'full',
+      membershipsAdded: 0,
+      membershipsRemoved: 0,
+    });
+  });
+
   it('counts sweep suspensions against the deletion threshold', async () => {
     await app.request('PUT', `/api/v1/directories/${dir}`, { deletionThreshold: 0 });
     try {
