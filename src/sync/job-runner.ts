@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { isDatabaseUnavailable, now, refreshStatistics } from '../store/database.js';
+import {
+  CHANGE_SET_LOOKUPS,
+  isDatabaseUnavailable,
+  now,
+  refreshStatistics,
+} from '../store/database.js';
 import type { Directory } from '../store/directories.repository.js';
 import type { Job, JobProgress, JobsRepository } from '../store/jobs.repository.js';
 import type { DirectoriesService } from '../directories/directories.service.js';
@@ -568,8 +573,7 @@ async function applyChangeSet(
     .executeTakeFirstOrThrow();
   const total = Number(totalRow.n);
   const large = total >= LARGE_CHANGE_SET;
-  if (large && !analyzed) await refreshStatistics(db, ['sync_changes']);
-  let usersApplied = !large;
+  if (large && !analyzed) await refreshStatistics(db, ['sync_changes'], CHANGE_SET_LOOKUPS);
   let done = 0;
   let after = 0;
   for (;;) {
@@ -595,11 +599,9 @@ async function applyChangeSet(
       .execute();
     if (rows.length === 0) return total;
     const changes = rows.map(fromChangeRow);
-    // User changes come first in a change set; memberships after them look users up.
-    if (!usersApplied && changes[0]?.kind !== 'user') {
-      await refreshStatistics(db, ['users']);
-      usersApplied = true;
-    }
+    // No ANALYZE of users between the user and membership batches: memberships look
+    // users up by a unique key, which PostgreSQL plans as one index probe whatever its
+    // statistics say; the one refresh is at the end.
     const last = rows[rows.length - 1]!.id;
     await inFence(f, last, (trx) => applyChanges(trx, { ...ctx, at: now() }, changes));
     done += rows.length;

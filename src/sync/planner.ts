@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { refreshStatistics } from '../store/database.js';
+import { CHANGE_SET_LOOKUPS, refreshStatistics } from '../store/database.js';
 import type {
   MemberRef,
   PendingUser,
@@ -146,7 +146,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   await writer.flush();
   // Group members are resolved against the user changes just written.
   const changeSetAnalyzed = writer.counts.usersCreated + writer.counts.usersUpdated >= 5000;
-  if (changeSetAnalyzed) await refreshStatistics(db, ['sync_changes']);
+  if (changeSetAnalyzed) await refreshStatistics(db, ['sync_changes'], CHANGE_SET_LOOKUPS);
 
   // Groups and memberships.
   const groupDns = new Map<string, string>();

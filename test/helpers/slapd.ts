@@ -13,6 +13,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ export interface SlapdOptions {
    */
   tls?: boolean;
   /** LDIF loaded with slapadd before the first start (entries below the base entries). */
-  seedLdif?: string;
+  seedLdif?: string | Iterable<string>;
   /** Extra slapd.conf lines appended to the database section. */
   extraDatabaseConfig?: string;
   /** Schema files (slapd.conf syntax) included after the standard ones. */
@@ -113,6 +114,22 @@ export interface SlapdServer {
   readonly running: boolean;
 }
 
+/**
+ * Writes the seed LDIF. Chunks (from a generator) are written as they come, so a seed of
+ * a million users never sits in memory whole.
+ */
+async function writeSeed(file: string, base: string, seed: string | Iterable<string>) {
+  const out = createWriteStream(file);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write(`${base}\n`);
+  if (typeof seed === 'string') await write(seed);
+  else for (const chunk of seed) await write(`${chunk}\n`);
+  out.end();
+  await once(out, 'finish');
+}
+
 /** Starts a fresh slapd. See the module comment. */
 export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServer> {
   const baseDN = options.baseDN ?? 'dc=example,dc=com';
@@ -133,7 +150,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
 
   const baseLdif = baseEntries(baseDN, serviceDN, options.serviceAccountPassword);
   const seedPath = join(dir, 'seed.ldif');
-  await writeFile(seedPath, `${baseLdif}\n${options.seedLdif ?? ''}`);
+  await writeSeed(seedPath, baseLdif, options.seedLdif ?? '');
   try {
     await execFileAsync(SLAPADD, ['-q', '-f', confPath, '-l', seedPath], {
       maxBuffer: 64 * 1024 * 1024,
@@ -503,10 +520,22 @@ export function generatedUid(index: number, prefix = 'user'): string {
  * displayName and userPassword (`password-<uid>`).
  */
 export function generateUsers(n: number, options: GenerateUsersOptions = {}): string {
+  return [...generateUserChunks(n, options)].join('\n');
+}
+
+/**
+ * generateUsers' LDIF in chunks of `perChunk` entries (joined with blank lines, they make
+ * the same text): seeds too large to hold as one string.
+ */
+export function* generateUserChunks(
+  n: number,
+  options: GenerateUsersOptions = {},
+  perChunk = 10_000,
+): Generator<string> {
   const parentDN = options.parentDN ?? 'ou=people,dc=example,dc=com';
   const start = options.start ?? 0;
   const domain = options.mailDomain ?? 'example.com';
-  const parts: string[] = [];
+  let parts: string[] = [];
   for (let i = start; i < start + n; i++) {
     const uid = generatedUid(i, options.prefix);
     const given = `Given${i}`;
@@ -521,8 +550,12 @@ export function generateUsers(n: number, options: GenerateUsersOptions = {}): st
       for (const v of Array.isArray(value) ? value : [value]) entry += `${key}: ${v}\n`;
     }
     parts.push(entry);
+    if (parts.length === perChunk) {
+      yield parts.join('\n');
+      parts = [];
+    }
   }
-  return parts.join('\n');
+  if (parts.length > 0) yield parts.join('\n');
 }
 
 export interface GenerateGroupsOptions {
