@@ -73,8 +73,9 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     privateKey: fake.privateKeyPem,
   });
   const userCalls = () => fake.requests.filter((r) => r.path === usersPath);
-  /** The user reads of deltas (the sweep that follows lists ids without a filter). */
-  const filteredCalls = () => userCalls().filter((r) => r.query.has('filter'));
+  /** The user reads of deltas (not the sweep that follows, which lists ids only). */
+  const filteredCalls = () =>
+    userCalls().filter((r) => r.query.has('filter') && r.query.get('fields') !== 'id');
   const sweepCalls = () => userCalls().filter((r) => r.query.get('fields') === 'id');
   const tokenCalls = () => fake.requests.filter((r) => r.path === '/oauth2/v1/token');
 
@@ -180,16 +181,20 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'full',
-      usersCreated: 7,
+      // 7 listed, and 1 DEPROVISIONED through the status filter.
+      usersCreated: 8,
       groupsCreated: 3,
       // Engineering 2 + Research 2 + Everyone 5.
       membershipsAdded: 9,
       errorCount: 0,
     });
     const calls = userCalls().slice(before);
-    expect(calls).toHaveLength(4); // 7 listed users, 2 per page
+    // 7 listed users, 2 per page, then the deactivated ones (Users API, "List all users":
+    // the unfiltered list leaves DEPROVISIONED users out, a status filter lists them).
+    expect(calls).toHaveLength(5);
     expect(calls[0]?.headers.authorization).toBe(`SSWS ${fake.apiToken}`);
     expect(calls[1]?.query.get('after')).toBeTruthy();
+    expect(calls[4]?.query.get('filter')).toBe('status eq "DEPROVISIONED"');
     await expectCountsMatchChanges(app, dir, job);
 
     expect((await usersOf(app, dir)).find((u) => u.username === 'ada@acme.example')).toMatchObject({
@@ -205,6 +210,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       grace: 'active', // LOCKED_OUT
       'edsger@acme.example': 'suspended', // SUSPENDED
       'barbara@acme.example': 'suspended', // STAGED
+      'ken@acme.example': 'suspended', // DEPROVISIONED
     });
     expect(await membersOf(app, dir, 'Engineering')).toEqual(['ada@acme.example', 'grace']);
     expect((await membersOf(app, dir, 'Everyone')).length).toBe(5);
@@ -220,7 +226,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
   it('applies an update, a deactivation and a suspension from a lastUpdated read', async () => {
     fake.updateProfile('00u1ada', { lastName: 'King', displayName: 'Ada King' });
     fake.setStatus('00u3grace', 'SUSPENDED');
-    fake.setStatus('00u2alan', 'DEPROVISIONED'); // also leaves Research and Everyone
+    fake.setStatus('00u2alan', 'DEPROVISIONED'); // stays in Research and Everyone
     fake.addUser(person('00u9ken', 'Kenneth', 'Iverson'));
     fake.addMember('00g1eng', '00u9ken');
 
@@ -233,7 +239,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       usersDeactivated: 2,
       usersReactivated: 0,
       membershipsAdded: 1,
-      membershipsRemoved: 2,
+      membershipsRemoved: 0,
     });
     expect(filteredCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
     const changes = await expectCountsMatchChanges(app, dir, job);
@@ -250,7 +256,11 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       'alan@acme.example': 'suspended',
       'kenneth@acme.example': 'active',
     });
-    expect(await membersOf(app, dir, 'Research')).toEqual(['edsger@acme.example']);
+    // A deactivated user is a disabled one: suspended, its memberships kept.
+    expect(await membersOf(app, dir, 'Research')).toEqual([
+      'alan@acme.example',
+      'edsger@acme.example',
+    ]);
     expect(await membersOf(app, dir, 'Engineering')).toEqual([
       'ada@acme.example',
       'grace',
@@ -270,34 +280,50 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
   });
 
   // Okta's "List all users" returns every user but DEPROVISIONED ones, while a `filter`
-  // (lastUpdated gt …) returns them too (developer.okta.com/docs/reference/user-query,
-  // now the List all users endpoint of the Users API). A delta must say what a full read
-  // would: a user created and deactivated between two runs is never created here.
-  it('never creates a DEPROVISIONED user it has not seen; a delta equals a full read', async () => {
+  // returns them too (developer.okta.com/docs/api/openapi/okta-management/management/tag/User/#tag/User/operation/listUsers).
+  // A deactivated user stays in its groups' member lists, so it is read as a disabled
+  // user by a full read (through `filter=status eq "DEPROVISIONED"`) and by a delta alike.
+  it('reads a DEPROVISIONED user as disabled, keeps its memberships; a delta equals a full read', async () => {
     fake.addUser(person('00uAcomer', 'Comer', 'AndGoer'));
+    fake.addMember('00g2research', '00uAcomer');
     fake.setStatus('00uAcomer', 'DEPROVISIONED');
     const job = await runSync(app, dir);
-    expect(job).toMatchObject({ status: 'completed', mode: 'delta', usersCreated: 0 });
+    expect(job).toMatchObject({ status: 'completed', mode: 'delta', usersCreated: 1 });
     expect(filteredCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
     await expectCountsMatchChanges(app, dir, job);
-    expect(Object.keys(await statusOf(app, dir))).not.toContain('comer@acme.example');
+    expect((await statusOf(app, dir))['comer@acme.example']).toBe('suspended');
+    const research = ['alan@acme.example', 'comer@acme.example', 'edsger@acme.example'];
+    expect(await membersOf(app, dir, 'Research')).toEqual(research);
 
-    // The same org read in full by a fresh directory gives the same users and statuses.
+    // The same org read in full by a fresh directory: the same users, statuses and
+    // memberships, deactivated members included.
     const fresh = await createCloudDirectory(app, body({ name: 'Acme Okta (full read)' }), [
       fake.apiToken,
     ]);
     const full = await runSync(app, fresh);
     expect(full).toMatchObject({ status: 'completed', mode: 'full' });
-    const known = await statusOf(app, dir);
-    const fromFull = await statusOf(app, fresh);
-    // Every user the full read lists has the same status here; the ones it leaves out
-    // (DEPROVISIONED, which we knew before they were deactivated) are suspended here.
-    expect(fromFull).not.toHaveProperty(['comer@acme.example']);
-    expect(Object.fromEntries(Object.keys(fromFull).map((u) => [u, known[u]]))).toEqual(fromFull);
-    const onlyHere = Object.entries(known).filter(([u]) => !(u in fromFull));
-    expect(onlyHere).toEqual([['alan@acme.example', 'suspended']]);
+    expect(await statusOf(app, fresh)).toEqual(await statusOf(app, dir));
+    expect(await membersOf(app, fresh, 'Research')).toEqual(research);
+    expect(await membersOf(app, fresh, 'Everyone')).toEqual(await membersOf(app, dir, 'Everyone'));
     const del = await app.request('DELETE', `/api/v1/directories/${fresh}`);
     expect(del.status).toBeLessThan(300);
+
+    // Reactivated: active again, with the memberships it never lost.
+    const last = await lastEventId(app);
+    fake.setStatus('00u2alan', 'ACTIVE');
+    const back = await runSync(app, dir);
+    expect(back).toMatchObject({
+      status: 'completed',
+      mode: 'delta',
+      usersReactivated: 1,
+      membershipsAdded: 0,
+      membershipsRemoved: 0,
+    });
+    expect((await statusOf(app, dir))['alan@acme.example']).toBe('active');
+    expect(await eventTypesAfter(app, last)).toContain('user.reactivated');
+    expect(await membersOf(app, dir, 'Research')).toEqual(research);
+    expect(await membersOf(app, dir, 'Everyone')).toContain('alan@acme.example');
+    await expectIdleRun(app, dir);
   });
 
   // A user is hard-deleted by a second DELETE once deactivated, and is then in no list,
@@ -335,11 +361,13 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       .where('external_id', '=', '00g9temp')
       .executeTakeFirstOrThrow();
     expect(group.status).toBe('deleted');
-    // The sweep pages ids only, through Link headers, without a filter.
+    // The sweep pages ids only, through Link headers: the unfiltered list, then the
+    // deactivated users through the status filter (they exist at the source).
     const sweep = sweepCalls().slice(before);
-    expect(sweep.length).toBeGreaterThan(1);
-    expect(sweep.every((r) => !r.query.has('filter'))).toBe(true);
+    expect(sweep.length).toBeGreaterThan(2);
+    expect(sweep.slice(0, -1).every((r) => !r.query.has('filter'))).toBe(true);
     expect(sweep[1]?.query.get('after')).toBeTruthy();
+    expect(sweep.at(-1)?.query.get('filter')).toBe('status eq "DEPROVISIONED"');
     // The next run has nothing left to do, and a full read agrees.
     await expectIdleRun(app, dir);
     await expectIdleRun(app, dir, '?full=true');
@@ -355,12 +383,8 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     expect(job).toMatchObject({ status: 'completed', mode: 'full', errorCount: 0 });
     expect(job.usersCreated).toBe((await usersOf(app, oauthDir)).length);
     // The same org read by a second directory: the same users in the same states, except
-    // those the first directory still remembers (deactivated and deleted since).
-    const {
-      'linus@acme.example': _deleted,
-      'alan@acme.example': _deprovisioned,
-      ...rest
-    } = await statusOf(app, dir);
+    // the one the first directory still remembers (deleted since).
+    const { 'linus@acme.example': _deleted, ...rest } = await statusOf(app, dir);
     expect(await statusOf(app, oauthDir)).toEqual(rest);
     expect(tokenCalls().length - tokensBefore).toBe(2);
     await expectSecretsNowhere(app, [keyLine]);
@@ -372,7 +396,8 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     let before = userCalls().length;
     await expectIdleRun(app, dir, '?full=true');
     let calls = userCalls().slice(before);
-    expect(calls).toHaveLength(3); // no 429, no retry
+    // 7 listed users in 4 pages, 2 deactivated in 1: no 429, no retry.
+    expect(calls).toHaveLength(5);
     expect((calls[2]?.at ?? 0) - (calls[1]?.at ?? 0)).toBeGreaterThanOrEqual(900);
 
     // Budget already spent: the first call gets 429 and is retried after the reset.

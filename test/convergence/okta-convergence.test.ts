@@ -16,8 +16,8 @@ import {
  * interleaved with incremental syncs (lastUpdated filters, then the sweep of ids);
  * after every sync the store equals a full read into a fresh directory. Operations are
  * the documented admin ones: profile updates and login renames, suspend / unsuspend,
- * deactivate / reactivate (a deactivated user leaves the unfiltered user list, and
- * shows in a `filter` one), hard delete (a second DELETE once deactivated: gone from
+ * deactivate / reactivate (a deactivated user leaves the unfiltered user list, shows
+ * in a `filter=status eq "DEPROVISIONED"` one, and stays in its groups), hard delete (a second DELETE once deactivated: gone from
  * every list), group replace and delete, members added and removed (Users API "List all
  * users", "Delete a user"; Groups API "Replace a group", "Delete a group"). Okta groups
  * do not nest. A failure prints fast-check's seed and shrunk sequence.
@@ -120,9 +120,8 @@ class Model {
         const status = this.users.get(id) === 'DEPROVISIONED' ? 'ACTIVE' : 'DEPROVISIONED';
         fake.setStatus(id, status);
         this.users.set(id, status);
-        // A deactivated user leaves its groups; reactivation does not bring it back.
-        if (status === 'DEPROVISIONED')
-          for (const members of this.groups.values()) members.delete(id);
+        // A deactivated user stays a member of its groups, and is again an active one
+        // once reactivated.
         return;
       }
       case 'deleteUser': {
@@ -175,6 +174,19 @@ describe.each(testDatabaseKinds())('Okta convergence on %s', (kind) => {
         app: () => app,
         op: opArb,
         incremental: true,
+        // A member deactivated, then reactivated: it keeps its memberships throughout.
+        examples: [
+          [
+            [
+              { op: 'deactivateUser', i: 0 },
+              { op: 'sync' },
+              { op: 'deactivateUser', i: 0 },
+              { op: 'sync' },
+              { op: 'deleteUser', i: 1 },
+            ],
+            null,
+          ],
+        ],
         async start() {
           const fake = await OktaFake.start();
           const model = new Model(fake);

@@ -18,7 +18,13 @@ import {
  * X-Rate-Limit-Limit/-Remaining/-Reset and 429 E0000047, and Okta error bodies.
  * The fake has its own clock (`advance`) so lastUpdated filters are testable. State
  * changes follow the documented admin operations: a DELETE on a user that is not
- * deactivated deactivates it, a second one removes it; a deleted group is gone.
+ * deactivated deactivates it, a second one removes it; a deleted group is gone. A
+ * deactivated user stays in its groups and in their member lists (deactivation is not
+ * documented to touch memberships, and Okta orgs show deactivated members); a user
+ * deleted for good leaves its groups, a change of their memberships.
+ * The unfiltered user list leaves DEPROVISIONED users out; `filter=status eq
+ * "DEPROVISIONED"` lists them (Users API, "List all users",
+ * developer.okta.com/docs/api/openapi/okta-management/management/tag/User/#tag/User/operation/listUsers).
  * Pages hold at most `pageSize` objects, whatever `limit` asks (Okta caps `limit`).
  *
  * Scope (developer.okta.com/docs/api/openapi/okta-management/management/tag/User/#tag/User/operation/listUsers,
@@ -149,8 +155,6 @@ export class OktaFake {
     const u = this.must(this.users.get(id), id);
     u.status = status;
     u.lastUpdated = u.statusChanged = this.iso();
-    if (status === 'DEPROVISIONED')
-      for (const g of this.groups.values()) this.removeMember(g.id, id);
   }
   /**
    * DELETE /api/v1/users/{id}: on a user not DEPROVISIONED it deactivates; on a
@@ -160,6 +164,7 @@ export class OktaFake {
   deleteUser(id: string): void {
     const u = this.must(this.users.get(id), id);
     if (u.status !== 'DEPROVISIONED') return this.setStatus(id, 'DEPROVISIONED');
+    for (const g of this.groups.values()) this.removeMember(g.id, id);
     this.users.delete(id);
   }
   /** The DELETE calls that remove a user for good: two unless it is deactivated already. */

@@ -3,7 +3,6 @@ import {
   ConnectorError,
   noDeletions,
   type Connector,
-  type DeletedRef,
   type ReadOptions,
   type SourceGroup,
   type SourceRead,
@@ -30,21 +29,21 @@ import {
 /**
  * Okta through the management API.
  *
- * - Full read: `/api/v1/users` (every user but DEPROVISIONED ones, which are then
- *   absent and so suspended), `/api/v1/groups`, `/api/v1/groups/{id}/users`.
- * - Delta read: `filter=lastUpdated gt "<since>"` on users and
+ * - Full read: `/api/v1/users` (every user but DEPROVISIONED ones), then
+ *   `filter=status eq "DEPROVISIONED"` for the deactivated ones, `/api/v1/groups`,
+ *   `/api/v1/groups/{id}/users`. A deactivated user still exists at the source and stays
+ *   in its groups' member lists, so it is read like a disabled LDAP user: stored
+ *   suspended, its memberships kept, reactivated with them when Okta reactivates it.
+ * - Delta read: `filter=lastUpdated gt "<since>"` on users (a filter lists every status,
+ *   DEPROVISIONED included, read as disabled as a full read reads it) and
  *   `lastUpdated gt … or lastMembershipUpdated gt …` on groups, whose member lists are
- *   then read in full. A filtered list includes DEPROVISIONED users, which an unfiltered
- *   one leaves out; so that a delta read says what a full read would, a DEPROVISIONED
- *   user in a delta is reported as deleted (a user we know is suspended, as its absence
- *   from a full read would; one we never saw is not created) rather than as a record.
+ *   then read in full.
  * - Okta cannot report hard deletions of users or groups (a second DELETE on a
  *   deactivated user, a deleted group: both vanish from every list, filters included),
  *   so `deltaReportsDeletions` is false and every delta read offers a sweep: the ids of
- *   every user (`fields=id`, a projection that leaves the rest of the record out) and of
- *   every group, the same lists a full read pages through. The unfiltered user list
- *   leaves DEPROVISIONED users out, as a full read does: such a user is suspended here
- *   already, or reported by this very delta (the engine counts it once).
+ *   every user (`fields=id`, a projection that leaves the rest of the record out), the
+ *   DEPROVISIONED ones included, and of every group: the same lists a full read pages
+ *   through.
  * - Cursor: the server time (Date header) of the run's first answer minus a skew, so
  *   changes made while the run pages through the results are read again next time.
  * - Scope (`scopeGroups`, `userSearch`): every read is a full read of the scope. A user
@@ -54,8 +53,8 @@ import {
  */
 
 const PAGE = '200';
-/** The last state before deletion; an unfiltered user list never returns it. */
-const DEPROVISIONED = 'DEPROVISIONED';
+/** Deactivated users: the only ones an unfiltered user list leaves out. */
+const DEPROVISIONED_FILTER = 'status eq "DEPROVISIONED"';
 const MEMBERS_PAGE = '1000';
 /** Re-read window: covers clock granularity and writes that land while we page. */
 const CURSOR_SKEW_MS = 60_000;
@@ -165,8 +164,6 @@ export function createOktaConnector(
       const { signal } = options;
       let serverStart: number | undefined;
       let complete = false;
-      // DEPROVISIONED users of a delta read, reported through deleted(); few per run.
-      const deprovisioned: DeletedRef[] = [];
       const userQuery: Record<string, string> = { limit: PAGE };
       const groupQuery: Record<string, string> = { limit: PAGE };
       if (since) {
@@ -176,21 +173,22 @@ export function createOktaConnector(
       return {
         mode: since ? 'delta' : 'full',
         async *users(): AsyncIterable<SourceUser[]> {
-          for await (const page of paginate(
-            api,
-            api.url('users', userQuery),
-            OktaUserListSchema,
-            OKTA_SCOPES.users,
-            signal,
-          )) {
-            serverStart ??= page.serverTime ?? now();
-            const users: SourceUser[] = [];
-            for (const u of page.items) {
-              if (since && u.status === DEPROVISIONED)
-                deprovisioned.push({ type: 'user', externalId: u.id });
-              else users.push(mapOktaUser(u, mapping, disabled));
+          // A full read adds the deactivated users, which the unfiltered list leaves out.
+          const lists = since
+            ? [userQuery]
+            : [userQuery, { limit: PAGE, filter: DEPROVISIONED_FILTER }];
+          for (const query of lists) {
+            for await (const page of paginate(
+              api,
+              api.url('users', query),
+              OktaUserListSchema,
+              OKTA_SCOPES.users,
+              signal,
+            )) {
+              serverStart ??= page.serverTime ?? now();
+              if (page.items.length > 0)
+                yield page.items.map((u) => mapOktaUser(u, mapping, disabled));
             }
-            if (users.length > 0) yield users;
           }
         },
         async *groups(): AsyncIterable<SourceGroup[]> {
@@ -208,9 +206,7 @@ export function createOktaConnector(
           }
           complete = true;
         },
-        async *deleted(): AsyncIterable<DeletedRef[]> {
-          if (deprovisioned.length > 0) yield deprovisioned;
-        },
+        deleted: noDeletions,
         sweep() {
           return since ? sweepIds(api, signal) : null;
         },
@@ -243,23 +239,33 @@ async function readGroup(
 }
 
 /**
- * The ids of every user and group a full read would list. `fields=id` projects each
- * user down to its id; a server that ignores the parameter sends whole records, of
- * which only the id is read, and one that refuses it (a proxy or an org without field
- * projections answering 400 before any page) is asked again without it.
+ * The ids of every user (the DEPROVISIONED ones through their filter) and group a full
+ * read would list. `fields=id` projects each user down to its id; a server that ignores
+ * the parameter sends whole records, of which only the id is read, and one that refuses
+ * it (a proxy or an org without field projections answering 400 before any page) is
+ * asked again without it.
  */
 async function* sweepIds(api: OktaClient, signal: AbortSignal): AsyncIterable<SweptIds> {
-  const projected = api.url('users', { limit: PAGE, fields: 'id' });
-  let first: OktaPage | undefined;
-  try {
-    first = await api.get(projected, signal, OKTA_SCOPES.users);
-  } catch (err) {
-    if (!(err instanceof ConnectorError && err.kind === 'invalid_filter')) throw err;
+  let projecting = true;
+  const lists: Record<string, string>[] = [{}, { filter: DEPROVISIONED_FILTER }];
+  for (const extra of lists) {
+    const plain = api.url('users', { limit: PAGE, ...extra });
+    const projected = api.url('users', { limit: PAGE, ...extra, fields: 'id' });
+    let first: OktaPage | undefined;
+    if (projecting) {
+      try {
+        first = await api.get(projected, signal, OKTA_SCOPES.users);
+      } catch (err) {
+        if (!(err instanceof ConnectorError && err.kind === 'invalid_filter')) throw err;
+        projecting = false;
+      }
+    }
+    const users = first
+      ? paginate(api, projected, OktaIdListSchema, OKTA_SCOPES.users, signal, first)
+      : paginate(api, plain, OktaIdListSchema, OKTA_SCOPES.users, signal);
+    for await (const page of users)
+      yield { type: 'user', externalIds: page.items.map((o) => o.id) };
   }
-  const users = first
-    ? paginate(api, projected, OktaIdListSchema, OKTA_SCOPES.users, signal, first)
-    : paginate(api, api.url('users', { limit: PAGE }), OktaIdListSchema, OKTA_SCOPES.users, signal);
-  for await (const page of users) yield { type: 'user', externalIds: page.items.map((o) => o.id) };
   const groups = api.url('groups', { limit: PAGE });
   for await (const page of paginate(api, groups, OktaIdListSchema, OKTA_SCOPES.groups, signal))
     yield { type: 'group', externalIds: page.items.map((o) => o.id) };
@@ -274,8 +280,8 @@ interface OktaScope {
 
 /**
  * Users in scope, each once: the members of the scope groups (or every user), narrowed
- * to those the search matches. DEPROVISIONED users are left out, as the unscoped list
- * leaves them out (a search also returns them), so they are absent and suspended.
+ * to those the search matches. A search and a group's member list both return
+ * DEPROVISIONED users, read as disabled as an unscoped full read reads them.
  */
 async function* scopedUsers(
   api: OktaClient,
@@ -283,7 +289,7 @@ async function* scopedUsers(
   signal: AbortSignal,
 ): AsyncIterable<OktaUser[]> {
   const seen = new Set<string>();
-  const keep = (u: OktaUser) => u.status !== DEPROVISIONED && !seen.has(u.id) && seen.add(u.id);
+  const keep = (u: OktaUser) => !seen.has(u.id) && seen.add(u.id);
   const searchUrl = (q: string) => api.url('users', { search: q, limit: PAGE });
   if (scope.groups.length === 0) {
     for await (const page of paginate(

@@ -41,7 +41,8 @@ export const OktaIdListSchema = Type.Array(Type.Object({ id: Type.String({ minLe
  * | DEPROVISIONED | no | deactivated; the last state before deletion |
  *
  * A status Okta adds later is read as enabled, so an unknown value never suspends a
- * whole directory. `disabledStatuses` replaces the list.
+ * whole directory. `disabledStatuses` replaces the list, except that DEPROVISIONED is
+ * always disabled: a deactivated user cannot sign in whatever the list says.
  */
 export const DEFAULT_OKTA_DISABLED_STATUSES: readonly string[] = [
   'STAGED',
@@ -68,7 +69,8 @@ export function mapOktaUser(
   mapping: Record<string, string>,
   disabledStatuses: readonly string[],
 ): SourceUser {
-  return mapUser(user, user.id, !disabledStatuses.includes(user.status), mapping);
+  const enabled = user.status !== 'DEPROVISIONED' && !disabledStatuses.includes(user.status);
+  return mapUser(user, user.id, enabled, mapping);
 }
 
 /** Okta groups do not nest: every member is a user. */

@@ -70,11 +70,18 @@ describe('Okta connector', () => {
   it('reads everything over several Link-paged pages and maps every status', async () => {
     const read = await drain(connector(), null);
     expect(read.mode).toBe('full');
-    expect(userPages()).toHaveLength(3);
+    // 5 listed users in 3 pages, then the DEPROVISIONED ones, which the unfiltered list
+    // leaves out and a status filter lists (Users API, "List all users",
+    // developer.okta.com/docs/api/openapi/okta-management/management/tag/User/#tag/User/operation/listUsers).
+    expect(userPages()).toHaveLength(4);
     expect(userPages()[0]?.query.get('limit')).toBe('200');
     expect(userPages()[1]?.query.get('after')).toBe('00u2alan');
-    // DEPROVISIONED users are not listed without a filter: absent, so suspended by the engine.
-    expect(read.users.map((u) => u.externalId)).not.toContain('00u6ken');
+    expect(userPages()[3]?.query.get('filter')).toBe('status eq "DEPROVISIONED"');
+    // A deactivated user exists at the source, disabled.
+    expect(byId(read.users, '00u6ken')).toMatchObject({
+      enabled: false,
+      username: 'ken@acme.example',
+    });
     expect(byId(read.users, '00u1ada')).toEqual({
       externalId: '00u1ada',
       enabled: true,
@@ -118,28 +125,35 @@ describe('Okta connector', () => {
     expect(second.mode).toBe('delta');
     const filter = userPages().at(-1)?.query.get('filter') ?? '';
     expect(filter).toMatch(/^lastUpdated gt "\d{4}-\d\d-\d\dT[\d:.]+Z"$/);
-    expect(second.users.map((u) => u.externalId).sort()).toEqual(['00u1ada', '00u3grace']);
+    expect(second.users.map((u) => u.externalId).sort()).toEqual([
+      '00u1ada',
+      '00u2alan',
+      '00u3grace',
+    ]);
     expect(byId(second.users, '00u1ada')).toMatchObject({ lastName: 'King', enabled: true });
     expect(byId(second.users, '00u3grace').enabled).toBe(false);
-    // DEPROVISIONED comes back through the filter, which a full read never lists: reported
-    // as deleted, so a user never seen is not created. Hard deletions are not reported.
-    expect(second.deleted).toEqual([{ type: 'user', externalId: '00u2alan' }]);
+    // DEPROVISIONED comes back through the filter, disabled, as a full read reads it.
+    // Hard deletions are not reported.
+    expect(byId(second.users, '00u2alan').enabled).toBe(false);
+    expect(second.deleted).toEqual([]);
     const groupFilter = fake.requests
       .filter((r) => r.path === '/api/v1/groups')
       .at(-1)
       ?.query.get('filter');
     expect(groupFilter).toContain('lastMembershipUpdated gt');
-    expect(second.groups.map((g) => g.externalId).sort()).toEqual([
-      '00g1eng',
-      '00g2research',
-      '00g3everyone',
-    ]);
+    // Engineering gained a member, Everyone lost the deleted user; Research, whose member
+    // was deactivated only, did not change.
+    expect(second.groups.map((g) => g.externalId).sort()).toEqual(['00g1eng', '00g3everyone']);
     expect(byId(second.groups, '00g1eng').members?.map((m) => m.value)).toEqual([
       '00u1ada',
       '00u3grace',
       '00u4edsger',
     ]);
-    expect(byId(second.groups, '00g2research').members?.map((m) => m.value)).toEqual([
+    // A deactivated user stays a member; one deleted for good does not.
+    expect(byId(second.groups, '00g3everyone').members?.map((m) => m.value)).toEqual([
+      '00u1ada',
+      '00u2alan',
+      '00u3grace',
       '00u4edsger',
     ]);
 
@@ -154,8 +168,9 @@ describe('Okta connector', () => {
 
   // A hard-deleted user (a second DELETE once deactivated) and a deleted group are in no
   // list, filtered or not (Users API "Delete a user", Groups API "Delete a group"), so a
-  // delta read offers a sweep: every id the unfiltered lists give, users projected with
-  // `fields=id` (Users API "List all users"), paged through Link headers.
+  // delta read offers a sweep: every id the lists of a full read give (the deactivated
+  // users through `filter=status eq "DEPROVISIONED"`), users projected with `fields=id`
+  // (Users API "List all users"), paged through Link headers.
   it('offers a sweep of ids on delta reads, none on full reads', async () => {
     const full = await connector().read({ cursor: null, signal: signal() });
     expect(full.sweep?.()).toBeNull();
@@ -171,19 +186,27 @@ describe('Okta connector', () => {
     for await (const _ of read.groups());
     const deleted = [];
     for await (const page of read.deleted()) deleted.push(...page);
-    // Deactivated: reported by the delta; hard-deleted: in no list at all.
-    expect(deleted).toEqual([{ type: 'user', externalId: '00u4edsger' }]);
+    // Deactivated: a disabled user of the delta; hard-deleted: in no list at all.
+    expect(deleted).toEqual([]);
     const before = fake.requests.length;
     const swept: Record<string, string[]> = { user: [], group: [] };
     for await (const page of read.sweep?.() ?? []) swept[page.type]?.push(...page.externalIds);
-    // DEPROVISIONED users are left out, as an unfiltered full read leaves them out.
-    expect(swept.user?.sort()).toEqual(['00u1ada', '00u2alan', '00u3grace']);
+    // DEPROVISIONED users are in, as a full read lists them: not taken for hard-deleted.
+    expect(swept.user?.sort()).toEqual([
+      '00u1ada',
+      '00u2alan',
+      '00u3grace',
+      '00u4edsger',
+      '00u6ken',
+    ]);
     expect(swept.group?.sort()).toEqual(['00g1eng', '00g3everyone']);
     const calls = fake.requests.slice(before);
     const users = calls.filter((r) => r.path === '/api/v1/users');
-    expect(users).toHaveLength(2);
-    expect(users.every((r) => r.query.get('fields') === 'id' && !r.query.has('filter'))).toBe(true);
+    expect(users).toHaveLength(3);
+    expect(users.every((r) => r.query.get('fields') === 'id')).toBe(true);
+    expect(users.slice(0, 2).every((r) => !r.query.has('filter'))).toBe(true);
     expect(users[1]?.query.get('after')).toBe('00u2alan');
+    expect(users[2]?.query.get('filter')).toBe('status eq "DEPROVISIONED"');
     expect(calls.filter((r) => r.path === '/api/v1/groups')).toHaveLength(1);
     expect(calls.some((r) => r.path.endsWith('/users') && r.path.includes('/groups/'))).toBe(false);
     expect(read.nextCursor()).not.toBeNull();
@@ -207,6 +230,7 @@ describe('Okta connector', () => {
         '00u3grace',
         '00u4edsger',
         '00u5barbara',
+        '00u6ken',
       ]);
       const calls = fake.requests.slice(before).filter((r) => r.path === '/api/v1/users');
       expect(calls[0]?.query.get('fields')).toBe('id');
@@ -218,16 +242,16 @@ describe('Okta connector', () => {
   it('waits for the rate-limit reset before the budget runs out', async () => {
     fake.setRateLimit('/api/v1/users', 10, 3, 1);
     const read = await drain(connector(), null);
-    expect(read.users).toHaveLength(5);
+    expect(read.users).toHaveLength(6);
     const [, second, third] = userPages();
-    expect(userPages()).toHaveLength(3); // no 429, no retry
+    expect(userPages()).toHaveLength(4); // no 429, no retry
     expect((third?.at ?? 0) - (second?.at ?? 0)).toBeGreaterThanOrEqual(900);
   });
 
   it('on 429 waits until X-Rate-Limit-Reset', async () => {
     fake.setRateLimit('/api/v1/users', 10, 0, 1);
     const read = await drain(connector(), null);
-    expect(read.users).toHaveLength(5);
+    expect(read.users).toHaveLength(6);
     const [first, retry] = userPages();
     expect(first?.url).toBe(retry?.url);
     expect((retry?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(900);
@@ -260,7 +284,7 @@ describe('Okta connector', () => {
   describe('OAuth service app (private_key_jwt)', () => {
     it('gets a scoped token with a signed client assertion and reads', async () => {
       const read = await drain(oauthConnector(), null);
-      expect(read.users).toHaveLength(5);
+      expect(read.users).toHaveLength(6);
       const tokenReq = fake.requests.find((r) => r.path === '/oauth2/v1/token');
       const form = new URLSearchParams(tokenReq?.body);
       expect(form.get('scope')).toBe('okta.users.read okta.groups.read');
@@ -279,7 +303,7 @@ describe('Okta connector', () => {
         n += page.length;
         if (n === 2) fake.expireTokens();
       }
-      expect(n).toBe(5);
+      expect(n).toBe(6);
       expect(fake.requests.filter((r) => r.path === '/oauth2/v1/token')).toHaveLength(2);
     });
 
