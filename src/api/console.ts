@@ -33,7 +33,7 @@ export function setSecurityHeaders(url: string, reply: FastifyReply): void {
 }
 
 /**
- * The admin console (SPEC §8): serves the built single-page app in `web/dist` at `/`,
+ * The admin console: serves the built single-page app in `web/dist` at `/`,
  * with every other non-API GET answered by index.html so deep links and reloads work.
  * Register after the API routes. When the console was not built (`npm run build:web`)
  * it logs that once and serves nothing; the API works the same.

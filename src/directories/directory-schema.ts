@@ -7,7 +7,7 @@ import { OktaSettingsSchema } from '../connectors/okta/okta-config.js';
 import { ScimProviderSchema } from '../scim/scim-directory.js';
 
 /**
- * The directories API shapes (SPEC §2). One property map per concern; the create
+ * The directories API shapes. One property map per concern; the create
  * body, the partial update body and the response are all derived from it, so a
  * field is declared once.
  */

@@ -13,7 +13,7 @@ export interface Health {
 }
 
 /**
- * SPEC §6: green = last run completed cleanly; yellow = completed with record
+ * Health: green = last run completed cleanly; yellow = completed with record
  * errors; red = last run failed, the last connection test failed, or no successful
  * run within 3 scheduled intervals (the third scheduled run after the last success,
  * plus a minute of grace, has passed at `at`). A failed test is outdated by a later

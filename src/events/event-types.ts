@@ -1,4 +1,4 @@
-/** SPEC §7 event types, plus the org/team grant events of group mappings. */
+/** The event types of the feed and webhooks, plus the org/team grant events of group mappings. */
 export const eventTypes = [
   'user.created',
   'user.updated',

@@ -1,5 +1,5 @@
 /**
- * Deletion safety for SCIM pushes (SPEC §4): every deactivation a client asks for
+ * Deletion safety for SCIM pushes: every deactivation a client asks for
  * (DELETE, or `active: false`) is logged in `scim_deactivations`. When the ones applied
  * in the last hour reach the directory's `deletionThreshold` (a count, or a percentage
  * of its active users), further deactivations are *held* instead of applied — and stay

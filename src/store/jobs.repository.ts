@@ -34,7 +34,7 @@ export interface RecordErrorView {
   message: string;
 }
 
-/** The SPEC §2 job record. */
+/** The job record as the API shows it. */
 export interface Job {
   id: string;
   tenantId: string;

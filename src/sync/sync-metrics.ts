@@ -127,7 +127,7 @@ export function registerStoreMetrics(
   );
   new Gauge({
     name: 'dirsync_directory_health',
-    help: 'Directory health (SPEC §6): 1 for the current status of each directory, 0 for the others',
+    help: 'Directory health: 1 for the current status of each directory, 0 for the others',
     labelNames: ['directory', 'status'] as const,
     registers: [registry],
     async collect() {

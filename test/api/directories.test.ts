@@ -23,7 +23,7 @@ describe.each(testDatabaseKinds())('directories API on %s', (kind) => {
   });
   afterAll(async () => app?.close());
 
-  it('creates the SPEC example, applies defaults, and never returns the password', async () => {
+  it('creates the documented example directory, applies defaults, and never returns the password', async () => {
     const created = await app.request('POST', '/api/v1/directories', specExample);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({

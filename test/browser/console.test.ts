@@ -13,7 +13,7 @@ import { SCREENSHOTS, signIn, startConsoleHarness, type ConsoleHarness } from '.
 
 const USERS = 25;
 const GROUPS = 3;
-// One person without a mail attribute: skipped with a per-record error (SPEC §3).
+// One person without a mail attribute: skipped with a per-record error.
 const NO_MAIL =
   'dn: uid=nomail,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: nomail\ncn: No Mail\ngivenName: No\nsn: Mail\n';
 

@@ -42,7 +42,7 @@ export async function expectSecretsNowhere(app: TestApp, secretValues: string[])
   }
 }
 
-/** The body of POST /directories/{id}/test (SPEC §2). */
+/** The body of POST /directories/{id}/test. */
 export interface TestOutcome {
   success: boolean;
   usersFound?: number;
@@ -50,7 +50,7 @@ export interface TestOutcome {
   error?: { kind: string; message: string };
 }
 
-/** The job record fields these suites read (SPEC §2). */
+/** The job record fields these suites read. */
 export interface JobRecord {
   id: string;
   status: string;

@@ -5,7 +5,7 @@ import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory, syncNow } from '../helpers/sync.js';
 import { person } from './scheduler-helpers.js';
 
-/** SPEC §6 through the API: GET /directories/{id} `health` and the counts of GET /stats. */
+/** Health through the API: GET /directories/{id} `health` and the counts of GET /stats. */
 describe.each(testDatabaseKinds())('directory health on %s', (kind) => {
   let app: TestApp;
   let slapd: SlapdServer;

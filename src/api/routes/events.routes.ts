@@ -34,7 +34,7 @@ const FeedQuery = Type.Object({
   directoryId: Type.Optional(Type.String({ maxLength: 100 })),
 });
 
-/** The ordered event feed (SPEC §7). */
+/** The ordered event feed. */
 export function eventsRoutes(services: Services): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

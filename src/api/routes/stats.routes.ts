@@ -9,7 +9,7 @@ import { toDirectory } from '../../store/directories.repository.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer());
 
-/** SPEC §2 /stats: directories and connectors, users and groups by status, health. */
+/** GET /stats: directories and connectors, users and groups by status, health. */
 export function statsRoutes(services: Services): FastifyPluginAsync {
   const { db, jobs } = services;
   return async (fastify) => {

@@ -178,7 +178,7 @@ export function toJobView(j: Job) {
   return rest;
 }
 
-/** Sync runs, job history, change lists, cancellation and connection tests (SPEC §2, §3). */
+/** Sync runs, job history, change lists, cancellation and connection tests. */
 export function syncRoutes(services: Services): FastifyPluginAsync {
   const { jobs, sync, directories, db } = services;
   return async (fastify) => {

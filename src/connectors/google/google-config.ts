@@ -2,8 +2,8 @@ import { mappingDescription } from '../../expressions/mapping-check.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
- * Settings of a `google_workspace` directory as the directories API accepts them
- * (SPEC §2). The service-account key is a secret, kept apart in `GoogleSecrets`.
+ * Settings of a `google_workspace` directory as the directories API accepts them.
+ * The service-account key is a secret, kept apart in `GoogleSecrets`.
  */
 export const GoogleSettingsSchema = Type.Object(
   {

@@ -42,7 +42,7 @@ export const GoogleMembersPageSchema = Type.Object({
   nextPageToken: Type.Optional(Type.String()),
 });
 
-/** SPEC §3 defaults for Google Workspace (target → Directory API user path). */
+/** The default mappings for Google Workspace (target → Directory API user path). */
 export const defaultGoogleMapping: Record<StandardField, string> = {
   username: 'primaryEmail',
   firstName: 'name.givenName',
@@ -68,7 +68,7 @@ export function googleProjection(mapping: Record<string, string>): 'basic' | 'fu
 }
 
 /**
- * Google user → SourceUser. `suspended` → disabled (SPEC §3); `archived` users cannot
+ * Google user → SourceUser. `suspended` → disabled; `archived` users cannot
  * sign in either and are treated the same way.
  */
 export function mapGoogleUser(user: GoogleUser, mapping: Record<string, string>): SourceUser {

@@ -41,7 +41,7 @@ const ENTRA_OBJECT_ID =
   '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 /**
- * Settings of an `entra_id` directory as the directories API accepts them (SPEC §2).
+ * Settings of an `entra_id` directory as the directories API accepts them.
  * The client secret is kept apart in `EntraSecrets`. Every URL is configurable so a
  * national cloud, a proxy or a test server can stand in for the public endpoints.
  */

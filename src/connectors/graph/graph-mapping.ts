@@ -44,7 +44,7 @@ export function graphDeltaPageSchema<T extends typeof GraphUserSchema | typeof G
   });
 }
 
-/** SPEC §3 defaults for Entra ID (target → Graph user property path). */
+/** The default mappings for Entra ID (target → Graph user property path). */
 export const defaultEntraMapping: Record<StandardField, string> = {
   username: 'userPrincipalName',
   firstName: 'givenName',
@@ -72,7 +72,7 @@ export function entraUserSelect(mapping: Record<string, string>): string[] {
   return [...props];
 }
 
-/** Graph user → SourceUser. `accountEnabled: false` → disabled (SPEC §3); absent → enabled. */
+/** Graph user → SourceUser. `accountEnabled: false` → disabled; absent → enabled. */
 export function mapEntraUser(user: GraphUser, mapping: Record<string, string>): SourceUser {
   return mapUser(user, user.id, user.accountEnabled !== false, mapping);
 }

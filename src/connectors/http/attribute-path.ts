@@ -82,7 +82,7 @@ export function pathReader(source: unknown): AttributeReader {
 /**
  * Target fields with a fixed meaning; every other mapping key is a custom attribute.
  * `externalId` is not mappable for cloud sources: it is always the provider's
- * immutable object id, so renames stay updates (SPEC §1).
+ * immutable object id, so renames stay updates.
  */
 export const standardFields = [
   'username',

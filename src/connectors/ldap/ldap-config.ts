@@ -4,7 +4,7 @@ import { mappingDescription } from '../../expressions/mapping-check.js';
 
 /**
  * Connection and scope settings of an `ldap` or `active_directory` directory, as the
- * directories API accepts them (SPEC §2). Defaults are applied by `ldapDefaults`.
+ * directories API accepts them. Defaults are applied by `ldapDefaults`.
  * Secrets (bindPassword) are kept apart in `LdapSecrets`.
  */
 export const LdapSettingsSchema = Type.Object(
@@ -121,7 +121,7 @@ export const DEFAULT_AD_GROUP_FILTER = '(objectClass=group)';
 export const DEFAULT_LDAP_GROUP_FILTER =
   '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))';
 
-/** SPEC §3 default attribute mappings (target → source attribute). */
+/** The default attribute mappings (target → source attribute). */
 export function defaultAttributeMapping(flavor: LdapFlavor): Record<string, string> {
   return {
     username: flavor === 'active_directory' ? 'sAMAccountName' : 'uid',
@@ -134,7 +134,7 @@ export function defaultAttributeMapping(flavor: LdapFlavor): Record<string, stri
   };
 }
 
-/** Defaults of SPEC §2 for the fields a create body may omit. */
+/** Defaults for the fields a create body may omit. */
 export function ldapDefaults(flavor: LdapFlavor, useTLS: boolean) {
   return {
     port: useTLS ? 636 : 389,

@@ -26,7 +26,7 @@ export interface LdapEntry {
  */
 export const LOWERCASE_KEYS = Symbol('lowercase attribute names');
 
-/** Standard target fields of SPEC §3; every other key of attributeMapping is custom. */
+/** The standard target fields; every other key of attributeMapping is custom. */
 const standardTargets = [
   'username',
   'firstName',
@@ -56,7 +56,7 @@ export interface EffectiveMapping {
   disabledValues: string[];
 }
 
-/** SPEC §3 defaults overridden by settings.attributeMapping; extra keys become custom attributes. */
+/** The default mappings overridden by settings.attributeMapping; extra keys become custom attributes. */
 export function effectiveMapping(
   flavor: LdapFlavor,
   settings: Pick<LdapSettings, 'attributeMapping' | 'disabledAttribute' | 'disabledValues'>,

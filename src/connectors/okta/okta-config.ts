@@ -2,7 +2,7 @@ import { mappingDescription } from '../../expressions/mapping-check.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
- * Settings of an `okta` directory as the directories API accepts them (SPEC §2).
+ * Settings of an `okta` directory as the directories API accepts them.
  * Authentication is an API token (`Authorization: SSWS …`), or — when `clientId` is
  * set — an OAuth 2.0 service app using client credentials with `private_key_jwt`.
  * Secrets are kept apart in `OktaSecrets`.

@@ -27,7 +27,7 @@ export const OktaGroupListSchema = Type.Array(OktaGroupSchema);
 export const OktaIdListSchema = Type.Array(Type.Object({ id: Type.String({ minLength: 1 }) }));
 
 /**
- * Every Okta user status and what it means here (SPEC §3):
+ * Every Okta user status and what it means here:
  *
  * | status | enabled | why |
  * |---|---|---|
@@ -50,7 +50,7 @@ export const DEFAULT_OKTA_DISABLED_STATUSES: readonly string[] = [
   'DEPROVISIONED',
 ];
 
-/** SPEC §3 defaults for Okta (target → Okta user path). */
+/** The default mappings for Okta (target → Okta user path). */
 export const defaultOktaMapping: Record<StandardField, string> = {
   username: 'profile.login',
   firstName: 'profile.firstName',

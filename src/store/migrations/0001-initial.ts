@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-/** The whole model of SPEC §1. */
+/** The whole data model: tenants, directories, users, groups, memberships, jobs. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const isPostgres = await detectPostgres(db);
   const autoId = (name: string) =>
@@ -59,7 +59,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .column('next_run_at')
     .execute();
 
-  // Users and groups outlive their directory (SPEC §2 DELETE): no foreign key to it.
+  // Users and groups outlive their directory (deleting a directory keeps them): no foreign key to it.
   await db.schema
     .createTable('users')
     .addColumn('id', 'text', (c) => c.primaryKey())

@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
  * - `scim_tokens`: one bearer token per SCIM directory, stored as SHA-256 hash + prefix;
  *   rotating replaces the row, so the old token stops working at once;
  * - `scim_deleted_users`: users a SCIM client DELETEd. They stay in `users` (suspended,
- *   never deleted: SPEC §3) but answer 404 on the SCIM endpoint (RFC 7644 §3.6);
+ *   never deleted) but answer 404 on the SCIM endpoint (RFC 7644 §3.6);
  * - `scim_deactivations`: every deactivation a SCIM client asked for, applied or held.
  *   The applied ones of the last hour are the burst window of the deletion threshold;
  *   held ones wait for an admin to approve or reject them.
