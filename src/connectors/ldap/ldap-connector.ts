@@ -338,6 +338,7 @@ export function createLdapConnector(
     dn: string,
     attributes: string[],
     signal: AbortSignal,
+    controls: Control[] = [],
   ): Promise<LdapEntry | undefined> {
     let found: LdapEntry | undefined;
     try {
@@ -348,7 +349,7 @@ export function createLdapConnector(
         attributes,
         binaryAttributes: binaryAttributes(mapping),
         timeLimit: settings.timeLimitSeconds,
-        controls: [],
+        controls,
       })) {
         if (event.type === 'entry') found ??= event.entry;
       }
@@ -792,6 +793,17 @@ export function createLdapConnector(
           filter: `(&(isDeleted=TRUE)(uSNChanged>=${since}))`,
         };
         try {
+          // An account that may not read Deleted Objects can get an empty answer rather
+          // than an error (Samba shows it the container with no attributes), which would
+          // look like "nothing was deleted": the container itself must be readable.
+          const container = await readBase(wire, scope.baseDN, ['isDeleted'], signal, [
+            new ShowDeletedControl(),
+          ]);
+          const readable = container && stringValues(container, 'isDeleted')[0] === 'TRUE';
+          if (!readable) {
+            deletions = false;
+            return;
+          }
           for await (const entries of pagedEntries(
             wire,
             scope,

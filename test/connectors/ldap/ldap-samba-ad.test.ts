@@ -310,6 +310,26 @@ describe.skipIf(!server)(
       expect(parseLdapCursor(delta.cursor)).toMatchObject({ deletions: true });
     });
 
+    it('as a plain domain user (no Deleted Objects access) a delta sweeps instead of trusting an empty tombstone read', async () => {
+      const c = connector();
+      const full = await drainRead(await c.read({ cursor: null, signal: signal() }));
+      const gone = full.users.find((u) => u.username === 'bulk01598');
+      await dc.tool(['user', 'delete', 'bulk01598']);
+      const read = await c.read({ cursor: full.cursor, signal: signal() });
+      const delta = await drainRead(read);
+      const swept: string[] = [];
+      for await (const page of read.sweep?.() ?? []) {
+        if (page.type === 'user') swept.push(...page.externalIds);
+      }
+      await c.close();
+      expect(delta.mode).toBe('delta');
+      // Samba answers this account's tombstone search with nothing, not an error.
+      expect(delta.deleted).toEqual([]);
+      expect(parseLdapCursor(delta.cursor)).toMatchObject({ deletions: false });
+      expect(swept.length).toBe(full.users.length - 1);
+      expect(swept).not.toContain(gone?.externalId);
+    });
+
     it('a wrong password is an auth error', async () => {
       const c = connector({}, 'not-the-password');
       const error = await c.test(signal()).catch((e: unknown) => e);
