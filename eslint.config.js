@@ -5,7 +5,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
-      'web/',
+      'web/dist/',
+      'web/node_modules/',
       'node_modules/',
       'coverage/',
       '.tmp/',

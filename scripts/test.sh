@@ -48,6 +48,7 @@ mkdir -p .tmp && rm -f .tmp/vitest.json .tmp/vitest-node24.json   # never read a
 status=0
 checks_failed=0   # typecheck, lint and dependency checks count as failed tests in the summary
 npx tsc -p tsconfig.check.json || { echo "typecheck failed"; checks_failed=$((checks_failed + 1)); }
+[ ! -f web/package.json ] || npm --prefix web run typecheck --silent || { echo "typecheck of web/ failed"; checks_failed=$((checks_failed + 1)); }
 npm run lint --silent || { echo "lint failed (eslint, prettier)"; checks_failed=$((checks_failed + 1)); }
 npm run deps:check --silent || { echo "unused or missing dependencies"; checks_failed=$((checks_failed + 1)); }
 vitest_status=0

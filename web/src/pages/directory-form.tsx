@@ -1,4 +1,5 @@
 /** Add or edit a directory: per-type fields with help, Test Connection, schedule presets. */
+import type { Cron } from 'croner';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, type FieldError } from '../lib/api.js';
 import { absoluteUrl, errorKindWords, plural } from '../lib/format.js';
@@ -98,7 +99,7 @@ function presetOf(cron: string | null | undefined): [string, string] {
 }
 
 /** The next run times of a 5-field UTC cron expression, or why it is not valid. */
-type CronClass = typeof import('croner').Cron;
+type CronClass = typeof Cron;
 
 /** croner is loaded on demand, so only the directory form pays for it. */
 function useCron(): CronClass | null {

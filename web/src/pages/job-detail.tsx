@@ -5,7 +5,7 @@ import { displayValue, isActive, jobErrorWords, plural } from '../lib/format.js'
 import { useLoad, usePaged } from '../lib/hooks.js';
 import { Link, navigate } from '../lib/router.js';
 import { DefinitionList, ErrorMessage, Loading, MoreButton, PageHeader, Time } from '../lib/ui.js';
-import type { Directory, Job, JobChange } from '../lib/types.js';
+import type { Directory, JobChange } from '../lib/types.js';
 import { JobProgress, useJobPoll } from './job-progress.js';
 
 const objectTypeLabels: Record<string, string> = {

@@ -118,7 +118,8 @@ interface Row {
 
 /** Users synced from a directory: `GET /stats` counts them per directory and status. */
 function usersSynced(d: Directory, stats: Stats | undefined): number | null {
-  const users = stats?.users as { byDirectory?: Record<string, Record<string, number>> } | undefined;
+  const users = stats?.users as
+    { byDirectory?: Record<string, Record<string, number>> } | undefined;
   const counts = users?.byDirectory?.[d.id];
   return counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
 }
