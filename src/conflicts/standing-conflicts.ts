@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Db } from '../store/database.js';
 import { chunks } from '../store/users.repository.js';
 import type { Change } from '../sync/changes.js';
 import { sameValue } from '../sync/records.js';
@@ -58,10 +57,7 @@ export class StandingConflicts {
 }
 
 /** The standing conflicts of `userIds`, in one statement per batch. */
-export async function standingConflicts(
-  db: Kysely<Database> | Transaction<Database>,
-  userIds: string[],
-): Promise<StandingConflicts> {
+export async function standingConflicts(db: Db, userIds: string[]): Promise<StandingConflicts> {
   const rows = [];
   for (const part of chunks(userIds)) {
     rows.push(

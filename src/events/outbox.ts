@@ -1,6 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { isPostgres, now } from '../store/database.js';
+import { isPostgres, now, type Db } from '../store/database.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import { redact } from '../security/redact.js';
 import type { EventType } from './event-types.js';
@@ -17,8 +17,6 @@ export interface NewEvent {
   changedFields?: string[];
   actor: string;
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Appends events in the caller's transaction (the outbox): an event exists exactly

@@ -1,12 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, GroupMappingsTable } from '../store/schema.js';
+import type { Db } from '../store/database.js';
+import type { GroupMappingsTable } from '../store/schema.js';
 import { chunks } from '../store/users.repository.js';
 import type { NewEvent } from '../events/outbox.js';
 import type { EventType } from '../events/event-types.js';
 import { newId } from '../lib/ids.js';
 import { targetsById, type TargetType } from './targets.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Glossary

@@ -1,9 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Db } from '../store/database.js';
 import { newId } from '../lib/ids.js';
 import { chunks } from '../store/users.repository.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** What a group mapping grants. */
 export const targetTypes = ['role', 'organization', 'team'] as const;

@@ -3,12 +3,10 @@
  * the directory's SCIM bearer token (shown once, with the endpoint URL).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { Kysely, Transaction } from 'kysely';
 import type { FieldError } from '../errors.js';
 import type { DirectoryTypeSpec } from '../directories/directory-types.js';
 import { literalUnion } from '../lib/schema.js';
-import type { Database } from '../store/schema.js';
-import { now } from '../store/database.js';
+import { now, type Db } from '../store/database.js';
 import { mappedUserFields } from '../sync/records.js';
 import { parseAttributePath } from './filter-parser.js';
 import { issueScimToken } from './scim-token.js';
@@ -48,8 +46,6 @@ export type ScimSettings = Static<typeof ScimSettingsSchema>;
 export function scimBasePath(directoryId: string): string {
   return `/scim/v2/${encodeURIComponent(directoryId)}`;
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** Stores a new token for the directory, replacing any previous one, and returns it (shown once). */
 export async function storeNewScimToken(

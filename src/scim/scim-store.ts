@@ -4,12 +4,10 @@
  * Every query is scoped by tenant and directory.
  */
 import { CompiledQuery, sql } from 'kysely';
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { SelectQueryBuilder, Transaction } from 'kysely';
 import type { Database, GroupsTable, UsersTable } from '../store/schema.js';
-import type { DialectName } from '../store/database.js';
+import type { DialectName, Db } from '../store/database.js';
 import { chunks } from '../store/users.repository.js';
-
-export type Db = Kysely<Database> | Transaction<Database>;
 
 export interface Scope {
   tenantId: string;

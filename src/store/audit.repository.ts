@@ -1,6 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
-import { now } from './database.js';
+import { now, type Db } from './database.js';
 import { redact } from '../security/redact.js';
 
 export interface AuditEntry {
@@ -14,8 +12,6 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** Writes audit entries; secrets are redacted here, whatever the caller passed. */
 export async function writeAudit(db: Db, entries: AuditEntry | AuditEntry[]): Promise<void> {

@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Transaction,
+} from 'kysely';
 import type { Database } from './schema.js';
 import {
   createSqliteReader,
@@ -11,6 +18,9 @@ import {
 } from './sqlite-reader.js';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/** What a repository function runs on: the database itself or a transaction on it. */
+export type Db = Kysely<Database> | Transaction<Database>;
 
 export interface Store {
   db: Kysely<Database>;

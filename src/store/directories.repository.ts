@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, DirectoriesTable } from './schema.js';
-import { parseJson, toBool } from './database.js';
+import { parseJson, toBool, type Db } from './database.js';
 import type { DirectoryType } from '../directories/directory-schema.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 
@@ -74,8 +74,6 @@ export function toDirectoryRow(d: Directory): DirectoriesTable {
     updated_at: d.updatedAt,
   };
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export function createDirectoriesRepository(db: Kysely<Database>) {
   return {

@@ -1,11 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
-import { isPostgres } from './database.js';
+import { isPostgres, type Db } from './database.js';
 import { toDirectory, type Directory } from './directories.repository.js';
 import { lastFinishedJobs, type Job } from './jobs.repository.js';
 import { toLiveSession, type LiveSession } from './live-sessions.repository.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** What a directory's health is computed from, as one transaction sees it. */
 export interface HealthInputs {

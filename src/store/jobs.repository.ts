@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { Database, SyncJobAttemptsTable, SyncJobsTable } from './schema.js';
-import { now, parseJson, toBool, type DialectName } from './database.js';
+import { now, parseJson, toBool, type DialectName, type Db } from './database.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import { counterOf, emptyCounts, type JobCounts } from '../sync/changes.js';
@@ -166,8 +166,6 @@ function appliedThrough(eb: ExpressionBuilder<Database, 'sync_changes'>) {
     eb.lit(0),
   );
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** The latest finished real (not dry) run of each directory: the input of health. */
 export async function lastFinishedJobs(trx: Db, directoryIds: string[]): Promise<Map<string, Job>> {

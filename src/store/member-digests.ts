@@ -1,8 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
 import { chunks } from './users.repository.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Member digests let a full re-sync skip resolving and comparing a group's user members

@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, GroupsTable, UsersTable } from './schema.js';
-import { parseJson, sqliteReaderOf } from './database.js';
+import type { GroupsTable, UsersTable } from './schema.js';
+import { parseJson, sqliteReaderOf, type Db } from './database.js';
 import {
   compareDigestRows,
   USER_DIGESTS_SQL,
@@ -10,8 +9,6 @@ import {
 } from './sqlite-reader.js';
 import { bulkInsert, selectIn } from './bulk-insert.js';
 import type { GroupTarget, UserTarget } from '../sync/records.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** Rows per statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
 export const BATCH = 500;

@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Db } from '../store/database.js';
 import {
   chunks,
   groupView,
@@ -14,8 +13,6 @@ import { clearMemberDigests } from '../store/member-digests.js';
 import type { Change, GroupAction } from './changes.js';
 import type { EventType } from '../events/event-types.js';
 import { applyMappingGrants, type MembershipRef } from '../mappings/grants.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 const groupEventType = {
   created: 'group.created',

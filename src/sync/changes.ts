@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, SyncChangesTable } from '../store/schema.js';
+import type { Db } from '../store/database.js';
+import type { SyncChangesTable } from '../store/schema.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import {
   mappedUserFields,
@@ -260,8 +260,6 @@ export function createdFields(t: UserTarget): Record<string, FieldChange> {
   for (const [k, v] of Object.entries(t.custom)) fields[`custom.${k}`] = { old: null, new: v };
   return fields;
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 const changeColumns = [
   'job_id',
