@@ -13,7 +13,7 @@ export const SYNC_DONE_OID = '1.3.6.1.4.1.4203.1.9.1.3';
 export const SYNC_INFO_OID = '1.3.6.1.4.1.4203.1.9.1.4';
 export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
 export const NOTIFICATION_OID = '1.2.840.113556.1.4.528';
-/** AD's well-known GUID of the Deleted Objects container (MS-ADTS 6.1.1.4). */
+/** The well-known GUID of AD's Deleted Objects container, the same in every domain. */
 export const DELETED_OBJECTS_WKGUID = '18E2EA80684F11D2B9AA00C04F79F805';
 
 const CONTEXT_0 = Ber.Context | 0;
