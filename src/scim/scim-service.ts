@@ -411,7 +411,10 @@ export function createScimService(deps: {
     const projection = { resourceType: 'Group' as const, ...projectionOf(query) };
     if (projection.attributes === undefined && projection.excludedAttributes === undefined) {
       // The whole group: members written from their rows straight into the JSON text.
-      const members = renderMembersJson(await memberRowsOfGroup(trxOrDb, row.id), ctx);
+      const members = renderMembersJson(
+        await memberRowsOfGroup(trxOrDb, { id: row.id, directoryId: row.directory_id }),
+        ctx,
+      );
       const { json, meta } = renderScimGroupJson(rowToScimGroup(row), members, ctx);
       const res: ScimResponse = { status, json, etag: formatVersion(row.version) };
       if (status === 201) res.location = meta.location;

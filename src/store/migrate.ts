@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005-group-lifecycle.js';
 import * as m0007 from './migrations/0007-job-attempts.js';
 import * as m0010 from './migrations/0010-safe-json.js';
 import * as m0012 from './migrations/0012-live-sessions.js';
+import * as m0014 from './migrations/0014-scim-deleted-directory.js';
 import * as m0018 from './migrations/0018-served-by-and-health.js';
 
 /** Migrations are compiled in, not read from disk, so dist/ and tsx behave the same. */
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005-group-lifecycle': m0005,
   '0007-job-attempts': m0007,
   '0012-live-sessions': m0012,
+  '0014-scim-deleted-directory': m0014,
   '0018-served-by-and-health': m0018,
 };
 

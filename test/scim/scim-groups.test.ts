@@ -180,4 +180,44 @@ describe.each(testDatabaseKinds())('SCIM groups on %s', (kind) => {
       ].sort(),
     );
   }, 120_000);
+
+  it('a group never shows a deleted user, whether or not its directory has any, and the first delete hides at once', async () => {
+    const a = await createScimDirectory(app, { name: 'Deletes A' });
+    const b = await createScimDirectory(app, { name: 'Deletes B' });
+    const idsA: string[] = [];
+    const idsB: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      idsA.push((await a.request('POST', '/Users', minimalUser(`da${i}@example.com`))).body.id);
+      idsB.push((await b.request('POST', '/Users', minimalUser(`db${i}@example.com`))).body.id);
+    }
+    const groupA = await a.request('POST', '/Groups', {
+      displayName: 'A team',
+      members: idsA.map((value) => ({ value })),
+    });
+    const groupB = await b.request('POST', '/Groups', {
+      displayName: 'B team',
+      members: idsB.map((value) => ({ value })),
+    });
+    expect(await memberIds(a, groupA.body.id)).toEqual([...idsA].sort());
+
+    // The directory's first deleted user disappears from the group at once: from a GET and
+    // from a PUT's response.
+    expect((await a.request('DELETE', `/Users/${idsA[0]}`)).status).toBe(204);
+    expect(await memberIds(a, groupA.body.id)).toEqual(idsA.slice(1).sort());
+    const put = await a.request('PUT', `/Groups/${groupA.body.id}`, {
+      displayName: 'A team',
+      members: idsA.slice(1).map((value) => ({ value })),
+    });
+    expect(put.status).toBe(200);
+    expect(((put.body.members ?? []) as { value: string }[]).map((m) => m.value).sort()).toEqual(
+      idsA.slice(1).sort(),
+    );
+    // Another directory's deletes change nothing here.
+    expect(await memberIds(b, groupB.body.id)).toEqual([...idsB].sort());
+
+    // A user brought back by a new POST shows again once its mark is gone.
+    const back = await a.request('POST', '/Users', minimalUser('da0@example.com'));
+    expect(back.body.id).toBe(idsA[0]);
+    expect(await memberIds(a, groupA.body.id)).toEqual([...idsA].sort());
+  });
 });
