@@ -1,5 +1,5 @@
 import type { Db } from '../store/database.js';
-import { chunks } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 import type { Change } from '../sync/changes.js';
 import { sameValue } from '../sync/records.js';
 import type { UserPlan } from '../sync/user-diff.js';

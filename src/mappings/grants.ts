@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import type { GroupMappingsTable } from '../store/schema.js';
-import { chunks } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 import type { NewEvent } from '../events/outbox.js';
 import type { EventType } from '../events/event-types.js';
 import { newId } from '../lib/ids.js';

@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import { newId } from '../lib/ids.js';
-import { chunks } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 
 /** What a group mapping grants. */
 export const targetTypes = ['role', 'organization', 'team'] as const;

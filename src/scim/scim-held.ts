@@ -17,6 +17,7 @@ import { thresholdLimit } from '../sync/planner.js';
 import { suspendMissing } from '../sync/user-diff.js';
 import { toUserTarget } from '../store/users.repository.js';
 import { liveUsers, markUserDeleted, type Scope } from './scim-store.js';
+import { chunks } from '../lib/chunks.js';
 import { AppError, notFound } from '../errors.js';
 
 export const WINDOW_MS = 60 * 60 * 1000;
@@ -245,7 +246,7 @@ export function createScimHeldService(deps: { db: Kysely<Database> }) {
         const held = await q.execute();
         const at = now();
         if (held.length === 0) return { approved: 0, rejected: 0 };
-        for (const part of chunkIds(held.map((h) => h.id))) {
+        for (const part of chunks(held.map((h) => h.id))) {
           await trx
             .updateTable('scim_deactivations')
             .set({
@@ -310,9 +311,3 @@ export function createScimHeldService(deps: { db: Kysely<Database> }) {
   };
 }
 export type ScimHeldService = ReturnType<typeof createScimHeldService>;
-
-function chunkIds(ids: string[]): string[][] {
-  const out: string[][] = [];
-  for (let i = 0; i < ids.length; i += 500) out.push(ids.slice(i, i + 500));
-  return out;
-}

@@ -22,13 +22,8 @@ import type { Expression, Kysely, SelectQueryBuilder, SqlBool, Transaction } fro
 import type { Database, GroupsTable, UsersTable } from '../store/schema.js';
 import { now, type DialectName } from '../store/database.js';
 import { writeAudit } from '../store/audit.repository.js';
-import {
-  chunks,
-  groupView,
-  toGroupTarget,
-  toUserTarget,
-  userView,
-} from '../store/users.repository.js';
+import { groupView, toGroupTarget, toUserTarget, userView } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 import { newId } from '../lib/ids.js';
 import { applyChanges } from '../sync/applier.js';
 import { groupRemovalChanges } from '../sync/group-removal.js';

@@ -7,7 +7,7 @@ import { CompiledQuery, sql } from 'kysely';
 import type { SelectQueryBuilder, Transaction } from 'kysely';
 import type { Database, GroupsTable, UsersTable } from '../store/schema.js';
 import type { DialectName, Db } from '../store/database.js';
-import { chunks } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 
 export interface Scope {
   tenantId: string;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import { chunks } from './users.repository.js';
+import { chunks } from '../lib/chunks.js';
 
 /**
  * Member digests let a full re-sync skip resolving and comparing a group's user members

@@ -8,16 +8,8 @@ import {
   type DigestProbes,
 } from './sqlite-reader.js';
 import { bulkInsert, selectIn } from './bulk-insert.js';
+import { chunks } from '../lib/chunks.js';
 import type { GroupTarget, UserTarget } from '../sync/records.js';
-
-/** Rows per statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
-export const BATCH = 500;
-
-export function chunks<T>(items: T[], size = BATCH): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export function toUserTarget(r: UsersTable): UserTarget {
   return {

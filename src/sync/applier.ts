@@ -1,11 +1,6 @@
 import type { Db } from '../store/database.js';
-import {
-  chunks,
-  groupView,
-  upsertGroups,
-  upsertUsers,
-  userView,
-} from '../store/users.repository.js';
+import { groupView, upsertGroups, upsertUsers, userView } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import { newId } from '../lib/ids.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { chunks } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 import type { Change } from './changes.js';
 
 /**

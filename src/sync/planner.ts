@@ -11,7 +11,6 @@ import type {
 } from '../connectors/connector.js';
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import {
-  chunks,
   groupsByExternalId,
   toGroupTarget,
   compareDigests,
@@ -21,6 +20,7 @@ import {
   suspendedMembersPage,
   usersByExternalId,
 } from '../store/users.repository.js';
+import { chunks } from '../lib/chunks.js';
 import { newId } from '../lib/ids.js';
 import { storedMemberDigests } from '../store/member-digests.js';
 import { addProbe, type DigestComparison, type DigestProbes } from '../store/sqlite-reader.js';

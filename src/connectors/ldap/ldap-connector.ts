@@ -51,6 +51,7 @@ import {
 import { watchLdap } from './ldap-live.js';
 import { readRangedAttribute } from './ldap-range.js';
 import { PendingLdapUser, userDecoding } from './ldap-pending.js';
+import { chunks } from '../../lib/chunks.js';
 import {
   decodeEntry,
   LdapWireConnection,
@@ -657,7 +658,7 @@ export function createLdapConnector(
       return [...seen.values()];
     };
     async function* pending(): AsyncGenerator<PendingLdapUser[]> {
-      for (const page of chunk(dedupe(delta.users), settings.pageSize)) yield page;
+      for (const page of chunks(dedupe(delta.users), settings.pageSize)) yield page;
       done |= 1;
     }
     return {
@@ -667,11 +668,11 @@ export function createLdapConnector(
       pendingUsers: pending,
       async *groups() {
         const groups = dedupe(delta.groups.map((e) => mapGroup(e, mapping)));
-        for (const page of chunk(groups, settings.pageSize)) yield page;
+        for (const page of chunks(groups, settings.pageSize)) yield page;
         done |= 2;
       },
       async *deleted() {
-        for (const page of chunk(delta.deleted, settings.pageSize)) yield page;
+        for (const page of chunks(delta.deleted, settings.pageSize)) yield page;
         done |= 4;
       },
       nextCursor() {
@@ -1008,12 +1009,6 @@ function distinct(dns: string[]): string[] {
     seen.add(key);
     return true;
   });
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const pages: T[][] = [];
-  for (let i = 0; i < items.length; i += size) pages.push(items.slice(i, i + size));
-  return pages;
 }
 
 export { normalizeDn } from './ldap-mapping.js';
