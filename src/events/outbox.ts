@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { isPostgres, now, type Db } from '../store/database.js';
+import { dialectOf, now, type Db } from '../store/database.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import { redact } from '../security/redact.js';
 import type { EventType } from './event-types.js';
@@ -32,11 +32,11 @@ export interface NewEvent {
  */
 export async function appendEvents(db: Db, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  if (!db.isTransaction && isPostgres(db)) {
+  if (!db.isTransaction && dialectOf(db) === 'postgres') {
     await (db as Kysely<Database>).transaction().execute((trx) => appendEvents(trx, events));
     return;
   }
-  if (isPostgres(db)) {
+  if (dialectOf(db) === 'postgres') {
     for (const tenantId of [...new Set(events.map((e) => e.tenantId))].sort()) {
       await sql`select pg_advisory_xact_lock(${EVENT_LOCK_CLASS}, hashtext(${tenantId}))`.execute(
         db,

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import { isPostgres } from './database.js';
+import { dialectOf } from './database.js';
 
 /**
  * Multi-row INSERT and IN-list SELECT for the sync hot path. Kysely builds an AST node per
@@ -14,7 +14,7 @@ const statementText = new Map<string, string>();
 type AnyDb = Kysely<any>;
 
 function styleOf(db: AnyDb): 'question' | 'dollar' {
-  return isPostgres(db) ? 'dollar' : 'question';
+  return dialectOf(db) === 'postgres' ? 'dollar' : 'question';
 }
 
 /** Statement text built once per key; `mark()` yields the engine's next placeholder. */

@@ -86,7 +86,7 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
     if (reader) readers.set(db, reader);
     return {
       db,
-      dialect: 'sqlite',
+      dialect: dialectOf(db),
       destroy: async () => {
         await reader?.close();
         await db.destroy();
@@ -110,7 +110,7 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
   pool.on('connect', (client) => client.on('error', () => undefined));
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', destroy: () => db.destroy() };
+  return { db, dialect: dialectOf(db), destroy: () => db.destroy() };
 }
 
 /** The lease of a sync job when none is configured (`DIRSYNC_LEASE_MS`). */
@@ -251,10 +251,13 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   return JSON.parse(text) as T;
 }
 
-/** Dialect of a Kysely instance or transaction, for the few places SQL text differs. */
+/**
+ * The dialect of a Kysely instance or transaction, for the few places SQL text differs:
+ * the one way the code tells the two databases apart (`Store.dialect` is this, cached).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function isPostgres(db: Kysely<any>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
+export function dialectOf(db: Kysely<any>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
 /**
@@ -270,7 +273,7 @@ export async function refreshStatistics(
   /** Only these columns (of a single table): far cheaper than all of a wide table. */
   columns?: readonly string[],
 ): Promise<void> {
-  if (!isPostgres(db)) return;
+  if (dialectOf(db) !== 'postgres') return;
   const list = columns ? ` (${columns.map((c) => `"${c}"`).join(', ')})` : '';
   await sql.raw(`analyze ${tables.map((t) => `"${t}"`).join(', ')}${list}`).execute(db);
 }

@@ -1,4 +1,4 @@
-import { isPostgres, type Db } from './database.js';
+import { dialectOf, type Db } from './database.js';
 import { toDirectory, type Directory } from './directories.repository.js';
 import { lastFinishedJobs, type Job } from './jobs.repository.js';
 import { toLiveSession, type LiveSession } from './live-sessions.repository.js';
@@ -24,7 +24,7 @@ export async function readHealthInputs(
   let query = trx.selectFrom('directories').selectAll();
   if (ids) query = query.where('id', 'in', ids);
   // SQLite has a single writer: a transaction already excludes every other one.
-  if (options.lock && isPostgres(trx)) query = query.forUpdate();
+  if (options.lock && dialectOf(trx) === 'postgres') query = query.forUpdate();
   const directories = (await query.execute()).map(toDirectory);
   const out: HealthInputs[] = [];
   // Bounded `in` lists: a sweep may cover every directory of the instance.

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
+import { dialectOf } from '../database.js';
 
 /** The whole data model: tenants, directories, users, groups, memberships, jobs. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const isPostgres = await detectPostgres(db);
+  const isPostgres = dialectOf(db) === 'postgres';
   const autoId = (name: string) =>
     isPostgres
       ? sql`${sql.ref(name)} bigint generated always as identity primary key`
@@ -400,9 +401,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(): Promise<void> {
   throw new Error('dirsync migrations are forward-only');
-}
-
-async function detectPostgres(db: Kysely<unknown>): Promise<boolean> {
-  const result = await sql<{ v: string }>`select version() as v`.execute(db).catch(() => null);
-  return result !== null && /postgres/i.test(result.rows[0]?.v ?? '');
 }
