@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, logDestination, type LogOutput } from '../../src/logger.js';
-import { pollUntil } from '../scheduler/scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 
 /** What `dirsync serve` prints on its first start (stdout), line by line. */
 const BANNER = [

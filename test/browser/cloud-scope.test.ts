@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OktaFake } from '../fakes/okta-fake.js';
-import { pollUntil } from '../scheduler/scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 import { signIn, startConsoleHarness, type ConsoleHarness } from './browser.js';
 
 const SALES = '00gsales0000000000001';

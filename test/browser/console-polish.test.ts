@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGroups, generateUsers, startSlapd, type SlapdServer } from '../helpers/slapd.js';
-import { pollUntil } from '../scheduler/scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 import { signIn, startConsoleHarness, type ConsoleHarness } from './browser.js';
 
 describe('console wording and filters', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { TestApp } from '../helpers/test-app.js';
-import { jobChanges, testWorker, usersOf } from '../helpers/sync.js';
+import { jobChanges, syncNow, usersOf } from '../helpers/sync.js';
 
 /**
  * Shared steps of the cloud end-to-end suites: every provider is driven only through
@@ -85,32 +85,6 @@ export async function testDirectory(app: TestApp, id: string): Promise<TestOutco
   return res.body as TestOutcome;
 }
 
-/**
- * POST /sync and run the queue with `worker` until the job ends (retries included:
- * a requeued job waits for its backoff, so the loop polls instead of sleeping a fixed
- * time).
- */
-export async function runSync(
-  app: TestApp,
-  directoryId: string,
-  query = '',
-  worker = testWorker(app, { retryBaseMs: 5 }),
-): Promise<JobRecord> {
-  const started = await app.request('POST', `/api/v1/directories/${directoryId}/sync${query}`);
-  expect(started.status, JSON.stringify(started.body)).toBe(202);
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    const job = await app.request(
-      'GET',
-      `/api/v1/directories/${directoryId}/jobs/${started.body.jobId}`,
-    );
-    if (!['queued', 'running'].includes(job.body.status)) return job.body as JobRecord;
-    const ran = await worker.runOnce();
-    if (!ran) await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('sync job did not finish');
-}
-
 const countKeys = {
   'user:created': 'usersCreated',
   'user:updated': 'usersUpdated',
@@ -164,7 +138,7 @@ export async function expectIdleRun(
 ): Promise<JobRecord> {
   const last = await lastEventId(app);
   const users = await usersOf(app, directoryId);
-  const job = await runSync(app, directoryId, query);
+  const job = await syncNow(app, directoryId, query);
   expect(job).toMatchObject({ status: 'completed', ...noChanges, errorCount: 0 });
   expect(await jobChanges(app, directoryId, job.id)).toEqual([]);
   expect(await eventTypesAfter(app, last)).toEqual([

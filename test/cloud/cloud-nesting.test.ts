@@ -3,7 +3,8 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GraphFake } from '../fakes/graph-fake.js';
 import { GoogleFake } from '../fakes/google-fake.js';
-import { createCloudDirectory, runSync } from './cloud-helpers.js';
+import { createCloudDirectory } from './cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Nested groups of cloud directories are expanded as LDAP's are: the users of a group
@@ -130,14 +131,14 @@ describe.each(cases)('nested groups of a cloud directory on $kind', ({ kind, mak
   };
   /** An incremental run, then the same source read in full by a fresh directory. */
   const syncAndCompareWithFull = async (): Promise<Memberships> => {
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job.status, JSON.stringify(job)).toBe('completed');
     const fresh = await createCloudDirectory(
       app,
       source.body(`${source.name} (full read)`),
       source.secrets(),
     );
-    const full = await runSync(app, fresh);
+    const full = await syncNow(app, fresh);
     expect(full).toMatchObject({ status: 'completed', mode: 'full' });
     const [here, fromFull] = await Promise.all([memberships(dir), memberships(fresh)]);
     expect(here).toEqual(fromFull);
@@ -167,7 +168,7 @@ describe.each(cases)('nested groups of a cloud directory on $kind', ({ kind, mak
     const got = await app.request('GET', `/api/v1/directories/${dir}`);
     expect(got.body.nestedGroups).toBe(true);
 
-    const first = await runSync(app, dir);
+    const first = await syncNow(app, dir);
     expect(first).toMatchObject({ status: 'completed', mode: 'full' });
     expect((await memberships(dir)).Staff).toEqual({
       'ada@contoso.com': false,

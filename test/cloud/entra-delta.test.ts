@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GraphFake, type GraphObject } from '../fakes/graph-fake.js';
-import { createCloudDirectory, membersOf, runSync, statusOf } from './cloud-helpers.js';
+import { createCloudDirectory, membersOf, statusOf } from './cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Entra ID delta rounds as Graph documents them, end to end on every test database:
@@ -78,7 +79,7 @@ describe.each(testDatabaseKinds())('Entra ID delta rounds on %s', (kind) => {
       expect((await app.request('GET', `/api/v1/directories/${id}`)).body.cloud).toBe(
         'us_government',
       );
-      const job = await runSync(app, id);
+      const job = await syncNow(app, id);
       expect(job.status, JSON.stringify(job.error)).toBe('completed');
       const token = fake.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')).at(-1);
       expect(new URLSearchParams(token?.body).get('scope')).toBe(
@@ -97,7 +98,7 @@ describe.each(testDatabaseKinds())('Entra ID delta rounds on %s', (kind) => {
       fake.addGroup({ id: 'g-ops', displayName: 'Operations', members: ['u-grace'] });
       fake.addGroup({ id: 'g-all', displayName: 'Everyone', members: ['g-eng', 'g-ops'] });
       dir = await createCloudDirectory(app, body(), [fake.clientSecret]);
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'completed', mode: 'full', usersCreated: 3 });
       expect(await nesting()).toEqual(['g-all>g-eng', 'g-all>g-ops']);
     });
@@ -107,15 +108,15 @@ describe.each(testDatabaseKinds())('Entra ID delta rounds on %s', (kind) => {
 
     it('removes a nested group named @removed in members@delta', async () => {
       fake.removeMember('g-all', 'g-ops');
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'completed', mode: 'delta' });
       expect(await nesting()).toEqual(['g-all>g-eng']);
       // Added back later: the edge returns.
       fake.addMember('g-all', 'g-ops');
-      await runSync(app, dir);
+      await syncNow(app, dir);
       expect(await nesting()).toEqual(['g-all>g-eng', 'g-all>g-ops']);
       // A full read agrees.
-      await runSync(app, dir, '?full=true');
+      await syncNow(app, dir, '?full=true');
       expect(await nesting()).toEqual(['g-all>g-eng', 'g-all>g-ops']);
     });
 
@@ -123,7 +124,7 @@ describe.each(testDatabaseKinds())('Entra ID delta rounds on %s', (kind) => {
       fake.deltaEntries = 'each';
       fake.removeUser('u-alan');
       fake.restoreUser('u-alan');
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'completed', mode: 'delta', usersDeactivated: 0 });
       expect((await statusOf(app, dir))['alan@contoso.com']).toBe('active');
     });
@@ -139,7 +140,7 @@ describe.each(testDatabaseKinds())('Entra ID delta rounds on %s', (kind) => {
       fake.updateUser('u-grace', { surname: 'Hopper' });
       fake.removeUser('u-grace');
       fake.addMember('g-eng', 'u-ken');
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'completed', mode: 'delta' });
       expect(await statusOf(app, dir)).toMatchObject({
         'ken@contoso.com': 'suspended',

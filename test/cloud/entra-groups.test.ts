@@ -8,8 +8,8 @@ import {
   eventTypesAfter,
   expectCountsMatchChanges,
   lastEventId,
-  runSync,
 } from './cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Entra groups that leave and come back, through Graph delta queries. Microsoft's page
@@ -80,7 +80,7 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
       },
       [fake.clientSecret],
     );
-    const first = await runSync(app, dir);
+    const first = await syncNow(app, dir);
     expect(first).toMatchObject({ status: 'completed', groupsCreated: 5 });
     for (const [externalId, g] of Object.entries(await groups())) ids.set(externalId, g.id);
   });
@@ -95,7 +95,7 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
     expect(children).toHaveLength(2);
     expect(await memberCount('g-all')).toBe(1);
     fake.removeGroup('g-all');
-    const gone = await runSync(app, dir);
+    const gone = await syncNow(app, dir);
     expect(gone).toMatchObject({
       status: 'completed',
       mode: 'delta',
@@ -117,7 +117,7 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
 
     const last = await lastEventId(app);
     fake.restoreGroup('g-all');
-    const back = await runSync(app, dir);
+    const back = await syncNow(app, dir);
     expect(back).toMatchObject({
       status: 'completed',
       mode: 'delta',
@@ -135,7 +135,7 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
       'group.restored',
     ]);
     // A full read agrees with what the delta reads built.
-    const full = await runSync(app, dir, '?full=true');
+    const full = await syncNow(app, dir, '?full=true');
     expect(full).toMatchObject({
       status: 'completed',
       groupsDeleted: 0,
@@ -153,14 +153,14 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
       status: 500,
       body: { error: { code: 'generalException', message: 'An internal error occurred.' } },
     });
-    const job = await runSync(app, dir, '?full=true');
+    const job = await syncNow(app, dir, '?full=true');
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', groupsDeleted: 0, membershipsRemoved: 0 });
     expect(await groups()).toEqual(before);
     const types = await eventTypesAfter(app, last);
     expect(types.filter((t) => !t.startsWith('directory.'))).toEqual([]);
 
-    const ok = await runSync(app, dir, '?full=true');
+    const ok = await syncNow(app, dir, '?full=true');
     expect(ok).toMatchObject({ status: 'completed', groupsDeleted: 1 });
     expect(await groupChange(ok.id)).toEqual([
       expect.objectContaining({
@@ -180,7 +180,7 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
         '@odata.deltaLink': `${fake.url}/v1.0/groups/delta?$deltatoken=empty`,
       },
     });
-    const job = await runSync(app, dir, '?full=true');
+    const job = await syncNow(app, dir, '?full=true');
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', groupsDeleted: 0 });
     expect(job.error?.code).toBe('empty_source');
@@ -191,7 +191,7 @@ describe.each(testDatabaseKinds())('Entra group deletion and restore on %s', (ki
     // Entra takes a deleted group out of the groups it belonged to.
     fake.removeMember('g-all', 'g-research');
     fake.purgeGroup('g-research');
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({ status: 'completed', mode: 'delta', groupsDeleted: 1 });
     await expectCountsMatchChanges(app, dir, job);
     expect(await groupChange(job.id)).toEqual([

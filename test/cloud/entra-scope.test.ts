@@ -5,10 +5,10 @@ import { GraphFake } from '../fakes/graph-fake.js';
 import {
   createCloudDirectory,
   membersOf,
-  runSync,
   statusOf as statusByUpn,
   testDirectory,
 } from './cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Entra ID scope: the transitive members of chosen groups
@@ -97,7 +97,7 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
       usersFound: 5,
       groupsFound: 2,
     });
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({ status: 'completed', mode: 'full', usersCreated: 5 });
     expect(await statusOf(app, dir)).toEqual({
       alice: 'active',
@@ -122,7 +122,7 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
     ]);
 
     // Every run reads the whole scope: Graph reports no scope change through delta.
-    const again = await runSync(app, dir);
+    const again = await syncNow(app, dir);
     expect(again).toMatchObject({ status: 'completed', mode: 'full', usersCreated: 0 });
     expect(fake.requests.some((r) => r.path === '/v1.0/users/delta')).toBe(false);
   });
@@ -138,19 +138,19 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
       }),
       [fake.clientSecret],
     );
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersCreated: 5 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersCreated: 5 });
 
     // Three leave: removed from the nested group, turned guest, disabled. One enters.
     fake.removeMember(EMEA, 'gina');
     fake.updateUser('bob', { userType: 'Guest' });
     fake.updateUser('alice', { accountEnabled: false });
     fake.addMember(EMEA, 'dave');
-    const refused = await runSync(app, dir);
+    const refused = await syncNow(app, dir);
     expect(refused.status).toBe('failed');
     expect(refused.error?.code).toBe('deletion_threshold_exceeded');
     expect((await statusOf(app, dir)).gina).toBe('active');
 
-    const confirmed = await runSync(app, dir, '?confirmDeletions=true');
+    const confirmed = await syncNow(app, dir, '?confirmDeletions=true');
     expect(confirmed).toMatchObject({
       status: 'completed',
       usersDeactivated: 3,
@@ -169,7 +169,7 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
     fake.addMember(SALES, 'gina');
     fake.updateUser('bob', { userType: 'Member' });
     fake.updateUser('alice', { accountEnabled: true });
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersReactivated: 3 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersReactivated: 3 });
     expect(Object.values(await statusOf(app, dir)).every((s) => s === 'active')).toBe(true);
     fake.removeMember(SALES, 'gina');
     fake.removeMember(EMEA, 'dave');
@@ -181,10 +181,10 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
     const dir = await createCloudDirectory(app, body({ scopeGroups: [SALES] }), [
       fake.clientSecret,
     ]);
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed' });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed' });
     const before = await statusOf(app, dir);
     await app.request('PUT', `/api/v1/directories/${dir}`, { scopeGroups: [missing] });
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job.status).toBe('failed');
     expect(job.error?.message).toContain(missing);
     expect(await statusOf(app, dir)).toEqual(before);
@@ -196,7 +196,7 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
       body({ excludeGuests: true, excludeDisabled: true, deletionThreshold: '100%' }),
       [fake.clientSecret],
     );
-    const first = await runSync(app, dir);
+    const first = await syncNow(app, dir);
     expect(first).toMatchObject({ status: 'completed', mode: 'full' });
     const all = await statusOf(app, dir);
     expect(all.erin).toBeUndefined();
@@ -205,7 +205,7 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
     fake.updateUser('hal', { userType: 'Guest' });
     fake.updateUser('carol', { accountEnabled: false });
     fake.updateUser('frank', { accountEnabled: true });
-    const delta = await runSync(app, dir);
+    const delta = await syncNow(app, dir);
     expect(delta).toMatchObject({
       status: 'completed',
       mode: 'delta',
@@ -230,7 +230,7 @@ describe.each(testDatabaseKinds())('Entra ID scope on %s', (kind) => {
       body({ excludeGuests: true, excludeDisabled: true }),
       [fake.clientSecret],
     );
-    await runSync(app, fresh);
+    await syncNow(app, fresh);
     const full = await statusOf(app, fresh);
     expect(Object.keys(full).sort()).toEqual(
       Object.entries(afterDelta)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../helpers/databases.js';
-import { usersOf } from '../helpers/sync.js';
+import { syncNow, usersOf } from '../helpers/sync.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GraphFake, type GraphObject } from '../fakes/graph-fake.js';
 import {
@@ -12,7 +12,6 @@ import {
   expectSecretsNowhere,
   lastEventId,
   membersOf,
-  runSync,
   statusOf,
   testDirectory,
   userEvents,
@@ -118,7 +117,7 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
       expect(denied).toMatchObject({ success: false, error: { kind: 'permission' } });
       expect(denied.error?.message).toContain('GroupMember.Read.All');
       // A sync fails the same way, at once (not transient), and applies nothing.
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'failed', attempt: 1 });
       expect(job.error?.code).toBe('permission');
       expect(job.error?.message).toContain('GroupMember.Read.All');
@@ -131,7 +130,7 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
 
   it('imports users, groups and memberships over several delta pages', async () => {
     const before = userDeltaCalls().length;
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'full',
@@ -195,7 +194,7 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     fake.renameGroup('g-all', 'All staff');
     const ada = (await usersOf(app, dir)).find((u) => u.external_id === 'u-ada');
 
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'delta',
@@ -243,7 +242,7 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
 
     // Re-enabled at the source: reactivated, same id.
     fake.updateUser('u-grace', { accountEnabled: true });
-    const back = await runSync(app, dir);
+    const back = await syncNow(app, dir);
     expect(back).toMatchObject({ status: 'completed', mode: 'delta', usersReactivated: 1 });
     await expectCountsMatchChanges(app, dir, back);
     expect((await statusOf(app, dir))['grace@contoso.com']).toBe('active');
@@ -251,7 +250,7 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     // A group deleted in Entra (@removed) is deleted here (kept, status deleted), its
     // memberships ending with it.
     fake.removeGroup('g-all');
-    const gone = await runSync(app, dir);
+    const gone = await syncNow(app, dir);
     expect(gone).toMatchObject({ status: 'completed', mode: 'delta', groupsDeleted: 1 });
     await expectCountsMatchChanges(app, dir, gone);
     const groups = await app.services.db
@@ -306,7 +305,7 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
       status: 500,
       body: { error: { code: 'generalException', message: 'An internal error occurred.' } },
     });
-    const job = await runSync(app, dir, '?full=true');
+    const job = await syncNow(app, dir, '?full=true');
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', attempt: 3, usersDeactivated: 0 });
     expect(job.error?.code).toBe('network');
@@ -320,7 +319,7 @@ describe.each(testDatabaseKinds())('Entra ID sync through the API on %s', (kind)
     );
 
     // The same read, complete, suspends the removed user.
-    const ok = await runSync(app, dir, '?full=true');
+    const ok = await syncNow(app, dir, '?full=true');
     expect(ok).toMatchObject({ status: 'completed', usersDeactivated: 1 });
     expect((await statusOf(app, dir))['alan@contoso.com']).toBe('suspended');
   });

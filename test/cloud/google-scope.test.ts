@@ -5,10 +5,10 @@ import { GoogleFake } from '../fakes/google-fake.js';
 import {
   createCloudDirectory,
   membersOf,
-  runSync,
   statusOf as statusByEmail,
   testDirectory,
 } from './cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Google Workspace scope: org units with their sub-units (users.list with
@@ -79,7 +79,7 @@ describe.each(testDatabaseKinds())('Google Workspace scope on %s', (kind) => {
   it('an org unit scope holds its sub-units, not units that merely share a prefix', async () => {
     const dir = await createCloudDirectory(app, body({ orgUnitPaths: ['/Sales'] }), []);
     expect(await testDirectory(app, dir)).toMatchObject({ success: true, usersFound: 2 });
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersCreated: 2 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersCreated: 2 });
     expect(await statusOf(app, dir)).toEqual({ ada: 'active', bea: 'active' });
     const queries = fake.requests
       .filter((r) => r.path === '/admin/directory/v1/users')
@@ -93,7 +93,7 @@ describe.each(testDatabaseKinds())('Google Workspace scope on %s', (kind) => {
       body({ scopeGroups: ['team@acme.example'], orgUnitPaths: ['/Sales', '/Engineering'] }),
       [],
     );
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersCreated: 3 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersCreated: 3 });
     expect(await statusOf(app, dir)).toEqual({ ada: 'active', bea: 'active', dee: 'active' });
     const groups = await app.services.db
       .selectFrom('groups')
@@ -111,7 +111,7 @@ describe.each(testDatabaseKinds())('Google Workspace scope on %s', (kind) => {
       body({ orgUnitPaths: ['/Sales'], scopeGroups: ['g-team'], deletionThreshold: 1 }),
       [],
     );
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersCreated: 2 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersCreated: 2 });
 
     // ada moves out of the unit (search results still show the old unit), bea leaves the
     // nested group; dee moves into the unit.
@@ -120,28 +120,28 @@ describe.each(testDatabaseKinds())('Google Workspace scope on %s', (kind) => {
     fake.searchLags = false;
     fake.removeMember('g-emea', 'bea');
     fake.updateUser('dee', { orgUnitPath: '/Sales/Inside' });
-    const refused = await runSync(app, dir);
+    const refused = await syncNow(app, dir);
     expect(refused.status).toBe('failed');
     expect(refused.error?.code).toBe('deletion_threshold_exceeded');
 
-    const confirmed = await runSync(app, dir, '?confirmDeletions=true');
+    const confirmed = await syncNow(app, dir, '?confirmDeletions=true');
     expect(confirmed).toMatchObject({ status: 'completed', usersDeactivated: 2, usersCreated: 1 });
     expect(await statusOf(app, dir)).toEqual({ ada: 'suspended', bea: 'suspended', dee: 'active' });
 
     fake.updateUser('ada', { orgUnitPath: '/Sales' });
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersReactivated: 1 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersReactivated: 1 });
     fake.addMember('g-emea', 'bea');
     fake.updateUser('dee', { orgUnitPath: '/Engineering' });
   });
 
   it('fails the run, changing nothing, when a scope group does not exist', async () => {
     const dir = await createCloudDirectory(app, body({ scopeGroups: ['team@acme.example'] }), []);
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed' });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed' });
     const before = await statusOf(app, dir);
     await app.request('PUT', `/api/v1/directories/${dir}`, {
       scopeGroups: ['gone@acme.example'],
     });
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job.status).toBe('failed');
     expect(job.error?.message).toContain('gone@acme.example');
     expect(await statusOf(app, dir)).toEqual(before);

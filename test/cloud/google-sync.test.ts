@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../helpers/databases.js';
-import { usersOf } from '../helpers/sync.js';
+import { syncNow, usersOf } from '../helpers/sync.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GoogleFake, SCOPE, type GoogleObject } from '../fakes/google-fake.js';
 import type { RecordedRequest } from '../fakes/fake-server.js';
@@ -13,7 +13,6 @@ import {
   expectSecretsNowhere,
   lastEventId,
   membersOf,
-  runSync,
   statusOf,
   testDirectory,
   userEvents,
@@ -147,7 +146,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
       expect(denied).toMatchObject({ success: false, error: { kind: 'permission' } });
       expect(denied.error?.message).toContain(SCOPE.groupReadonly);
       expect(denied.error?.message).toContain(fake.clientId);
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'failed', attempt: 1 });
       expect(job.error?.code).toBe('permission');
       expect(job.error?.message).toContain(SCOPE.groupReadonly);
@@ -169,7 +168,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
 
   it('imports users, groups and memberships over several pages', async () => {
     const before = userCalls().length;
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'full',
@@ -224,7 +223,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
     fake.addUser(person('u-ken', 'Ken', 'Thompson'));
     fake.addMember('0group-research', 'u-ken');
 
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'full',
@@ -264,7 +263,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
     ]);
 
     fake.updateUser('100000000000000000003', { suspended: false });
-    const back = await runSync(app, dir);
+    const back = await syncNow(app, dir);
     expect(back).toMatchObject({ status: 'completed', usersReactivated: 1, usersCreated: 0 });
     await expectCountsMatchChanges(app, dir, back);
     expect((await statusOf(app, dir))['grace@acme.example']).toBe('active');
@@ -312,7 +311,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
         },
       },
     });
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', attempt: 3, usersDeactivated: 0 });
     expect(job.error?.code).toBe('network');
@@ -324,7 +323,7 @@ describe.each(testDatabaseKinds())('Google Workspace sync through the API on %s'
       'directory.sync_failed',
     );
 
-    const ok = await runSync(app, dir);
+    const ok = await syncNow(app, dir);
     expect(ok).toMatchObject({ status: 'completed', usersDeactivated: 1 });
     expect((await statusOf(app, dir))['linus@acme.example']).toBe('suspended');
   });

@@ -5,10 +5,10 @@ import { OktaFake } from '../fakes/okta-fake.js';
 import {
   createCloudDirectory,
   membersOf,
-  runSync,
   statusOf as statusByLogin,
   testDirectory,
 } from './cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Okta scope: the members of chosen groups (developer.okta.com/docs/api/openapi/
@@ -86,7 +86,7 @@ describe.each(testDatabaseKinds())('Okta scope on %s', (kind) => {
       usersFound: 2,
       groupsFound: 1,
     });
-    expect(await runSync(app, dir)).toMatchObject({
+    expect(await syncNow(app, dir)).toMatchObject({
       status: 'completed',
       mode: 'full',
       usersCreated: 2,
@@ -104,7 +104,7 @@ describe.each(testDatabaseKinds())('Okta scope on %s', (kind) => {
       body({ userSearch: 'profile.department eq "Engineering"' }),
       [fake.apiToken],
     );
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersCreated: 2 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersCreated: 2 });
     expect(await statusOf(app, dir)).toEqual({ cat: 'active', eve: 'active' });
     expect(await membersOf(app, dir, 'Ops')).toEqual(['eve@acme.example']);
   });
@@ -119,7 +119,7 @@ describe.each(testDatabaseKinds())('Okta scope on %s', (kind) => {
       }),
       [fake.apiToken],
     );
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersCreated: 3 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersCreated: 3 });
     expect(await statusOf(app, dir)).toEqual({ ann: 'active', ben: 'active', dan: 'active' });
 
     // Two leave (removed from the group; no longer matching), one is deprovisioned, one enters.
@@ -127,12 +127,12 @@ describe.each(testDatabaseKinds())('Okta scope on %s', (kind) => {
     fake.updateProfile('ben', { department: 'Engineering' });
     fake.setStatus('dan', 'DEPROVISIONED');
     fake.updateProfile('eve', { department: 'Sales' });
-    const refused = await runSync(app, dir);
+    const refused = await syncNow(app, dir);
     expect(refused.status).toBe('failed');
     expect(refused.error?.code).toBe('deletion_threshold_exceeded');
     expect((await statusOf(app, dir)).ann).toBe('active');
 
-    const confirmed = await runSync(app, dir, '?confirmDeletions=true');
+    const confirmed = await syncNow(app, dir, '?confirmDeletions=true');
     expect(confirmed).toMatchObject({ status: 'completed', usersDeactivated: 3, usersCreated: 1 });
     expect(await statusOf(app, dir)).toEqual({
       ann: 'suspended',
@@ -142,7 +142,7 @@ describe.each(testDatabaseKinds())('Okta scope on %s', (kind) => {
     });
 
     fake.addMember(SALES, 'ann');
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed', usersReactivated: 1 });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed', usersReactivated: 1 });
     expect((await statusOf(app, dir)).ann).toBe('active');
     fake.updateProfile('ben', { department: 'Sales' });
     fake.updateProfile('eve', { department: 'Engineering' });
@@ -152,12 +152,12 @@ describe.each(testDatabaseKinds())('Okta scope on %s', (kind) => {
 
   it('fails the run, changing nothing, when a scope group does not exist', async () => {
     const dir = await createCloudDirectory(app, body({ scopeGroups: [SALES] }), [fake.apiToken]);
-    expect(await runSync(app, dir)).toMatchObject({ status: 'completed' });
+    expect(await syncNow(app, dir)).toMatchObject({ status: 'completed' });
     const before = await statusOf(app, dir);
     await app.request('PUT', `/api/v1/directories/${dir}`, {
       scopeGroups: ['00gmissing0000000009'],
     });
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job.status).toBe('failed');
     expect(job.error?.message).toContain('00gmissing0000000009');
     expect(await statusOf(app, dir)).toEqual(before);
@@ -167,7 +167,7 @@ describe.each(testDatabaseKinds())('Okta scope on %s', (kind) => {
     const dir = await createCloudDirectory(app, body({ userSearch: 'profile.department eq' }), [
       fake.apiToken,
     ]);
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job.status).toBe('failed');
     expect(job.error?.message).toMatch(/Okta refused the query/);
   });

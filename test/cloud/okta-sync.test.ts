@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../helpers/databases.js';
-import { usersOf } from '../helpers/sync.js';
+import { syncNow, usersOf } from '../helpers/sync.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { OktaFake, type OktaProfile } from '../fakes/okta-fake.js';
 import {
@@ -12,7 +12,6 @@ import {
   expectSecretsNowhere,
   lastEventId,
   membersOf,
-  runSync,
   statusOf,
   testDirectory,
   userEvents,
@@ -157,7 +156,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       const denied = await testDirectory(app, dir);
       expect(denied).toMatchObject({ success: false, error: { kind: 'permission' } });
       expect(denied.error?.message).toContain('Read-only Administrator');
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'failed', attempt: 1 });
       expect(job.error?.code).toBe('permission');
       expect(await usersOf(app, dir)).toEqual([]);
@@ -177,7 +176,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
 
   it('imports users, groups and memberships over several Link-paged pages', async () => {
     const before = userCalls().length;
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'full',
@@ -230,7 +229,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     fake.addUser(person('00u9ken', 'Kenneth', 'Iverson'));
     fake.addMember('00g1eng', '00u9ken');
 
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'delta',
@@ -272,7 +271,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     ]);
 
     fake.setStatus('00u3grace', 'ACTIVE');
-    const back = await runSync(app, dir);
+    const back = await syncNow(app, dir);
     expect(back).toMatchObject({ status: 'completed', mode: 'delta', usersReactivated: 1 });
     await expectCountsMatchChanges(app, dir, back);
     expect((await statusOf(app, dir)).grace).toBe('active');
@@ -287,7 +286,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     fake.addUser(person('00uAcomer', 'Comer', 'AndGoer'));
     fake.addMember('00g2research', '00uAcomer');
     fake.setStatus('00uAcomer', 'DEPROVISIONED');
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({ status: 'completed', mode: 'delta', usersCreated: 1 });
     expect(filteredCalls().at(-1)?.query.get('filter')).toMatch(/^lastUpdated gt "/);
     await expectCountsMatchChanges(app, dir, job);
@@ -300,7 +299,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     const fresh = await createCloudDirectory(app, body({ name: 'Acme Okta (full read)' }), [
       fake.apiToken,
     ]);
-    const full = await runSync(app, fresh);
+    const full = await syncNow(app, fresh);
     expect(full).toMatchObject({ status: 'completed', mode: 'full' });
     expect(await statusOf(app, fresh)).toEqual(await statusOf(app, dir));
     expect(await membersOf(app, fresh, 'Research')).toEqual(research);
@@ -311,7 +310,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     // Reactivated: active again, with the memberships it never lost.
     const last = await lastEventId(app);
     fake.setStatus('00u2alan', 'ACTIVE');
-    const back = await runSync(app, dir);
+    const back = await syncNow(app, dir);
     expect(back).toMatchObject({
       status: 'completed',
       mode: 'delta',
@@ -334,13 +333,13 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
   it('finds a hard-deleted user and a deleted group on the next incremental run', async () => {
     fake.advance(5 * 60_000); // older changes out of the delta's re-read window
     fake.addGroup({ id: '00g9temp', name: 'Temporary', members: ['00u7linus'] });
-    expect(await runSync(app, dir)).toMatchObject({ mode: 'delta', groupsCreated: 1 });
+    expect(await syncNow(app, dir)).toMatchObject({ mode: 'delta', groupsCreated: 1 });
     fake.advance(5 * 60_000);
     // Deleted without a deactivation first showing in a delta: both DELETE calls between runs.
     fake.hardDeleteUser('00u7linus');
     fake.deleteGroup('00g9temp');
     const before = sweepCalls().length;
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     expect(job).toMatchObject({
       status: 'completed',
       mode: 'delta',
@@ -379,7 +378,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       (r) => r.path === usersPath && r.query.has('after'),
       () => fake.expireTokens(),
     );
-    const job = await runSync(app, oauthDir);
+    const job = await syncNow(app, oauthDir);
     expect(job).toMatchObject({ status: 'completed', mode: 'full', errorCount: 0 });
     expect(job.usersCreated).toBe((await usersOf(app, oauthDir)).length);
     // The same org read by a second directory: the same users in the same states, except
@@ -419,7 +418,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       status: 500,
       body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] },
     });
-    const job = await runSync(app, dir, '?full=true');
+    const job = await syncNow(app, dir, '?full=true');
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', attempt: 3, usersDeactivated: 0 });
     expect(job.error?.code).toBe('network');
@@ -431,7 +430,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       'directory.sync_failed',
     );
 
-    const ok = await runSync(app, dir, '?full=true');
+    const ok = await syncNow(app, dir, '?full=true');
     expect(ok).toMatchObject({ status: 'completed', usersDeactivated: 1 });
     expect((await statusOf(app, dir))['margaret@acme.example']).toBe('suspended');
   });
@@ -445,13 +444,13 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
       status: 500,
       body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] },
     });
-    const job = await runSync(app, dir);
+    const job = await syncNow(app, dir);
     fake.http.clearFaults();
     expect(job).toMatchObject({ status: 'failed', mode: 'delta', usersDeactivated: 0 });
     expect(job.error?.code).toBe('network');
     expect(await statusOf(app, dir)).toEqual(statuses);
 
-    const ok = await runSync(app, dir);
+    const ok = await syncNow(app, dir);
     expect(ok).toMatchObject({ status: 'completed', mode: 'delta', usersDeactivated: 1 });
     expect((await statusOf(app, dir))['ada@acme.example']).toBe('suspended');
   });
@@ -463,7 +462,7 @@ describe.each(testDatabaseKinds())('Okta sync through the API on %s', (kind) => 
     fake.hardDeleteUser('00u3grace');
     fake.advance(5 * 60_000);
     try {
-      const job = await runSync(app, dir);
+      const job = await syncNow(app, dir);
       expect(job).toMatchObject({ status: 'failed', mode: 'delta' });
       expect(job.error?.code).toBe('deletion_threshold_exceeded');
       expect((await statusOf(app, dir)).grace).toBe('active');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { TestApp } from '../helpers/test-app.js';
-import { runSync } from '../cloud/cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Convergence: after any sequence of source changes and incremental syncs, the store
@@ -260,7 +260,7 @@ export async function assertConvergence<Op extends { op: string }, Extra = null>
 }
 
 async function syncOk(app: TestApp, dir: string) {
-  const job = await runSync(app, dir);
+  const job = await syncNow(app, dir);
   expect(job.status, JSON.stringify(job.error)).toBe('completed');
   return job;
 }

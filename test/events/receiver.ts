@@ -48,18 +48,3 @@ export async function startReceiver(
   };
 }
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
-
-/** Polls until `check` holds (or throws after `timeoutMs`). */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 10_000,
-  stepMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}

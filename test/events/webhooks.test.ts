@@ -8,7 +8,8 @@ import {
   type WebhookDispatcherOptions,
 } from '../../src/events/webhook-dispatcher.js';
 import { verifySignature } from '../../src/events/signing.js';
-import { startReceiver, waitFor, type Receiver } from './receiver.js';
+import { pollUntil } from '../helpers/wait.js';
+import { startReceiver, type Receiver } from './receiver.js';
 
 const person = (uid: string, given: string, sn: string) =>
   `dn: uid=${uid},ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${given} ${sn}\ngivenName: ${given}\nsn: ${sn}\nmail: ${uid}@example.com\n`;
@@ -151,13 +152,17 @@ describe.each(testDatabaseKinds())('events feed and signed webhooks on %s', (kin
     expect(job.usersUpdated).toBe(1);
 
     const dispatcher = createWebhookDispatcher(app.services, fast);
-    await waitFor(async () => {
+    await pollUntil(async () => {
       await dispatcher.runOnce();
       return rx.ok().length === 1;
     });
-    // Nothing more is sent once delivered.
-    await new Promise((r) => setTimeout(r, 100));
-    await dispatcher.runOnce();
+    // Nothing more is sent once delivered: the delivery is recorded as delivered (so no
+    // retry is scheduled), and a further pass attempts nothing.
+    await pollUntil(async () => {
+      const res = await app.request('GET', `/api/v1/webhooks/${endpoint.id}/deliveries`);
+      return res.body.data[0]?.status === 'delivered';
+    });
+    expect((await dispatcher.runOnce()).attempted).toBe(0);
     expect(rx.ok().length).toBe(1);
     expect(rx.requests.map((r) => r.status)).toEqual([503, 503, 503, 200]);
     const ids = new Set(rx.requests.map((r) => r.headers['dirsync-delivery-id']));
@@ -249,7 +254,7 @@ describe.each(testDatabaseKinds())('events feed and signed webhooks on %s', (kin
       ...fast,
       retry: { baseDelayMs: 10, maxDelayMs: 20, giveUpAfterMs: 150 },
     });
-    await waitFor(async () => {
+    await pollUntil(async () => {
       await dispatcher.runOnce();
       const ep = await app.request('GET', `/api/v1/webhooks/${endpoint.id}`);
       return ep.body.status === 'failing';
@@ -276,10 +281,10 @@ describe.each(testDatabaseKinds())('events feed and signed webhooks on %s', (kin
       const started = Date.now();
       await slapd.modify('uid=alice,ou=people,dc=example,dc=com', { sn: 'Quick' });
       await syncNow(app, dir);
-      await waitFor(() => quick.ok().length === 1);
+      await pollUntil(() => quick.ok().length === 1);
       expect(slow.requests).toHaveLength(0);
       expect(Date.now() - started).toBeLessThan(1500 + 5000);
-      await waitFor(() => slow.ok().length === 1, 10_000);
+      await pollUntil(() => slow.ok().length === 1, 10_000);
     } finally {
       await dispatcher.stop();
     }

@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { Client } from 'ldapts';
+import { delay, describeExecError } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -339,15 +340,4 @@ async function answers(url: string): Promise<boolean> {
   } finally {
     await client.unbind().catch(() => undefined);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function describeExecError(error: unknown): string {
-  if (error && typeof error === 'object' && 'stderr' in error && typeof error.stderr === 'string') {
-    return error.stderr.slice(-4000);
-  }
-  return error instanceof Error ? error.message : String(error);
 }

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { Attribute, Change, Client } from 'ldapts';
+import { delay, describeExecError } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -481,17 +482,6 @@ async function answers(url: string): Promise<boolean> {
   } finally {
     await client.unbind().catch(() => undefined);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function describeExecError(error: unknown): string {
-  if (error && typeof error === 'object' && 'stderr' in error && typeof error.stderr === 'string') {
-    return error.stderr.slice(-4000);
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { createWorker } from '../../src/scheduler/worker.js';
 import type { SlapdServer } from './slapd.js';
+import { delay } from './wait.js';
 import type { TestApp } from './test-app.js';
 
 /** Creates an `ldap` directory pointing at a test slapd, through the API. */
@@ -40,20 +41,29 @@ export function testWorker(app: TestApp, options: { leaseMs?: number; retryBaseM
   );
 }
 
-/** POST /sync, run the queue until that job ends, and return the job record. */
-export async function syncNow(app: TestApp, directoryId: string, query = ''): Promise<any> {
+/**
+ * POST /sync and run the queue with `worker` until that job ends, and return the job
+ * record. Retries included: a requeued job waits for its backoff, so the loop polls
+ * instead of sleeping a fixed time.
+ */
+export async function syncNow(
+  app: TestApp,
+  directoryId: string,
+  query = '',
+  worker = testWorker(app, { retryBaseMs: 5 }),
+): Promise<any> {
   const started = await app.request('POST', `/api/v1/directories/${directoryId}/sync${query}`);
   if (started.status !== 202)
     throw new Error(`sync failed to start: ${started.status} ${JSON.stringify(started.body)}`);
-  const worker = testWorker(app);
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
     const job = await app.request(
       'GET',
       `/api/v1/directories/${directoryId}/jobs/${started.body.jobId}`,
     );
     if (!['queued', 'running'].includes(job.body.status)) return job.body;
     const ran = await worker.runOnce();
-    if (!ran) await new Promise((r) => setTimeout(r, 20));
+    if (!ran) await delay(10);
   }
   throw new Error('sync job did not finish');
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../scheduler/scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const root = process.cwd();

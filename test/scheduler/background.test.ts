@@ -5,7 +5,8 @@ import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory, usersOf } from '../helpers/sync.js';
 import { startReceiver } from '../events/receiver.js';
 import { startBackground, type Background } from '../../src/main.js';
-import { person, pollUntil } from './scheduler-helpers.js';
+import { person } from './scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 
 /** startBackground as `serve` and `worker` run it: scheduler → worker → webhook delivery, and the retention purge. */
 describe.each(testDatabaseKinds())('background wiring on %s', (kind) => {

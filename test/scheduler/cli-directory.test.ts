@@ -6,7 +6,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory, usersOf } from '../helpers/sync.js';
-import { person, pollUntil, spawnCli } from './scheduler-helpers.js';
+import { person, spawnCli } from './scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 
 /** `dirsync directory list|create|test|sync` as a separate process over the same database. */
 describe.each(testDatabaseKinds())('dirsync directory commands on %s', (kind) => {

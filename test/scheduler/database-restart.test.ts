@@ -8,7 +8,8 @@ import type { TestDatabase } from '../helpers/databases.js';
 import { canStartPgCluster, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory } from '../helpers/sync.js';
-import { person, pollUntil, spawnCli, type CliProcess } from './scheduler-helpers.js';
+import { person, spawnCli, type CliProcess } from './scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 
 const USERS = 3000;
 const LEASE_MS = 1500;

@@ -5,7 +5,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory, testWorker } from '../helpers/sync.js';
-import { person, pollUntil } from './scheduler-helpers.js';
+import { person } from './scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 import { recoverLostJob } from '../../src/sync/job-runner.js';
 
 const USERS = 6000;

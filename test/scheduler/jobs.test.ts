@@ -4,7 +4,8 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory, syncNow, testWorker, usersOf } from '../helpers/sync.js';
 import { createScheduler } from '../../src/scheduler/scheduler.js';
-import { person, pollUntil } from './scheduler-helpers.js';
+import { person } from './scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 
 const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 

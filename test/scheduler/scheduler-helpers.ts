@@ -8,21 +8,6 @@ import { join } from 'node:path';
 export const person = (uid: string, ou = 'ou=people,dc=example,dc=com') =>
   `dn: uid=${uid},${ou}\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid} Test\ngivenName: ${uid}\nsn: Test\nmail: ${uid}@example.com\n`;
 
-/** Polls `check` every `everyMs` until it returns something truthy; throws after `timeoutMs`. */
-export async function pollUntil<T>(
-  check: () => Promise<T | null | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 export interface CliProcess {
   proc: ChildProcess;
   pid: number;

@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory } from '../helpers/sync.js';
-import { person, pollUntil, spawnCli, type CliProcess } from './scheduler-helpers.js';
+import { person, spawnCli, type CliProcess } from './scheduler-helpers.js';
+import { pollUntil } from '../helpers/wait.js';
 
 const USERS = 4000;
 const LEASE_MS = 2000;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GraphFake } from '../fakes/graph-fake.js';
-import { createCloudDirectory, runSync } from '../cloud/cloud-helpers.js';
+import { createCloudDirectory } from '../cloud/cloud-helpers.js';
+import { syncNow } from '../helpers/sync.js';
 
 /**
  * Local custom attributes under `directory_wins`: a pull sync compares and writes only
@@ -41,7 +42,7 @@ describe.each(testDatabaseKinds())('local custom attributes on %s', (kind) => {
       },
       [fake.clientSecret],
     );
-    expect((await runSync(app, dir)).status).toBe('completed');
+    expect((await syncNow(app, dir)).status).toBe('completed');
     const list = await app.request('GET', `/api/v1/users?directoryId=${dir}`);
     userId = list.body.data[0].id as string;
   });
@@ -58,16 +59,16 @@ describe.each(testDatabaseKinds())('local custom attributes on %s', (kind) => {
     expect(await custom()).toEqual({ department: 'Research', note: 'vip' });
 
     // The PATCH makes the next run compare this user: nothing to change.
-    const idle = await runSync(app, dir);
+    const idle = await syncNow(app, dir);
     expect(idle).toMatchObject({ status: 'completed', usersUpdated: 0 });
     expect(await custom()).toEqual({ department: 'Research', note: 'vip' });
 
     fake.updateUser('u-ada', { department: 'Engineering' });
-    const delta = await runSync(app, dir);
+    const delta = await syncNow(app, dir);
     expect(delta).toMatchObject({ status: 'completed', mode: 'delta', usersUpdated: 1 });
     expect(await custom()).toEqual({ department: 'Engineering', note: 'vip' });
 
-    const full = await runSync(app, dir, '?full=true');
+    const full = await syncNow(app, dir, '?full=true');
     expect(full).toMatchObject({ status: 'completed', mode: 'full' });
     expect(await custom()).toEqual({ department: 'Engineering', note: 'vip' });
   });
@@ -75,11 +76,11 @@ describe.each(testDatabaseKinds())('local custom attributes on %s', (kind) => {
   it('still follows the source for a mapped custom attribute edited locally', async () => {
     await app.request('PATCH', `/api/v1/users/${userId}`, { custom: { department: 'Sales' } });
     // A delta round lists only what changed at the source: the full read compares Ada.
-    await runSync(app, dir, '?full=true');
+    await syncNow(app, dir, '?full=true');
     expect(await custom()).toEqual({ department: 'Engineering', note: 'vip' });
     // Emptied at the source: removed here too.
     fake.updateUser('u-ada', { department: null });
-    await runSync(app, dir);
+    await syncNow(app, dir);
     expect(await custom()).toEqual({ note: 'vip' });
   });
 });

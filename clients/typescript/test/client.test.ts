@@ -17,7 +17,7 @@ import {
   type TestDatabase,
 } from '../../../test/helpers/databases.js';
 import { createLogCapture, testConfig } from '../../../test/helpers/test-app.js';
-import { pollUntil } from '../../../test/scheduler/scheduler-helpers.js';
+import { pollUntil } from '../../../test/helpers/wait.js';
 
 const SCIM_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const SCIM_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';

@@ -1,20 +1,6 @@
 import { expect } from 'vitest';
-import {
-  ConnectorError,
-  type Connector,
-  type DeletedRef,
-  type SourceGroup,
-  type SourceRead,
-  type SourceUser,
-} from '../../../src/connectors/connector.js';
-
-export interface DrainedRead {
-  mode: SourceRead['mode'];
-  users: SourceUser[];
-  groups: SourceGroup[];
-  deleted: DeletedRef[];
-  cursor: string | null;
-}
+import { ConnectorError, type Connector } from '../../../src/connectors/connector.js';
+import { drainRead, type DrainedRead } from '../../helpers/slapd-settings.js';
 
 /** Runs one read to the end the way the engine does: users, groups, deleted, cursor. */
 export async function drain(
@@ -22,14 +8,7 @@ export async function drain(
   cursor: string | null,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<DrainedRead> {
-  const read = await connector.read({ cursor, signal });
-  const users: SourceUser[] = [];
-  const groups: SourceGroup[] = [];
-  const deleted: DeletedRef[] = [];
-  for await (const page of read.users()) users.push(...page);
-  for await (const page of read.groups()) groups.push(...page);
-  for await (const page of read.deleted()) deleted.push(...page);
-  return { mode: read.mode, users, groups, deleted, cursor: read.nextCursor() };
+  return drainRead(await connector.read({ cursor, signal }));
 }
 
 /** Asserts that `promise` rejects with a ConnectorError of `kind`, and returns it. */
