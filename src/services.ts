@@ -7,6 +7,7 @@ import { createTenantsRepository } from './store/tenants.repository.js';
 import { createTokensRepository } from './store/tokens.repository.js';
 import { createJobsRepository } from './store/jobs.repository.js';
 import { createLiveSessionsRepository } from './store/live-sessions.repository.js';
+import { createStatsRepository } from './store/stats.repository.js';
 import { createDirectoriesService } from './directories/directories.service.js';
 import { createSyncService } from './sync/sync.service.js';
 import { createSyncMetrics } from './sync/sync-metrics.js';
@@ -67,6 +68,7 @@ export function createServices(deps: {
     tokens,
     jobs,
     liveSessions: createLiveSessionsRepository(store.db),
+    stats: createStatsRepository(store.db),
     directories,
     sync,
     enqueueListeners,

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { now } from '../store/database.js';
+import { dialectOf, now } from '../store/database.js';
 import { createDirectoriesRepository, type Directory } from '../store/directories.repository.js';
+import { createJobsRepository } from '../store/jobs.repository.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { refreshHealthQuietly } from './health-tracker.js';
@@ -46,6 +47,7 @@ export function createDirectoriesService(deps: {
   /** What a type's afterCreate hook returned (SCIM token), shown by the create response only. */
   const revealOnce = new WeakMap<Directory, Record<string, string>>();
   const repo = createDirectoriesRepository(db);
+  const jobs = createJobsRepository(db, dialectOf(db));
 
   function specOf(type: DirectoryType): DirectoryTypeSpec {
     const spec = directoryTypeSpecs[type];
@@ -342,23 +344,7 @@ export function createDirectoriesService(deps: {
       const before = await getOrThrow(tenantId, id);
       await db.transaction().execute(async (trx) => {
         await repo.delete(tenantId, id, trx);
-        await trx
-          .updateTable('sync_jobs')
-          .set({
-            status: 'cancelled',
-            completed_at: now(),
-            error_code: 'directory_deleted',
-            error_message: 'the directory was deleted',
-          })
-          .where('directory_id', '=', id)
-          .where('status', '=', 'queued')
-          .execute();
-        await trx
-          .updateTable('sync_jobs')
-          .set({ cancel_requested: 1 })
-          .where('directory_id', '=', id)
-          .where('status', '=', 'running')
-          .execute();
+        await jobs.cancelForDeletedDirectory(id, trx);
         await appendEvents(trx, [
           directoryEvent(
             before,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, GroupMappingsTable } from '../store/schema.js';
 import { now } from '../store/database.js';
 import { writeAudit } from '../store/audit.repository.js';
+import { createTargetsRepository } from '../store/targets.repository.js';
 import { appendEvents } from '../events/outbox.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../lib/ids.js';
@@ -45,6 +46,7 @@ const MEMBER_PAGE = 500;
  */
 export function createMappingsService(deps: { db: Kysely<Database> }) {
   const { db } = deps;
+  const targets = createTargetsRepository(db);
 
   async function views(rows: GroupMappingsTable[]): Promise<GroupMappingView[]> {
     const groupIds = [...new Set(rows.map((r) => r.group_id))];
@@ -85,6 +87,11 @@ export function createMappingsService(deps: { db: Kysely<Database> }) {
   }
 
   return {
+    /** Roles, organizations or teams of the tenant, with how many users hold each. */
+    listTargets(tenantId: string, type: TargetType) {
+      return targets.listWithHolders(tenantId, type);
+    },
+
     async list(
       tenantId: string,
       q: {

@@ -1,16 +1,13 @@
 import type { Db } from '../store/database.js';
 import { newId } from '../lib/ids.js';
 import { chunks } from '../lib/chunks.js';
+import { targetTables } from '../store/targets.repository.js';
 
 /** What a group mapping grants. */
 export const targetTypes = ['role', 'organization', 'team'] as const;
 export type TargetType = (typeof targetTypes)[number];
 
-export const targetTables = {
-  role: 'roles',
-  organization: 'organizations',
-  team: 'teams',
-} as const;
+export { targetTables };
 
 export interface Target {
   id: string;

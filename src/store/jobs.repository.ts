@@ -732,6 +732,65 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       return toPage(await q.execute(), limit, (r) => [r.created_at, r.id], toJob);
     },
 
+    /**
+     * A deleted directory's jobs: a queued one is cancelled, a running one is asked to
+     * stop (its worker ends it). In the caller's transaction, with the deletion.
+     */
+    async cancelForDeletedDirectory(directoryId: string, trx: Db = db): Promise<void> {
+      await trx
+        .updateTable('sync_jobs')
+        .set({
+          status: 'cancelled',
+          completed_at: now(),
+          error_code: 'directory_deleted',
+          error_message: 'the directory was deleted',
+        })
+        .where('directory_id', '=', directoryId)
+        .where('status', '=', 'queued')
+        .execute();
+      await trx
+        .updateTable('sync_jobs')
+        .set({ cancel_requested: 1 })
+        .where('directory_id', '=', directoryId)
+        .where('status', '=', 'running')
+        .execute();
+    },
+
+    /**
+     * One page (`limit + 1` rows, for toPage) of a job's changes in id order, optionally
+     * of one object type and action. Internal bookkeeping (group nesting edges, silent
+     * source-hash refreshes) is not a change anyone sees.
+     */
+    changes(
+      jobId: string,
+      options: { limit: number; after?: string; objectType?: string; action?: string },
+    ) {
+      let q = db
+        .selectFrom('sync_changes')
+        .select([
+          'id',
+          'object_type',
+          'action',
+          'object_id',
+          'external_id',
+          'name',
+          'dn',
+          'fields',
+          'payload',
+          'error_code',
+          'error_message',
+        ])
+        .where('job_id', '=', jobId)
+        .where('object_type', '!=', 'nesting')
+        .where('action', '!=', 'refreshed')
+        .orderBy('id')
+        .limit(options.limit + 1);
+      if (options.objectType) q = q.where('object_type', '=', options.objectType);
+      if (options.action) q = q.where('action', '=', options.action);
+      if (options.after) q = q.where('id', '>', Number(decodeCursor(options.after, 1)[0]));
+      return q.execute();
+    },
+
     /** The latest finished real (not dry) run of each directory: the input of health. */
     lastFinished(directoryIds: string[], trx: Db = db): Promise<Map<string, Job>> {
       return lastFinishedJobs(trx, directoryIds);

@@ -5,13 +5,12 @@ import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 import { directoryHealth } from '../../directories/health.js';
-import { toDirectory } from '../../store/directories.repository.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer());
 
 /** GET /stats: directories and connectors, users and groups by status, health. */
 export function statsRoutes(services: Services): FastifyPluginAsync {
-  const { db, jobs } = services;
+  const { stats, jobs } = services;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
@@ -46,12 +45,7 @@ export function statsRoutes(services: Services): FastifyPluginAsync {
       },
       async (request) => {
         const tenantId = authOf(request).tenantId;
-        const dirRows = await db
-          .selectFrom('directories')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .execute();
-        const dirs = dirRows.map(toDirectory);
+        const dirs = await stats.directories(tenantId);
         const last = await jobs.lastFinished(dirs.map((d) => d.id));
         const byType: Record<string, number> = {};
         const health: Record<string, number> = { green: 0, yellow: 0, red: 0, unknown: 0 };
@@ -61,27 +55,17 @@ export function statsRoutes(services: Services): FastifyPluginAsync {
           const h = directoryHealth(d, last.get(d.id), at);
           health[h.status] = (health[h.status] ?? 0) + 1;
         }
-        const users = await db
-          .selectFrom('users')
-          .select((eb) => ['directory_id', 'status', eb.fn.countAll<number>().as('n')])
-          .where('tenant_id', '=', tenantId)
-          .groupBy(['directory_id', 'status'])
-          .execute();
+        const users = await stats.userCounts(tenantId);
         const byStatus: Record<string, number> = { active: 0, suspended: 0 };
         const byDirectory: Record<string, Record<string, number>> = {};
         for (const r of users) {
-          byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
-          const perDir = (byDirectory[r.directory_id] ??= { active: 0, suspended: 0 });
-          perDir[r.status] = Number(r.n);
+          byStatus[r.status] = (byStatus[r.status] ?? 0) + r.n;
+          const perDir = (byDirectory[r.directoryId] ??= { active: 0, suspended: 0 });
+          perDir[r.status] = r.n;
         }
-        const groups = await db
-          .selectFrom('groups')
-          .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
-          .where('tenant_id', '=', tenantId)
-          .groupBy('status')
-          .execute();
+        const groups = await stats.groupCounts(tenantId);
         const groupsByStatus: Record<string, number> = { active: 0, deleted: 0 };
-        for (const r of groups) groupsByStatus[r.status] = Number(r.n);
+        for (const r of groups) groupsByStatus[r.status] = r.n;
         return {
           directories: { total: dirs.length, active: dirs.filter((d) => d.enabled).length, byType },
           users: {

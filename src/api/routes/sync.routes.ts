@@ -8,7 +8,7 @@ import { DirectoryCreateBody } from '../../directories/directory-schema.js';
 import { errorResponses, IdParams, PageQuery, pageOf, nullable } from '../schemas.js';
 import { literalUnion } from '../../lib/schema.js';
 import { jobStatuses, jobTriggers, type Job } from '../../store/jobs.repository.js';
-import { decodeCursor, toPage } from '../../lib/cursor.js';
+import { toPage } from '../../lib/cursor.js';
 import { createdFields } from '../../sync/changes.js';
 import type { UserTarget } from '../../sync/records.js';
 
@@ -180,7 +180,7 @@ export function toJobView(j: Job) {
 
 /** Sync runs, job history, change lists, cancellation and connection tests. */
 export function syncRoutes(services: Services): FastifyPluginAsync {
-  const { jobs, sync, directories, db } = services;
+  const { jobs, sync, directories } = services;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['sync'];
@@ -306,31 +306,7 @@ export function syncRoutes(services: Services): FastifyPluginAsync {
         );
         if (!job) throw notFound('job');
         const { limit, after, objectType, action } = request.query;
-        let q = db
-          .selectFrom('sync_changes')
-          .select([
-            'id',
-            'object_type',
-            'action',
-            'object_id',
-            'external_id',
-            'name',
-            'dn',
-            'fields',
-            'payload',
-            'error_code',
-            'error_message',
-          ])
-          .where('job_id', '=', job.id)
-          // Internal bookkeeping (group nesting edges, silent source-hash refreshes) is not a change anyone sees.
-          .where('object_type', '!=', 'nesting')
-          .where('action', '!=', 'refreshed')
-          .orderBy('id')
-          .limit(limit + 1);
-        if (objectType) q = q.where('object_type', '=', objectType);
-        if (action) q = q.where('action', '=', action);
-        if (after) q = q.where('id', '>', Number(decodeCursor(after, 1)[0]));
-        const rows = await q.execute();
+        const rows = await jobs.changes(job.id, { limit, after, objectType, action });
         return toPage(
           rows,
           limit,
