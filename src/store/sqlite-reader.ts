@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ReaderAnswer, ReaderWorkerData } from './sqlite-reader-worker.js';
 
 /**
  * A read-only SQLite connection in a worker thread, for the planner's per-page digest
@@ -66,7 +68,7 @@ export const USER_DIGESTS_SQL =
 
 /**
  * Compares records with stored digests; `lookup` returns `[external_id, source_hash,
- * status]` rows. The same code runs in the worker (as source text) and on the main thread.
+ * status]` rows. The same code runs in the worker and on the main thread.
  */
 export function compareDigestRows(
   probes: DigestProbes,
@@ -95,57 +97,22 @@ export function probedIds(probes: DigestProbes): string[] {
   return ids;
 }
 
-// CommonJS, evaluated in the worker: the same code runs under tsx and from dist/.
-// Requests are JSON bytes handed over (transferred) and answers short JSON text: far
-// cheaper than structured-cloning a thousand records each way.
-const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
-db.pragma('busy_timeout = 10000');
-// Checkpoints need write access: a second connection that does nothing else.
-const checkpointer = new Database(workerData.file, { fileMustExist: true });
-setInterval(() => {
-  try {
-    checkpointer.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // busy or locked: the next tick (or the writer's own autocheckpoint) catches up
-  }
-}, workerData.checkpointMs);
-const compareDigestRows = ${compareDigestRows.toString()};
-const probedIds = ${probedIds.toString()};
-const statements = new Map();
-const decoder = new TextDecoder();
-parentPort.postMessage({ ready: true });
-parentPort.on('message', ({ id, directoryId, probes: text, sql, params }) => {
-  try {
-    if (sql !== undefined) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = db.prepare(sql).raw(true);
-        statements.set(sql, statement);
-      }
-      parentPort.postMessage({ id, result: JSON.stringify(statement.all(...params)) });
-      return;
-    }
-    const probes = JSON.parse(decoder.decode(text));
-    const ids = probedIds(probes);
-    const rows = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      let statement = statements.get(part.length);
-      if (!statement) {
-        statement = db.prepare(workerData.sql + ' in (' + part.map(() => '?').join(', ') + ')').raw(true);
-        statements.set(part.length, statement);
-      }
-      for (const row of statement.all(directoryId, ...part)) rows.push(row);
-    }
-    parentPort.postMessage({ id, result: JSON.stringify(compareDigestRows(probes, rows)) });
-  } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message ? error.message : error) });
-  }
-});
-`;
+/**
+ * Starts the worker module, sqlite-reader-worker: the built .js beside this file, or,
+ * when this file runs from source (tsx, vitest), the .ts source after registering tsx's
+ * loader in the worker (a worker thread does not inherit the loader of its parent).
+ */
+function startReaderWorker(workerData: ReaderWorkerData): Worker {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./sqlite-reader-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  if (!fromSource) return new Worker(entry, { workerData });
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
+    /\.cjs$/,
+    '.mjs',
+  );
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
 
 /** How often the worker copies the WAL into the database file. */
 const CHECKPOINT_MS = 100;
@@ -173,26 +140,18 @@ export function createSqliteReader(file: string): SqliteReader {
   };
 
   function start(): Worker {
-    const w = new Worker(workerSource, {
-      eval: true,
-      workerData: {
-        file,
-        sql: USER_DIGESTS_SQL,
-        checkpointMs: CHECKPOINT_MS,
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      },
-    });
+    const w = startReaderWorker({ file, checkpointMs: CHECKPOINT_MS });
     w.unref();
-    w.on('message', (m: { id: number; ready?: true; result?: string; error?: string }) => {
-      if (m.ready) {
+    w.on('message', (m: ReaderAnswer) => {
+      if ('ready' in m) {
         up = true;
         return;
       }
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new Error(`store reader query failed: ${m.error}`));
-      else p.resolve(JSON.parse(m.result!) as never);
+      if ('error' in m) p.reject(new Error(`store reader query failed: ${m.error}`));
+      else p.resolve(JSON.parse(m.result) as never);
     });
     w.on('error', fail);
     w.on('exit', (code) => {
