@@ -370,15 +370,8 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
       token: string,
       leaseMs: number,
     ): Promise<{ owned: boolean; cancelRequested: boolean }> {
-      const row = await db
-        .updateTable('sync_jobs')
-        .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
-        .where('id', '=', jobId)
-        .where('lease_token', '=', token)
-        .where('status', '=', 'running')
-        .returning(['cancel_requested'])
-        .executeTakeFirst();
-      return { owned: !!row, cancelRequested: row ? toBool(row.cancel_requested) : false };
+      const { held, cancelRequested } = await renewLease(db, jobId, token, leaseMs);
+      return { owned: held, cancelRequested };
     },
 
     /**
@@ -387,21 +380,13 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
      * so no recoverer can take the job over while the transaction may still commit; an
      * attempt that lost the lease (its worker was presumed dead) must roll back.
      */
-    async fence(
+    fence(
       trx: Transaction<Database>,
       jobId: string,
       token: string,
       leaseMs: number,
     ): Promise<{ held: boolean; cancelRequested: boolean }> {
-      const row = await trx
-        .updateTable('sync_jobs')
-        .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
-        .where('id', '=', jobId)
-        .where('lease_token', '=', token)
-        .where('status', '=', 'running')
-        .returning(['cancel_requested'])
-        .executeTakeFirst();
-      return { held: !!row, cancelRequested: row ? toBool(row.cancel_requested) : false };
+      return renewLease(trx, jobId, token, leaseMs);
     },
 
     /**
@@ -798,3 +783,21 @@ export function createJobsRepository(db: Kysely<Database>, dialect: DialectName)
   };
 }
 export type JobsRepository = ReturnType<typeof createJobsRepository>;
+
+/** Renews a running attempt's lease: whether `token` still holds the job, and whether it was asked to stop. */
+async function renewLease(
+  db: Db,
+  jobId: string,
+  token: string,
+  leaseMs: number,
+): Promise<{ held: boolean; cancelRequested: boolean }> {
+  const row = await db
+    .updateTable('sync_jobs')
+    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+    .where('id', '=', jobId)
+    .where('lease_token', '=', token)
+    .where('status', '=', 'running')
+    .returning(['cancel_requested'])
+    .executeTakeFirst();
+  return { held: !!row, cancelRequested: row ? toBool(row.cancel_requested) : false };
+}
