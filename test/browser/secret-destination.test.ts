@@ -52,6 +52,8 @@ describe.skipIf(!chromiumAvailable)('directory form: stored secrets and new dest
 
     await password.fill('stored-bind-password');
     await page.getByRole('button', { name: 'Save changes' }).click();
+    // The edit page's heading also names the directory: wait until the save has left it.
+    await page.waitForURL((url) => !url.pathname.endsWith('/edit'));
     await page.getByRole('heading', { level: 1, name: 'Corporate LDAP' }).waitFor();
     expect((await h.api('GET', `/api/v1/directories/${id}`)).body.host).toBe(
       'ldap.attacker.example',
@@ -68,6 +70,8 @@ describe.skipIf(!chromiumAvailable)('directory form: stored secrets and new dest
     await password.waitFor();
     await password.fill('stored-bind-password');
     await page.getByRole('button', { name: 'Save changes' }).click();
+    // The edit page's heading also names the directory: wait until the save has left it.
+    await page.waitForURL((url) => !url.pathname.endsWith('/edit'));
     await page.getByRole('heading', { level: 1, name: 'Corporate LDAP' }).waitFor();
     expect((await h.api('GET', `/api/v1/directories/${id}`)).body.failoverHosts).toEqual([
       'ldap2.example.com',
