@@ -133,6 +133,8 @@ describe.skipIf(!process.env.DIRSYNC_TEST_PG_URL)('dirsync worker processes on P
     ).toBe(true);
 
     // Each job ran on exactly one process, and both processes ran some.
+    // A job is marked completed before its worker's log line reaches this process's pipe.
+    await pollUntil(async () => jobs.every((j) => finishedBy().has(j.id)), 10_000);
     const ran = finishedBy();
     for (const j of jobs) expect(ran.get(j.id)).toHaveLength(1);
     const pids = new Set([...ran.values()].flat());
