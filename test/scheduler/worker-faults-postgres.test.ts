@@ -111,7 +111,14 @@ describe.skipIf(!process.env.DIRSYNC_TEST_PG_URL)('lost workers on PostgreSQL', 
       async () =>
         victim.logs().some((l) => l.jobId === jobId && String(l.msg).startsWith('lease lost')),
       30_000,
-    );
+    ).catch((err: Error) => {
+      // Say what the woken worker did instead, so a failure can be read from CI's output.
+      const tail = victim
+        .logs()
+        .slice(-8)
+        .map((l) => JSON.stringify(l));
+      throw new Error(`${err.message}; the woken worker's last log lines:\n${tail.join('\n')}`);
+    });
     expect(victim.proc.exitCode).toBeNull();
     // Whatever it was doing when it woke must have been refused or rolled back.
     await new Promise((r) => setTimeout(r, LEASE_MS));
