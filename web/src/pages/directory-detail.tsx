@@ -24,7 +24,7 @@ import {
   type Job,
   type TestResult,
 } from '../lib/types.js';
-import { TestResultView } from './directory-form.js';
+import { TestResultView } from './directory-form/test-result.js';
 import { JobProgress, useJobPoll } from './job-progress.js';
 import { scimProviders } from './directory-fields.js';
 
