@@ -1,5 +1,7 @@
-import type { Services } from '../services.js';
 import type { Directory } from '../store/directories.repository.js';
+import type { JobsRepository } from '../store/jobs.repository.js';
+import type { LiveSessionsRepository } from '../store/live-sessions.repository.js';
+import type { DirectoriesService } from './directories.service.js';
 import type { DirectoryView } from './directory-schema.js';
 import { directoryHealth } from './health.js';
 
@@ -8,7 +10,12 @@ import { directoryHealth } from './health.js';
  * the last run of every directory listed (and the live sessions, when one is live).
  */
 export async function directoryViews(
-  services: Pick<Services, 'directories' | 'jobs' | 'liveSessions' | 'clock'>,
+  services: {
+    directories: DirectoriesService;
+    jobs: Pick<JobsRepository, 'lastFinished'>;
+    liveSessions: Pick<LiveSessionsRepository, 'list'>;
+    clock: () => Date;
+  },
   list: Directory[],
 ): Promise<DirectoryView[]> {
   const last = await services.jobs.lastFinished(list.map((d) => d.id));
