@@ -6,7 +6,7 @@ import { writeAudit } from '../store/audit.repository.js';
 import { appendEvents } from '../events/outbox.js';
 import { AppError, notFound } from '../errors.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
-import { mappedUserFields, sameValue, type MappedUserField } from '../sync/records.js';
+import { mappedUserFields, sameValue, type MappedUserField } from '../model/records.js';
 
 export const conflictResolutions = ['keep_local', 'take_directory'] as const;
 export type ConflictResolution = (typeof conflictResolutions)[number];

@@ -1,7 +1,7 @@
 import type { Db } from '../store/database.js';
 import { chunks } from '../lib/chunks.js';
 import type { Change } from '../sync/changes.js';
-import { sameValue } from '../sync/records.js';
+import { sameValue } from '../model/records.js';
 import type { UserPlan } from '../sync/user-diff.js';
 
 /**

@@ -7,7 +7,7 @@ import type { FieldError } from '../errors.js';
 import type { DirectoryTypeSpec } from '../directories/directory-types.js';
 import { literalUnion } from '../lib/schema.js';
 import { now, type Db } from '../store/database.js';
-import { mappedUserFields } from '../sync/records.js';
+import { mappedUserFields } from '../model/records.js';
 import { parseAttributePath } from './filter-parser.js';
 import { issueScimToken } from './scim-token.js';
 

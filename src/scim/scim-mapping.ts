@@ -16,7 +16,7 @@ import type { Expression, RawBuilder, SqlBool } from 'kysely';
 import type { DialectName } from '../store/database.js';
 import { parseJson } from '../store/database.js';
 import type { GroupsTable, UsersTable } from '../store/schema.js';
-import type { UserState } from '../sync/records.js';
+import type { UserState } from '../model/records.js';
 import { findKeyCI, isJsonObject, matchesFilter } from './filter-eval.js';
 import type { JsonObject } from './filter-eval.js';
 import { isCoreSchema, parseAttributePath } from './filter-parser.js';

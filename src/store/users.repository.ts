@@ -9,7 +9,7 @@ import {
 } from './sqlite-reader.js';
 import { bulkInsert, selectIn } from './bulk-insert.js';
 import { chunks } from '../lib/chunks.js';
-import type { GroupTarget, UserTarget } from '../sync/records.js';
+import type { GroupTarget, UserTarget } from '../model/records.js';
 
 export function toUserTarget(r: UsersTable): UserTarget {
   return {

@@ -6,7 +6,7 @@ import {
   type GroupTarget,
   type RecordError,
   type UserTarget,
-} from './records.js';
+} from '../model/records.js';
 import type { FieldChange, UserAction } from './user-diff.js';
 
 /**

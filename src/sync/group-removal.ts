@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { groupMembershipPage } from '../store/users.repository.js';
 import type { Change } from './changes.js';
-import type { GroupTarget } from './records.js';
+import type { GroupTarget } from '../model/records.js';
 
 /**
  * Why a group left the synced directory (recorded on its change and its `group.deleted`

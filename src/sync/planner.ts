@@ -34,7 +34,7 @@ import {
   digestMemberRefs,
   type GroupTarget,
   type UserTarget,
-} from './records.js';
+} from '../model/records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
 import { IdSet } from './id-set.js';

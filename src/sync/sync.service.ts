@@ -12,7 +12,7 @@ import {
   type SourceUser,
   type TestResult,
 } from '../connectors/connector.js';
-import { checkSourceUser } from './records.js';
+import { checkSourceUser } from '../model/records.js';
 
 export type TestOutcome =
   | { success: true; usersFound: number; groupsFound: number; servedBy?: string }

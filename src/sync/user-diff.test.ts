@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffUser, suspendMissing, type IncomingUser } from './user-diff.js';
-import { checkSourceUser, type UserState, type UserTarget } from './records.js';
+import { checkSourceUser, type UserState, type UserTarget } from '../model/records.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const state = (over: Partial<UserState> = {}): UserState => ({

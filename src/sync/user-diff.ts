@@ -1,6 +1,6 @@
 import type { ConflictPolicy } from '../directories/directory-schema.js';
 import { newId } from '../lib/ids.js';
-import { mappedUserFields, sameValue, type UserState, type UserTarget } from './records.js';
+import { mappedUserFields, sameValue, type UserState, type UserTarget } from '../model/records.js';
 
 /** `refreshed`: the source changed but nothing visible here did (a policy kept a local
  * value): only the stored source hash moves, silently, so the next run compares against

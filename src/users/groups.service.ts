@@ -4,7 +4,7 @@ import { groupView, toGroupTarget } from '../store/users.repository.js';
 import { notFound } from '../errors.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import { likePattern, toUserApiView, type UserApiView } from './users.service.js';
-import type { GroupStatus } from '../sync/records.js';
+import type { GroupStatus } from '../model/records.js';
 
 export type GroupApiView = ReturnType<typeof groupView> & { createdAt: string; updatedAt: string };
 

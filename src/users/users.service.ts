@@ -8,7 +8,7 @@ import { AppError, notFound, validationError, type FieldError } from '../errors.
 import { findStoredValueProblem } from '../lib/json-bounds.js';
 import { liveUsers } from '../scim/scim-store.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
-import { mappedUserFields, sameValue, type MappedUserField } from '../sync/records.js';
+import { mappedUserFields, sameValue, type MappedUserField } from '../model/records.js';
 import { isHeld, MANUAL_HOLD } from '../sync/user-diff.js';
 
 export type UserApiView = ReturnType<typeof userView> & {

@@ -5,7 +5,7 @@ import { now, openStore, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { upsertUsers, usersByExternalId } from '../../src/store/users.repository.js';
 import { newId } from '../../src/lib/ids.js';
-import type { UserTarget } from '../../src/sync/records.js';
+import type { UserTarget } from '../../src/model/records.js';
 
 // The sync writes users in bulk (on PostgreSQL one array per column): whatever a source
 // holds in an attribute must come back from the store exactly as it was written.

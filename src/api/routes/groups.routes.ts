@@ -6,7 +6,7 @@ import { authOf } from '../auth.js';
 import { errorResponses, IdParams, pageOf, nullable, pageFields } from '../schemas.js';
 import { UserView } from './users.routes.js';
 import { literalUnion } from '../../lib/schema.js';
-import { groupStatuses } from '../../sync/records.js';
+import { groupStatuses } from '../../model/records.js';
 
 const GroupRef = Type.Object({ id: Type.String(), name: Type.String() });
 

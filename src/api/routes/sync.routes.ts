@@ -10,7 +10,7 @@ import { literalUnion } from '../../lib/schema.js';
 import { jobStatuses, jobTriggers, type Job } from '../../store/jobs.repository.js';
 import { toPage } from '../../lib/cursor.js';
 import { createdFields } from '../../sync/changes.js';
-import type { UserTarget } from '../../sync/records.js';
+import type { UserTarget } from '../../model/records.js';
 
 export const JobView = Type.Object({
   id: Type.String(),
