@@ -1,46 +1,15 @@
 /**
- * The `scim` directory type: settings, validation, and the creation hook that issues
- * the directory's SCIM bearer token (shown once, with the endpoint URL).
+ * The `scim` directory type: validation, and the creation hook that issues the
+ * directory's SCIM bearer token (shown once, with the endpoint URL). Its settings schema
+ * is in model/scim-settings.ts, below the directory schema that includes it.
  */
-import { Type, type Static } from '@sinclair/typebox';
 import type { FieldError } from '../errors.js';
 import type { DirectoryTypeSpec } from '../directories/directory-types.js';
-import { literalUnion } from '../lib/schema.js';
+import { ScimSettingsSchema } from '../model/scim-settings.js';
 import { now, type Db } from '../store/database.js';
 import { mappedUserFields } from '../model/records.js';
 import { parseAttributePath } from './filter-parser.js';
 import { issueScimToken } from './scim-token.js';
-
-export const scimProviders = [
-  'entra_id',
-  'okta',
-  'google_workspace',
-  'jumpcloud',
-  'onelogin',
-  'rippling',
-  'cyberark',
-  'pingfederate',
-  'generic',
-] as const;
-export type ScimProvider = (typeof scimProviders)[number];
-
-export const ScimProviderSchema = literalUnion(
-  scimProviders,
-  'SCIM directories: the identity provider that pushes (entra_id, okta, google_workspace, jumpcloud, onelogin, rippling, cyberark, pingfederate, generic)',
-);
-
-/**
- * Settings of a SCIM directory. `attributeMapping` maps custom attribute names to SCIM
- * attribute paths (`{"costCenter": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"}`).
- */
-export const ScimSettingsSchema = Type.Object(
-  {
-    provider: ScimProviderSchema,
-    attributeMapping: Type.Optional(Type.Record(Type.String(), Type.String())),
-  },
-  { additionalProperties: false },
-);
-export type ScimSettings = Static<typeof ScimSettingsSchema>;
 
 /** The SCIM base path of a directory; prefix it with the public URL. */
 export function scimBasePath(directoryId: string): string {

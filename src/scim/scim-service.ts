@@ -93,7 +93,7 @@ import {
 } from './scim-store.js';
 import { admitDeactivation, cancelHeld, scimActor } from './scim-held.js';
 import { scimTokenMatches } from './scim-token.js';
-import type { ScimProvider } from './scim-directory.js';
+import type { ScimProvider } from '../model/scim-settings.js';
 
 export interface ScimLimits {
   /** Most resources one list returns; advertised as `filter.maxResults`. Default 1000. */
