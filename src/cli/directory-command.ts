@@ -9,7 +9,7 @@ import type { Job } from '../store/jobs.repository.js';
 import { UsageError } from './usage-error.js';
 import { AppError, type FieldError } from '../errors.js';
 import { schemaErrors } from '../lib/schema.js';
-import { DirectoryCreateBody, type DirectoryView } from '../directories/directory-schema.js';
+import { DirectoryCreateBody, type DirectoryView } from '../model/directory-schema.js';
 import { directoryViews } from '../directories/directory-views.js';
 
 const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);

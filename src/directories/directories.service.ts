@@ -17,7 +17,7 @@ import {
   policyProperties,
   type DirectoryType,
   type DirectoryView,
-} from './directory-schema.js';
+} from '../model/directory-schema.js';
 import { directoryTypeSpecs, type DirectoryTypeSpec } from './directory-types.js';
 import { schemaErrors } from '../lib/schema.js';
 import type { Connector } from '../connectors/connector.js';

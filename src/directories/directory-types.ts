@@ -37,7 +37,7 @@ import {
   ldapAttributeNaming,
   pathAttributeNaming,
 } from '../expressions/mapping-check.js';
-import type { DirectoryType } from './directory-schema.js';
+import type { DirectoryType } from '../model/directory-schema.js';
 import { scimDirectoryTypeSpec } from '../scim/scim-directory.js';
 
 /**

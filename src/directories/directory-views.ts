@@ -2,7 +2,7 @@ import type { Directory } from '../store/directories.repository.js';
 import type { JobsRepository } from '../store/jobs.repository.js';
 import type { LiveSessionsRepository } from '../store/live-sessions.repository.js';
 import type { DirectoriesService } from './directories.service.js';
-import type { DirectoryView } from './directory-schema.js';
+import type { DirectoryView } from '../model/directory-schema.js';
 import { directoryHealth } from './health.js';
 
 /**

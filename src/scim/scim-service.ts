@@ -32,7 +32,7 @@ import type { GroupTarget, UserState, UserTarget } from '../model/records.js';
 import { sameValue } from '../model/records.js';
 import { standingConflicts } from '../conflicts/standing-conflicts.js';
 import { diffUser, suspendMissing, type UserPlan } from '../sync/user-diff.js';
-import type { ConflictPolicy } from '../directories/directory-schema.js';
+import type { ConflictPolicy } from '../model/directory-schema.js';
 import { isJsonObject } from './filter-eval.js';
 import type { JsonObject } from './filter-eval.js';
 import { compileFilterToSql } from './filter-sql.js';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DirectoriesTable } from './schema.js';
 import { parseJson, toBool, type Db } from './database.js';
-import type { DirectoryType } from '../directories/directory-schema.js';
+import type { DirectoryType } from '../model/directory-schema.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 
 /** A directory as the services see it; secrets stay sealed until a connector needs them. */

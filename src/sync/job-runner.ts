@@ -11,7 +11,7 @@ import type { Directory } from '../store/directories.repository.js';
 import type { Job, JobProgress, JobsRepository } from '../store/jobs.repository.js';
 import type { DirectoriesService } from '../directories/directories.service.js';
 import { ConnectorError, type Connector } from '../connectors/connector.js';
-import type { ConflictPolicy } from '../directories/directory-schema.js';
+import type { ConflictPolicy } from '../model/directory-schema.js';
 import { appendEvents } from '../events/outbox.js';
 import { refreshHealthQuietly } from '../directories/health-tracker.js';
 import { writeAudit } from '../store/audit.repository.js';

@@ -9,7 +9,7 @@ import type {
   SourceUser,
   SweptIds,
 } from '../connectors/connector.js';
-import type { ConflictPolicy } from '../directories/directory-schema.js';
+import type { ConflictPolicy } from '../model/directory-schema.js';
 import {
   groupsByExternalId,
   toGroupTarget,

@@ -1,4 +1,4 @@
-import type { ConflictPolicy } from '../directories/directory-schema.js';
+import type { ConflictPolicy } from '../model/directory-schema.js';
 import { newId } from '../lib/ids.js';
 import { mappedUserFields, sameValue, type UserState, type UserTarget } from '../model/records.js';
 

@@ -7,7 +7,7 @@ import {
   DirectoryCreateBody,
   DirectoryUpdateBody,
   DirectoryView,
-} from '../../directories/directory-schema.js';
+} from '../../model/directory-schema.js';
 import { errorResponses, IdParams, PageQuery, pageOf } from '../schemas.js';
 import type { Directory } from '../../store/directories.repository.js';
 import { directoryViews } from '../../directories/directory-views.js';

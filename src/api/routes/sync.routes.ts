@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services.js';
 import { authOf } from '../auth.js';
 import { notFound } from '../../errors.js';
-import { DirectoryCreateBody } from '../../directories/directory-schema.js';
+import { DirectoryCreateBody } from '../../model/directory-schema.js';
 import { errorResponses, IdParams, PageQuery, pageOf, nullable } from '../schemas.js';
 import { literalUnion } from '../../lib/schema.js';
 import { jobStatuses, jobTriggers, type Job } from '../../store/jobs.repository.js';

@@ -4,7 +4,7 @@ import { LdapSettingsSchema } from '../connectors/ldap/ldap-config.js';
 import { EntraSettingsSchema } from '../connectors/graph/graph-config.js';
 import { GoogleSettingsSchema } from '../connectors/google/google-config.js';
 import { OktaSettingsSchema } from '../connectors/okta/okta-config.js';
-import { ScimProviderSchema } from '../model/scim-settings.js';
+import { ScimProviderSchema } from './scim-settings.js';
 
 /**
  * The directories API shapes. One property map per concern; the create
