@@ -17,28 +17,28 @@ import type { DialectName } from '../store/database.js';
 import { parseJson } from '../store/database.js';
 import type { GroupsTable, UsersTable } from '../store/schema.js';
 import type { UserState } from '../model/records.js';
-import { findKeyCI, isJsonObject, matchesFilter } from './filter-eval.js';
-import type { JsonObject } from './filter-eval.js';
-import { isCoreSchema, parseAttributePath } from './filter-parser.js';
-import type { FilterValue } from './filter-parser.js';
-import { createColumnResolver } from './filter-sql.js';
+import { findKeyCI, isJsonObject, matchesFilter } from './protocol/filter-eval.js';
+import type { JsonObject } from './protocol/filter-eval.js';
+import { isCoreSchema, parseAttributePath } from './protocol/filter-parser.js';
+import type { FilterValue } from './protocol/filter-parser.js';
+import { createColumnResolver } from './protocol/filter-sql.js';
 import type {
   AttributeMapping,
   AttributeResolver,
   CustomMapping,
   SqlCondition,
-} from './filter-sql.js';
-import { canonicalExtension } from './schemas.js';
-import { SCHEMA_ENTERPRISE_USER } from './schemas.js';
-import { ScimError } from './scim-error.js';
-import { pickPrimary } from './user-resource.js';
+} from './protocol/filter-sql.js';
+import { canonicalExtension } from './protocol/schemas.js';
+import { SCHEMA_ENTERPRISE_USER } from './protocol/schemas.js';
+import { ScimError } from './protocol/scim-error.js';
+import { pickPrimary } from './protocol/user-resource.js';
 import type {
   ScimEnterpriseFields,
   ScimMultiValue,
   ScimUserFields,
   ScimUserInput,
-} from './user-resource.js';
-import type { ScimGroupFields } from './group-resource.js';
+} from './protocol/user-resource.js';
+import type { ScimGroupFields } from './protocol/group-resource.js';
 
 /** The SCIM-only part of a user, stored in `users.extra`. */
 export interface ScimUserExtra {

@@ -7,16 +7,16 @@ import { AppError, notFound } from '../../errors.js';
 import { writeAudit } from '../../store/audit.repository.js';
 import { literalUnion } from '../../lib/schema.js';
 import { errorResponses, IdParams } from '../schemas.js';
-import { renderScimError, ScimError, SCIM_CONTENT_TYPE } from '../../scim/scim-error.js';
+import { renderScimError, ScimError, SCIM_CONTENT_TYPE } from '../../scim/protocol/scim-error.js';
 import { isDatabaseUnavailable } from '../../store/database.js';
 import { DATABASE_RETRY_AFTER_S } from '../error-handler.js';
-import {
-  createScimService,
-  type ScimContext,
-  type ScimLimits,
-  type ScimRequest,
-  type ScimResponse,
-} from '../../scim/scim-service.js';
+import { createScimService } from '../../scim/scim-service.js';
+import type {
+  ScimContext,
+  ScimLimits,
+  ScimRequest,
+  ScimResponse,
+} from '../../scim/scim-context.js';
 import { createScimHeldService } from '../../scim/scim-held.js';
 import { scimBasePath, storeNewScimToken } from '../../scim/scim-directory.js';
 import {

@@ -1,0 +1,128 @@
+/**
+ * The list machinery users and groups share: a `POST /.search` body read as query
+ * parameters, and one page of a list with its total through statements compiled once
+ * per filter shape.
+ */
+import type { Expression, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { isJsonObject } from './protocol/filter-eval.js';
+import { compileFilterToSql } from './protocol/filter-sql.js';
+import type { AttributeResolver } from './protocol/filter-sql.js';
+import { stringifyFilter } from './protocol/filter-parser.js';
+import type { FilterNode } from './protocol/filter-parser.js';
+import type { ListQuery } from './protocol/list-response.js';
+import { ScimError } from './protocol/scim-error.js';
+import {
+  compileShape,
+  pageClause,
+  pageLiteral,
+  runShape,
+  slotValue,
+  type Scope,
+} from './scim-store.js';
+import type { QueryValue, ScimContext, ScimDeps } from './scim-context.js';
+
+/** `POST /.search` body (RFC 7644 §3.4.3) as query parameters. */
+export function searchBodyToQuery(body: unknown): Record<string, QueryValue> {
+  if (!isJsonObject(body))
+    throw ScimError.invalidSyntax('A search request body must be a JSON object');
+  const out: Record<string, QueryValue> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const key = k.toLowerCase();
+    if (key === 'schemas') continue;
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = v.join(',');
+    else if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+    else throw ScimError.invalidValue(`"${k}" has a value of the wrong type`);
+  }
+  return out;
+}
+
+/**
+ * The filter with each string value replaced by the next slot (`slotValue`), the values
+ * appended to `values`: the shape a compiled list statement is cached by.
+ */
+function slotFilter(node: FilterNode, values: string[]): FilterNode {
+  switch (node.kind) {
+    case 'compare':
+      if (typeof node.value !== 'string') return node;
+      values.push(node.value);
+      return { ...node, value: slotValue(values.length - 1) };
+    case 'present':
+      return node;
+    case 'and':
+    case 'or':
+      return {
+        ...node,
+        left: slotFilter(node.left, values),
+        right: slotFilter(node.right, values),
+      };
+    case 'not':
+    case 'valuePath':
+      return { ...node, filter: slotFilter(node.filter, values) };
+  }
+}
+
+export function createListPages(deps: ScimDeps) {
+  const { db, shapes } = deps;
+
+  /**
+   * One page of a list, through a statement compiled once per filter shape (the filter
+   * with its string values as slots): slots 0 and 1 are the tenant and directory, then
+   * the filter's values. A shape whose values the SQL cannot take as they are (a LIKE
+   * pattern, a date normalised, a boolean read from text) is built per request.
+   */
+  async function pageOf<T extends 'users' | 'groups', R>(
+    ctx: ScimContext,
+    q: ListQuery,
+    table: T,
+    resolver: AttributeResolver,
+    query: (
+      scope: Scope,
+      where: Expression<SqlBool> | undefined,
+    ) => SelectQueryBuilder<Database, T, R>,
+  ): Promise<R[]> {
+    const values: string[] = [ctx.tenantId, ctx.directoryId];
+    const slotted = q.filter === undefined ? undefined : slotFilter(q.filter, values);
+    const key = `${table}:${slotted === undefined ? '' : stringifyFilter(slotted)}`;
+    const shape = shapes.get(key, () => {
+      try {
+        const where = slotted === undefined ? undefined : compileFilterToSql(slotted, resolver);
+        return compileShape(
+          query({ tenantId: slotValue(0), directoryId: slotValue(1) }, where).compile(),
+        );
+      } catch {
+        return null;
+      }
+    });
+    if (shape) return runShape<R>(db, shape, values, pageClause(q.count, q.startIndex - 1));
+    const where = q.filter === undefined ? undefined : compileFilterToSql(q.filter, resolver);
+    return query(ctx, where)
+      .limit(pageLiteral(q.count))
+      .offset(pageLiteral(q.startIndex - 1))
+      .execute();
+  }
+
+  /** One page of a list and its total; `count: 0` asks for the total only. */
+  async function listPage<R>(
+    q: ListQuery,
+    fetchPage: () => Promise<R[]>,
+    count: () => Promise<number>,
+  ): Promise<{ rows: R[]; total: number }> {
+    const rows = q.count === 0 ? [] : await fetchPage();
+    return { rows, total: await totalOf(rows.length, q, count) };
+  }
+
+  /** A short page is the last one: its total needs no count query. */
+  async function totalOf(
+    returned: number,
+    q: ListQuery,
+    count: () => Promise<number>,
+  ): Promise<number> {
+    if (q.count > 0 && returned < q.count && (returned > 0 || q.startIndex === 1))
+      return q.startIndex - 1 + returned;
+    return count();
+  }
+
+  return { pageOf, listPage };
+}
