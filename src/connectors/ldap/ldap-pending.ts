@@ -85,3 +85,10 @@ export class PendingLdapUser implements PendingUser {
     return user;
   }
 }
+
+/** Pending users' pages mapped (SourceRead.users of a read that also has pendingUsers). */
+export async function* decodedPages(
+  pages: AsyncIterable<PendingUser[]>,
+): AsyncGenerator<SourceUser[]> {
+  for await (const page of pages) yield page.map((user) => user.decode());
+}
