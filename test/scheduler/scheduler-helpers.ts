@@ -43,8 +43,10 @@ export function spawnCli(args: string[], env: Record<string, string>): CliProces
     pid: proc.pid!,
     stdout: () => out,
     stderr: () => err,
+    // Complete lines only: a long line can cross the pipe in two chunks.
     logs: () =>
       err
+        .slice(0, err.lastIndexOf('\n') + 1)
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>),
