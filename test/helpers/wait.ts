@@ -6,18 +6,25 @@ export function delay(ms: number): Promise<void> {
 
 /**
  * Polls `check` every `everyMs` until it returns something truthy, and returns that; throws
- * after `timeoutMs`. Tests wait on a condition instead of sleeping a fixed time.
+ * after `timeoutMs`, naming `what` was awaited. Tests wait on a condition instead of sleeping
+ * a fixed time.
  */
 export async function pollUntil<T>(
   check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
   timeoutMs = 30_000,
   everyMs = 25,
+  what?: string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        what
+          ? `timed out after ${timeoutMs} ms waiting for ${what}`
+          : `condition not met within ${timeoutMs} ms`,
+      );
     await delay(everyMs);
   }
 }

@@ -279,14 +279,8 @@ describe('Entra ID connector', () => {
     const ctrl = new AbortController();
     ctrl.abort();
     await expectConnectorError(
-      connector({ baseUrl: fake.url, authUrl: fake.url })
-        .read({ cursor: null, signal: ctrl.signal })
-        .then((r) => drainUsers(r)),
+      drain(connector({ baseUrl: fake.url, authUrl: fake.url }), null, ctrl.signal),
       'cancelled',
     );
   });
 });
-
-async function drainUsers(read: Awaited<ReturnType<Connector['read']>>): Promise<void> {
-  for await (const page of read.users()) void page;
-}

@@ -12,6 +12,7 @@ import { sambaSkipReason, startSambaAd, type SambaAdServer } from '../../helpers
 import { drainRead } from '../../helpers/slapd-settings.js';
 import { syncNow } from '../../helpers/sync.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { pollUntil } from '../../helpers/wait.js';
 
 /**
  * Live sessions against a real Samba AD DC: the change-notification control
@@ -42,16 +43,6 @@ const backgroundOptions = {
   live: { scanMs: 100, batchMs: 100, backoffMs: 100 },
   dispatcher: false as const,
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(!server)(
   `AD live session against a real Samba AD DC${skipReason ? ` (skipped: ${skipReason})` : ''}`,
@@ -97,10 +88,15 @@ describe.skipIf(!server)(
         (error: Error) => (outcome = error),
       );
       const wait = async (what: string, ok: () => boolean) =>
-        until(what, async () => {
-          if (outcome) throw new Error(`the session ended: ${JSON.stringify(outcome)}`);
-          return ok() ? true : undefined;
-        });
+        pollUntil(
+          async () => {
+            if (outcome) throw new Error(`the session ended: ${JSON.stringify(outcome)}`);
+            return ok() ? true : undefined;
+          },
+          30_000,
+          100,
+          what,
+        );
       try {
         await wait('the session to be ready', () => ready !== '');
         expect(ready).toBe(`${dc.host}:${dc.port}`);
@@ -162,14 +158,19 @@ describe.skipIf(!server)(
 
       /** The next event of `type` matching, after the last one awaited. */
       const nextEvent = (type: string, match: (data: any) => boolean) =>
-        until(type, async () => {
-          const res = await app.request('GET', `/api/v1/events?after=${cursor}&limit=500`);
-          const found = (res.body.data as { id: number; type: string; data: any }[]).find(
-            (e) => e.type === type && match(e.data),
-          );
-          if (found) cursor = found.id;
-          return found;
-        });
+        pollUntil(
+          async () => {
+            const res = await app.request('GET', `/api/v1/events?after=${cursor}&limit=500`);
+            const found = (res.body.data as { id: number; type: string; data: any }[]).find(
+              (e) => e.type === type && match(e.data),
+            );
+            if (found) cursor = found.id;
+            return found;
+          },
+          30_000,
+          100,
+          type,
+        );
       const byUsername = (u: string) => (d: any) => d.username === u;
       const byGroup = (g: string) => (d: any) => d.groupName === g || d.name === g;
       const storedCursor = async () =>
@@ -305,28 +306,40 @@ describe.skipIf(!server)(
           });
           expect(put.status).toBe(200);
           // Changed settings restart the session (and its catch-up run): let it settle.
-          await until('the session to reconnect', async () => {
-            const h = (await app.request('GET', `/api/v1/directories/${dir}`)).body.health;
-            return h.live?.state === 'connected' ? true : undefined;
-          });
+          await pollUntil(
+            async () => {
+              const h = (await app.request('GET', `/api/v1/directories/${dir}`)).body.health;
+              return h.live?.state === 'connected' ? true : undefined;
+            },
+            30_000,
+            100,
+            'the session to reconnect',
+          );
           const jobsNow = async () =>
             (await app.request('GET', `/api/v1/directories/${dir}/jobs?limit=100`)).body.data as {
               id: string;
               status: string;
               error: { code: string } | null;
             }[];
-          await until('the catch-up run to end', async () =>
-            (await storedCursor()) !== null &&
-            !(await jobsNow()).some((j) => ['queued', 'running'].includes(j.status))
-              ? true
-              : undefined,
+          await pollUntil(
+            async () =>
+              (await storedCursor()) !== null &&
+              !(await jobsNow()).some((j) => ['queued', 'running'].includes(j.status))
+                ? true
+                : undefined,
+            30_000,
+            100,
+            'the catch-up run to end',
           );
           const before = await storedCursor();
           const seen = new Set((await jobsNow()).map((j) => j.id));
 
           await dc.tool(['user', 'delete', victim]);
-          const failed = await until('the live run to stop at the threshold', async () =>
-            (await jobsNow()).find((j) => !seen.has(j.id) && j.status === 'failed'),
+          const failed = await pollUntil(
+            async () => (await jobsNow()).find((j) => !seen.has(j.id) && j.status === 'failed'),
+            30_000,
+            100,
+            'the live run to stop at the threshold',
           );
           expect(failed.error?.code).toBe('deletion_threshold_exceeded');
           expect(await storedCursor()).toBe(before);
