@@ -25,7 +25,7 @@ import { createWebhookDispatcher } from '../../src/events/webhook-dispatcher.js'
 import { applyChanges } from '../../src/sync/applier.js';
 import { newId } from '../../src/lib/ids.js';
 import { now } from '../../src/store/database.js';
-import type { Change } from '../../src/sync/changes.js';
+import type { Change } from '../../src/model/changes.js';
 import type { Services } from '../../src/services.js';
 
 const feedEvents = Number(process.env.BENCH_FEED_EVENTS ?? 100_000);

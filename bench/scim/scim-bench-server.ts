@@ -14,7 +14,7 @@ import { generateKey } from '../../src/security/secret-box.js';
 import { applyChanges } from '../../src/sync/applier.js';
 import { newId } from '../../src/lib/ids.js';
 import { now } from '../../src/store/database.js';
-import type { Change } from '../../src/sync/changes.js';
+import type { Change } from '../../src/model/changes.js';
 
 type Command =
   | { cmd: 'seed-group'; size: number; name: string; withIds?: boolean }

@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import { chunks } from '../lib/chunks.js';
-import type { Change } from '../sync/changes.js';
+import type { Change } from '../model/changes.js';
 import { sameValue } from '../model/records.js';
 import type { UserPlan } from '../sync/user-diff.js';
 

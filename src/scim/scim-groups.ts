@@ -10,7 +10,7 @@ import { chunks } from '../lib/chunks.js';
 import { newId } from '../lib/ids.js';
 import { applyChanges } from '../sync/applier.js';
 import { groupRemovalChanges } from '../sync/group-removal.js';
-import type { Change } from '../sync/changes.js';
+import type { Change } from '../model/changes.js';
 import type { GroupTarget } from '../model/records.js';
 import type { JsonObject } from './protocol/filter-eval.js';
 import { compileFilterToSql } from './protocol/filter-sql.js';

@@ -2,7 +2,7 @@
  * SCIM /Users: list, read, create, replace, patch and delete. Writes go through the sync
  * applier (`writeUser`); see `scim-service.ts` for the rules every write follows.
  */
-import type { Change } from '../sync/changes.js';
+import type { Change } from '../model/changes.js';
 import type { UsersTable } from '../store/schema.js';
 import { now } from '../store/database.js';
 import { toUserTarget, userView } from '../store/users.repository.js';

@@ -3,7 +3,7 @@ import type { Database, SyncJobAttemptsTable, SyncJobsTable } from './schema.js'
 import { now, parseJson, toBool, type DialectName, type Db } from './database.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
-import { counterOf, emptyCounts, type JobCounts } from '../sync/changes.js';
+import { counterOf, emptyCounts, type JobCounts } from '../model/changes.js';
 
 export const jobStatuses = [
   'queued',

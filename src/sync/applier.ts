@@ -5,7 +5,7 @@ import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import { newId } from '../lib/ids.js';
 import { clearMemberDigests } from '../store/member-digests.js';
-import type { Change, GroupAction } from './changes.js';
+import type { Change, GroupAction } from '../model/changes.js';
 import type { EventType } from '../events/event-types.js';
 import { applyMappingGrants, type MembershipRef } from '../mappings/grants.js';
 

@@ -2,7 +2,7 @@ import type { MemberRef, SourceGroup } from '../connectors/connector.js';
 import { groupsByExternalId, toGroupTarget } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
 import { storedMemberDigests } from '../store/member-digests.js';
-import type { ChangeWriter } from './changes.js';
+import type { ChangeWriter } from '../store/change-rows.js';
 import {
   digestMemberRefs,
   hashSourceGroup,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { groupMembershipPage } from '../store/users.repository.js';
-import type { Change } from './changes.js';
+import type { Change } from '../model/changes.js';
 import type { GroupTarget } from '../model/records.js';
 
 /**

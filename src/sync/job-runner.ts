@@ -16,13 +16,8 @@ import { appendEvents } from '../events/outbox.js';
 import { refreshHealthQuietly } from '../directories/health-tracker.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { applyChanges, type ApplyContext } from './applier.js';
-import {
-  counterOf,
-  createChangeWriter,
-  emptyCounts,
-  fromChangeRow,
-  type JobCounts,
-} from './changes.js';
+import { counterOf, emptyCounts, type JobCounts } from '../model/changes.js';
+import { createChangeWriter, fromChangeRow } from '../store/change-rows.js';
 import { planSync, type Phase, type PlanPolicies } from './planner.js';
 import { saveMemberDigests } from '../store/member-digests.js';
 import { planNestedMemberships } from './nested.js';

@@ -4,7 +4,7 @@ import type { Database } from '../store/schema.js';
 import type { MemberRef, SourceGroup } from '../connectors/connector.js';
 import { directMembershipsOf } from '../store/users.repository.js';
 import { chunks } from '../lib/chunks.js';
-import type { ChangeWriter } from './changes.js';
+import type { ChangeWriter } from '../store/change-rows.js';
 import type { PlanInput, UserScan } from './plan-types.js';
 import type { GroupScan, PageGroups } from './group-plan.js';
 

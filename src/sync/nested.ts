@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { chunks } from '../lib/chunks.js';
-import type { Change } from './changes.js';
+import type { Change } from '../model/changes.js';
 
 /**
  * Transitive memberships of a directory's nested groups (`direct = 0` rows): every

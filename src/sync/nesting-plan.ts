@@ -1,6 +1,6 @@
 import type { MemberRef } from '../connectors/connector.js';
 import { chunks } from '../lib/chunks.js';
-import type { ChangeWriter } from './changes.js';
+import type { ChangeWriter } from '../store/change-rows.js';
 import type { PlanInput } from './plan-types.js';
 
 /** Group-in-group edges: resolved once every group of the read is known. */

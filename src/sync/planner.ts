@@ -7,7 +7,7 @@ import {
   suspendedMembersPage,
   usersByExternalId,
 } from '../store/users.repository.js';
-import { createChangeWriter, type ChangeWriter } from './changes.js';
+import { createChangeWriter, type ChangeWriter } from '../store/change-rows.js';
 import { suspendMissing } from './user-diff.js';
 import { SyncError } from './sync-error.js';
 import { IdSet } from './id-set.js';

@@ -1,16 +1,7 @@
 import type { ConflictPolicy } from '../model/directory-schema.js';
 import { newId } from '../lib/ids.js';
 import { mappedUserFields, sameValue, type UserState, type UserTarget } from '../model/records.js';
-
-/** `refreshed`: the source changed but nothing visible here did (a policy kept a local
- * value): only the stored source hash moves, silently, so the next run compares against
- * what the source says now. Never counted, listed or announced. */
-export type UserAction = 'created' | 'updated' | 'suspended' | 'reactivated' | 'refreshed';
-
-export interface FieldChange {
-  old: unknown;
-  new: unknown;
-}
+import type { FieldChange, UserAction } from '../model/changes.js';
 
 export interface ConflictFound {
   field: string;

@@ -4,7 +4,7 @@ import type { PendingUser, SourceUser } from '../connectors/connector.js';
 import { compareDigests, usersByExternalId } from '../store/users.repository.js';
 import { chunks } from '../lib/chunks.js';
 import { addProbe, type DigestComparison, type DigestProbes } from '../store/sqlite-reader.js';
-import type { ChangeWriter } from './changes.js';
+import type { ChangeWriter } from '../store/change-rows.js';
 import {
   checkSourceUser,
   hashSourceUser,

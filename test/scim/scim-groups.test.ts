@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { applyChanges } from '../../src/sync/applier.js';
-import type { Change } from '../../src/sync/changes.js';
+import type { Change } from '../../src/model/changes.js';
 import { newId } from '../../src/lib/ids.js';
 import { now } from '../../src/store/database.js';
 import {

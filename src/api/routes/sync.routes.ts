@@ -9,7 +9,7 @@ import { errorResponses, IdParams, PageQuery, pageOf, nullable } from '../schema
 import { literalUnion } from '../../lib/schema.js';
 import { jobStatuses, jobTriggers, type Job } from '../../store/jobs.repository.js';
 import { toPage } from '../../lib/cursor.js';
-import { createdFields } from '../../sync/changes.js';
+import { createdFields } from '../../model/changes.js';
 import type { UserTarget } from '../../model/records.js';
 
 export const JobView = Type.Object({

@@ -1,125 +1,17 @@
-import type { Db } from '../store/database.js';
-import type { SyncChangesTable } from '../store/schema.js';
-import { bulkInsert } from '../store/bulk-insert.js';
+import type { Db } from './database.js';
+import type { SyncChangesTable } from './schema.js';
+import { bulkInsert } from './bulk-insert.js';
 import {
-  mappedUserFields,
-  type GroupTarget,
-  type RecordError,
-  type UserTarget,
-} from '../model/records.js';
-import type { FieldChange, UserAction } from './user-diff.js';
+  countChange,
+  emptyCounts,
+  type Change,
+  type FieldChange,
+  type GroupAction,
+  type UserAction,
+} from '../model/changes.js';
+import type { GroupTarget, RecordError, UserTarget } from '../model/records.js';
 
-/**
- * A change set entry: what one job does (or, dry, would do) to one object. The
- * planner writes them to `sync_changes`; the applier reads them back and applies them;
- * `GET …/jobs/{id}/changes` lists them. One list, so counts always equal the list.
- */
-export type Change =
-  | {
-      kind: 'user';
-      action: UserAction;
-      target: UserTarget;
-      /** Old → new per changed field; empty for a creation, whose fields are its target. */
-      fields: Record<string, FieldChange>;
-    }
-  | {
-      kind: 'conflict';
-      action: 'detected';
-      userId: string;
-      userExternalId: string;
-      username: string;
-      field: string;
-      localValue: unknown;
-      sourceValue: unknown;
-    }
-  | {
-      kind: 'group';
-      action: GroupAction;
-      target: GroupTarget;
-      fields: Record<string, FieldChange>;
-    }
-  | {
-      kind: 'membership';
-      action: 'added' | 'removed';
-      groupExternalId: string;
-      groupName: string;
-      userExternalId: string;
-      nested?: boolean;
-    }
-  | {
-      kind: 'nesting';
-      action: 'added' | 'removed';
-      parentExternalId: string;
-      childExternalId: string;
-    }
-  | {
-      kind: 'error';
-      action: 'failed';
-      externalId: string | null;
-      dn: string | null;
-      error: RecordError;
-    };
-
-/** `deleted` keeps the group (status deleted); `restored` brings the same group back. */
-export type GroupAction = 'created' | 'updated' | 'deleted' | 'restored';
-
-export interface JobCounts {
-  usersCreated: number;
-  usersUpdated: number;
-  usersDeactivated: number;
-  usersReactivated: number;
-  groupsCreated: number;
-  groupsUpdated: number;
-  groupsDeleted: number;
-  groupsRestored: number;
-  membershipsAdded: number;
-  membershipsRemoved: number;
-  errors: number;
-  conflicts: number;
-}
-
-export function emptyCounts(): JobCounts {
-  return {
-    usersCreated: 0,
-    usersUpdated: 0,
-    usersDeactivated: 0,
-    usersReactivated: 0,
-    groupsCreated: 0,
-    groupsUpdated: 0,
-    groupsDeleted: 0,
-    groupsRestored: 0,
-    membershipsAdded: 0,
-    membershipsRemoved: 0,
-    errors: 0,
-    conflicts: 0,
-  };
-}
-
-/** Which counter of the job record a change (kind, action) moves; null for bookkeeping. */
-export function counterOf(kind: string, action: string): keyof JobCounts | null {
-  return counters[`${kind}:${action}`] ?? null;
-}
-
-const counters: Partial<Record<string, keyof JobCounts>> = {
-  'user:created': 'usersCreated',
-  'user:updated': 'usersUpdated',
-  'user:suspended': 'usersDeactivated',
-  'user:reactivated': 'usersReactivated',
-  'group:created': 'groupsCreated',
-  'group:updated': 'groupsUpdated',
-  'group:deleted': 'groupsDeleted',
-  'group:restored': 'groupsRestored',
-  'membership:added': 'membershipsAdded',
-  'membership:removed': 'membershipsRemoved',
-  'error:failed': 'errors',
-  'conflict:detected': 'conflicts',
-};
-
-export function countChange(counts: JobCounts, c: Change): void {
-  const key = counterOf(c.kind, c.action);
-  if (key) counts[key]++;
-}
-
+/** Change set entries as `sync_changes` rows, and the writer that batches them. */
 export function toChangeRow(
   jobId: string,
   c: Change,
@@ -251,14 +143,6 @@ export function fromChangeRow(
     default:
       return JSON.parse(row.payload!) as Change;
   }
-}
-
-/** The fields of a created user, as old → new pairs. */
-export function createdFields(t: UserTarget): Record<string, FieldChange> {
-  const fields: Record<string, FieldChange> = {};
-  for (const f of mappedUserFields) if (t[f] !== null) fields[f] = { old: null, new: t[f] };
-  for (const [k, v] of Object.entries(t.custom)) fields[`custom.${k}`] = { old: null, new: v };
-  return fields;
 }
 
 const changeColumns = [
