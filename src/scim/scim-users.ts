@@ -10,7 +10,7 @@ import { newId } from '../lib/ids.js';
 import { applyChanges } from '../sync/applier.js';
 import type { UserState, UserTarget } from '../model/records.js';
 import { sameValue } from '../model/records.js';
-import { standingConflicts } from '../conflicts/standing-conflicts.js';
+import { standingConflicts } from '../sync/standing-conflicts.js';
 import { diffUser, suspendMissing, type UserPlan } from '../sync/user-diff.js';
 import type { ConflictPolicy } from '../model/directory-schema.js';
 import type { JsonObject } from './protocol/filter-eval.js';

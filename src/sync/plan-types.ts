@@ -25,7 +25,7 @@ export interface PlanInput {
   tenantId: string;
   directoryId: string;
   jobId: string;
-  /** The job attempt planning: its change set is its own (see changes.ts). */
+  /** The job attempt planning: its change set is its own (see store/change-rows.ts). */
   attemptId?: string | null;
   policies: PlanPolicies;
   confirmDeletions: boolean;

@@ -12,7 +12,7 @@ import {
   type UserTarget,
 } from '../model/records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
-import { standingConflicts } from '../conflicts/standing-conflicts.js';
+import { standingConflicts } from './standing-conflicts.js';
 import type { PlanInput, UserScan } from './plan-types.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Db } from '../store/database.js';
 import { chunks } from '../lib/chunks.js';
 import type { Change } from '../model/changes.js';
 import { sameValue } from '../model/records.js';
-import type { UserPlan } from '../sync/user-diff.js';
+import type { UserPlan } from './user-diff.js';
 
 /**
  * The rule that keeps a conflict from being raised twice, shared by pulled syncs and SCIM
