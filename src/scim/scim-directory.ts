@@ -8,7 +8,7 @@ import type { DirectoryTypeSpec } from '../directories/directory-types.js';
 import { ScimSettingsSchema } from '../model/scim-settings.js';
 import { now, type Db } from '../store/database.js';
 import { mappedUserFields } from '../model/records.js';
-import { parseAttributePath } from './protocol/filter-parser.js';
+import { parseAttributePath } from '../scim-protocol/filter-parser.js';
 import { issueScimToken } from './scim-token.js';
 
 /** The SCIM base path of a directory; prefix it with the public URL. */

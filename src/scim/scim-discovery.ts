@@ -1,12 +1,12 @@
 /** The read-only discovery documents: ServiceProviderConfig, ResourceTypes, Schemas. */
-import { buildListResponse } from './protocol/list-response.js';
+import { buildListResponse } from '../scim-protocol/list-response.js';
 import {
   buildResourceTypes,
   buildSchemas,
   buildServiceProviderConfig,
   findResourceType,
   findSchema,
-} from './protocol/schemas.js';
+} from '../scim-protocol/schemas.js';
 import type { ScimContext, ScimLimits, ScimResponse } from './scim-context.js';
 
 export function createScimDiscovery(limits: ScimLimits) {

@@ -12,21 +12,21 @@ import { applyChanges } from '../sync/applier.js';
 import { groupRemovalChanges } from '../sync/group-removal.js';
 import type { Change } from '../model/changes.js';
 import type { GroupTarget } from '../model/records.js';
-import type { JsonObject } from './protocol/filter-eval.js';
-import { compileFilterToSql } from './protocol/filter-sql.js';
-import { buildListResponse } from './protocol/list-response.js';
-import { applyPatch, parsePatchRequest } from './protocol/patch.js';
-import { planGroupPatch } from './protocol/group-patch.js';
-import { isAttributeOmitted, projectResource } from './protocol/projection.js';
-import { assertIfMatch, formatVersion, matchesIfNoneMatch } from './protocol/resource-meta.js';
-import { ScimError } from './protocol/scim-error.js';
+import type { JsonObject } from '../scim-protocol/filter-eval.js';
+import { compileFilterToSql } from '../scim-protocol/filter-sql.js';
+import { buildListResponse } from '../scim-protocol/list-response.js';
+import { applyPatch, parsePatchRequest } from '../scim-protocol/patch.js';
+import { planGroupPatch } from '../scim-protocol/group-patch.js';
+import { isAttributeOmitted, projectResource } from '../scim-protocol/projection.js';
+import { assertIfMatch, formatVersion, matchesIfNoneMatch } from '../scim-protocol/resource-meta.js';
+import { ScimError } from '../scim-protocol/scim-error.js';
 import {
   parseScimGroup,
   renderMembersJson,
   renderScimGroup,
   renderScimGroupJson,
-} from './protocol/group-resource.js';
-import type { ScimGroupMember } from './protocol/group-resource.js';
+} from '../scim-protocol/group-resource.js';
+import type { ScimGroupMember } from '../scim-protocol/group-resource.js';
 import { rowToScimGroup } from './scim-mapping.js';
 import {
   directoryGroups,

@@ -5,13 +5,13 @@
  */
 import type { Expression, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { isJsonObject } from './protocol/filter-eval.js';
-import { compileFilterToSql } from './protocol/filter-sql.js';
-import type { AttributeResolver } from './protocol/filter-sql.js';
-import { stringifyFilter } from './protocol/filter-parser.js';
-import type { FilterNode } from './protocol/filter-parser.js';
-import type { ListQuery } from './protocol/list-response.js';
-import { ScimError } from './protocol/scim-error.js';
+import { isJsonObject } from '../scim-protocol/filter-eval.js';
+import { compileFilterToSql } from '../scim-protocol/filter-sql.js';
+import type { AttributeResolver } from '../scim-protocol/filter-sql.js';
+import { stringifyFilter } from '../scim-protocol/filter-parser.js';
+import type { FilterNode } from '../scim-protocol/filter-parser.js';
+import type { ListQuery } from '../scim-protocol/list-response.js';
+import { ScimError } from '../scim-protocol/scim-error.js';
 import {
   compileShape,
   pageClause,

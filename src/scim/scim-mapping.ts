@@ -17,28 +17,28 @@ import type { DialectName } from '../store/database.js';
 import { parseJson } from '../store/database.js';
 import type { GroupsTable, UsersTable } from '../store/schema.js';
 import type { UserState } from '../model/records.js';
-import { findKeyCI, isJsonObject, matchesFilter } from './protocol/filter-eval.js';
-import type { JsonObject } from './protocol/filter-eval.js';
-import { isCoreSchema, parseAttributePath } from './protocol/filter-parser.js';
-import type { FilterValue } from './protocol/filter-parser.js';
-import { createColumnResolver } from './protocol/filter-sql.js';
+import { findKeyCI, isJsonObject, matchesFilter } from '../scim-protocol/filter-eval.js';
+import type { JsonObject } from '../scim-protocol/filter-eval.js';
+import { isCoreSchema, parseAttributePath } from '../scim-protocol/filter-parser.js';
+import type { FilterValue } from '../scim-protocol/filter-parser.js';
+import { createColumnResolver } from '../scim-protocol/filter-sql.js';
 import type {
   AttributeMapping,
   AttributeResolver,
   CustomMapping,
   SqlCondition,
-} from './protocol/filter-sql.js';
-import { canonicalExtension } from './protocol/schemas.js';
-import { SCHEMA_ENTERPRISE_USER } from './protocol/schemas.js';
-import { ScimError } from './protocol/scim-error.js';
-import { pickPrimary } from './protocol/user-resource.js';
+} from '../scim-protocol/filter-sql.js';
+import { canonicalExtension } from '../scim-protocol/schemas.js';
+import { SCHEMA_ENTERPRISE_USER } from '../scim-protocol/schemas.js';
+import { ScimError } from '../scim-protocol/scim-error.js';
+import { pickPrimary } from '../scim-protocol/user-resource.js';
 import type {
   ScimEnterpriseFields,
   ScimMultiValue,
   ScimUserFields,
   ScimUserInput,
-} from './protocol/user-resource.js';
-import type { ScimGroupFields } from './protocol/group-resource.js';
+} from '../scim-protocol/user-resource.js';
+import type { ScimGroupFields } from '../scim-protocol/group-resource.js';
 
 /** The SCIM-only part of a user, stored in `users.extra`. */
 export interface ScimUserExtra {

@@ -21,8 +21,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { DialectName } from '../store/database.js';
-import type { ScimResourceType } from './protocol/schemas.js';
-import { ScimError } from './protocol/scim-error.js';
+import type { ScimResourceType } from '../scim-protocol/schemas.js';
+import { ScimError } from '../scim-protocol/scim-error.js';
 import { createGroupResolver, createUserResolver } from './scim-mapping.js';
 import {
   compileShape,

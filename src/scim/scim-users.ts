@@ -13,15 +13,15 @@ import { sameValue } from '../model/records.js';
 import { standingConflicts } from '../sync/standing-conflicts.js';
 import { diffUser, suspendMissing, type UserPlan } from '../sync/user-diff.js';
 import type { ConflictPolicy } from '../model/directory-schema.js';
-import type { JsonObject } from './protocol/filter-eval.js';
-import { compileFilterToSql } from './protocol/filter-sql.js';
-import { buildListResponse } from './protocol/list-response.js';
-import { applyPatch, parsePatchRequest } from './protocol/patch.js';
-import { isAttributeOmitted, projectResource } from './protocol/projection.js';
-import { assertIfMatch, formatVersion, matchesIfNoneMatch } from './protocol/resource-meta.js';
-import { ScimError } from './protocol/scim-error.js';
-import { parseScimUser, renderScimUser } from './protocol/user-resource.js';
-import type { ScimUserInput } from './protocol/user-resource.js';
+import type { JsonObject } from '../scim-protocol/filter-eval.js';
+import { compileFilterToSql } from '../scim-protocol/filter-sql.js';
+import { buildListResponse } from '../scim-protocol/list-response.js';
+import { applyPatch, parsePatchRequest } from '../scim-protocol/patch.js';
+import { isAttributeOmitted, projectResource } from '../scim-protocol/projection.js';
+import { assertIfMatch, formatVersion, matchesIfNoneMatch } from '../scim-protocol/resource-meta.js';
+import { ScimError } from '../scim-protocol/scim-error.js';
+import { parseScimUser, renderScimUser } from '../scim-protocol/user-resource.js';
+import type { ScimUserInput } from '../scim-protocol/user-resource.js';
 import { hashScimState, rowToScimUser, scimInputToState } from './scim-mapping.js';
 import {
   groupsOfUsers,

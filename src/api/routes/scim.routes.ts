@@ -7,7 +7,7 @@ import { AppError, notFound } from '../../errors.js';
 import { writeAudit } from '../../store/audit.repository.js';
 import { literalUnion } from '../../lib/schema.js';
 import { errorResponses, IdParams } from '../schemas.js';
-import { renderScimError, ScimError, SCIM_CONTENT_TYPE } from '../../scim/protocol/scim-error.js';
+import { renderScimError, ScimError, SCIM_CONTENT_TYPE } from '../../scim-protocol/scim-error.js';
 import { isDatabaseUnavailable } from '../../store/database.js';
 import { DATABASE_RETRY_AFTER_S } from '../error-handler.js';
 import { createScimService } from '../../scim/scim-service.js';

@@ -22,7 +22,7 @@ import { buildMeta } from './resource-meta.js';
 import type { ResourceMeta, Timestamp } from './resource-meta.js';
 import { canonicalValue, lookupAttribute, SCHEMA_ENTERPRISE_USER, SCHEMA_USER } from './schemas.js';
 import { ScimError } from './scim-error.js';
-import { findStoredValueProblem } from '../../lib/json-bounds.js';
+import { findStoredValueProblem } from '../lib/json-bounds.js';
 
 export interface ScimMultiValue {
   value: string;

@@ -8,7 +8,7 @@ const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const BASE = 'https://dirsync.example/scim/v2/dir_1';
 
 function fixture(name: string, vars: Record<string, string> = {}): unknown {
-  let text = readFileSync(new URL(`../../../test/fixtures/scim/${name}`, import.meta.url), 'utf8');
+  let text = readFileSync(new URL(`../../test/fixtures/scim/${name}`, import.meta.url), 'utf8');
   for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{{${k}}}`, v);
   return JSON.parse(text);
 }

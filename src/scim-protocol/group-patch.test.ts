@@ -7,7 +7,7 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 function fixture(name: string): unknown {
   return JSON.parse(
-    readFileSync(new URL(`../../../test/fixtures/scim/${name}`, import.meta.url), 'utf8'),
+    readFileSync(new URL(`../../test/fixtures/scim/${name}`, import.meta.url), 'utf8'),
   );
 }
 

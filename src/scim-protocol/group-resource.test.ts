@@ -10,7 +10,7 @@ import {
 
 const BASE = 'https://dirsync.example/scim/v2/dir_1';
 const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../test/fixtures/scim/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../test/fixtures/scim/${name}`, import.meta.url), 'utf8'));
 
 describe('parseScimGroup', () => {
   it('reads Entra and Okta creates', () => {
