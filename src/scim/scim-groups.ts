@@ -18,7 +18,11 @@ import { buildListResponse } from '../scim-protocol/list-response.js';
 import { applyPatch, parsePatchRequest } from '../scim-protocol/patch.js';
 import { planGroupPatch } from '../scim-protocol/group-patch.js';
 import { isAttributeOmitted, projectResource } from '../scim-protocol/projection.js';
-import { assertIfMatch, formatVersion, matchesIfNoneMatch } from '../scim-protocol/resource-meta.js';
+import {
+  assertIfMatch,
+  formatVersion,
+  matchesIfNoneMatch,
+} from '../scim-protocol/resource-meta.js';
 import { ScimError } from '../scim-protocol/scim-error.js';
 import {
   parseScimGroup,

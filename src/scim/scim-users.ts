@@ -18,7 +18,11 @@ import { compileFilterToSql } from '../scim-protocol/filter-sql.js';
 import { buildListResponse } from '../scim-protocol/list-response.js';
 import { applyPatch, parsePatchRequest } from '../scim-protocol/patch.js';
 import { isAttributeOmitted, projectResource } from '../scim-protocol/projection.js';
-import { assertIfMatch, formatVersion, matchesIfNoneMatch } from '../scim-protocol/resource-meta.js';
+import {
+  assertIfMatch,
+  formatVersion,
+  matchesIfNoneMatch,
+} from '../scim-protocol/resource-meta.js';
 import { ScimError } from '../scim-protocol/scim-error.js';
 import { parseScimUser, renderScimUser } from '../scim-protocol/user-resource.js';
 import type { ScimUserInput } from '../scim-protocol/user-resource.js';
