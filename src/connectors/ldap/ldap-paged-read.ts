@@ -4,7 +4,8 @@ import { externalIdOf, groupAttributes, mapGroup, userAttributes } from './ldap-
 import { decodedPages, PendingLdapUser } from './ldap-pending.js';
 import { readRangedAttribute } from './ldap-range.js';
 import type { LdapSessions, Session } from './ldap-session.js';
-import { decodeEntry, type LdapWireConnection } from './ldap-wire.js';
+import { decodeEntry } from './ldap-decode.js';
+import type { LdapWireConnection } from './ldap-wire.js';
 
 /**
  * The plain LDAP read: paged searches over every user and group base DN. Full, or narrowed

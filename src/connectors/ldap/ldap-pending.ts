@@ -7,7 +7,8 @@ import {
   userKeyAttributes,
   type EffectiveMapping,
 } from './ldap-mapping.js';
-import { AttributeNames, decodeEntry, type RawEntry } from './ldap-wire.js';
+import { AttributeNames, decodeEntry } from './ldap-decode.js';
+import type { RawEntry } from './ldap-framing.js';
 
 /**
  * User entries mapped on demand. A full re-sync of an unchanged directory compares every

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { guidToBytes, mapUser, rawValues } from '../../../src/connectors/ldap/ldap-mapping.js';
 import { ldapDefaults } from '../../../src/connectors/ldap/ldap-config.js';
 import { effectiveMapping } from '../../../src/connectors/ldap/ldap-mapping.js';
-import { decodeEntry } from '../../../src/connectors/ldap/ldap-wire.js';
+import { decodeEntry } from '../../../src/connectors/ldap/ldap-decode.js';
 import { PendingLdapUser, userDecoding } from '../../../src/connectors/ldap/ldap-pending.js';
 import { writeSearchEntry } from '../../helpers/ldap-ber.js';
 

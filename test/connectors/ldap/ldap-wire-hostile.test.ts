@@ -3,12 +3,9 @@ import { BerReader, BerWriter, ResultCodeError } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { ConnectorError } from '../../../src/connectors/connector.js';
-import {
-  decodeEntry,
-  LdapWireConnection,
-  readMessage,
-  type Incoming,
-} from '../../../src/connectors/ldap/ldap-wire.js';
+import { decodeEntry } from '../../../src/connectors/ldap/ldap-decode.js';
+import { readMessage, type Incoming } from '../../../src/connectors/ldap/ldap-framing.js';
+import { LdapWireConnection } from '../../../src/connectors/ldap/ldap-wire.js';
 import { writeSearchEntry } from '../../helpers/ldap-ber.js';
 import { fuzzSeed, seededRandom, withSeed, type Random } from '../../helpers/seeded-random.js';
 import { testDatabaseKinds } from '../../helpers/databases.js';
