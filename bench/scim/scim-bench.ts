@@ -165,33 +165,39 @@ async function main(): Promise<void> {
     });
   };
 
+  // BENCH_SCENARIOS picks a part: `users` (the floor and the user scenarios), `put` (the
+  // full-list group PUT only); unset runs everything.
+  const only = process.env.BENCH_SCENARIOS;
+  const runUsers = only !== 'put';
+
   // 1. POST /Users, every request a new user.
   let n = 0;
   const userName = (i: number) => `bench.user.${i}@example.com`;
-  await paired(
-    'POST /Users (distinct users)',
-    [
-      {
-        method: 'POST',
-        path: `${base}/Users`,
-        setupRequest: (req) => {
-          const i = n++;
-          return {
-            ...req,
-            body: JSON.stringify({
-              schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-              userName: userName(i),
-              externalId: `ext-${i}`,
-              name: { givenName: 'Bench', familyName: `User ${i}` },
-              emails: [{ value: userName(i), type: 'work', primary: true }],
-              active: true,
-            }),
-          };
+  if (runUsers)
+    await paired(
+      'POST /Users (distinct users)',
+      [
+        {
+          method: 'POST',
+          path: `${base}/Users`,
+          setupRequest: (req) => {
+            const i = n++;
+            return {
+              ...req,
+              body: JSON.stringify({
+                schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+                userName: userName(i),
+                externalId: `ext-${i}`,
+                name: { givenName: 'Bench', familyName: `User ${i}` },
+                emails: [{ value: userName(i), type: 'work', primary: true }],
+                active: true,
+              }),
+            };
+          },
         },
-      },
-    ],
-    0.3,
-  );
+      ],
+      0.3,
+    );
   const created = n;
 
   // The ids of the created users, read once through the API.
@@ -208,51 +214,52 @@ async function main(): Promise<void> {
 
   // 2. GET /Users?filter=userName eq "…" (Entra's and Okta's probe).
   let g = 0;
-  await paired(
-    'GET /Users?filter=userName eq',
-    [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({
-          ...req,
-          path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${userName(g++ % created)}"`)}`,
-        }),
-      },
-    ],
-    0.5,
-  );
+  if (runUsers)
+    await paired(
+      'GET /Users?filter=userName eq',
+      [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${userName(g++ % created)}"`)}`,
+          }),
+        },
+      ],
+      0.5,
+    );
 
   // 3. PATCH /Users/{id} replacing the name.
   let p = 0;
-  await paired(
-    'PATCH /Users/{id} (replace name)',
-    [
-      {
-        method: 'PATCH',
-        setupRequest: (req) => {
-          const i = p++;
-          return {
-            ...req,
-            path: `${base}/Users/${ids[i % ids.length]}`,
-            body: JSON.stringify({
-              schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-              Operations: [{ op: 'replace', path: 'name.familyName', value: `Renamed ${i}` }],
-            }),
-          };
+  if (runUsers)
+    await paired(
+      'PATCH /Users/{id} (replace name)',
+      [
+        {
+          method: 'PATCH',
+          setupRequest: (req) => {
+            const i = p++;
+            return {
+              ...req,
+              path: `${base}/Users/${ids[i % ids.length]}`,
+              body: JSON.stringify({
+                schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+                Operations: [{ op: 'replace', path: 'name.familyName', value: `Renamed ${i}` }],
+              }),
+            };
+          },
         },
-      },
-    ],
-    0.3,
-  );
+      ],
+      0.3,
+    );
 
-  // BENCH_SCENARIOS=users runs the floor and the user scenarios only.
   let putServerP50 = NaN;
   let getGroupServerP50 = NaN;
   let putQuietServerP50 = NaN;
-  if (process.env.BENCH_SCENARIOS !== 'users') {
+  if (only !== 'users') {
     // 4. PATCH /Groups/{id} adding 1,000 members in one request (one request at a time).
     const groupIds: string[] = [];
-    const batches = Math.min(20, Math.floor(ids.length / 1000));
+    const batches = only === 'put' ? 0 : Math.min(20, Math.floor(ids.length / 1000));
     for (let i = 0; i < batches; i++) {
       const res = await fetch(`${ready.url}${base}/Groups`, {
         method: 'POST',
@@ -316,25 +323,27 @@ async function main(): Promise<void> {
         { duration: Math.max(3, Math.round(duration / 2)) },
       );
     };
-    const small = await ask<{ groupId: string }>(
-      child,
-      { cmd: 'seed-group', size: 10, name: 'small' },
-      'seeded',
-    );
-    record('PATCH one member, 10-member group', await onePatch(small.groupId));
-    const seedStart = Date.now();
-    const big = await ask<{ groupId: string }>(
-      child,
-      { cmd: 'seed-group', size: bigGroupSize, name: 'big' },
-      'seeded',
-    );
-    console.log(
-      `  (seeded a ${bigGroupSize}-member group in ${((Date.now() - seedStart) / 1000).toFixed(1)} s)`,
-    );
-    record(
-      `PATCH one member, ${bigGroupSize.toLocaleString('en')}-member group`,
-      await onePatch(big.groupId),
-    );
+    if (only !== 'put') {
+      const small = await ask<{ groupId: string }>(
+        child,
+        { cmd: 'seed-group', size: 10, name: 'small' },
+        'seeded',
+      );
+      record('PATCH one member, 10-member group', await onePatch(small.groupId));
+      const seedStart = Date.now();
+      const big = await ask<{ groupId: string }>(
+        child,
+        { cmd: 'seed-group', size: bigGroupSize, name: 'big' },
+        'seeded',
+      );
+      console.log(
+        `  (seeded a ${bigGroupSize}-member group in ${((Date.now() - seedStart) / 1000).toFixed(1)} s)`,
+      );
+      record(
+        `PATCH one member, ${bigGroupSize.toLocaleString('en')}-member group`,
+        await onePatch(big.groupId),
+      );
+    }
 
     // 6. Okta's full-list PUT: the whole member list of a large group with one change, as
     // Okta apps built with its App Integration Wizard push group memberships. One request at

@@ -36,6 +36,22 @@ function join(path: string, key: string | number): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
+/** A value still to look at; its path is spelt only when it holds a problem. */
+interface Pending {
+  value: unknown;
+  parent: Pending | undefined;
+  key: string | number | undefined;
+  depth: number;
+}
+
+function pathOf(item: Pending, root: string): string {
+  const keys: (string | number)[] = [];
+  for (let p: Pending | undefined = item; p?.key !== undefined; p = p.parent) keys.push(p.key);
+  let path = root;
+  for (let i = keys.length - 1; i >= 0; i--) path = join(path, keys[i]!);
+  return path;
+}
+
 /**
  * The first problem of `value`: nesting beyond `maxDepth` levels of objects and arrays,
  * a NUL character in a string or an object key, or a number that is not finite.
@@ -46,40 +62,35 @@ export function findJsonProblem(
   options: { maxDepth: number; root?: string },
 ): JsonProblem | undefined {
   const root = options.root ?? '';
-  const stack: { value: unknown; path: string; depth: number }[] = [
-    { value, path: root, depth: 0 },
-  ];
+  // A body may hold 100,000 group members: no path string is built per value.
+  const at = (item: Pending) => pathOf(item, root) || 'body';
+  const stack: Pending[] = [{ value, parent: undefined, key: undefined, depth: 0 }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     const v = item.value;
     if (typeof v === 'string') {
       if (v.includes('\u0000'))
-        return { field: item.path || 'body', message: 'must not contain a NUL character' };
+        return { field: at(item), message: 'must not contain a NUL character' };
       continue;
     }
     if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return { field: item.path || 'body', message: 'is out of range' };
+      if (!Number.isFinite(v)) return { field: at(item), message: 'is out of range' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
     const depth = item.depth + 1;
     if (depth > options.maxDepth)
-      return {
-        field: item.path || 'body',
-        message: `nests deeper than ${options.maxDepth} levels`,
-      };
+      return { field: at(item), message: `nests deeper than ${options.maxDepth} levels` };
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--)
-        stack.push({ value: v[i], path: join(item.path, i), depth });
+        stack.push({ value: v[i], parent: item, key: i, depth });
       continue;
     }
-    for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+    const obj = v as Record<string, unknown>;
+    for (const k of Object.keys(obj)) {
       if (k.includes('\u0000'))
-        return {
-          field: item.path || 'body',
-          message: 'must not have a key with a NUL character',
-        };
-      stack.push({ value: child, path: join(item.path, k), depth });
+        return { field: at(item), message: 'must not have a key with a NUL character' };
+      stack.push({ value: obj[k], parent: item, key: k, depth });
     }
   }
   return undefined;

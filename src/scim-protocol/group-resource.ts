@@ -54,36 +54,49 @@ function memberKeysCanonical(item: JsonObject): boolean {
   return true;
 }
 
+/** `readString` for `members[i].<key>`, the name written only when it is refused. */
+function memberString(value: unknown, i: number, key: string): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return undefined;
+  return readString(value, `members[${i}].${key}`);
+}
+
+/*
+ * A full-list PUT carries every member of a large group (Okta sends 100,000), so this
+ * loop is written for that: no closure, name or key search per member unless one is
+ * refused or spelt in another case.
+ */
 function readMembers(value: unknown): ScimGroupMember[] | undefined {
   if (value === undefined) return undefined;
   if (value === null) return [];
-  const items = Array.isArray(value) ? value : [value];
+  const items: unknown[] = Array.isArray(value) ? value : [value];
   const seen = new Set<string>();
   const out: ScimGroupMember[] = [];
-  items.forEach((item, i) => {
-    const where = `members[${i}]`;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     if (!isJsonObject(item))
-      throw ScimError.invalidValue(`"${where}" must be an object with a "value"`);
+      throw ScimError.invalidValue(`"members[${i}]" must be an object with a "value"`);
     // A member spelled in canonical case (every client we know) is read without the
     // case-insensitive key search, which costs an array of keys per missing attribute.
-    const get = memberKeysCanonical(item) ? (o: JsonObject, k: string) => o[k] : getCI;
-    const id = readString(get(item, 'value'), `${where}.value`);
-    if (id === undefined || id === '') throw ScimError.invalidValue(`"${where}.value" is required`);
-    if (seen.has(id)) return;
+    const canonical = memberKeysCanonical(item);
+    const id = memberString(canonical ? item.value : getCI(item, 'value'), i, 'value');
+    if (id === undefined || id === '')
+      throw ScimError.invalidValue(`"members[${i}].value" is required`);
+    if (seen.has(id)) continue;
     seen.add(id);
     const member: ScimGroupMember = { value: id };
-    const display = readString(get(item, 'display'), `${where}.display`);
+    const display = memberString(canonical ? item.display : getCI(item, 'display'), i, 'display');
     if (display !== undefined) member.display = display;
-    const type = readString(get(item, 'type'), `${where}.type`);
+    const type = memberString(canonical ? item.type : getCI(item, 'type'), i, 'type');
     if (type !== undefined) {
       const lower = type.toLowerCase();
       if (lower !== 'user' && lower !== 'group') {
-        throw ScimError.invalidValue(`"${where}.type" must be "User" or "Group"`);
+        throw ScimError.invalidValue(`"members[${i}].type" must be "User" or "Group"`);
       }
       member.type = lower === 'user' ? 'User' : 'Group';
     }
     out.push(member);
-  });
+  }
   return out;
 }
 

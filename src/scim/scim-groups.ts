@@ -38,7 +38,9 @@ import {
   liveUsers,
   loadGroupRow,
   lockDirectoryNames,
+  directMemberIds,
   memberRowsOfGroup,
+  membersJsonOfGroup,
   membersOfGroups,
 } from './scim-store.js';
 import {
@@ -90,10 +92,10 @@ export function createScimGroups(deps: ScimDeps) {
     const projection = { resourceType: 'Group' as const, ...projectionOf(query) };
     if (projection.attributes === undefined && projection.excludedAttributes === undefined) {
       // The whole group: members written from their rows straight into the JSON text.
-      const members = renderMembersJson(
-        await memberRowsOfGroup(trxOrDb, { id: row.id, directoryId: row.directory_id }),
-        ctx,
-      );
+      const group = { id: row.id, directoryId: row.directory_id };
+      const members =
+        (await membersJsonOfGroup(trxOrDb, dialect, group, ctx.baseUrl)) ??
+        renderMembersJson(await memberRowsOfGroup(trxOrDb, group), ctx);
       const { json, meta } = renderScimGroupJson(rowToScimGroup(row), members, ctx);
       const res: ScimResponse = { status, json, etag: formatVersion(row.version) };
       if (status === 201) res.location = meta.location;
@@ -224,37 +226,18 @@ export function createScimGroups(deps: ScimDeps) {
     return { changes, added, removed };
   }
 
-  /** Current direct member ids (users and nested groups): only for whole-list replacement. */
-  async function currentMemberIds(trx: Trx, groupId: string): Promise<string[]> {
-    const users = await trx
-      .selectFrom('memberships')
-      .select('user_id')
-      .where('group_id', '=', groupId)
-      .where('direct', '=', 1)
-      .execute();
-    const groups = await trx
-      .selectFrom('group_nesting')
-      .select('child_group_id')
-      .where('parent_group_id', '=', groupId)
-      .execute();
-    return [...users.map((u) => u.user_id), ...groups.map((g) => g.child_group_id)];
-  }
-
   async function replaceMembers(
     trx: Trx,
     ctx: ScimContext,
     group: GroupTarget,
     wanted: string[],
   ): Promise<MemberDelta> {
-    const current = new Set(await currentMemberIds(trx, group.id));
-    const want = new Set(wanted);
-    return memberChanges(
-      trx,
-      ctx,
-      group,
-      wanted.filter((id) => !current.has(id)),
-      [...current].filter((id) => !want.has(id)),
-    );
+    // `wanted` holds each id once (parseScimGroup, planGroupPatch): what is left of the
+    // current members after crossing off the wanted ones is what the list no longer names.
+    const current = new Set(await directMemberIds(trx, dialect, group.id));
+    const add: string[] = [];
+    for (const id of wanted) if (!current.delete(id)) add.push(id);
+    return memberChanges(trx, ctx, group, add, [...current]);
   }
 
   /**
