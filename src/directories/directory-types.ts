@@ -38,7 +38,10 @@ import {
   pathAttributeNaming,
 } from '../expressions/mapping-check.js';
 import type { DirectoryType } from '../model/directory-schema.js';
-import { scimDirectoryTypeSpec } from '../scim/scim-directory.js';
+import { scimBasePath, ScimSettingsSchema } from '../model/scim-settings.js';
+import { mappedUserFields } from '../model/records.js';
+import { parseAttributePath } from '../scim-protocol/filter-parser.js';
+import { storeNewScimToken } from '../store/scim-tokens.js';
 
 /**
  * What each directory type accepts: its settings schema, its secrets, defaults and
@@ -242,6 +245,29 @@ function checkOktaPrivateKey(key: unknown): FieldError[] {
   ];
 }
 
+/** SCIM settings beyond the schema: custom attribute names and SCIM paths that parse. */
+function checkScimSettings(settings: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  const mapping = (settings.attributeMapping ?? {}) as Record<string, string>;
+  for (const [target, path] of Object.entries(mapping)) {
+    const field = `attributeMapping.${target}`;
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(target)) {
+      errors.push({ field, message: 'target names are letters, digits, _ and -' });
+    } else if ((mappedUserFields as readonly string[]).includes(target)) {
+      errors.push({
+        field,
+        message: `"${target}" is mapped by SCIM itself; map custom attributes only`,
+      });
+    }
+    try {
+      parseAttributePath(path);
+    } catch {
+      errors.push({ field, message: `"${path}" is not a SCIM attribute path` });
+    }
+  }
+  return errors;
+}
+
 export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec>> = {
   ldap: ldapSpec('ldap'),
   active_directory: ldapSpec('active_directory'),
@@ -349,5 +375,17 @@ export const directoryTypeSpecs: Partial<Record<DirectoryType, DirectoryTypeSpec
         deps,
       ),
   },
-  scim: scimDirectoryTypeSpec,
+  scim: {
+    settingsSchema: ScimSettingsSchema,
+    secretFields: [],
+    defaults: () => ({ provider: 'generic', attributeMapping: {} }),
+    check: (settings) => checkScimSettings(settings),
+    async afterCreate(trx, directory, context) {
+      const scimToken = await storeNewScimToken(trx, directory.tenantId, directory.id);
+      return {
+        scimEndpointUrl: `${context.publicUrl ?? ''}${scimBasePath(directory.id)}`,
+        scimToken,
+      };
+    },
+  },
 };

@@ -32,3 +32,8 @@ export const ScimSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type ScimSettings = Static<typeof ScimSettingsSchema>;
+
+/** The SCIM base path of a directory; prefix it with the public URL. */
+export function scimBasePath(directoryId: string): string {
+  return `/scim/v2/${encodeURIComponent(directoryId)}`;
+}

@@ -31,7 +31,7 @@ import {
   type CompiledShape,
   slotValue,
 } from './scim-store.js';
-import { scimTokenMatches } from './scim-token.js';
+import { scimTokenMatches } from '../security/scim-token.js';
 import {
   defaultScimLimits,
   scimDirectoryFromRow,

@@ -18,7 +18,8 @@ import type {
   ScimResponse,
 } from '../../scim/scim-context.js';
 import { createScimHeldService } from '../../scim/scim-held.js';
-import { scimBasePath, storeNewScimToken } from '../../scim/scim-directory.js';
+import { scimBasePath } from '../../model/scim-settings.js';
+import { storeNewScimToken } from '../../store/scim-tokens.js';
 import {
   createRateLimiter,
   rateLimitOptions,

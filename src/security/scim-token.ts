@@ -4,7 +4,7 @@
  * in constant time with the hash of the directory named in the URL.
  */
 import { randomBytes } from 'node:crypto';
-import { hashMatches, hashToken } from '../security/tokens.js';
+import { hashMatches, hashToken } from './tokens.js';
 
 export interface IssuedScimToken {
   /** The whole bearer value, shown once. */
