@@ -1,5 +1,6 @@
-import type { MemberRef, SourceGroup } from '../connectors/connector.js';
-import { groupsByExternalId, toGroupTarget } from '../store/users.repository.js';
+import type { SourceGroup } from '../connectors/connector.js';
+import { groupsByExternalId } from '../store/users.repository.js';
+import { activeGroupsPage } from '../store/directory-lookups.repository.js';
 import { newId } from '../lib/ids.js';
 import { storedMemberDigests } from '../store/member-digests.js';
 import type { ChangeWriter } from '../store/change-rows.js';
@@ -11,6 +12,7 @@ import {
 } from '../model/records.js';
 import { groupRemovalChanges } from './group-removal.js';
 import type { MemberDigest, PlanInput, UserScan } from './plan-types.js';
+import type { NestingRef } from './nesting-plan.js';
 import { planMembershipDiff } from './membership-plan.js';
 
 /**
@@ -24,9 +26,9 @@ import { planMembershipDiff } from './membership-plan.js';
 export interface GroupScan {
   seenGroups: Set<string>;
   groupDns: Map<string, string>;
-  nestingRefs: { parent: string; ref: MemberRef }[];
+  nestingRefs: NestingRef[];
   /** Members a delta read says left a group that may be groups (Graph `members@delta`). */
-  nestingRemovals: { parent: string; ref: MemberRef }[];
+  nestingRemovals: NestingRef[];
   groupsWithFullMembers: string[];
   memberDigests: MemberDigest[];
 }
@@ -173,17 +175,9 @@ export async function planMissingGroups(
 ) {
   let after = '';
   for (;;) {
-    const rows = await input.db
-      .selectFrom('groups')
-      .selectAll()
-      .where('directory_id', '=', input.directoryId)
-      .where('status', '=', 'active')
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(1000)
-      .execute();
+    const rows = await activeGroupsPage(input.db, input.directoryId, after, 1000);
     if (rows.length === 0) return;
-    const missing = rows.filter((r) => !seen.has(r.external_id)).map(toGroupTarget);
+    const missing = rows.filter((g) => !seen.has(g.externalId));
     for await (const change of groupRemovalChanges(input.db, missing, at, 'not_in_source')) {
       if (change.kind === 'group') removed?.add(change.target.externalId);
       await writer.add(change);

@@ -1,8 +1,17 @@
-import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
 import type { MemberRef, SourceGroup } from '../connectors/connector.js';
 import { directMembershipsOf } from '../store/users.repository.js';
+import {
+  directMemberIds,
+  storedUserIds,
+  userIdsByDn,
+  userIdsByName,
+} from '../store/directory-lookups.repository.js';
+import {
+  plannedMembershipRemovals,
+  plannedUsersByDn,
+  plannedUsersByName,
+} from '../store/planned-changes.repository.js';
+import { memberRefKey, membershipKey, type MemberRefKey, type MembershipKey } from './plan-keys.js';
 import { chunks } from '../lib/chunks.js';
 import type { ChangeWriter } from '../store/change-rows.js';
 import type { PlanInput, UserScan } from './plan-types.js';
@@ -34,7 +43,7 @@ export async function planMembershipDiff(
     refs.filter((r) => r.type !== 'group'),
     users,
   );
-  const current = await currentDirectMembers(
+  const current = await directMemberIds(
     db,
     compared.map((g) => existing.get(g.externalId)?.id).filter((id): id is string => !!id),
   );
@@ -43,7 +52,7 @@ export async function planMembershipDiff(
     const groupId = existing.get(g.externalId)?.id;
     const have = (groupId && current.get(groupId)) || new Set<string>();
     const toUser = (r: MemberRef) => {
-      const user = r.type === 'group' ? undefined : resolved.get(refKey(r));
+      const user = r.type === 'group' ? undefined : resolved.get(memberRefKey(r.by, r.value));
       // A full read lists every user in scope: a member it did not read (deleted, out of
       // scope, a DN a group still names after its user went) is no member here, as in a
       // fresh store.
@@ -90,107 +99,53 @@ export async function planMembershipDiff(
   }
 }
 
-function refKey(r: MemberRef): string {
-  return `${r.by}\u0000${r.value}`;
-}
-
 /**
- * Member references → user external ids: first among the users this job creates or
- * renames (their new DN or name is in the change set), then among stored users.
+ * Member references → user external ids, keyed by `memberRefKey`: first among the users
+ * this job creates or renames (their new DN or name is in the change set), then among
+ * stored users.
  */
 async function resolveUserRefs(
   input: PlanInput,
   refs: MemberRef[],
   users: UserScan,
-): Promise<Map<string, string>> {
+): Promise<Map<MemberRefKey, string>> {
   const { db, jobId, directoryId } = input;
-  const out = new Map<string, string>();
+  const out = new Map<MemberRefKey, string>();
   const dns = new Set<string>();
   const names = new Set<string>();
   const ids = new Set<string>();
   for (const r of refs) {
     if (r.by === 'dn') dns.add(r.value);
     else if (r.by === 'username') names.add(r.value.toLowerCase());
-    else if (users.seen.has(r.value) && !users.rejected.has(r.value)) out.set(refKey(r), r.value);
+    else if (users.seen.has(r.value) && !users.rejected.has(r.value))
+      out.set(memberRefKey(r.by, r.value), r.value);
     else ids.add(r.value);
   }
   for (const part of chunks([...dns])) {
-    const planned = await db
-      .selectFrom('sync_changes')
-      .select(['dn', 'external_id'])
-      .where('job_id', '=', jobId)
-      .where('object_type', '=', 'user')
-      .where('dn', 'in', part)
-      .execute();
-    for (const r of planned) if (r.dn && r.external_id) out.set(`dn\u0000${r.dn}`, r.external_id);
-    const rest = part.filter((dn) => !out.has(`dn\u0000${dn}`));
+    const planned = await plannedUsersByDn(db, jobId, part);
+    for (const [dn, externalId] of planned) out.set(memberRefKey('dn', dn), externalId);
+    const rest = part.filter((dn) => !out.has(memberRefKey('dn', dn)));
     if (rest.length === 0) continue;
-    const stored = await db
-      .selectFrom('users')
-      .select(['source_dn', 'external_id'])
-      .where('directory_id', '=', directoryId)
-      .where('source_dn', 'in', rest)
-      .execute();
-    for (const r of stored) if (r.source_dn) out.set(`dn\u0000${r.source_dn}`, r.external_id);
+    const stored = await userIdsByDn(db, directoryId, rest);
+    for (const [dn, externalId] of stored) out.set(memberRefKey('dn', dn), externalId);
   }
   const byName = new Map<string, string>();
   for (const part of chunks([...names])) {
-    const planned = await db
-      .selectFrom('sync_changes')
-      .select(['name', 'external_id'])
-      .where('job_id', '=', jobId)
-      .where('object_type', '=', 'user')
-      .where(sql<string>`lower(name)`, 'in', part)
-      .execute();
-    for (const r of planned)
-      if (r.name && r.external_id) byName.set(r.name.toLowerCase(), r.external_id);
+    const planned = await plannedUsersByName(db, jobId, part);
+    for (const [name, externalId] of planned) byName.set(name, externalId);
     const rest = part.filter((n) => !byName.has(n));
     if (rest.length === 0) continue;
-    const stored = await db
-      .selectFrom('users')
-      .select(['username', 'external_id'])
-      .where('directory_id', '=', directoryId)
-      .where(sql<string>`lower(username)`, 'in', rest)
-      .execute();
-    for (const r of stored) byName.set(r.username.toLowerCase(), r.external_id);
+    const stored = await userIdsByName(db, directoryId, rest);
+    for (const [name, externalId] of stored) byName.set(name, externalId);
   }
   // posixGroup memberUid values are matched case-insensitively.
   for (const r of refs) {
     if (r.by !== 'username') continue;
     const hit = byName.get(r.value.toLowerCase());
-    if (hit) out.set(refKey(r), hit);
+    if (hit) out.set(memberRefKey(r.by, r.value), hit);
   }
-  for (const part of chunks([...ids])) {
-    const stored = await db
-      .selectFrom('users')
-      .select('external_id')
-      .where('directory_id', '=', directoryId)
-      .where('external_id', 'in', part)
-      .execute();
-    for (const r of stored) out.set(`externalId\u0000${r.external_id}`, r.external_id);
-  }
-  return out;
-}
-
-async function currentDirectMembers(
-  db: Kysely<Database>,
-  groupIds: string[],
-): Promise<Map<string, Set<string>>> {
-  const out = new Map<string, Set<string>>();
-  for (const part of chunks(groupIds, 100)) {
-    const rows = await db
-      .selectFrom('memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.group_id', 'u.external_id'])
-      .where('m.group_id', 'in', part)
-      .where('m.direct', '=', 1)
-      .execute();
-    for (const r of rows) {
-      let set = out.get(r.group_id);
-      if (!set) out.set(r.group_id, (set = new Set()));
-      set.add(r.external_id);
-    }
-  }
+  for (const externalId of await storedUserIds(db, directoryId, [...ids]))
+    out.set(memberRefKey('externalId', externalId), externalId);
   return out;
 }
 
@@ -205,24 +160,11 @@ export async function planGoneUserMemberships(
 ) {
   if (gone.length === 0) return;
   await writer.flush();
-  const planned = new Set<string>();
-  for (const part of chunks([...new Set(gone)])) {
-    const rows = await input.db
-      .selectFrom('sync_changes')
-      .select('payload')
-      .where('job_id', '=', input.jobId)
-      .where('object_type', '=', 'membership')
-      .where('action', '=', 'removed')
-      .where('external_id', 'in', part)
-      .execute();
-    for (const r of rows) {
-      if (!r.payload) continue;
-      const m = JSON.parse(r.payload) as { groupExternalId: string; userExternalId: string };
-      planned.add(`${m.groupExternalId}\u0000${m.userExternalId}`);
-    }
-  }
+  const planned = new Set<MembershipKey>();
+  for (const m of await plannedMembershipRemovals(input.db, input.jobId, gone))
+    planned.add(membershipKey(m.groupExternalId, m.userExternalId));
   for (const m of await directMembershipsOf(input.db, input.directoryId, gone)) {
-    if (planned.has(`${m.groupExternalId}\u0000${m.userExternalId}`)) continue;
+    if (planned.has(membershipKey(m.groupExternalId, m.userExternalId))) continue;
     await writer.add({ kind: 'membership', action: 'removed', ...m });
   }
 }

@@ -1,14 +1,22 @@
 import type { MemberRef } from '../connectors/connector.js';
-import { chunks } from '../lib/chunks.js';
+import { activeGroupIds, groupsByDn, nestingEdges } from '../store/directory-lookups.repository.js';
 import type { ChangeWriter } from '../store/change-rows.js';
 import type { PlanInput } from './plan-types.js';
+import { nestingEdgeKey, nestingEdgeOf, type NestingEdgeKey } from './plan-keys.js';
+
+/** A member reference of a parent group that may name a child group. */
+export interface NestingRef {
+  /** The parent group's external id. */
+  parent: string;
+  ref: MemberRef;
+}
 
 /** Group-in-group edges: resolved once every group of the read is known. */
 export async function planNesting(
   input: PlanInput,
   writer: ChangeWriter,
-  refs: { parent: string; ref: MemberRef }[],
-  removals: { parent: string; ref: MemberRef }[],
+  refs: NestingRef[],
+  removals: NestingRef[],
   groupDns: Map<string, string>,
   parentsListed: string[],
   groups: { mode: 'full' | 'delta'; seen: Set<string>; removed: Set<string> },
@@ -28,18 +36,9 @@ export async function planNesting(
           ),
         ];
   const storedActive = new Set<string>();
-  for (const part of chunks(unresolvedDns)) {
-    const rows = await db
-      .selectFrom('groups')
-      .select(['source_dn', 'external_id'])
-      .where('directory_id', '=', directoryId)
-      .where('status', '=', 'active')
-      .where('source_dn', 'in', part)
-      .execute();
-    for (const r of rows) {
-      if (r.source_dn) groupDns.set(r.source_dn, r.external_id);
-      storedActive.add(r.external_id);
-    }
+  for (const g of await groupsByDn(db, directoryId, unresolvedDns, { activeOnly: true })) {
+    if (g.sourceDn) groupDns.set(g.sourceDn, g.externalId);
+    storedActive.add(g.externalId);
   }
   const unseenIds =
     groups.mode === 'full'
@@ -51,16 +50,7 @@ export async function planNesting(
               .map((r) => r.ref.value),
           ),
         ];
-  for (const part of chunks(unseenIds)) {
-    const rows = await db
-      .selectFrom('groups')
-      .select('external_id')
-      .where('directory_id', '=', directoryId)
-      .where('status', '=', 'active')
-      .where('external_id', 'in', part)
-      .execute();
-    for (const r of rows) storedActive.add(r.external_id);
-  }
+  for (const id of await activeGroupIds(db, directoryId, unseenIds)) storedActive.add(id);
   // Child groups a delta read names as removed from a parent (a later addition in the
   // same round wins: the connector merges a group's member changes in order).
   const removalDns = [
@@ -70,49 +60,34 @@ export async function planNesting(
         .map((r) => r.ref.value),
     ),
   ];
-  for (const part of chunks(removalDns)) {
-    const rows = await db
-      .selectFrom('groups')
-      .select(['source_dn', 'external_id'])
-      .where('directory_id', '=', directoryId)
-      .where('source_dn', 'in', part)
-      .execute();
-    for (const r of rows) if (r.source_dn) groupDns.set(r.source_dn, r.external_id);
-  }
+  for (const g of await groupsByDn(db, directoryId, removalDns, { activeOnly: false }))
+    if (g.sourceDn) groupDns.set(g.sourceDn, g.externalId);
   const childOf = (ref: MemberRef) =>
     ref.by === 'dn' ? groupDns.get(ref.value) : ref.by === 'externalId' ? ref.value : undefined;
-  const unwanted = new Set<string>();
+  const unwanted = new Set<NestingEdgeKey>();
   for (const { parent, ref } of removals) {
     const child = childOf(ref);
-    if (child) unwanted.add(`${parent}\u0000${child}`);
+    if (child) unwanted.add(nestingEdgeKey(parent, child));
   }
   const live = (child: string) =>
     groups.seen.has(child) || (storedActive.has(child) && !groups.removed.has(child));
-  const want = new Set<string>();
+  const want = new Set<NestingEdgeKey>();
   for (const { parent, ref } of refs) {
-    const child =
-      ref.by === 'dn' ? groupDns.get(ref.value) : ref.by === 'externalId' ? ref.value : undefined;
-    if (child && child !== parent && live(child)) want.add(`${parent}\u0000${child}`);
+    const child = childOf(ref);
+    if (child && child !== parent && live(child)) want.add(nestingEdgeKey(parent, child));
   }
 
   const listed = new Set(parentsListed);
-  const have = new Set<string>();
-  const rows = await db
-    .selectFrom('group_nesting as n')
-    .innerJoin('groups as p', 'p.id', 'n.parent_group_id')
-    .innerJoin('groups as c', 'c.id', 'n.child_group_id')
-    .select(['p.external_id as parent', 'c.external_id as child'])
-    .where('p.directory_id', '=', directoryId)
-    .execute();
-  for (const r of rows) have.add(`${r.parent}\u0000${r.child}`);
+  const have = new Set<NestingEdgeKey>();
+  for (const e of await nestingEdges(db, directoryId))
+    have.add(nestingEdgeKey(e.parentExternalId, e.childExternalId));
 
   for (const edge of want) {
     if (have.has(edge)) continue;
-    const [parentExternalId, childExternalId] = edge.split('\u0000') as [string, string];
-    await writer.add({ kind: 'nesting', action: 'added', parentExternalId, childExternalId });
+    await writer.add({ kind: 'nesting', action: 'added', ...nestingEdgeOf(edge) });
   }
   for (const edge of have) {
-    const [parentExternalId, childExternalId] = edge.split('\u0000') as [string, string];
+    const { parentExternalId, childExternalId } = nestingEdgeOf(edge);
     // Only a parent whose complete member list was read, or whose removals a delta read
     // named, can lose a child group (parents missing from a full read are deleted, edges
     // and all).

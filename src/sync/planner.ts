@@ -1,5 +1,5 @@
 import { CHANGE_SET_LOOKUPS, refreshStatistics } from '../store/database.js';
-import type { MemberRef, SourceRead, SweptIds } from '../connectors/connector.js';
+import type { SourceRead, SweptIds } from '../connectors/connector.js';
 import {
   countActiveGroups,
   countActiveUsers,
@@ -17,13 +17,13 @@ import {
   finishUserPage,
   IN_FLIGHT,
   planMissingUsers,
-  plannedUsers,
   prepareUserPage,
   type PreparedPage,
 } from './user-plan.js';
 import { planGroupPage, planMissingGroups } from './group-plan.js';
 import { planGoneUserMemberships } from './membership-plan.js';
-import { planNesting } from './nesting-plan.js';
+import { plannedUserTargets } from '../store/planned-changes.repository.js';
+import { planNesting, type NestingRef } from './nesting-plan.js';
 
 export type { MemberDigest, Phase, PlanInput, PlanPolicies } from './plan-types.js';
 
@@ -103,8 +103,8 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   // Groups and memberships.
   const groupDns = new Map<string, string>();
   const seenGroups = new Set<string>();
-  const nestingRefs: { parent: string; ref: MemberRef }[] = [];
-  const nestingRemovals: { parent: string; ref: MemberRef }[] = [];
+  const nestingRefs: NestingRef[] = [];
+  const nestingRemovals: NestingRef[] = [];
   const groupsWithFullMembers: string[] = [];
   const memberDigests: MemberDigest[] = [];
   /** Groups this run takes out of the directory (reported deleted). */
@@ -153,7 +153,7 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     if (policies.deactivationBehavior === 'suspend') {
       // A user this read listed and then reported deleted is suspended as planned here
       // (created or updated first): the deletion came last, so it wins.
-      const planned = await plannedUsers(db, jobId, userIds);
+      const planned = await plannedUserTargets(db, jobId, userIds);
       const stored = await usersByExternalId(
         db,
         directoryId,

@@ -1,16 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
 import type { PendingUser, SourceUser } from '../connectors/connector.js';
 import { compareDigests, usersByExternalId } from '../store/users.repository.js';
-import { chunks } from '../lib/chunks.js';
+import { activeUsersPage } from '../store/directory-lookups.repository.js';
 import { addProbe, type DigestComparison, type DigestProbes } from '../store/sqlite-reader.js';
 import type { ChangeWriter } from '../store/change-rows.js';
-import {
-  checkSourceUser,
-  hashSourceUser,
-  sourceUserState,
-  type UserTarget,
-} from '../model/records.js';
+import { checkSourceUser, hashSourceUser, sourceUserState } from '../model/records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
 import { standingConflicts } from './standing-conflicts.js';
 import type { PlanInput, UserScan } from './plan-types.js';
@@ -126,28 +119,6 @@ export async function finishUserPage(
   }
 }
 
-/** The last target this job planned for each of `externalIds` (users only). */
-export async function plannedUsers(
-  db: Kysely<Database>,
-  jobId: string,
-  externalIds: string[],
-): Promise<Map<string, UserTarget>> {
-  const out = new Map<string, UserTarget>();
-  for (const part of chunks([...new Set(externalIds)])) {
-    const rows = await db
-      .selectFrom('sync_changes')
-      .select(['external_id', 'payload'])
-      .where('job_id', '=', jobId)
-      .where('object_type', '=', 'user')
-      .where('external_id', 'in', part)
-      .orderBy('id')
-      .execute();
-    for (const r of rows)
-      if (r.external_id && r.payload) out.set(r.external_id, JSON.parse(r.payload) as UserTarget);
-  }
-  return out;
-}
-
 /**
  * Active users that a complete read did not return (deleted, moved or filtered out) are
  * suspended. Returns their external ids.
@@ -162,17 +133,9 @@ export async function planMissingUsers(
   const gone: string[] = [];
   let after = '';
   for (;;) {
-    const rows = await input.db
-      .selectFrom('users')
-      .select(['id', 'external_id'])
-      .where('directory_id', '=', input.directoryId)
-      .where('status', '=', 'active')
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(5000)
-      .execute();
+    const rows = await activeUsersPage(input.db, input.directoryId, after, 5000);
     if (rows.length === 0) return gone;
-    const missing = rows.filter((r) => !seen.has(r.external_id)).map((r) => r.external_id);
+    const missing = rows.filter((r) => !seen.has(r.externalId)).map((r) => r.externalId);
     gone.push(...missing);
     for (const user of (await usersByExternalId(input.db, input.directoryId, missing)).values()) {
       const plan = suspendMissing(user, at);
