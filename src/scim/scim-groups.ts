@@ -13,8 +13,6 @@ import { groupRemovalChanges } from '../sync/group-removal.js';
 import type { Change } from '../model/changes.js';
 import type { GroupTarget } from '../model/records.js';
 import type { JsonObject } from '../scim-protocol/filter-eval.js';
-import { compileFilterToSql } from '../scim-protocol/filter-sql.js';
-import { buildListResponse } from '../scim-protocol/list-response.js';
 import { applyPatch, parsePatchRequest } from '../scim-protocol/patch.js';
 import { planGroupPatch } from '../scim-protocol/group-patch.js';
 import { isAttributeOmitted, projectResource } from '../scim-protocol/projection.js';
@@ -34,7 +32,6 @@ import type { ScimGroupMember } from '../scim-protocol/group-resource.js';
 import { rowToScimGroup } from './scim-mapping.js';
 import {
   directoryGroups,
-  listOrder,
   liveUsers,
   loadGroupRow,
   lockDirectoryNames,
@@ -42,12 +39,12 @@ import {
   memberRowsOfGroup,
   membersJsonOfGroup,
   membersOfGroups,
+  type MemberRef,
 } from './scim-store.js';
 import {
   applyContext,
   audit,
   hasProjection,
-  listQueryOf,
   projectionOf,
   type QueryValue,
   type ScimContext,
@@ -56,11 +53,11 @@ import {
   type ScimResponse,
   type Trx,
 } from './scim-context.js';
-import { createListPages } from './scim-lists.js';
+import { createLists, type ListKind } from './scim-lists.js';
 
 export function createScimGroups(deps: ScimDeps) {
   const { db, dialect, limits, groupResolver } = deps;
-  const { pageOf, listPage } = createListPages(deps);
+  const { listResources } = createLists(deps);
 
   function renderGroup(
     ctx: ScimContext,
@@ -347,56 +344,17 @@ export function createScimGroups(deps: ScimDeps) {
     return true;
   }
 
-  async function listGroups(
-    ctx: ScimContext,
-    query: Record<string, QueryValue>,
-  ): Promise<ScimResponse> {
-    const q = listQueryOf(query, limits);
-    const projection = {
-      resourceType: 'Group' as const,
-      attributes: q.attributes,
-      excludedAttributes: q.excludedAttributes,
-    };
-    const { rows, total } = await listPage(
-      q,
-      () =>
-        pageOf(ctx, q, 'groups', groupResolver, (scope, where) => {
-          return directoryGroups(db, scope)
-            .$if(where !== undefined, (b) => b.where(where!))
-            .selectAll('groups')
-            .orderBy(listOrder('groups', where !== undefined));
-        }),
-      async () => {
-        const where =
-          q.filter === undefined ? undefined : compileFilterToSql(q.filter, groupResolver);
-        return Number(
-          (
-            await directoryGroups(db, ctx)
-              .$if(where !== undefined, (b) => b.where(where!))
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
-      },
-    );
-    const members =
-      rows.length > 0 && !isAttributeOmitted('members', projection)
-        ? await membersOfGroups(
-            db,
-            rows.map((r) => r.id),
-          )
-        : undefined;
-    const resources = rows.map((r) =>
-      projectResource(
-        renderGroup(ctx, r, members === undefined ? undefined : (members.get(r.id) ?? [])),
-        projection,
-      ),
-    );
-    return {
-      status: 200,
-      body: buildListResponse(resources, { totalResults: total, startIndex: q.startIndex }),
-    };
-  }
+  const groupList: ListKind<'groups', GroupsTable, MemberRef> = {
+    resourceType: 'Group',
+    table: 'groups',
+    resolver: groupResolver,
+    scoped: (scope) => directoryGroups(db, scope),
+    columns: (query) => query.selectAll('groups'),
+    related: { attribute: 'members', load: (ids) => membersOfGroups(db, ids) },
+    render: renderGroup,
+  };
+  const listGroups = (ctx: ScimContext, query: Record<string, QueryValue>) =>
+    listResources(ctx, query, groupList);
 
   return {
     listGroups,

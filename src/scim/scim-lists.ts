@@ -6,21 +6,31 @@
 import type { Expression, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { isJsonObject } from '../scim-protocol/filter-eval.js';
+import type { JsonObject } from '../scim-protocol/filter-eval.js';
 import { compileFilterToSql } from '../scim-protocol/filter-sql.js';
 import type { AttributeResolver } from '../scim-protocol/filter-sql.js';
 import { stringifyFilter } from '../scim-protocol/filter-parser.js';
 import type { FilterNode } from '../scim-protocol/filter-parser.js';
+import { buildListResponse } from '../scim-protocol/list-response.js';
 import type { ListQuery } from '../scim-protocol/list-response.js';
+import { isAttributeOmitted, projectResource } from '../scim-protocol/projection.js';
 import { ScimError } from '../scim-protocol/scim-error.js';
 import {
   compileShape,
+  listOrder,
   pageClause,
   pageLiteral,
   runShape,
   slotValue,
   type Scope,
 } from './scim-store.js';
-import type { QueryValue, ScimContext, ScimDeps } from './scim-context.js';
+import {
+  listQueryOf,
+  type QueryValue,
+  type ScimContext,
+  type ScimDeps,
+  type ScimResponse,
+} from './scim-context.js';
 
 /** `POST /.search` body (RFC 7644 §3.4.3) as query parameters. */
 export function searchBodyToQuery(body: unknown): Record<string, QueryValue> {
@@ -63,8 +73,24 @@ function slotFilter(node: FilterNode, values: string[]): FilterNode {
   }
 }
 
-export function createListPages(deps: ScimDeps) {
-  const { db, shapes } = deps;
+/** What a list of one resource type needs: its rows, filter columns, related attribute and rendering. */
+export interface ListKind<T extends 'users' | 'groups', R extends { id: string }, X> {
+  resourceType: 'User' | 'Group';
+  table: T;
+  resolver: AttributeResolver;
+  /** The directory's rows a client sees (not deleted), before filter, columns and order. */
+  scoped: (scope: Scope) => SelectQueryBuilder<Database, T, object>;
+  /** The columns a page reads. */
+  columns: (query: SelectQueryBuilder<Database, T, object>) => SelectQueryBuilder<Database, T, R>;
+  /** The attribute read from other rows (`groups` of users, `members` of groups). */
+  related: { attribute: string; load: (ids: string[]) => Promise<Map<string, X[]>> };
+  /** `related` is undefined when the request leaves the attribute out. */
+  render: (ctx: ScimContext, row: R, related: X[] | undefined) => JsonObject;
+}
+
+export function createLists(deps: ScimDeps) {
+  const { shapes, limits } = deps;
+  const db = deps.db;
 
   /**
    * One page of a list, through a statement compiled once per filter shape (the filter
@@ -124,5 +150,55 @@ export function createListPages(deps: ScimDeps) {
     return count();
   }
 
-  return { pageOf, listPage };
+  /** `GET /Users`, `GET /Groups` and their `POST /.search`: one page, rendered and projected. */
+  async function listResources<T extends 'users' | 'groups', R extends { id: string }, X>(
+    ctx: ScimContext,
+    query: Record<string, QueryValue>,
+    kind: ListKind<T, R, X>,
+  ): Promise<ScimResponse> {
+    const q = listQueryOf(query, limits);
+    const projection = {
+      resourceType: kind.resourceType,
+      attributes: q.attributes,
+      excludedAttributes: q.excludedAttributes,
+    };
+    const { rows, total } = await listPage(
+      q,
+      () =>
+        pageOf(ctx, q, kind.table, kind.resolver, (scope, where) => {
+          return kind
+            .columns(kind.scoped(scope).$if(where !== undefined, (b) => b.where(where!)))
+            .orderBy(listOrder(kind.table, where !== undefined));
+        }),
+      async () => {
+        const where =
+          q.filter === undefined ? undefined : compileFilterToSql(q.filter, kind.resolver);
+        return Number(
+          (
+            await kind
+              .scoped(ctx)
+              .$if(where !== undefined, (b) => b.where(where!))
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      },
+    );
+    const related =
+      rows.length > 0 && !isAttributeOmitted(kind.related.attribute, projection)
+        ? await kind.related.load(rows.map((r) => r.id))
+        : undefined;
+    const resources = rows.map((r) =>
+      projectResource(
+        kind.render(ctx, r, related === undefined ? undefined : (related.get(r.id) ?? [])),
+        projection,
+      ),
+    );
+    return {
+      status: 200,
+      body: buildListResponse(resources, { totalResults: total, startIndex: q.startIndex }),
+    };
+  }
+
+  return { listResources };
 }

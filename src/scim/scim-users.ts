@@ -14,8 +14,6 @@ import { standingConflicts } from '../sync/standing-conflicts.js';
 import { diffUser, suspendMissing, type UserPlan } from '../sync/user-diff.js';
 import type { ConflictPolicy } from '../model/directory-schema.js';
 import type { JsonObject } from '../scim-protocol/filter-eval.js';
-import { compileFilterToSql } from '../scim-protocol/filter-sql.js';
-import { buildListResponse } from '../scim-protocol/list-response.js';
 import { applyPatch, parsePatchRequest } from '../scim-protocol/patch.js';
 import { isAttributeOmitted, projectResource } from '../scim-protocol/projection.js';
 import {
@@ -29,18 +27,17 @@ import type { ScimUserInput } from '../scim-protocol/user-resource.js';
 import { hashScimState, rowToScimUser, scimInputToState } from './scim-mapping.js';
 import {
   groupsOfUsers,
-  listOrder,
   liveUsers,
   loadUserRow,
   lockDirectoryNames,
   markUserDeleted,
   unmarkUserDeleted,
+  type GroupRef,
 } from './scim-store.js';
 import { admitDeactivation, cancelHeld } from './scim-held.js';
 import {
   applyContext,
   audit,
-  listQueryOf,
   projectionOf,
   type QueryValue,
   type ScimContext,
@@ -49,7 +46,7 @@ import {
   type ScimResponse,
   type Trx,
 } from './scim-context.js';
-import { createListPages } from './scim-lists.js';
+import { createLists, type ListKind } from './scim-lists.js';
 
 type UserChange = Extract<Change, { kind: 'user' }>;
 
@@ -88,7 +85,7 @@ function planScimUser(
 
 export function createScimUsers(deps: ScimDeps) {
   const { db, dialect, limits, shapes, userResolver } = deps;
-  const { pageOf, listPage } = createListPages(deps);
+  const { listResources } = createLists(deps);
 
   function renderUser(
     ctx: ScimContext,
@@ -161,6 +158,25 @@ export function createScimUsers(deps: ScimDeps) {
       .executeTakeFirst();
     if (holder && holder.id !== selfId)
       throw ScimError.uniqueness(`externalId "${externalId}" is already taken in this directory`);
+  }
+
+  /**
+   * A PUT or PATCH that changes the userName (other than its case) or the externalId:
+   * both must stay unique in the directory (409), checked under the directory's lock.
+   */
+  async function assertKeysFree(
+    trx: Trx,
+    ctx: ScimContext,
+    row: UsersTable,
+    userName: string,
+    externalId: string,
+  ) {
+    if (userName.toLowerCase() === row.username.toLowerCase() && externalId === row.external_id)
+      return;
+    await lockDirectoryNames(trx, dialect, ctx.directoryId);
+    await assertUserNameFree(trx, ctx, userName, row.id);
+    if (externalId !== row.external_id)
+      await assertUserExternalIdFree(trx, ctx, externalId, row.id);
   }
 
   /**
@@ -286,54 +302,17 @@ export function createScimUsers(deps: ScimDeps) {
     return row;
   }
 
-  async function listUsers(
-    ctx: ScimContext,
-    query: Record<string, QueryValue>,
-  ): Promise<ScimResponse> {
-    const q = listQueryOf(query, limits);
-    const projection = {
-      resourceType: 'User' as const,
-      attributes: q.attributes,
-      excludedAttributes: q.excludedAttributes,
-    };
-    const { rows, total } = await listPage(
-      q,
-      () =>
-        pageOf(ctx, q, 'users', userResolver, (scope, where) => {
-          return liveUsers(db, scope)
-            .$if(where !== undefined, (b) => b.where(where!))
-            .selectAll('users')
-            .orderBy(listOrder('users', where !== undefined));
-        }),
-      async () => {
-        const where =
-          q.filter === undefined ? undefined : compileFilterToSql(q.filter, userResolver);
-        return Number(
-          (
-            await liveUsers(db, ctx)
-              .$if(where !== undefined, (b) => b.where(where!))
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
-      },
-    );
-    const groups =
-      rows.length > 0 && !isAttributeOmitted('groups', projection)
-        ? await groupsOfUsers(
-            db,
-            rows.map((r) => r.id),
-            shapes,
-          )
-        : new Map();
-    const resources = rows.map((r) =>
-      projectResource(renderUser(ctx, r, groups.get(r.id) ?? []), projection),
-    );
-    return {
-      status: 200,
-      body: buildListResponse(resources, { totalResults: total, startIndex: q.startIndex }),
-    };
-  }
+  const userList: ListKind<'users', UsersTable, GroupRef> = {
+    resourceType: 'User',
+    table: 'users',
+    resolver: userResolver,
+    scoped: (scope) => liveUsers(db, scope),
+    columns: (query) => query.selectAll('users'),
+    related: { attribute: 'groups', load: (ids) => groupsOfUsers(db, ids, shapes) },
+    render: renderUser,
+  };
+  const listUsers = (ctx: ScimContext, query: Record<string, QueryValue>) =>
+    listResources(ctx, query, userList);
 
   return {
     listUsers,
@@ -402,15 +381,7 @@ export function createScimUsers(deps: ScimDeps) {
         assertIfMatch(req.ifMatch, row.version);
         // PUT without externalId keeps the tie to the source.
         const externalId = input.externalId ?? row.external_id;
-        if (
-          input.userName.toLowerCase() !== row.username.toLowerCase() ||
-          externalId !== row.external_id
-        ) {
-          await lockDirectoryNames(trx, dialect, ctx.directoryId);
-          await assertUserNameFree(trx, ctx, input.userName, id);
-          if (externalId !== row.external_id)
-            await assertUserExternalIdFree(trx, ctx, externalId, id);
-        }
+        await assertKeysFree(trx, ctx, row, input.userName, externalId);
         return userResponse(
           ctx,
           await writeUser(
@@ -441,15 +412,7 @@ export function createScimUsers(deps: ScimDeps) {
         const input = parseScimUser(patched.resource);
         // The rendering omits externalId when it is the SCIM id; removing it restores that.
         const externalId = input.externalId ?? id;
-        if (
-          input.userName.toLowerCase() !== row.username.toLowerCase() ||
-          externalId !== row.external_id
-        ) {
-          await lockDirectoryNames(trx, dialect, ctx.directoryId);
-          await assertUserNameFree(trx, ctx, input.userName, id);
-          if (externalId !== row.external_id)
-            await assertUserExternalIdFree(trx, ctx, externalId, id);
-        }
+        await assertKeysFree(trx, ctx, row, input.userName, externalId);
         return userResponse(
           ctx,
           await writeUser(
