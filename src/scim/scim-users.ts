@@ -83,6 +83,23 @@ function planScimUser(
   return plan;
 }
 
+/** One user write (POST, PUT, PATCH) for `writeUser`. */
+interface UserWrite {
+  trx: Trx;
+  ctx: ScimContext;
+  /** The request's user, parsed. */
+  input: ScimUserInput;
+  /** The resource as sent (or as patched): what `extra` and the custom attributes read. */
+  resource: JsonObject;
+  /** The stored row, or null for a new user. */
+  existing: UsersTable | null;
+  id: string;
+  externalId: string;
+  at: string;
+  /** The audit action of the write (`scim.user.created`, `…restored`, `…replaced`, `…patched`). */
+  auditAction: string;
+}
+
 export function createScimUsers(deps: ScimDeps) {
   const { db, dialect, limits, shapes, userResolver } = deps;
   const { listResources } = createLists(deps);
@@ -234,17 +251,8 @@ export function createScimUsers(deps: ScimDeps) {
    * Plans and applies one user write (POST, PUT, PATCH). A deactivation beyond the
    * threshold is held: the rest of the change still applies, the user stays active.
    */
-  async function writeUser(
-    trx: Trx,
-    ctx: ScimContext,
-    input: ScimUserInput,
-    resource: JsonObject,
-    existing: UsersTable | null,
-    id: string,
-    externalId: string,
-    at: string,
-    auditAction: string,
-  ): Promise<UsersTable> {
+  async function writeUser(write: UserWrite): Promise<UsersTable> {
+    const { trx, ctx, input, resource, existing, id, externalId, at, auditAction } = write;
     const state = scimInputToState(input, resource, ctx.attributeMapping);
     const current = existing ? toUserTarget(existing) : null;
     let enabled = input.active;
@@ -358,7 +366,7 @@ export function createScimUsers(deps: ScimDeps) {
         const externalId = input.externalId ?? id;
         const at = now();
         if (existing) await unmarkUserDeleted(trx, existing.id);
-        const row = await writeUser(
+        const row = await writeUser({
           trx,
           ctx,
           input,
@@ -367,8 +375,8 @@ export function createScimUsers(deps: ScimDeps) {
           id,
           externalId,
           at,
-          existing ? 'scim.user.restored' : 'scim.user.created',
-        );
+          auditAction: existing ? 'scim.user.restored' : 'scim.user.created',
+        });
         return userResponse(ctx, row, 201, req.query);
       });
     },
@@ -384,17 +392,17 @@ export function createScimUsers(deps: ScimDeps) {
         await assertKeysFree(trx, ctx, row, input.userName, externalId);
         return userResponse(
           ctx,
-          await writeUser(
+          await writeUser({
             trx,
             ctx,
             input,
             resource,
-            row,
+            existing: row,
             id,
             externalId,
-            now(),
-            'scim.user.replaced',
-          ),
+            at: now(),
+            auditAction: 'scim.user.replaced',
+          }),
           200,
           req.query,
         );
@@ -415,17 +423,17 @@ export function createScimUsers(deps: ScimDeps) {
         await assertKeysFree(trx, ctx, row, input.userName, externalId);
         return userResponse(
           ctx,
-          await writeUser(
+          await writeUser({
             trx,
             ctx,
             input,
-            patched.resource,
-            row,
+            resource: patched.resource,
+            existing: row,
             id,
             externalId,
-            now(),
-            'scim.user.patched',
-          ),
+            at: now(),
+            auditAction: 'scim.user.patched',
+          }),
           200,
           req.query,
         );
