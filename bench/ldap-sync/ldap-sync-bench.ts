@@ -208,6 +208,8 @@ const { db } = main;
 
 interface PhaseResult extends Measured {
   peakRssMb: number;
+  /** PostgreSQL: CPU time of the server's backends of the phase (sync-phase.mjs). */
+  pgCpuMs: number | null;
   job: Record<string, unknown>;
 }
 async function phase(
@@ -410,29 +412,90 @@ console.log(JSON.stringify(result.targets));
 console.error(`written ${file}`);
 
 /**
- * `--only first`: the import figures alone. Two first syncs into fresh stores, each
- * between two floors, ratios to the fastest floor of the run.
+ * The store's write floor (store-floor.mjs): the rows a first sync of this directory
+ * writes, prebuilt, written by the cheapest path of the database into a fresh store.
+ */
+async function storeFloor(): Promise<StoreFloor> {
+  const target = await freshDirectory();
+  await run('sync');
+  try {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        path.join(import.meta.dirname, 'store-floor.mjs'),
+        JSON.stringify({
+          databaseUrl: target.db.url,
+          tenantId: target.tenantId,
+          directoryId: target.directory.id,
+          users,
+          groups,
+        }),
+      ],
+      { maxBuffer: 1 << 24 },
+    );
+    return JSON.parse(lastJsonLine(stdout)) as StoreFloor;
+  } finally {
+    await target.db.drop();
+  }
+}
+interface StoreFloor {
+  ms: number;
+  pgCpuMs: number | null;
+  rows: number;
+  peakRssMb: number;
+}
+
+/**
+ * `--only first`: the import figures alone. First syncs into fresh stores, each followed
+ * by a stream floor and a store floor (the same rows written the cheapest way), so both
+ * floors are measured beside the imports; ratios to the fastest of each in the run.
+ * BENCH_VARIANTS (`A=1;A=0`: environment settings separated by `;`) runs the rounds'
+ * first syncs with each setting in turn, alternated, to compare a lever in one run.
  */
 async function firstOnly(): Promise<never> {
-  const firsts: PhaseResult[] = [];
+  const firsts: (PhaseResult & { variant: string })[] = [];
+  const stores: StoreFloor[] = [];
+  const variants = process.env.BENCH_VARIANTS?.split(';') ?? [''];
   // A million-user import takes many minutes: once is enough there.
-  for (let i = 0; i < (users > 200_000 ? 1 : 2); i++) {
+  const rounds = users > 200_000 ? 1 : Math.max(2, variants.length);
+  for (let i = 0; i < rounds; i++) {
     const target = i === 0 ? main : await freshDirectory();
-    firsts.push(await phase(true, null, target));
-    console.error(`first sync: ${firsts[i]!.ms.toFixed(0)} ms`);
+    const variant = variants[i % variants.length]!;
+    for (const setting of variant.split(',').filter(Boolean)) {
+      const [key, value] = setting.split('=') as [string, string];
+      process.env[key] = value;
+    }
+    firsts.push({ ...(await phase(true, null, target)), variant });
+    for (const setting of variant.split(',').filter(Boolean))
+      delete process.env[setting.split('=')[0]!];
+    console.error(`first sync ${variant}: ${firsts[i]!.ms.toFixed(0)} ms`);
     await target.db.drop();
     await stream();
+    stores.push(await storeFloor());
+    console.error(`store floor: ${stores[i]!.ms.toFixed(0)} ms (${stores[i]!.rows} rows)`);
   }
   await slapd.stop();
   const floor = [...raws].sort((a, b) => a.ms - b.ms)[0]!;
+  const store = [...stores].sort((a, b) => a.ms - b.ms)[0]!;
   const table = [
-    { phase: 'raw paged stream (floor)', ms: Math.round(floor.ms), ratio: 1, peakRssMb: null },
+    { phase: 'raw paged stream (floor)', ms: Math.round(floor.ms), ratio: 1, toStore: null },
+    {
+      phase: `store write floor (${kind === 'postgres' ? 'COPY' : 'prepared inserts'}, 1 tx)`,
+      ms: Math.round(store.ms),
+      ratio: +(store.ms / floor.ms).toFixed(2),
+      toStore: 1,
+      pgCpuMs: store.pgCpuMs,
+      peakRssMb: Math.round(store.peakRssMb),
+      note: `${store.rows} rows; all: ${stores.map((s) => Math.round(s.ms)).join(', ')} ms`,
+    },
     ...firsts.map((f, i) => ({
-      phase: `first full sync #${i + 1}`,
+      phase: `first full sync #${i + 1}${f.variant ? ` (${f.variant})` : ''}`,
       ms: Math.round(f.ms),
       ratio: +(f.ms / floor.ms).toFixed(2),
+      toStore: +(f.ms / store.ms).toFixed(2),
       cpuMs: Math.round(f.cpuMs),
       slapdCpuMs: Math.round(f.serverCpuMs),
+      pgCpuMs: f.pgCpuMs,
       peakRssMb: Math.round(f.peakRssMb),
       note: `${String(f.job.usersCreated)} users, ${String(f.job.membershipsAdded)} memberships`,
     })),
@@ -444,10 +507,13 @@ async function firstOnly(): Promise<never> {
       users,
       database: kind,
       floors: raws.map((r) => Math.round(r.ms)),
+      storeFloors: stores.map((s) => Math.round(s.ms)),
       firstSyncRatio: {
         target: kind === 'postgres' ? 6 : 3,
         measured: +(best.ms / floor.ms).toFixed(2),
       },
+      storeFloorRatio: +(store.ms / floor.ms).toFixed(2),
+      firstSyncToStoreFloor: +(best.ms / store.ms).toFixed(2),
       peakRssMb: Math.round(Math.max(...firsts.map((f) => f.peakRssMb))),
       load: os.loadavg().map((l) => +l.toFixed(2)),
     }),

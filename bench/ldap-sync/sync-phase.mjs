@@ -11,7 +11,8 @@ import { openServices } from '../../dist/main.js';
 import { warmStore } from '../../dist/store/database.js';
 import { createWorker } from '../../dist/scheduler/worker.js';
 import { limitHeapGrowth } from '../../dist/lib/heap.js';
-import fs from 'node:fs';
+import { peakRssMb, processCpuMs } from './proc.mjs';
+import { sql } from 'kysely';
 
 limitHeapGrowth(); // as the dirsync CLI does at start
 
@@ -50,15 +51,24 @@ const ms = performance.now() - started;
 const used = process.cpuUsage(cpu); // all threads: the store's worker included
 const cpuMs = (used.user + used.system) / 1000;
 const done = await services.jobs.getById(job.id);
+const serverCpuMs = await postgresCpuMs(services.db);
 await services.store.destroy();
-process.stdout.write(`${JSON.stringify({ ms, cpuMs, peakRssMb: peakRssMb(), job: done })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms, cpuMs, pgCpuMs: serverCpuMs, peakRssMb: peakRssMb(), job: done })}\n`,
+);
 
 /**
- * This process's own peak RSS: VmHWM starts afresh at exec. getrusage's maxRSS does not:
- * Linux carries over the forked copy of the parent (the bench, which holds the seed LDIF).
+ * On PostgreSQL, the CPU time of the server processes serving this phase: the backends
+ * connected to its database (a fresh one per phase; the pool keeps them open), read from
+ * /proc as the server runs on this machine. null on SQLite or when /proc is not readable.
  */
-function peakRssMb() {
-  const status = fs.readFileSync('/proc/self/status', 'utf8');
-  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
-  return (Number.isFinite(kb) ? kb * 1024 : process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+async function postgresCpuMs(db) {
+  if (!input.databaseUrl.startsWith('postgres')) return null;
+  try {
+    const { rows } =
+      await sql`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+    return rows.reduce((sum, r) => sum + processCpuMs(r.pid), 0);
+  } catch {
+    return null;
+  }
 }

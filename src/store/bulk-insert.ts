@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { dialectOf } from './database.js';
+import { CopyData } from './pg-copy.js';
 
 /**
  * Multi-row INSERT and IN-list SELECT for the sync hot path. Kysely builds an AST node per
@@ -51,9 +52,11 @@ function textFor(
 /**
  * Inserts rows (all with the same keys, in `columns` order). `conflict` is an
  * `on conflict …` clause. SQLite takes multi-row VALUES in batches sized to stay below
- * its parameter limit; PostgreSQL takes one array per column (`unnest`): one short
- * statement per batch whatever its row count, which the server parses and plans in
- * microseconds, where a VALUES list of 8,000 parameters cost more to plan than to write.
+ * its parameter limit. PostgreSQL takes a plain insert of many rows as `COPY … FROM
+ * STDIN` (pg-copy.ts), its cheapest way in; an upsert, or a few rows (COPY costs a round
+ * trip more), as one array per column (`unnest`): one short statement per batch whatever
+ * its row count, which the server parses and plans in microseconds, where a VALUES list
+ * of 8,000 parameters cost more to plan than to write.
  */
 export async function bulkInsert<R extends object>(
   db: AnyDb,
@@ -64,7 +67,11 @@ export async function bulkInsert<R extends object>(
 ): Promise<void> {
   if (rows.length === 0) return;
   const style = styleOf(db);
-  if (style === 'dollar') return unnestInsert(db, table, columns, rows, conflict);
+  if (style === 'dollar') {
+    const data = !conflict && rows.length >= COPY_MIN_ROWS ? copyData(columns, rows) : null;
+    if (data) return copyInsert(db, table, columns, data);
+    return unnestInsert(db, table, columns, rows, conflict);
+  }
   // ~8k parameters: big enough to amortise a statement, small enough that the few
   // cached prepared statements (one per batch size) stay a few MB.
   const perBatch = Math.max(1, Math.floor(8_000 / columns.length));
@@ -79,6 +86,71 @@ export async function bulkInsert<R extends object>(
     );
   }
 }
+
+/** Fewer rows go as one `unnest` statement: COPY waits for the server once more. */
+const COPY_MIN_ROWS = 50;
+
+/** Rows per piece of COPY data handed to the socket. */
+const COPY_PIECE_ROWS = 500;
+
+async function copyInsert(
+  db: AnyDb,
+  table: string,
+  columns: readonly string[],
+  data: CopyData,
+): Promise<void> {
+  const text = cachedText(
+    'dollar',
+    `${table}|${columns.join(',')}|copy`,
+    () => `copy "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) from stdin`,
+  );
+  await db.executeQuery(CompiledQuery.raw(text, [data]));
+}
+
+/**
+ * The rows in COPY's text format, or null if a value is of a type this encoder does
+ * not write (the caller then inserts them as `unnest` arrays, through the driver's own
+ * conversions). Strings, numbers, booleans and nulls are what the sync's rows hold.
+ */
+function copyData<R extends object>(
+  columns: readonly (keyof R & string)[],
+  rows: readonly R[],
+): CopyData | null {
+  const pieces: string[] = [];
+  let piece = '';
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Record<string, unknown>;
+    for (let c = 0; c < columns.length; c++) {
+      const v = row[columns[c]!];
+      let text: string;
+      if (v === null || v === undefined) text = '\\N';
+      else if (typeof v === 'string')
+        text = COPY_SPECIAL.test(v) ? v.replace(COPY_ESCAPE, escapeChar) : v;
+      else if (typeof v === 'number' && Number.isFinite(v)) text = String(v);
+      else if (typeof v === 'boolean') text = v ? 't' : 'f';
+      else return null;
+      piece += c === 0 ? text : `\t${text}`;
+    }
+    piece += '\n';
+    if ((i + 1) % COPY_PIECE_ROWS === 0) {
+      pieces.push(piece);
+      piece = '';
+    }
+  }
+  if (piece) pieces.push(piece);
+  return new CopyData(pieces);
+}
+
+// COPY's text format: backslash, tab, newline and carriage return are escaped.
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPE = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
+const escapeChar = (ch: string) => COPY_ESCAPES[ch]!;
 
 /** Rows per `unnest` statement: bounds the array literals the driver builds at once. */
 const UNNEST_BATCH = 5_000;

@@ -16,6 +16,7 @@ import {
   WRITER_AUTOCHECKPOINT_PAGES,
   type SqliteReader,
 } from './sqlite-reader.js';
+import { poolWithCopy } from './pg-copy.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -109,7 +110,7 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
   // discards the broken client when it is released.
   pool.on('connect', (client) => client.on('error', () => undefined));
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolWithCopy(pool) }) });
   return { db, dialect: dialectOf(db), destroy: () => db.destroy() };
 }
 

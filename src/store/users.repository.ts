@@ -314,6 +314,24 @@ export async function upsertUsers(
   );
 }
 
+/**
+ * Inserts users new to the store (created by this change: fresh ids, so nothing to
+ * update): a plain insert, which PostgreSQL takes as COPY (bulk-insert.ts).
+ */
+export async function insertUsers(
+  db: Db,
+  targets: UserTarget[],
+  scope: { tenantId: string; directoryId: string },
+  at: string,
+): Promise<void> {
+  await bulkInsert<UsersTable>(
+    db,
+    'users',
+    userColumns,
+    targets.map((t) => toUserRow(t, scope, at)),
+  );
+}
+
 export async function upsertGroups(
   db: Db,
   targets: GroupTarget[],

@@ -1,5 +1,11 @@
 import type { Db } from '../store/database.js';
-import { groupView, upsertGroups, upsertUsers, userView } from '../store/users.repository.js';
+import {
+  groupView,
+  insertUsers,
+  upsertGroups,
+  upsertUsers,
+  userView,
+} from '../store/users.repository.js';
 import { chunks } from '../lib/chunks.js';
 import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { bulkInsert } from '../store/bulk-insert.js';
@@ -54,9 +60,17 @@ export async function applyChanges(trx: Db, ctx: ApplyContext, changes: Change[]
   const refreshed = all.filter((c) => c.action === 'refreshed').map((c) => c.target);
   if (refreshed.length > 0) await upsertUsers(trx, refreshed, scope, ctx.at, true);
   if (users.length > 0) {
+    // A created user has a fresh id: a plain insert (COPY on PostgreSQL), before the
+    // batch's other changes, which may be to the same user (created, then suspended).
+    await insertUsers(
+      trx,
+      users.filter((c) => c.action === 'created').map((c) => c.target),
+      scope,
+      ctx.at,
+    );
     await upsertUsers(
       trx,
-      users.map((c) => c.target),
+      users.filter((c) => c.action !== 'created').map((c) => c.target),
       scope,
       ctx.at,
     );
@@ -353,7 +367,7 @@ async function grantDefaultRole(
       'mapping_id',
       'created_at',
     ],
+    // The users were inserted just now with fresh ids: none has a grant yet.
     rows,
-    'on conflict do nothing',
   );
 }

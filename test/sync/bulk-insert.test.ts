@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { now, openStore, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { upsertUsers, usersByExternalId } from '../../src/store/users.repository.js';
+import { insertUsers, upsertUsers, usersByExternalId } from '../../src/store/users.repository.js';
 import { newId } from '../../src/lib/ids.js';
 import type { UserTarget } from '../../src/model/records.js';
 
-// The sync writes users in bulk (on PostgreSQL one array per column): whatever a source
-// holds in an attribute must come back from the store exactly as it was written.
+// The sync writes users in bulk (on PostgreSQL new users as COPY text, upserts as one
+// array per column): whatever a source holds in an attribute must come back from the
+// store exactly as it was written, through either path.
 describe.each(testDatabaseKinds())('bulk user writes on %s', (kind) => {
   let database: TestDatabase;
   let store: Store;
@@ -49,22 +50,67 @@ describe.each(testDatabaseKinds())('bulk user writes on %s', (kind) => {
       createdAt: null,
     }) satisfies UserTarget;
 
-  it('stores quotes, backslashes, braces, commas, NULL-like text and nulls as given', async () => {
-    const tricky = ['a"b', 'back\\slash', '{x,y}', 'NULL', '', ' spaced ', 'ü → 日本', "it's"];
-    const users = [...tricky.map((t, i) => user(`t${i}`, t, { note: t })), user('nulls', null, {})];
-    await upsertUsers(store.db, users, { tenantId, directoryId }, now());
+  /** Enough users that an insert takes the bulk path (COPY on PostgreSQL). */
+  const filler = () => Array.from({ length: 60 }, () => user(newId(), 'filler', {}));
+
+  it.each(['insert', 'upsert'] as const)(
+    'stores quotes, backslashes, tabs, line breaks, braces, NULL-like text and nulls as given (%s)',
+    async (path) => {
+      const tricky = [
+        'a"b',
+        'back\\slash',
+        '{x,y}',
+        'NULL',
+        '\\N',
+        '',
+        ' spaced ',
+        'ü → 日本',
+        "it's",
+        'tab\there',
+        'two\nlines\r\n',
+        '\\.',
+      ];
+      const users = [
+        ...tricky.map((t, i) => user(`${path}${i}`, t, { note: t })),
+        user(`${path}-nulls`, null, {}),
+        ...filler(),
+      ];
+      if (path === 'insert') await insertUsers(store.db, users, { tenantId, directoryId }, now());
+      else await upsertUsers(store.db, users, { tenantId, directoryId }, now());
+      const stored = await usersByExternalId(
+        store.db,
+        directoryId,
+        users.map((u) => u.externalId),
+      );
+      for (const u of users) {
+        const s = stored.get(u.externalId)!;
+        expect(s).toBeDefined();
+        for (const f of ['firstName', 'lastName', 'phone', 'displayName', 'sourceDn'] as const)
+          expect(s[f]).toBe(u[f]);
+        expect(s.custom).toEqual(u.custom);
+      }
+    },
+  );
+
+  it('refuses a bulk insert that breaks a constraint, rolling back its transaction', async () => {
+    const users = filler();
+    const taken = user(newId(), 'taken', {});
+    await insertUsers(store.db, [taken], { tenantId, directoryId }, now());
+    const write = store.db
+      .transaction()
+      .execute((trx) =>
+        insertUsers(trx, [...users, { ...taken, id: newId() }], { tenantId, directoryId }, now()),
+      );
+    await expect(write).rejects.toMatchObject({
+      code: kind === 'postgres' ? '23505' : 'SQLITE_CONSTRAINT_UNIQUE',
+    });
+    // Nothing of it stayed, and the connection serves the next statement.
     const stored = await usersByExternalId(
       store.db,
       directoryId,
       users.map((u) => u.externalId),
     );
-    for (const u of users) {
-      const s = stored.get(u.externalId)!;
-      expect(s).toBeDefined();
-      for (const f of ['firstName', 'lastName', 'phone', 'displayName', 'sourceDn'] as const)
-        expect(s[f]).toBe(u[f]);
-      expect(s.custom).toEqual(u.custom);
-    }
+    expect(stored.size).toBe(0);
   });
 
   it('round-trips any text a source may hold (property)', async () => {
@@ -75,6 +121,9 @@ describe.each(testDatabaseKinds())('bulk user writes on %s', (kind) => {
         fc.array(fc.option(text), { minLength: 1, maxLength: 30 }),
         async (values) => {
           const users = values.map((v) => user(newId(), v, v === null ? {} : { v }));
+          // Written new (COPY on PostgreSQL, with filler enough for it), then again as
+          // an update of the same users (arrays).
+          await insertUsers(store.db, [...users, ...filler()], { tenantId, directoryId }, now());
           await upsertUsers(store.db, users, { tenantId, directoryId }, now());
           const stored = await usersByExternalId(
             store.db,
