@@ -17,7 +17,7 @@ import copyStreams from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toUserRow, userView, groupView } from '../../dist/store/users.repository.js';
-import { toChangeRow } from '../../dist/sync/changes.js';
+import { toChangeRow } from '../../dist/store/change-rows.js';
 import { newId } from '../../dist/lib/ids.js';
 import { peakRssMb, processCpuMs } from './proc.mjs';
 
