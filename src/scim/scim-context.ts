@@ -11,7 +11,7 @@ import type { ConflictPolicy } from '../model/directory-schema.js';
 import type { AttributeResolver } from '../scim-protocol/filter-sql.js';
 import { parseListQuery } from '../scim-protocol/list-response.js';
 import type { ListQuery } from '../scim-protocol/list-response.js';
-import type { Scope, ShapeCache } from './scim-store.js';
+import type { Scope, ShapeCache } from '../store/scim-store.js';
 import { scimActor } from './scim-held.js';
 import type { ScimProvider } from '../model/scim-settings.js';
 

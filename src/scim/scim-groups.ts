@@ -40,7 +40,7 @@ import {
   membersJsonOfGroup,
   membersOfGroups,
   type MemberRef,
-} from './scim-store.js';
+} from '../store/scim-store.js';
 import {
   applyContext,
   audit,

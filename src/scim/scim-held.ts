@@ -16,7 +16,7 @@ import { applyChanges } from '../sync/applier.js';
 import { thresholdLimit } from '../sync/planner.js';
 import { suspendMissing } from '../sync/user-diff.js';
 import { toUserTarget } from '../store/users.repository.js';
-import { liveUsers, markUserDeleted, type Scope } from './scim-store.js';
+import { liveUsers, markUserDeleted, type Scope } from '../store/scim-store.js';
 import { chunks } from '../lib/chunks.js';
 import { AppError, notFound } from '../errors.js';
 

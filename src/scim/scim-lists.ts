@@ -23,7 +23,7 @@ import {
   runShape,
   slotValue,
   type Scope,
-} from './scim-store.js';
+} from '../store/scim-store.js';
 import {
   listQueryOf,
   type QueryValue,

@@ -30,7 +30,7 @@ import {
   runShape,
   type CompiledShape,
   slotValue,
-} from './scim-store.js';
+} from '../store/scim-store.js';
 import { scimTokenMatches } from '../security/scim-token.js';
 import {
   defaultScimLimits,

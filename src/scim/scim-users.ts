@@ -33,7 +33,7 @@ import {
   markUserDeleted,
   unmarkUserDeleted,
   type GroupRef,
-} from './scim-store.js';
+} from '../store/scim-store.js';
 import { admitDeactivation, cancelHeld } from './scim-held.js';
 import {
   applyContext,

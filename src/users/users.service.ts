@@ -6,7 +6,7 @@ import { writeAudit } from '../store/audit.repository.js';
 import { appendEvents } from '../events/outbox.js';
 import { AppError, notFound, validationError, type FieldError } from '../errors.js';
 import { findStoredValueProblem } from '../lib/json-bounds.js';
-import { liveUsers } from '../scim/scim-store.js';
+import { liveUsers } from '../store/scim-store.js';
 import { decodeCursor, toPage, type Page } from '../lib/cursor.js';
 import { mappedUserFields, sameValue, type MappedUserField } from '../model/records.js';
 import { isHeld, MANUAL_HOLD } from '../sync/user-diff.js';

@@ -11,7 +11,7 @@ import {
   markUserDeleted,
   memberRowsOfGroup,
   membersJsonOfGroup,
-} from '../../src/scim/scim-store.js';
+} from '../../src/store/scim-store.js';
 import { renderMembersJson } from '../../src/scim-protocol/group-resource.js';
 
 // A large group's members are written into JSON by the database (one row of text):

@@ -5,8 +5,8 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import type { RawBuilder, SelectQueryBuilder, Transaction } from 'kysely';
-import type { Database, GroupsTable, UsersTable } from '../store/schema.js';
-import type { DialectName, Db } from '../store/database.js';
+import type { Database, GroupsTable, UsersTable } from './schema.js';
+import type { DialectName, Db } from './database.js';
 import { chunks } from '../lib/chunks.js';
 
 export interface Scope {
