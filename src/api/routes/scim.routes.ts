@@ -20,11 +20,7 @@ import type {
 import { createScimHeldService } from '../../scim/scim-held.js';
 import { scimBasePath } from '../../model/scim-settings.js';
 import { storeNewScimToken } from '../../store/scim-tokens.js';
-import {
-  createRateLimiter,
-  rateLimitOptions,
-  type RateLimitOptions,
-} from '../../scim/rate-limiter.js';
+import { createRateLimiter, rateLimitOptions, type RateLimitOptions } from '../rate-limiter.js';
 import { scimDefaults } from '../../config.js';
 
 /** Limits of the SCIM endpoint; every field has a default (docs/scim.md). */
