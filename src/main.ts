@@ -25,8 +25,9 @@ import { sweepHealth } from './directories/health-tracker.js';
 const HEALTH_SWEEP_MS = 60_000;
 
 /**
- * Composition root: builds every service from the configuration. The CLI and the
- * tests both start dirsync through here.
+ * Opens the store (migrated) and the key ring the configuration names, and hands them to
+ * `createServices` (services.ts), where every service is built. The CLI and the tests
+ * both start dirsync through here.
  */
 export async function openServices(
   config: Config,

@@ -17,10 +17,14 @@ import { createGroupsService } from './users/groups.service.js';
 import { createMappingsService } from './mappings/mappings.service.js';
 import { createConflictsService } from './conflicts/conflicts.service.js';
 import { createAuditService } from './audit/audit.service.js';
+import { createScimService } from './scim/scim-service.js';
+import type { ScimLimits } from './scim/scim-context.js';
+import { createScimHeldService } from './scim/scim-held.js';
 
 /**
- * Every service of one dirsync process, built once from a store and a key ring.
- * Handlers and commands receive it explicitly; nothing here holds per-request state.
+ * The composition root: every service of one dirsync process, built once from a store
+ * and a key ring, here and nowhere else. Routes, commands and background workers
+ * receive it explicitly; nothing here holds per-request state.
  */
 export function createServices(deps: {
   store: Store;
@@ -30,6 +34,8 @@ export function createServices(deps: {
   clock?: () => Date;
   /** Where webhooks and cloud connectors may send requests (`DIRSYNC_OUTBOUND_ALLOW`). */
   outbound?: OutboundPolicy;
+  /** The SCIM endpoint's page, PATCH and member limits; absent fields take the defaults. */
+  scimLimits?: Partial<ScimLimits>;
 }) {
   const { store, secretBox, logger } = deps;
   const outbound = deps.outbound ?? createOutboundPolicy();
@@ -41,6 +47,7 @@ export function createServices(deps: {
   const directories = createDirectoriesService({
     db: store.db,
     secretBox,
+    jobs,
     publicUrl: deps.publicUrl,
     outbound,
   });
@@ -78,6 +85,8 @@ export function createServices(deps: {
     mappings: createMappingsService({ db: store.db }),
     conflicts: createConflictsService({ db: store.db }),
     audit: createAuditService({ db: store.db }),
+    scim: createScimService({ db: store.db, dialect: store.dialect, limits: deps.scimLimits }),
+    scimHeld: createScimHeldService({ db: store.db }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

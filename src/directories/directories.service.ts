@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { dialectOf, now } from '../store/database.js';
+import { now } from '../store/database.js';
 import { createDirectoriesRepository, type Directory } from '../store/directories.repository.js';
-import { createJobsRepository } from '../store/jobs.repository.js';
+import type { JobsRepository } from '../store/jobs.repository.js';
 import { writeAudit } from '../store/audit.repository.js';
 import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { refreshHealthQuietly } from './health-tracker.js';
@@ -37,17 +37,18 @@ export interface Actor {
 export function createDirectoriesService(deps: {
   db: Kysely<Database>;
   secretBox: SecretBox;
+  /** The process's jobs repository (deleting a directory cancels its jobs). */
+  jobs: JobsRepository;
   publicUrl?: string | null;
   /** Where connectors that speak HTTP may connect; default: no internal destination. */
   outbound?: OutboundPolicy;
 }) {
-  const { db, secretBox } = deps;
+  const { db, secretBox, jobs } = deps;
   const outbound = deps.outbound ?? createOutboundPolicy();
   const connectorDeps = { http: { fetch: outbound.fetch } };
   /** What a type's afterCreate hook returned (SCIM token), shown by the create response only. */
   const revealOnce = new WeakMap<Directory, Record<string, string>>();
   const repo = createDirectoriesRepository(db);
-  const jobs = createJobsRepository(db, dialectOf(db));
 
   function specOf(type: DirectoryType): DirectoryTypeSpec {
     const spec = directoryTypeSpecs[type];

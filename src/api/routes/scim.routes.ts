@@ -10,14 +10,7 @@ import { errorResponses, IdParams } from '../schemas.js';
 import { renderScimError, ScimError, SCIM_CONTENT_TYPE } from '../../scim-protocol/scim-error.js';
 import { isDatabaseUnavailable } from '../../store/database.js';
 import { DATABASE_RETRY_AFTER_S } from '../error-handler.js';
-import { createScimService } from '../../scim/scim-service.js';
-import type {
-  ScimContext,
-  ScimLimits,
-  ScimRequest,
-  ScimResponse,
-} from '../../scim/scim-context.js';
-import { createScimHeldService } from '../../scim/scim-held.js';
+import type { ScimContext, ScimRequest, ScimResponse } from '../../scim/scim-context.js';
 import { scimBasePath } from '../../model/scim-settings.js';
 import { storeNewScimToken } from '../../store/scim-tokens.js';
 import { createRateLimiter, rateLimitOptions, type RateLimitOptions } from '../rate-limiter.js';
@@ -32,7 +25,6 @@ export interface ScimServerOptions {
   bodyLimit?: number;
   /** Per-token (per SCIM directory) rate limit; above it 429 with Retry-After. */
   rateLimit?: Partial<RateLimitOptions>;
-  limits?: Partial<ScimLimits>;
   /** Failed authentications per client address and directory before 429. Default 20 a minute. */
   authFailures?: { maxFailures: number; windowMs: number };
 }
@@ -105,11 +97,7 @@ export function scimRoutes(
   services: Services,
   options: ScimServerOptions = {},
 ): FastifyPluginAsync {
-  const service = createScimService({
-    db: services.db,
-    dialect: services.store.dialect,
-    limits: options.limits ?? {},
-  });
+  const service = services.scim;
   const limiter = createRateLimiter(rateLimitOptions(options.rateLimit));
   const failures = createFailureLimiter(
     options.authFailures ?? { maxFailures: 20, windowMs: 60_000 },
@@ -336,7 +324,7 @@ const DecisionBody = Type.Object(
  * deactivations of a SCIM directory.
  */
 export function scimAdminRoutes(services: Services): FastifyPluginAsync {
-  const held = createScimHeldService({ db: services.db });
+  const held = services.scimHeld;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['directories'];
