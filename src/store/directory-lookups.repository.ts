@@ -188,3 +188,83 @@ export async function nestingEdges(
     .execute();
   return rows.map((r) => ({ parentExternalId: r.parent, childExternalId: r.child }));
 }
+
+/** The directory's group-in-group edges, by group ids. */
+export async function nestingEdgeIds(
+  db: Db,
+  directoryId: string,
+): Promise<{ parent: string; child: string }[]> {
+  return db
+    .selectFrom('group_nesting as n')
+    .innerJoin('groups as g', 'g.id', 'n.parent_group_id')
+    .select(['n.parent_group_id as parent', 'n.child_group_id as child'])
+    .where('g.directory_id', '=', directoryId)
+    .execute();
+}
+
+/** Ids of the directory's groups that hold a derived (nested, `direct = 0`) membership. */
+export async function groupsWithDerivedMembers(db: Db, directoryId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .select('m.group_id')
+    .distinct()
+    .where('g.directory_id', '=', directoryId)
+    .where('m.direct', '=', 0)
+    .execute();
+  return rows.map((r) => r.group_id);
+}
+
+/** Group id → external id and name, for the given groups. */
+export async function groupNamesById(
+  db: Db,
+  groupIds: string[],
+): Promise<Map<string, { externalId: string; name: string }>> {
+  const out = new Map<string, { externalId: string; name: string }>();
+  for (const part of chunks(groupIds)) {
+    const rows = await db
+      .selectFrom('groups')
+      .select(['id', 'external_id', 'name'])
+      .where('id', 'in', part)
+      .execute();
+    for (const r of rows) out.set(r.id, { externalId: r.external_id, name: r.name });
+  }
+  return out;
+}
+
+/** User id → external id of every direct user member of the given groups. */
+export async function directMembersOfGroups(
+  db: Db,
+  groupIds: string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks(groupIds)) {
+    const rows = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.user_id', 'u.external_id'])
+      .where('m.group_id', 'in', part)
+      .where('m.direct', '=', 1)
+      .execute();
+    for (const r of rows) out.set(r.user_id, r.external_id);
+  }
+  return out;
+}
+
+/** Every membership of one group, direct and derived. */
+export async function membershipsOfGroup(
+  db: Db,
+  groupId: string,
+): Promise<{ userId: string; userExternalId: string; direct: boolean }[]> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.user_id', 'u.external_id', 'm.direct'])
+    .where('m.group_id', '=', groupId)
+    .execute();
+  return rows.map((r) => ({
+    userId: r.user_id,
+    userExternalId: r.external_id,
+    direct: r.direct === 1,
+  }));
+}
