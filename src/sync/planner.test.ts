@@ -14,6 +14,7 @@ import type {
   SourceGroup,
   SourceRead,
   SourceUser,
+  SweptIds,
 } from '../connectors/connector.js';
 import { applyChanges } from './applier.js';
 import type { Change } from '../model/changes.js';
@@ -61,10 +62,18 @@ interface Read {
   users?: SourceUser[];
   groups?: SourceGroup[];
   deleted?: DeletedRef[];
+  /** A delta read without a deletion feed: the ids still in scope. */
+  sweep?: SweptIds[];
 }
 
-function source({ mode = 'full', users = [], groups = [], deleted = [] }: Read): SourceRead {
+function source({ mode = 'full', users = [], groups = [], deleted = [], sweep }: Read): SourceRead {
   return {
+    sweep: () =>
+      sweep
+        ? (async function* () {
+            yield* sweep;
+          })()
+        : null,
     mode,
     async *users() {
       if (users.length > 0) yield users;
@@ -166,7 +175,20 @@ describe.each(testDatabaseKinds())('planning a sync on %s', (kind) => {
       return (await plan(read, options)).changes.map(describeChange);
     }
 
-    return { directoryId, plan, planned, sync };
+    /** A group's members as stored: external ids, derived ones marked. */
+    async function members(groupExternalId: string): Promise<string[]> {
+      const rows = await store.db
+        .selectFrom('memberships as m')
+        .innerJoin('groups as g', 'g.id', 'm.group_id')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['u.external_id', 'm.direct'])
+        .where('g.directory_id', '=', directoryId)
+        .where('g.external_id', '=', groupExternalId)
+        .execute();
+      return rows.map((r) => `${r.external_id}${r.direct === 1 ? '' : ' (nested)'}`).sort();
+    }
+
+    return { directoryId, plan, planned, sync, members };
   }
 
   const ann = user('ann');
@@ -382,5 +404,87 @@ describe.each(testDatabaseKinds())('planning a sync on %s', (kind) => {
     expect(
       await dir.planned({ users: [ann, ben] }, { policies: { deletionThreshold: '50%' } }),
     ).toEqual(['user suspended u-cid']);
+  });
+
+  it('makes a member of a nested group a member of its parents, and ends that with the edge', async () => {
+    const dir = directory();
+    await dir.sync({
+      users: [ann, ben],
+      groups: [
+        group('staff', [byDn('ann'), childByDn('team')]),
+        group('team', [childByDn('ops')]),
+        group('ops', [byDn('ben')]),
+      ],
+    });
+    expect(await dir.members('g-staff')).toEqual(['u-ann', 'u-ben (nested)']);
+    expect(await dir.members('g-team')).toEqual(['u-ben (nested)']);
+    const changes = await dir.sync({
+      users: [ann, ben],
+      groups: [
+        group('staff', [byDn('ann')]),
+        group('team', [childByDn('ops')]),
+        group('ops', [byDn('ben')]),
+      ],
+    });
+    expect(changes).toEqual(['nesting removed g-staff g-team']);
+    expect(await dir.members('g-staff')).toEqual(['u-ann']);
+    expect(await dir.members('g-team')).toEqual(['u-ben (nested)']);
+  });
+
+  it('removes a child group a delta read names as leaving its parent', async () => {
+    const dir = directory();
+    await dir.sync({
+      users: [ann],
+      groups: [group('staff', [childByDn('team')]), group('team', [byDn('ann')])],
+    });
+    const changes = await dir.planned({
+      mode: 'delta',
+      groups: [
+        group('staff', undefined, {
+          memberChanges: { added: [], removed: [{ by: 'externalId', value: 'g-team' }] },
+        }),
+      ],
+    });
+    expect(changes).toEqual(['nesting removed g-staff g-team']);
+  });
+
+  it('suspends the users and deletes the groups a delta read’s sweep no longer finds', async () => {
+    const dir = directory();
+    await dir.sync({
+      users: [ann, ben],
+      groups: [group('team', [byDn('ann'), byDn('ben')]), group('ops', [byDn('ann')])],
+    });
+    const { changes } = await dir.plan({
+      mode: 'delta',
+      sweep: [
+        { type: 'user', externalIds: ['u-ann'] },
+        { type: 'group', externalIds: ['g-team'] },
+      ],
+    });
+    expect(changes.map(describeChange).sort()).toEqual(
+      [
+        'user suspended u-ben',
+        'membership removed g-team u-ben',
+        'group deleted g-ops',
+        'membership removed g-ops u-ann',
+      ].sort(),
+    );
+    expect(changes.find((c) => c.kind === 'user')).toMatchObject({
+      fields: { reason: { new: 'not_in_source' } },
+    });
+  });
+
+  it('stops before deleting more groups than the group deletion threshold allows', async () => {
+    const dir = directory();
+    await dir.sync({ users: [ann], groups: [group('a', []), group('b', []), group('c', [])] });
+    const read = { users: [ann], groups: [group('a', [])] };
+    const err = await dir
+      .plan(read, { policies: { groupDeletionThreshold: 1 } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'deletion_threshold_exceeded' });
+    expect((await dir.planned(read, { policies: { groupDeletionThreshold: 2 } })).sort()).toEqual([
+      'group deleted g-b',
+      'group deleted g-c',
+    ]);
   });
 });
