@@ -129,6 +129,7 @@ export function startBackground(services: Services, options: BackgroundOptions =
   const worker = createWorker(
     {
       db: services.db,
+      readerCheckpointer: services.store.readerCheckpointer,
       jobs: services.jobs,
       directories: services.directories,
       logger,

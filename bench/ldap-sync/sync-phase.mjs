@@ -3,12 +3,11 @@
 // `dirsync serve` runs) so its peak RSS is its own: opens the store, queues a sync of
 // the directory and runs it with a worker, as `dirsync worker` would. The clock starts
 // once the process is up as a running worker is: store open, its reader thread started
-// (warmStore, which the worker calls at creation). Input: JSON in argv[2]; output: one
+// (its warmUp, which the worker calls at creation). Input: JSON in argv[2]; output: one
 // JSON line.
 import { loadConfig } from '../../dist/config.js';
 import { createLogger } from '../../dist/logger.js';
 import { openServices } from '../../dist/main.js';
-import { warmStore } from '../../dist/store/database.js';
 import { createWorker } from '../../dist/scheduler/worker.js';
 import { limitHeapGrowth } from '../../dist/lib/heap.js';
 import { peakRssMb, processCpuMs } from './proc.mjs';
@@ -28,11 +27,12 @@ const logger = createLogger('warn', process.stderr);
 const services = await openServices(config, logger);
 const worker = createWorker({
   db: services.db,
+  readerCheckpointer: services.store.readerCheckpointer,
   jobs: services.jobs,
   directories: services.directories,
   logger,
 });
-await warmStore(services.db);
+await services.store.readerCheckpointer?.warmUp();
 // A given cursor stands for an earlier run's (a modifyTimestamp one: no deletion feed).
 if (input.cursor)
   await services.db

@@ -226,6 +226,7 @@ async function syncDirectory(
   const worker = createWorker(
     {
       db: services.db,
+      readerCheckpointer: services.store.readerCheckpointer,
       jobs: services.jobs,
       directories: services.directories,
       logger: services.logger,

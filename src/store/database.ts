@@ -12,10 +12,10 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import {
-  createSqliteReader,
+  createSqliteReaderCheckpointer,
   WRITER_AUTOCHECKPOINT_PAGES,
-  type SqliteReader,
-} from './sqlite-reader.js';
+  type SqliteReaderCheckpointer,
+} from './sqlite-reader-checkpointer.js';
 import { poolWithCopy } from './pg-copy.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -26,6 +26,13 @@ export type Db = Kysely<Database> | Transaction<Database>;
 export interface Store {
   db: Kysely<Database>;
   dialect: DialectName;
+  /**
+   * SQLite on a file: the worker thread that answers the planner's digest comparisons and
+   * scans beside the main thread, and checkpoints the WAL. Repositories that can use it
+   * take it as an argument; it reads outside any transaction, so only callers that hold
+   * none pass it. Absent on PostgreSQL and in-memory SQLite.
+   */
+  readerCheckpointer?: SqliteReaderCheckpointer;
   destroy(): Promise<void>;
 }
 
@@ -78,18 +85,19 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
     sqlite.pragma('cache_size = -16000');
     sqlite.pragma('temp_store = memory');
     // Copying the WAL into the database file (a checkpoint) stalls the committing thread:
-    // ~0.3 s of a 100,000-user import. The reader's worker thread does it instead.
+    // ~0.3 s of a 100,000-user import. The reader-checkpointer's thread does it instead.
     if (file !== ':memory:') sqlite.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });
-    const reader = file === ':memory:' ? undefined : createSqliteReader(file);
-    if (reader) readers.set(db, reader);
+    const readerCheckpointer =
+      file === ':memory:' ? undefined : createSqliteReaderCheckpointer(file);
     return {
       db,
       dialect: dialectOf(db),
+      readerCheckpointer,
       destroy: async () => {
-        await reader?.close();
+        await readerCheckpointer?.close();
         await db.destroy();
       },
     };
@@ -191,28 +199,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     e = e.cause;
   }
   return false;
-}
-
-const readers = new WeakMap<object, SqliteReader>();
-
-/**
- * The worker-thread reader of a SQLite store's own Kysely instance (not of its
- * transactions: a reader outside them would not see their uncommitted writes).
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function sqliteReaderOf(db: Kysely<any>): SqliteReader | undefined {
-  const reader = readers.get(db);
-  return reader && !reader.broken ? reader : undefined;
-}
-
-/**
- * Starts what the store needs to serve a sync at full speed, and resolves once it is up:
- * on SQLite the reader thread, whose cold start (~30 ms, more on a busy machine) would
- * otherwise fall inside the first sync. Processes that run syncs call it at start.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function warmStore(db: Kysely<any>): Promise<void> {
-  await sqliteReaderOf(db)?.warmUp();
 }
 
 /**

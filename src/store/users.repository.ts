@@ -1,12 +1,13 @@
 import type { GroupsTable, UsersTable } from './schema.js';
-import { parseJson, sqliteReaderOf, type Db } from './database.js';
+import { parseJson, type Db } from './database.js';
 import {
   compareDigestRows,
   USER_DIGESTS_SQL,
   type DigestComparison,
   probedIds,
   type DigestProbes,
-} from './sqlite-reader.js';
+  type SqliteReaderCheckpointer,
+} from './sqlite-reader-checkpointer.js';
 import { bulkInsert, selectIn } from './bulk-insert.js';
 import { chunks } from '../lib/chunks.js';
 import type { GroupTarget, UserTarget } from '../model/records.js';
@@ -76,17 +77,24 @@ export function toGroupTarget(r: GroupsTable): GroupTarget {
   };
 }
 
+/** The worker unless it has failed (its callers then answer on their own connection). */
+function usable(worker: SqliteReaderCheckpointer | undefined) {
+  return worker && !worker.broken ? worker : undefined;
+}
+
 /**
  * Which source records differ from what is stored (digest or status), without loading
  * them: a no-change re-sync reads three short columns per user and decodes no JSON.
- * On SQLite this runs in the store's worker thread once it is up (see SqliteReader).
+ * On SQLite this runs in the store's worker thread once it is up (`worker`, see
+ * SqliteReaderCheckpointer), when the caller holds no transaction and passes it.
  */
 export async function compareDigests(
   db: Db,
   directoryId: string,
   probes: DigestProbes,
+  worker?: SqliteReaderCheckpointer,
 ): Promise<DigestComparison> {
-  const reader = sqliteReaderOf(db);
+  const reader = usable(worker);
   if (reader?.ready()) {
     try {
       return await reader.compareDigests(directoryId, probes);
@@ -108,15 +116,20 @@ export async function compareDigests(
 
 /**
  * Active users of a directory. The count scans the directory's users (~15 ms per
- * 100,000): on SQLite it runs in the store's worker thread, beside the caller's work.
+ * 100,000): on SQLite it runs in the store's worker thread (`worker`), beside the
+ * caller's work.
  */
-export async function countActiveUsers(db: Db, directoryId: string): Promise<number> {
+export async function countActiveUsers(
+  db: Db,
+  directoryId: string,
+  worker?: SqliteReaderCheckpointer,
+): Promise<number> {
   const query = db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('directory_id', '=', directoryId)
     .where('status', '=', 'active');
-  const reader = sqliteReaderOf(db);
+  const reader = usable(worker);
   if (reader) {
     const { sql, parameters } = query.compile();
     try {

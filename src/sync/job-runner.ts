@@ -22,10 +22,13 @@ import { planSync, type Phase, type PlanPolicies } from './planner.js';
 import { saveMemberDigests } from '../store/member-digests.js';
 import { planNestedMemberships } from './nested.js';
 import { SyncError } from './sync-error.js';
+import type { SqliteReaderCheckpointer } from '../store/sqlite-reader-checkpointer.js';
 import type { SyncMetrics } from './sync-metrics.js';
 
 export interface RunnerDeps {
   db: Kysely<Database>;
+  /** SQLite: the store's reader and checkpointer thread (`Store.readerCheckpointer`). */
+  readerCheckpointer?: SqliteReaderCheckpointer;
   jobs: JobsRepository;
   directories: DirectoriesService;
   logger: Logger;
@@ -132,6 +135,7 @@ export async function runSyncJob(
     const plan = await planSync(
       {
         db,
+        readerCheckpointer: deps.readerCheckpointer,
         tenantId: job.tenantId,
         directoryId: job.directoryId,
         jobId: job.id,

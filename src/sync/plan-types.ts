@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { ConflictPolicy } from '../model/directory-schema.js';
 import type { IdSet } from './id-set.js';
+import type { SqliteReaderCheckpointer } from '../store/sqlite-reader-checkpointer.js';
 
 /**
  * The shapes the planner's passes share: its input, and what the user pass leaves for
@@ -22,6 +23,8 @@ export type Phase = 'fetching_users' | 'fetching_groups' | 'sweeping' | 'diffing
 
 export interface PlanInput {
   db: Kysely<Database>;
+  /** SQLite: the store's worker thread, which answers the digest lookups beside this one. */
+  readerCheckpointer?: SqliteReaderCheckpointer;
   tenantId: string;
   directoryId: string;
   jobId: string;

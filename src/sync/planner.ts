@@ -56,7 +56,8 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
   // threshold): it scans the directory's users, which costs more than a small delta. A
   // full read counts while its first page is on the way (planning writes no user).
   let active: Promise<number> | undefined;
-  const activeBefore = (): Promise<number> => (active ??= countActiveUsers(db, directoryId));
+  const activeBefore = (): Promise<number> =>
+    (active ??= countActiveUsers(db, directoryId, input.readerCheckpointer));
   if (read.mode === 'full') activeBefore().catch(() => undefined); // awaited below
   let activeGroups: Promise<number> | undefined;
   const activeGroupsBefore = (): Promise<number> =>

@@ -1,7 +1,11 @@
 import type { PendingUser, SourceUser } from '../connectors/connector.js';
 import { compareDigests, usersByExternalId } from '../store/users.repository.js';
 import { activeUsersPage } from '../store/directory-lookups.repository.js';
-import { addProbe, type DigestComparison, type DigestProbes } from '../store/sqlite-reader.js';
+import {
+  addProbe,
+  type DigestComparison,
+  type DigestProbes,
+} from '../store/sqlite-reader-checkpointer.js';
 import type { ChangeWriter } from '../store/change-rows.js';
 import { checkSourceUser, hashSourceUser, sourceUserState } from '../model/records.js';
 import { diffUser, suspendMissing } from './user-diff.js';
@@ -43,7 +47,7 @@ export function prepareUserPage(
   const lookup: Promise<DigestComparison> =
     records.length === 0
       ? Promise.resolve({ differing: [], stored: [], activeSeen: 0 })
-      : compareDigests(input.db, input.directoryId, probesOf(records));
+      : compareDigests(input.db, input.directoryId, probesOf(records), input.readerCheckpointer);
   const prepared = lookup.then((comparison) => ({ records, comparison }));
   prepared.catch(() => undefined); // awaited by the next finishUserPage or after the loop
   return prepared;

@@ -31,6 +31,7 @@ export function testWorker(app: TestApp, options: { leaseMs?: number; retryBaseM
   return createWorker(
     {
       db: services.db,
+      readerCheckpointer: services.store.readerCheckpointer,
       jobs: services.jobs,
       directories: services.directories,
       logger: services.logger,

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { now, openStore, sqliteReaderOf, warmStore, type Store } from '../../src/store/database.js';
+import { now, openStore, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { compareDigests, countActiveUsers } from '../../src/store/users.repository.js';
-import { addProbe, type DigestProbes } from '../../src/store/sqlite-reader.js';
+import { addProbe, type DigestProbes } from '../../src/store/sqlite-reader-checkpointer.js';
 import { newId } from '../../src/lib/ids.js';
 
 describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (kind) => {
@@ -74,9 +74,13 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
   };
 
   it('names the records that differ or are new, and counts the active ones seen', async () => {
-    expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
+    expect(await compareDigests(store.db, directoryId, probes, store.readerCheckpointer)).toEqual(
+      expected,
+    );
     // Another directory's users are not this one's.
-    expect(await compareDigests(store.db, newId(), probes.slice(0, 3))).toEqual({
+    expect(
+      await compareDigests(store.db, newId(), probes.slice(0, 3), store.readerCheckpointer),
+    ).toEqual({
       differing: ['same'],
       stored: [],
       activeSeen: 0,
@@ -85,38 +89,42 @@ describe.each(testDatabaseKinds())('digest comparison of a full read on %s', (ki
 
   it('sees a write as soon as it is committed', async () => {
     // On SQLite the answer then comes from the worker thread's own connection.
-    const reader = sqliteReaderOf(store.db);
+    const reader = store.readerCheckpointer;
     if (reader) await vi.waitFor(() => expect(reader.ready()).toBe(true));
-    expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
+    expect(await compareDigests(store.db, directoryId, probes, store.readerCheckpointer)).toEqual(
+      expected,
+    );
     await storeUser('new', 'h1', 'active');
-    const after = await compareDigests(store.db, directoryId, probes);
+    const after = await compareDigests(store.db, directoryId, probes, store.readerCheckpointer);
     expect(after.differing).not.toContain('new');
     expect(after.activeSeen).toBe(4);
     // The active count, answered by the worker on SQLite, sees it too.
-    expect(await countActiveUsers(store.db, directoryId)).toBe(4);
+    expect(await countActiveUsers(store.db, directoryId, store.readerCheckpointer)).toBe(4);
     await store.db.deleteFrom('users').where('external_id', '=', 'new').execute();
-    expect(await countActiveUsers(store.db, directoryId)).toBe(3);
+    expect(await countActiveUsers(store.db, directoryId, store.readerCheckpointer)).toBe(3);
   });
 
   it('answers on its own connection without a worker (PostgreSQL) or once it is gone', async () => {
-    const reader = sqliteReaderOf(store.db);
+    const reader = store.readerCheckpointer;
     expect(reader !== undefined).toBe(kind === 'sqlite');
     await reader?.close();
-    expect(sqliteReaderOf(store.db)).toBeUndefined();
-    expect(await compareDigests(store.db, directoryId, probes)).toEqual(expected);
-    expect(await countActiveUsers(store.db, directoryId)).toBe(3);
+    expect(reader?.broken ?? true).toBe(true);
+    expect(await compareDigests(store.db, directoryId, probes, store.readerCheckpointer)).toEqual(
+      expected,
+    );
+    expect(await countActiveUsers(store.db, directoryId, store.readerCheckpointer)).toBe(3);
   });
 });
 
 describe('the SQLite store worker', () => {
-  it('is up when warmStore resolves, so a sync that follows needs no cold start', async () => {
+  it('is up when warmUp resolves, so a sync that follows needs no cold start', async () => {
     const database = await createTestDatabase('sqlite');
     const store = openStore(database.url);
     try {
       await migrateToLatest(store);
-      expect(sqliteReaderOf(store.db)?.ready()).toBe(false); // a cold start takes a while
-      await warmStore(store.db);
-      expect(sqliteReaderOf(store.db)?.ready()).toBe(true);
+      expect(store.readerCheckpointer?.ready()).toBe(false); // a cold start takes a while
+      await store.readerCheckpointer?.warmUp();
+      expect(store.readerCheckpointer?.ready()).toBe(true);
     } finally {
       await store.destroy();
       await database.drop();
@@ -129,7 +137,7 @@ describe('the SQLite store worker', () => {
     try {
       await migrateToLatest(store);
       const file = database.url.slice('sqlite:'.length);
-      await compareDigests(store.db, newId(), []); // starts the worker, as a sync does
+      await compareDigests(store.db, newId(), [], store.readerCheckpointer); // starts the worker, as a sync does
       const before = fs.statSync(file).size;
       // ~2 MB committed: below the point where the writer would checkpoint by itself.
       for (let batch = 0; batch < 10; batch++) {

@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ReaderAnswer, ReaderWorkerData } from './sqlite-reader-worker.js';
+import type { ReaderAnswer, ReaderWorkerData } from './sqlite-reader-checkpointer-worker.js';
 
 /**
- * A read-only SQLite connection in a worker thread, for the planner's per-page digest
+ * The SQLite store's worker thread, which reads and checkpoints. Its reads: a read-only
+ * SQLite connection, for the planner's per-page digest
  * comparisons (users.repository.ts compareDigests) and its scans of the directory.
  * better-sqlite3 blocks the thread it runs on, so on the main thread a full read's index
  * probes (~0.1 s per 100,000 users) stall the decoding of the next LDAP pages; here they
@@ -20,7 +19,7 @@ import type { ReaderAnswer, ReaderWorkerData } from './sqlite-reader-worker.js';
  * The worker is started on first use and never keeps the process alive. If it fails,
  * its pending lookups are rejected and later ones fall back to the caller's connection.
  */
-export interface SqliteReader {
+export interface SqliteReaderCheckpointer {
   /** compareDigestRows against this reader's connection. */
   compareDigests(directoryId: string, probes: DigestProbes): Promise<DigestComparison>;
   /** Any read-only statement, its rows as arrays: for scans the caller need not wait on. */
@@ -98,20 +97,20 @@ export function probedIds(probes: DigestProbes): string[] {
 }
 
 /**
- * Starts the worker module, sqlite-reader-worker: the built .js beside this file, or,
- * when this file runs from source (tsx, vitest), the .ts source after registering tsx's
- * loader in the worker (a worker thread does not inherit the loader of its parent).
+ * Starts the worker module, sqlite-reader-checkpointer-worker: the built .js beside this
+ * file, or, when this file runs from source (tsx, vitest), the .ts through
+ * worker-from-source.mjs, which registers tsx's loader in the thread first.
  */
 function startReaderWorker(workerData: ReaderWorkerData): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./sqlite-reader-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData });
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
-    /\.cjs$/,
-    '.mjs',
-  );
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./sqlite-reader-checkpointer-worker.js', import.meta.url), {
+      workerData,
+    });
+  const entry = new URL('./sqlite-reader-checkpointer-worker.ts', import.meta.url);
+  return new Worker(new URL('./worker-from-source.mjs', import.meta.url), {
+    argv: [entry.href],
+    workerData,
+  });
 }
 
 /** How often the worker copies the WAL into the database file. */
@@ -125,7 +124,7 @@ export const WRITER_AUTOCHECKPOINT_PAGES = 16_000;
 
 const encoder = new TextEncoder();
 
-export function createSqliteReader(file: string): SqliteReader {
+export function createSqliteReaderCheckpointer(file: string): SqliteReaderCheckpointer {
   let worker: Worker | undefined;
   let broken = false;
   let up = false;

@@ -1,5 +1,5 @@
 /**
- * The SQLite store's worker thread (started by sqlite-reader.ts): it answers the
+ * The SQLite store's worker thread (started by sqlite-reader-checkpointer.ts): it answers the
  * planner's digest comparisons and read-only scans on a read-only connection, and
  * checkpoints the WAL on a second connection of its own every `checkpointMs`.
  *
@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { compareDigestRows, probedIds, USER_DIGESTS_SQL } from './sqlite-reader.js';
+import { compareDigestRows, probedIds, USER_DIGESTS_SQL } from './sqlite-reader-checkpointer.js';
 
 export interface ReaderWorkerData {
   file: string;
