@@ -25,11 +25,9 @@ import type { ScimResourceType } from '../scim-protocol/schemas.js';
 import { ScimError } from '../scim-protocol/scim-error.js';
 import { createGroupResolver, createUserResolver } from './scim-mapping.js';
 import {
-  compileShape,
   createShapeCache,
-  runShape,
-  type CompiledShape,
-  slotValue,
+  directoryTokenRow,
+  type DirectoryTokenRow,
 } from '../store/scim-store.js';
 import { scimTokenMatches } from '../security/scim-token.js';
 import {
@@ -66,25 +64,6 @@ export function createScimService(deps: {
   const users = createScimUsers(parts);
   const groups = createScimGroups(parts);
 
-  interface DirectoryTokenRow {
-    id: string;
-    tenant_id: string;
-    settings: string;
-    enabled: number;
-    type: string;
-    hash: string;
-  }
-  const tokenShape = () =>
-    shapes.get('token', () =>
-      compileShape(
-        db
-          .selectFrom('scim_tokens as t')
-          .innerJoin('directories as d', 'd.id', 't.directory_id')
-          .select(['d.id', 'd.tenant_id', 'd.settings', 'd.enabled', 'd.type', 't.hash'])
-          .where('t.directory_id', '=', slotValue(0))
-          .compile(),
-      ),
-    ) as CompiledShape;
   // The settings parsed once per text: the same text is the same policies.
   const parsedDirectories = new Map<string, ScimDirectory>();
   const directoryOf = (row: DirectoryTokenRow): ScimDirectory => {
@@ -115,9 +94,7 @@ export function createScimService(deps: {
       // disabled directory stops working at once, in every process. Only the statement
       // (compiled once) and the parsed settings (by their text) are reused.
       const row =
-        directoryId.length > 200
-          ? undefined
-          : (await runShape<DirectoryTokenRow>(db, tokenShape(), [directoryId]))[0];
+        directoryId.length > 200 ? undefined : await directoryTokenRow(db, shapes, directoryId);
       const ok = scimTokenMatches(match?.[1] ?? '', row && row.type === 'scim' ? row.hash : null);
       if (!ok || !row || !match) throw ScimError.unauthorized();
       if (Number(row.enabled) !== 1)

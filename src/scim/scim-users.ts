@@ -33,6 +33,9 @@ import {
   markUserDeleted,
   unmarkUserDeleted,
   type GroupRef,
+  liveUserNamed,
+  userWithExternalId,
+  usersNamedOrExternal,
 } from '../store/scim-store.js';
 import { admitDeactivation, cancelHeld } from './scim-held.js';
 import {
@@ -149,12 +152,7 @@ export function createScimUsers(deps: ScimDeps) {
     userName: string,
     selfId: string | null,
   ) {
-    const clash = await liveUsers(trx, ctx)
-      .select('users.id')
-      .where((eb) => eb(eb.fn('lower', ['users.username']), '=', userName.toLowerCase()))
-      .$if(selfId !== null, (q) => q.where('users.id', '<>', selfId as string))
-      .limit(1)
-      .executeTakeFirst();
+    const clash = await liveUserNamed(trx, ctx, userName, selfId);
     if (clash)
       throw ScimError.uniqueness(`userName "${userName}" is already taken in this directory`);
   }
@@ -166,13 +164,7 @@ export function createScimUsers(deps: ScimDeps) {
     externalId: string,
     selfId: string,
   ) {
-    const holder = await trx
-      .selectFrom('users')
-      .select('id')
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('directory_id', '=', ctx.directoryId)
-      .where('external_id', '=', externalId)
-      .executeTakeFirst();
+    const holder = await userWithExternalId(trx, ctx, externalId);
     if (holder && holder.id !== selfId)
       throw ScimError.uniqueness(`externalId "${externalId}" is already taken in this directory`);
   }
@@ -194,33 +186,6 @@ export function createScimUsers(deps: ScimDeps) {
     await assertUserNameFree(trx, ctx, userName, row.id);
     if (externalId !== row.external_id)
       await assertUserExternalIdFree(trx, ctx, externalId, row.id);
-  }
-
-  /**
-   * The users of the directory a new user could collide with or revive: same userName
-   * (case-insensitive) or same externalId, live or deleted. Two indexed lookups: an OR
-   * of both would scan the directory.
-   */
-  async function usersNamed(
-    trx: Trx,
-    ctx: ScimContext,
-    externalId: string | null,
-    userName: string,
-  ) {
-    const base = () =>
-      trx
-        .selectFrom('users')
-        .leftJoin('scim_deleted_users as d', 'd.user_id', 'users.id')
-        .selectAll('users')
-        .select('d.user_id as deletedId')
-        .where('users.directory_id', '=', ctx.directoryId)
-        .where('users.tenant_id', '=', ctx.tenantId);
-    const byName = await base()
-      .where((eb) => eb(eb.fn('lower', ['users.username']), '=', userName.toLowerCase()))
-      .execute();
-    const byExternal =
-      externalId === null ? [] : await base().where('users.external_id', '=', externalId).execute();
-    return [...byName, ...byExternal.filter((r) => !byName.some((n) => n.id === r.id))];
   }
 
   /**
@@ -342,7 +307,7 @@ export function createScimUsers(deps: ScimDeps) {
       const resource = req.body as JsonObject;
       return db.transaction().execute(async (trx) => {
         await lockDirectoryNames(trx, dialect, ctx.directoryId);
-        const named = await usersNamed(trx, ctx, input.externalId, input.userName);
+        const named = await usersNamedOrExternal(trx, ctx, input.externalId, input.userName);
         if (
           named.some(
             (r) =>

@@ -369,6 +369,95 @@ export async function unmarkUserDeleted(db: Db, userId: string): Promise<void> {
   await db.deleteFrom('scim_deleted_users').where('user_id', '=', userId).execute();
 }
 
+/** A SCIM token and the directory fields an authentication reads. */
+export interface DirectoryTokenRow {
+  id: string;
+  tenant_id: string;
+  settings: string;
+  enabled: number;
+  type: string;
+  hash: string;
+}
+
+/**
+ * The stored token of a directory with the directory it opens, through a statement
+ * compiled once into `shapes`: read on every SCIM request.
+ */
+export async function directoryTokenRow(
+  db: Db,
+  shapes: ShapeCache,
+  directoryId: string,
+): Promise<DirectoryTokenRow | undefined> {
+  const shape = shapes.get('token', () =>
+    compileShape(
+      db
+        .selectFrom('scim_tokens as t')
+        .innerJoin('directories as d', 'd.id', 't.directory_id')
+        .select(['d.id', 'd.tenant_id', 'd.settings', 'd.enabled', 'd.type', 't.hash'])
+        .where('t.directory_id', '=', slotValue(0))
+        .compile(),
+    ),
+  ) as CompiledShape;
+  return (await runShape<DirectoryTokenRow>(db, shape, [directoryId]))[0];
+}
+
+/** A live user of the directory other than `selfId` whose userName is `userName`, in any case. */
+export async function liveUserNamed(
+  db: Db,
+  scope: Scope,
+  userName: string,
+  selfId: string | null,
+): Promise<{ id: string } | undefined> {
+  return liveUsers(db, scope)
+    .select('users.id')
+    .where((eb) => eb(eb.fn('lower', ['users.username']), '=', userName.toLowerCase()))
+    .$if(selfId !== null, (q) => q.where('users.id', '<>', selfId as string))
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The user of the directory, even one a client deleted, that holds the externalId. */
+export async function userWithExternalId(
+  db: Db,
+  scope: Scope,
+  externalId: string,
+): Promise<{ id: string } | undefined> {
+  return db
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', scope.tenantId)
+    .where('directory_id', '=', scope.directoryId)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+}
+
+/**
+ * The users of the directory a new user could collide with or revive: same userName
+ * (case-insensitive) or same externalId, live or deleted. Two indexed lookups: an OR
+ * of both would scan the directory.
+ */
+export async function usersNamedOrExternal(
+  db: Db,
+  scope: Scope,
+  externalId: string | null,
+  userName: string,
+): Promise<(UsersTable & { deletedId: string | null })[]> {
+  const base = () =>
+    db
+      .selectFrom('users')
+      .leftJoin('scim_deleted_users as d', 'd.user_id', 'users.id')
+      .selectAll('users')
+      .select('d.user_id as deletedId')
+      .where('users.directory_id', '=', scope.directoryId)
+      .where('users.tenant_id', '=', scope.tenantId);
+  const byName = await base()
+    .where((eb) => eb(eb.fn('lower', ['users.username']), '=', userName.toLowerCase()))
+    .execute();
+  const byExternal =
+    externalId === null ? [] : await base().where('users.external_id', '=', externalId).execute();
+  return [...byName, ...byExternal.filter((r) => !byName.some((n) => n.id === r.id))];
+}
+
 /**
  * List order: by id. With a filter, `id || ''` stops the planner from walking the
  * (directory_id, id) index in order and testing every row; the filter's own index finds
