@@ -6,7 +6,6 @@ import type { Kysely } from 'kysely';
 import type { Database, GroupsTable } from '../store/schema.js';
 import { now } from '../store/database.js';
 import { groupView, toGroupTarget } from '../store/users.repository.js';
-import { chunks } from '../lib/chunks.js';
 import { newId } from '../lib/ids.js';
 import { applyChanges } from '../sync/applier.js';
 import { groupRemovalChanges } from '../sync/group-removal.js';
@@ -31,9 +30,14 @@ import {
 import type { ScimGroupMember } from '../scim-protocol/group-resource.js';
 import { rowToScimGroup } from './scim-mapping.js';
 import {
+  childGroupsAmong,
+  deletedGroupWithExternalId,
+  directMembersAmong,
   directoryGroups,
-  liveUsers,
+  groupWithExternalId,
+  liveGroupNamed,
   loadGroupRow,
+  membersByIds,
   lockDirectoryNames,
   directMemberIds,
   memberRowsOfGroup,
@@ -132,23 +136,8 @@ export function createScimGroups(deps: ScimDeps) {
         `A request may add or remove at most ${limits.maxMembersPerRequest} members`,
       );
     }
-    const users = new Map<string, string>();
-    const groups = new Map<string, string>();
     const all = [...new Set([...add, ...remove])];
-    for (const part of chunks(all)) {
-      const us = await liveUsers(trx, ctx)
-        .select(['users.id', 'users.external_id'])
-        .where('users.id', 'in', part)
-        .execute();
-      for (const u of us) users.set(u.id, u.external_id);
-      const rest = part.filter((id) => !users.has(id));
-      if (rest.length === 0) continue;
-      const gs = await directoryGroups(trx, ctx)
-        .select(['groups.id', 'groups.external_id'])
-        .where('groups.id', 'in', rest)
-        .execute();
-      for (const g of gs) groups.set(g.id, g.external_id);
-    }
+    const { users, groups } = await membersByIds(trx, ctx, all);
     const unknown = add.filter((id) => !users.has(id) && !groups.has(id));
     if (unknown.length > 0) {
       const shown = unknown
@@ -162,29 +151,16 @@ export function createScimGroups(deps: ScimDeps) {
     if (add.includes(group.id))
       throw ScimError.invalidValue('members: a group cannot be a member of itself');
 
-    const named = all.filter((id) => users.has(id));
-    const isMember = new Set<string>();
-    for (const part of chunks(named)) {
-      const rows = await trx
-        .selectFrom('memberships')
-        .select('user_id')
-        .where('group_id', '=', group.id)
-        .where('user_id', 'in', part)
-        .where('direct', '=', 1)
-        .execute();
-      for (const r of rows) isMember.add(r.user_id);
-    }
-    const namedGroups = all.filter((id) => groups.has(id));
-    const isNested = new Set<string>();
-    for (const part of chunks(namedGroups)) {
-      const rows = await trx
-        .selectFrom('group_nesting')
-        .select('child_group_id')
-        .where('parent_group_id', '=', group.id)
-        .where('child_group_id', 'in', part)
-        .execute();
-      for (const r of rows) isNested.add(r.child_group_id);
-    }
+    const isMember = await directMembersAmong(
+      trx,
+      group.id,
+      all.filter((id) => users.has(id)),
+    );
+    const isNested = await childGroupsAmong(
+      trx,
+      group.id,
+      all.filter((id) => groups.has(id)),
+    );
 
     const changes: Change[] = [];
     let added = 0;
@@ -247,12 +223,7 @@ export function createScimGroups(deps: ScimDeps) {
     displayName: string,
     selfId: string | null,
   ) {
-    const clash = await directoryGroups(trx, ctx)
-      .select('groups.id')
-      .where((eb) => eb(eb.fn('lower', ['groups.name']), '=', displayName.toLowerCase()))
-      .$if(selfId !== null, (q) => q.where('groups.id', '<>', selfId as string))
-      .limit(1)
-      .executeTakeFirst();
+    const clash = await liveGroupNamed(trx, ctx, displayName, selfId);
     if (clash)
       throw ScimError.uniqueness(
         `displayName "${displayName}" is already taken by another group in this directory`,
@@ -273,11 +244,7 @@ export function createScimGroups(deps: ScimDeps) {
     selfId: string | null,
   ) {
     if (externalId === null) return;
-    const clash = await directoryGroups(trx, ctx, { includeDeleted: true })
-      .select('groups.id')
-      .where('groups.external_id', '=', externalId)
-      .$if(selfId !== null, (q) => q.where('groups.id', '<>', selfId as string))
-      .executeTakeFirst();
+    const clash = await groupWithExternalId(trx, ctx, externalId, selfId);
     if (clash)
       throw ScimError.uniqueness(
         `externalId "${externalId}" is already taken by another group in this directory`,
@@ -376,11 +343,7 @@ export function createScimGroups(deps: ScimDeps) {
         const gone =
           input.externalId === null
             ? undefined
-            : await directoryGroups(trx, ctx, { includeDeleted: true })
-                .selectAll('groups')
-                .where('groups.external_id', '=', input.externalId)
-                .where('groups.status', '=', 'deleted')
-                .executeTakeFirst();
+            : await deletedGroupWithExternalId(trx, ctx, input.externalId);
         if (!gone) await assertGroupExternalIdFree(trx, ctx, input.externalId, null);
         const before = gone ? toGroupTarget(gone) : null;
         const id = before?.id ?? newId();

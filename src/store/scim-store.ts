@@ -369,6 +369,116 @@ export async function unmarkUserDeleted(db: Db, userId: string): Promise<void> {
   await db.deleteFrom('scim_deleted_users').where('user_id', '=', userId).execute();
 }
 
+/**
+ * The ids that name a live user or a group of the directory, with their externalIds (a
+ * group is looked up only for ids no user has): a group's member operations read only
+ * the ids they name.
+ */
+export async function membersByIds(
+  db: Db,
+  scope: Scope,
+  ids: string[],
+): Promise<{ users: Map<string, string>; groups: Map<string, string> }> {
+  const users = new Map<string, string>();
+  const groups = new Map<string, string>();
+  for (const part of chunks(ids)) {
+    const us = await liveUsers(db, scope)
+      .select(['users.id', 'users.external_id'])
+      .where('users.id', 'in', part)
+      .execute();
+    for (const u of us) users.set(u.id, u.external_id);
+    const rest = part.filter((id) => !users.has(id));
+    if (rest.length === 0) continue;
+    const gs = await directoryGroups(db, scope)
+      .select(['groups.id', 'groups.external_id'])
+      .where('groups.id', 'in', rest)
+      .execute();
+    for (const g of gs) groups.set(g.id, g.external_id);
+  }
+  return { users, groups };
+}
+
+/** Which of the users are direct members of the group. */
+export async function directMembersAmong(
+  db: Db,
+  groupId: string,
+  userIds: string[],
+): Promise<Set<string>> {
+  const isMember = new Set<string>();
+  for (const part of chunks(userIds)) {
+    const rows = await db
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('group_id', '=', groupId)
+      .where('user_id', 'in', part)
+      .where('direct', '=', 1)
+      .execute();
+    for (const r of rows) isMember.add(r.user_id);
+  }
+  return isMember;
+}
+
+/** Which of the groups are nested in the group. */
+export async function childGroupsAmong(
+  db: Db,
+  groupId: string,
+  childIds: string[],
+): Promise<Set<string>> {
+  const isNested = new Set<string>();
+  for (const part of chunks(childIds)) {
+    const rows = await db
+      .selectFrom('group_nesting')
+      .select('child_group_id')
+      .where('parent_group_id', '=', groupId)
+      .where('child_group_id', 'in', part)
+      .execute();
+    for (const r of rows) isNested.add(r.child_group_id);
+  }
+  return isNested;
+}
+
+/** A live group of the directory other than `selfId` whose name is `name`, in any case. */
+export async function liveGroupNamed(
+  db: Db,
+  scope: Scope,
+  name: string,
+  selfId: string | null,
+): Promise<{ id: string } | undefined> {
+  return directoryGroups(db, scope)
+    .select('groups.id')
+    .where((eb) => eb(eb.fn('lower', ['groups.name']), '=', name.toLowerCase()))
+    .$if(selfId !== null, (q) => q.where('groups.id', '<>', selfId as string))
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** A group of the directory other than `selfId`, even a deleted one, that holds the externalId. */
+export async function groupWithExternalId(
+  db: Db,
+  scope: Scope,
+  externalId: string,
+  selfId: string | null,
+): Promise<{ id: string } | undefined> {
+  return directoryGroups(db, scope, { includeDeleted: true })
+    .select('groups.id')
+    .where('groups.external_id', '=', externalId)
+    .$if(selfId !== null, (q) => q.where('groups.id', '<>', selfId as string))
+    .executeTakeFirst();
+}
+
+/** The deleted group of the directory that holds the externalId (a POST brings it back). */
+export async function deletedGroupWithExternalId(
+  db: Db,
+  scope: Scope,
+  externalId: string,
+): Promise<GroupsTable | undefined> {
+  return directoryGroups(db, scope, { includeDeleted: true })
+    .selectAll('groups')
+    .where('groups.external_id', '=', externalId)
+    .where('groups.status', '=', 'deleted')
+    .executeTakeFirst();
+}
+
 /** A SCIM token and the directory fields an authentication reads. */
 export interface DirectoryTokenRow {
   id: string;
