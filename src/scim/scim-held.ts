@@ -16,8 +16,21 @@ import { applyChanges } from '../sync/applier.js';
 import { thresholdLimit } from '../sync/planner.js';
 import { suspendMissing } from '../sync/user-diff.js';
 import { toUserTarget } from '../store/users.repository.js';
-import { liveUsers, markUserDeleted, type Scope } from '../store/scim-store.js';
-import { chunks } from '../lib/chunks.js';
+import { markUserDeleted, type Scope } from '../store/scim-store.js';
+import {
+  activeScimUserCount,
+  anyHeldDeactivation,
+  appliedDeactivationsSince,
+  cancelHeldDeactivations,
+  decideDeactivations,
+  directoryTypeAndSettings,
+  heldDeactivationOf,
+  heldDeactivations,
+  insertDeactivation,
+  listDeactivations,
+  liveUsersByIds,
+  setDeactivationAction,
+} from '../store/scim-deactivations.js';
 import { AppError, notFound } from '../errors.js';
 
 export const WINDOW_MS = 60 * 60 * 1000;
@@ -46,68 +59,38 @@ export async function admitDeactivation(
   action: DeactivationAction,
   at: string,
 ): Promise<'apply' | 'hold'> {
-  const pending = await trx
-    .selectFrom('scim_deactivations')
-    .select(['user_id'])
-    .where('directory_id', '=', policy.directoryId)
-    .where('status', '=', 'held')
-    .limit(1)
-    .execute();
-  let hold = pending.length > 0;
+  const pending = await anyHeldDeactivation(trx, policy.directoryId);
+  let hold = pending;
   if (!hold) {
     const since = new Date(Date.parse(at) - WINDOW_MS).toISOString();
-    const recent = await trx
-      .selectFrom('scim_deactivations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('directory_id', '=', policy.directoryId)
-      .where('status', '=', 'applied')
-      .where('requested_at', '>', since)
-      .executeTakeFirstOrThrow();
+    const recent = await appliedDeactivationsSince(trx, policy.directoryId, since);
     let active = 0;
-    if (typeof policy.deletionThreshold === 'string') {
-      const row = await liveUsers(trx, policy)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('users.status', '=', 'active')
-        .executeTakeFirstOrThrow();
-      active = Number(row.n);
-    }
-    hold = Number(recent.n) + 1 > thresholdLimit(policy.deletionThreshold, active);
+    if (typeof policy.deletionThreshold === 'string')
+      active = await activeScimUserCount(trx, policy);
+    hold = recent + 1 > thresholdLimit(policy.deletionThreshold, active);
   }
   if (hold) {
-    const already = await trx
-      .selectFrom('scim_deactivations')
-      .select('id')
-      .where('user_id', '=', userId)
-      .where('status', '=', 'held')
-      .executeTakeFirst();
+    const already = await heldDeactivationOf(trx, userId);
     if (already) {
       // A repeated request upgrades a held deactivate to a held delete.
-      if (action === 'delete')
-        await trx
-          .updateTable('scim_deactivations')
-          .set({ action })
-          .where('id', '=', already.id)
-          .execute();
+      if (action === 'delete') await setDeactivationAction(trx, already.id, action);
       return 'hold';
     }
   }
-  await trx
-    .insertInto('scim_deactivations')
-    .values({
-      id: newId(),
-      tenant_id: policy.tenantId,
-      directory_id: policy.directoryId,
-      user_id: userId,
-      action,
-      status: hold ? 'held' : 'applied',
-      requested_at: at,
-      decided_at: null,
-      decided_by: null,
-    })
-    .execute();
+  await insertDeactivation(trx, {
+    id: newId(),
+    tenant_id: policy.tenantId,
+    directory_id: policy.directoryId,
+    user_id: userId,
+    action,
+    status: hold ? 'held' : 'applied',
+    requested_at: at,
+    decided_at: null,
+    decided_by: null,
+  });
   if (hold) {
     const actor = scimActor(policy.directoryId);
-    if (pending.length === 0) {
+    if (!pending) {
       await appendEvents(trx, [
         {
           tenantId: policy.tenantId,
@@ -145,12 +128,7 @@ export async function cancelHeld(
   userId: string,
   at: string,
 ): Promise<void> {
-  await trx
-    .updateTable('scim_deactivations')
-    .set({ status: 'cancelled', decided_at: at, decided_by: 'scim' })
-    .where('user_id', '=', userId)
-    .where('status', '=', 'held')
-    .execute();
+  await cancelHeldDeactivations(trx, userId, at);
 }
 
 export interface HeldDeactivation {
@@ -169,12 +147,7 @@ export function createScimHeldService(deps: { db: Kysely<Database> }) {
   const { db } = deps;
 
   async function directoryOf(tenantId: string, directoryId: string) {
-    const d = await db
-      .selectFrom('directories')
-      .select(['id', 'type', 'settings'])
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', directoryId)
-      .executeTakeFirst();
+    const d = await directoryTypeAndSettings(db, tenantId, directoryId);
     if (!d) throw notFound('directory');
     if (d.type !== 'scim')
       throw new AppError('unprocessable', 'this directory is not a SCIM directory');
@@ -189,26 +162,7 @@ export function createScimHeldService(deps: { db: Kysely<Database> }) {
       limit: number,
     ): Promise<HeldDeactivation[]> {
       await directoryOf(tenantId, directoryId);
-      const rows = await db
-        .selectFrom('scim_deactivations as h')
-        .leftJoin('users as u', 'u.id', 'h.user_id')
-        .select([
-          'h.id',
-          'h.user_id',
-          'u.username',
-          'h.action',
-          'h.status',
-          'h.requested_at',
-          'h.decided_at',
-          'h.decided_by',
-        ])
-        .where('h.directory_id', '=', directoryId)
-        .where('h.tenant_id', '=', tenantId)
-        .where('h.status', '=', status ?? 'held')
-        .orderBy('h.requested_at')
-        .orderBy('h.id')
-        .limit(limit)
-        .execute();
+      const rows = await listDeactivations(db, { tenantId, directoryId }, status ?? 'held', limit);
       return rows.map((r) => ({
         id: r.id,
         userId: r.user_id,
@@ -237,35 +191,20 @@ export function createScimHeldService(deps: { db: Kysely<Database> }) {
       const settings = JSON.parse(d.settings) as { defaultRole?: string | null };
       const scope = { tenantId, directoryId };
       return db.transaction().execute(async (trx) => {
-        let q = trx
-          .selectFrom('scim_deactivations')
-          .selectAll()
-          .where('directory_id', '=', directoryId)
-          .where('status', '=', 'held');
-        if (ids !== undefined) q = q.where('id', 'in', ids.length > 0 ? ids : ['']);
-        const held = await q.execute();
+        const held = await heldDeactivations(trx, directoryId, ids);
         const at = now();
         if (held.length === 0) return { approved: 0, rejected: 0 };
-        for (const part of chunks(held.map((h) => h.id))) {
-          await trx
-            .updateTable('scim_deactivations')
-            .set({
-              status: decision === 'approve' ? 'approved' : 'rejected',
-              decided_at: at,
-              decided_by: actor,
-            })
-            .where('id', 'in', part)
-            .execute();
-        }
+        await decideDeactivations(
+          trx,
+          held.map((h) => h.id),
+          { status: decision === 'approve' ? 'approved' : 'rejected', at, actor },
+        );
         if (decision === 'approve') {
-          const users = await liveUsers(trx, scope)
-            .selectAll('users')
-            .where(
-              'users.id',
-              'in',
-              held.map((h) => h.user_id),
-            )
-            .execute();
+          const users = await liveUsersByIds(
+            trx,
+            scope,
+            held.map((h) => h.user_id),
+          );
           const byId = new Map(users.map((u) => [u.id, u]));
           const changes = [];
           for (const h of held) {
