@@ -440,6 +440,8 @@ async function storeFloor(): Promise<StoreFloor> {
 }
 interface StoreFloor {
   ms: number;
+  /** CPU time of the floor's process in its timed writes (on SQLite, the store's work). */
+  cpuMs: number;
   pgCpuMs: number | null;
   rows: number;
   peakRssMb: number;
@@ -484,6 +486,7 @@ async function firstOnly(): Promise<never> {
       ms: Math.round(store.ms),
       ratio: +(store.ms / floor.ms).toFixed(2),
       toStore: 1,
+      cpuMs: Math.round(store.cpuMs),
       pgCpuMs: store.pgCpuMs,
       peakRssMb: Math.round(store.peakRssMb),
       note: `${store.rows} rows; all: ${stores.map((s) => Math.round(s.ms)).join(', ')} ms`,
