@@ -230,11 +230,23 @@ export function createScimGroups(deps: ScimDeps) {
       );
   }
 
-  /** A rename (not a change of case only of the group's own name) must keep names unique. */
-  async function assertRenameFree(trx: Trx, ctx: ScimContext, before: GroupTarget, name: string) {
-    if (name.toLowerCase() === before.name.toLowerCase()) return;
-    await lockDirectoryNames(trx, dialect, ctx.directoryId);
-    await assertGroupNameFree(trx, ctx, name, before.id);
+  /**
+   * A PUT or PATCH of a group: a rename (other than a change of case of its own name) must
+   * keep names unique, under the directory's lock, and a new externalId must be free.
+   */
+  async function assertKeysFree(
+    trx: Trx,
+    ctx: ScimContext,
+    before: GroupTarget,
+    name: string,
+    externalId: string,
+  ) {
+    if (name.toLowerCase() !== before.name.toLowerCase()) {
+      await lockDirectoryNames(trx, dialect, ctx.directoryId);
+      await assertGroupNameFree(trx, ctx, name, before.id);
+    }
+    if (externalId !== before.externalId)
+      await assertGroupExternalIdFree(trx, ctx, externalId, before.id);
   }
 
   async function assertGroupExternalIdFree(
@@ -382,9 +394,7 @@ export function createScimGroups(deps: ScimDeps) {
         assertIfMatch(req.ifMatch, row.version);
         const before = toGroupTarget(row);
         const externalId = input.externalId ?? row.external_id;
-        await assertRenameFree(trx, ctx, before, input.displayName);
-        if (externalId !== row.external_id)
-          await assertGroupExternalIdFree(trx, ctx, externalId, id);
+        await assertKeysFree(trx, ctx, before, input.displayName, externalId);
         const after: GroupTarget = { ...before, name: input.displayName, externalId };
         // Membership changes name the group by its externalId as stored after this write.
         const delta =
@@ -426,9 +436,7 @@ export function createScimGroups(deps: ScimDeps) {
           if (patched.changed.length > 0) {
             const input = parseScimGroup(patched.resource);
             const externalId = input.externalId ?? id;
-            await assertRenameFree(trx, ctx, before, input.displayName);
-            if (externalId !== row.external_id)
-              await assertGroupExternalIdFree(trx, ctx, externalId, id);
+            await assertKeysFree(trx, ctx, before, input.displayName, externalId);
             after = { ...before, name: input.displayName, externalId };
           }
         }
