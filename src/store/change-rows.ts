@@ -177,6 +177,8 @@ export function createChangeWriter(
   }[] = [];
   let buffer: Omit<SyncChangesTable, 'id'>[] = [];
   const maxErrorsKept = options.maxErrorsKept ?? 100;
+  // Rows other than errors: what applying this change set goes through (its progress total).
+  let applicable = 0;
 
   async function flush(): Promise<void> {
     if (buffer.length === 0) return;
@@ -198,10 +200,13 @@ export function createChangeWriter(
           message: change.error.message,
         });
       }
+      if (change.kind !== 'error') applicable++;
       buffer.push(toChangeRow(jobId, change, attemptId));
       if (buffer.length >= 1000) await flush();
     },
     flush,
+    /** How many of the rows added are applied (all but errors), without counting them back. */
+    applicable: () => applicable,
   };
 }
 export type ChangeWriter = ReturnType<typeof createChangeWriter>;

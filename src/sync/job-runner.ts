@@ -175,8 +175,12 @@ export async function runSyncJob(
         defaultRole: (settings.defaultRole as string | null | undefined) ?? null,
         at: now(),
       };
-      const total = await applyChangeSet(fenced, ctx, plan.changeSetAnalyzed, (done, all) =>
-        progress.report('applying', done, all, recordsRead),
+      const total = await applyChangeSet(
+        fenced,
+        ctx,
+        plan.writer.applicable(),
+        plan.changeSetAnalyzed,
+        (done, all) => progress.report('applying', done, all, recordsRead),
       );
       if (settings.nestedGroups === true) {
         const nested = await planNestedMemberships(db, job.directoryId);
@@ -558,19 +562,16 @@ async function inFence(
 async function applyChangeSet(
   f: Fenced,
   ctx: ApplyContext,
+  /**
+   * The change set's rows other than errors, as its writer counted them: counting them
+   * back scanned the whole change set (0.3 s of a 100,000-user import).
+   */
+  total: number,
   /** The planner refreshed the change set's statistics already (its users dominate it). */
   analyzed: boolean,
   onProgress: (done: number, total: number) => void,
 ): Promise<number> {
   const { db, jobId, token } = f;
-  const totalRow = await db
-    .selectFrom('sync_changes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('job_id', '=', jobId)
-    .where('attempt_id', '=', token)
-    .where('object_type', '!=', 'error')
-    .executeTakeFirstOrThrow();
-  const total = Number(totalRow.n);
   const large = total >= LARGE_CHANGE_SET;
   if (large && !analyzed) await refreshStatistics(db, ['sync_changes'], CHANGE_SET_LOOKUPS);
   let done = 0;
