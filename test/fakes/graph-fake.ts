@@ -6,6 +6,16 @@ import {
   type FakeServer,
   type RecordedRequest,
 } from './fake-server.js';
+import {
+  aadError,
+  decodeState,
+  denied,
+  encodeState,
+  graphError,
+  memberEntry,
+  notFound,
+  project,
+} from './graph-answers.js';
 
 /**
  * A fake Microsoft identity platform + Microsoft Graph v1.0 answering as their
@@ -682,87 +692,4 @@ export class GraphFake {
     if (value === undefined) throw new Error(`no object ${id}`);
     return value;
   }
-}
-
-function project(obj: GraphObject, select: string[]): GraphObject {
-  if (select.length === 0) return { ...obj };
-  const out: GraphObject = { id: obj.id };
-  for (const p of select) out[p] = obj[p] ?? null;
-  return out;
-}
-
-function memberEntry(
-  id: string,
-  type: 'user' | 'group',
-  removed: boolean,
-): Record<string, unknown> {
-  return {
-    '@odata.type': `#microsoft.graph.${type}`,
-    id,
-    ...(removed ? { '@removed': { reason: 'deleted' } } : {}),
-  };
-}
-
-function encodeState(state: { kind: string; seq: number; select: string[] }): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
-}
-
-function decodeState(token: string): { kind: string; seq: number; select: string[] } | undefined {
-  try {
-    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      kind: string;
-      seq: number;
-      select: string[];
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function graphError(code: string, message: string): unknown {
-  return {
-    error: {
-      code,
-      message,
-      innerError: {
-        date: new Date().toISOString(),
-        'request-id': randomToken('r'),
-        'client-request-id': randomToken('c'),
-      },
-    },
-  };
-}
-
-function denied(): FakeResponse {
-  return {
-    status: 403,
-    body: graphError(
-      'Authorization_RequestDenied',
-      'Insufficient privileges to complete the operation.',
-    ),
-  };
-}
-
-function notFound(id: string): FakeResponse {
-  return {
-    status: 404,
-    body: graphError(
-      'Request_ResourceNotFound',
-      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
-    ),
-  };
-}
-
-function aadError(status: number, error: string, code: number, text: string): FakeResponse {
-  return {
-    status,
-    body: {
-      error,
-      error_description: `AADSTS${code}: ${text} Trace ID: ${randomToken('')}\r\nCorrelation ID: ${randomToken('')}\r\nTimestamp: ${new Date().toISOString()}`,
-      error_codes: [code],
-      timestamp: new Date().toISOString(),
-      trace_id: randomToken(''),
-      correlation_id: randomToken(''),
-    },
-  };
 }
