@@ -382,6 +382,16 @@ describe.each(testDatabaseKinds())('planning a sync on %s', (kind) => {
     );
   });
 
+  it('keeps the memberships of a user a delta read reports out of scope, for its return', async () => {
+    const dir = directory();
+    await dir.sync({ users: [ann, ben], groups: [group('team', [byDn('ann'), byDn('ben')])] });
+    const changes = await dir.planned({
+      mode: 'delta',
+      deleted: [{ type: 'user', externalId: 'u-ben', outOfScope: true }],
+    });
+    expect(changes).toEqual(['user suspended u-ben']);
+  });
+
   it('refuses a full read that returns no users while some are active', async () => {
     const dir = directory();
     await dir.sync({ users: [ann], groups: [] });

@@ -147,7 +147,9 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     const outOfScope = new Set(
       refs.filter((r) => r.type === 'user' && r.outOfScope).map((r) => r.externalId),
     );
-    goneUsers.push(...userIds);
+    // A user out of scope still exists at the source, which keeps reporting its group
+    // edges: its memberships stay, as a full read keeps them, for its return to scope.
+    goneUsers.push(...userIds.filter((id) => !outOfScope.has(id)));
     const groupIds = refs.filter((r) => r.type === 'group').map((r) => r.externalId);
     for (const id of userIds) reportedUsers.add(id);
     for (const id of groupIds) reportedGroups.add(id);
