@@ -147,8 +147,9 @@ export async function planSync(input: PlanInput, read: SourceRead): Promise<Plan
     const outOfScope = new Set(
       refs.filter((r) => r.type === 'user' && r.outOfScope).map((r) => r.externalId),
     );
-    // A user out of scope still exists at the source, which keeps reporting its group
-    // edges: its memberships stay, as a full read keeps them, for its return to scope.
+    // A user out of scope still exists at the source, whose group deltas keep reporting
+    // its edges: it keeps its memberships, as a disabled user does, and returns to scope
+    // with them (a delta that brings it back names no group edge).
     goneUsers.push(...userIds.filter((id) => !outOfScope.has(id)));
     const groupIds = refs.filter((r) => r.type === 'group').map((r) => r.externalId);
     for (const id of userIds) reportedUsers.add(id);
