@@ -4,7 +4,7 @@
  */
 import type { Change } from '../model/changes.js';
 import type { UsersTable } from '../store/schema.js';
-import { now } from '../store/database.js';
+import { now, type Db } from '../store/database.js';
 import { toUserTarget, userView } from '../store/users.repository.js';
 import { newId } from '../lib/ids.js';
 import { applyChanges } from '../sync/applier.js';
@@ -141,6 +141,24 @@ export function createScimUsers(deps: ScimDeps) {
     const res: ScimResponse = { status, body, etag: formatVersion(row.version) };
     if (status === 201) res.location = (resource.meta as { location: string }).location;
     return res;
+  }
+
+  /**
+   * The answer to a read or a write: the stored row with the user's groups, as a GET
+   * shows them (a write's answer is read in its transaction, so the two never differ).
+   */
+  async function userAnswer(
+    q: Db,
+    ctx: ScimContext,
+    row: UsersTable,
+    status: number,
+    query: Record<string, QueryValue> | undefined,
+  ): Promise<ScimResponse> {
+    const projection = { resourceType: 'User' as const, ...projectionOf(query) };
+    const groups = isAttributeOmitted('groups', projection)
+      ? []
+      : ((await groupsOfUsers(q, [row.id], shapes)).get(row.id) ?? []);
+    return userResponse(ctx, row, status, query, groups);
   }
 
   // ---------------------------------------------------------------- users: writes
@@ -295,11 +313,7 @@ export function createScimUsers(deps: ScimDeps) {
       if (!row) throw ScimError.notFound(`User "${id}" not found`);
       if (matchesIfNoneMatch(req.ifNoneMatch, row.version))
         return { status: 304, etag: formatVersion(row.version) };
-      const projection = { resourceType: 'User' as const, ...projectionOf(req.query) };
-      const groups = isAttributeOmitted('groups', projection)
-        ? []
-        : ((await groupsOfUsers(db, [id], shapes)).get(id) ?? []);
-      return userResponse(ctx, row, 200, req.query, groups);
+      return userAnswer(db, ctx, row, 200, req.query);
     },
 
     async createUser(ctx: ScimContext, req: ScimRequest): Promise<ScimResponse> {
@@ -342,7 +356,7 @@ export function createScimUsers(deps: ScimDeps) {
           at,
           auditAction: existing ? 'scim.user.restored' : 'scim.user.created',
         });
-        return userResponse(ctx, row, 201, req.query);
+        return userAnswer(trx, ctx, row, 201, req.query);
       });
     },
 
@@ -355,7 +369,8 @@ export function createScimUsers(deps: ScimDeps) {
         // PUT without externalId keeps the tie to the source.
         const externalId = input.externalId ?? row.external_id;
         await assertKeysFree(trx, ctx, row, input.userName, externalId);
-        return userResponse(
+        return userAnswer(
+          trx,
           ctx,
           await writeUser({
             trx,
@@ -381,12 +396,13 @@ export function createScimUsers(deps: ScimDeps) {
         assertIfMatch(req.ifMatch, row.version);
         const current = renderScimUser(rowToScimUser(row), { baseUrl: ctx.baseUrl });
         const patched = applyPatch(current, operations, { resourceType: 'User' });
-        if (patched.changed.length === 0) return userResponse(ctx, row, 200, req.query);
+        if (patched.changed.length === 0) return userAnswer(trx, ctx, row, 200, req.query);
         const input = parseScimUser(patched.resource);
         // The rendering omits externalId when it is the SCIM id; removing it restores that.
         const externalId = input.externalId ?? id;
         await assertKeysFree(trx, ctx, row, input.userName, externalId);
-        return userResponse(
+        return userAnswer(
+          trx,
           ctx,
           await writeUser({
             trx,

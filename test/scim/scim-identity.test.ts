@@ -99,6 +99,26 @@ describe.each(testDatabaseKinds())('SCIM identity on %s', (kind) => {
     expect(JSON.parse(audit[0]!.after as string).externalId).toBe('okta-2');
   });
 
+  // RFC 7644 §3.5.1: a PUT answers with the resource as stored; `groups` is part of it.
+  it("a user write's answer lists the user's groups, as a GET does (found by the SCIM property)", async () => {
+    const u = await scim.request('POST', '/Users', minimalUser('hank@example.com'));
+    const g = await scim.request('POST', '/Groups', {
+      displayName: 'Hank group',
+      members: [{ value: u.body.id }],
+    });
+    const put = await scim.request('PUT', `/Users/${u.body.id}`, minimalUser('hank@example.com'));
+    const patch = await scim.request('PATCH', `/Users/${u.body.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'title', value: 'Lead' }],
+    });
+    for (const res of [put, patch]) {
+      expect(res.status).toBe(200);
+      expect(res.body.groups.map((x: { value: string }) => x.value)).toEqual([g.body.id]);
+      const read = await scim.request('GET', `/Users/${u.body.id}`);
+      if (res === patch) expect(read.body).toEqual(res.body);
+    }
+  });
+
   it("a group's new externalId (PUT and PATCH) is stored, and member changes still apply", async () => {
     const u = await scim.request('POST', '/Users', minimalUser('gail@example.com'));
     const g = await scim.request('POST', '/Groups', { displayName: 'Ext', externalId: 'g-1' });
