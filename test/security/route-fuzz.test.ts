@@ -2,14 +2,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { fuzzSeed, seededRandom, withSeed, type Random } from '../helpers/seeded-random.js';
+import { fuzz, type Random } from '../helpers/fuzz.js';
 import { createScimDirectory, type ScimClient } from '../scim/scim-helpers.js';
 
 /**
  * Route fuzz: walks the OpenAPI document (and the SCIM routes, which it hides) and sends
  * hostile values to every body field, query parameter and path parameter of every route.
  * No answer may be a 5xx, and a refused request (4xx) must leave the store as it was.
- * Seeded: a failure prints the seed, and DIRSYNC_FUZZ_SEED=<seed> replays it.
+ * Each route is a fast-check property: a failure prints its seed and its shrunk draws.
  */
 
 type Schema = {
@@ -213,10 +213,9 @@ describe.each(testDatabaseKinds())('route fuzz on %s', (kind) => {
     const doc = (await app.request('GET', '/api/v1/openapi.json')).body;
     const ops = operations(doc);
     expect(ops.length).toBeGreaterThan(30);
-    const seed = fuzzSeed();
-    await withSeed(seed, async () => {
-      const random = seededRandom(seed);
-      for (const op of ops) {
+    for (const op of ops) {
+      // Each run sends every target of the route once.
+      await fuzz(2, async (random) => {
         // Only refusals here: a DELETE with real ids would remove what later routes use.
         const realIds = op.method !== 'DELETE' && random.bool(0.6);
         const pathWith = (hostile?: string) =>
@@ -247,37 +246,33 @@ describe.each(testDatabaseKinds())('route fuzz on %s', (kind) => {
             : []),
         ];
         for (const target of targets) {
-          for (let round = 0; round < 2; round++) {
-            let url = pathWith(target.kind === 'path' ? target.name : undefined);
-            const query = baseQuery();
-            if (target.kind === 'query')
-              query.push(`${target.name}=${encodeURIComponent(hostileText(random))}`);
-            if (query.length > 0) url += `?${query.join('&')}`;
-            let body = baseBody;
-            if (target.kind === 'body') {
-              const value = hostileValue(random);
-              body =
-                target.name === null
-                  ? value
-                  : { ...(baseBody as Record<string, unknown>), [target.name]: value };
-            }
-            if (body === null && op.body) body = undefined;
-            await send(
-              op.method,
-              `/api/v1${url.replace(/^\/api\/v1/, '')}`,
-              body,
-              `${target.kind} ${String(target.name)}`,
-            );
+          let url = pathWith(target.kind === 'path' ? target.name : undefined);
+          const query = baseQuery();
+          if (target.kind === 'query')
+            query.push(`${target.name}=${encodeURIComponent(hostileText(random))}`);
+          if (query.length > 0) url += `?${query.join('&')}`;
+          let body = baseBody;
+          if (target.kind === 'body') {
+            const value = hostileValue(random);
+            body =
+              target.name === null
+                ? value
+                : { ...(baseBody as Record<string, unknown>), [target.name]: value };
           }
+          if (body === null && op.body) body = undefined;
+          await send(
+            op.method,
+            `/api/v1${url.replace(/^\/api\/v1/, '')}`,
+            body,
+            `${target.kind} ${String(target.name)}`,
+          );
         }
-      }
-    });
+      });
+    }
   }, 240_000);
 
   it('no SCIM route answers a hostile value with a 5xx or a partial write', async () => {
-    const seed = fuzzSeed();
-    await withSeed(seed, async () => {
-      const random = seededRandom(seed);
+    await fuzz(4, async (random) => {
       const scimInject = (m: string, u: string, b: unknown) =>
         scim.request(m, u, b === undefined ? undefined : JSON.stringify(b));
       const userFields = [
@@ -294,55 +289,53 @@ describe.each(testDatabaseKinds())('route fuzz on %s', (kind) => {
         'schemas',
       ];
       const groupFields = ['displayName', 'externalId', 'members', 'schemas'];
-      for (let round = 0; round < 4; round++) {
-        for (const field of userFields) {
-          const body = { userName: `fz${random.int(1e9)}`, [field]: hostileValue(random) };
-          await send('POST', '/Users', body, `user ${field}`, {}, scimInject);
-          await send('PUT', `/Users/${ids.user}`, body, `user ${field}`, {}, scimInject);
-          await send(
-            'PATCH',
-            `/Users/${ids.user}`,
-            {
-              schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-              Operations: [{ op: 'replace', path: field, value: hostileValue(random) }],
-            },
-            `patch ${field}`,
-            {},
-            scimInject,
-          );
-        }
-        for (const field of groupFields) {
-          const body = { displayName: `fz${random.int(1e9)}`, [field]: hostileValue(random) };
-          await send('POST', '/Groups', body, `group ${field}`, {}, scimInject);
-          await send('PUT', `/Groups/${ids.group}`, body, `group ${field}`, {}, scimInject);
-        }
-        await send('POST', '/Users', hostileValue(random), 'whole body', {}, scimInject);
+      for (const field of userFields) {
+        const body = { userName: `fz${random.int(1e9)}`, [field]: hostileValue(random) };
+        await send('POST', '/Users', body, `user ${field}`, {}, scimInject);
+        await send('PUT', `/Users/${ids.user}`, body, `user ${field}`, {}, scimInject);
         await send(
           'PATCH',
           `/Users/${ids.user}`,
           {
             schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-            Operations: hostileValue(random),
+            Operations: [{ op: 'replace', path: field, value: hostileValue(random) }],
           },
-          'Operations',
-          {},
-          scimInject,
-        );
-        for (const param of ['filter', 'startIndex', 'count', 'attributes', 'excludedAttributes']) {
-          for (const resource of ['/Users', '/Groups']) {
-            const url = `${resource}?${param}=${encodeURIComponent(hostileText(random))}`;
-            await send('GET', url, undefined, param, {}, scimInject);
-          }
-        }
-        await send(
-          'GET',
-          `/Users/${encodeURIComponent(hostileText(random))}`,
-          undefined,
-          'id',
+          `patch ${field}`,
           {},
           scimInject,
         );
       }
+      for (const field of groupFields) {
+        const body = { displayName: `fz${random.int(1e9)}`, [field]: hostileValue(random) };
+        await send('POST', '/Groups', body, `group ${field}`, {}, scimInject);
+        await send('PUT', `/Groups/${ids.group}`, body, `group ${field}`, {}, scimInject);
+      }
+      await send('POST', '/Users', hostileValue(random), 'whole body', {}, scimInject);
+      await send(
+        'PATCH',
+        `/Users/${ids.user}`,
+        {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: hostileValue(random),
+        },
+        'Operations',
+        {},
+        scimInject,
+      );
+      for (const param of ['filter', 'startIndex', 'count', 'attributes', 'excludedAttributes']) {
+        for (const resource of ['/Users', '/Groups']) {
+          const url = `${resource}?${param}=${encodeURIComponent(hostileText(random))}`;
+          await send('GET', url, undefined, param, {}, scimInject);
+        }
+      }
+      await send(
+        'GET',
+        `/Users/${encodeURIComponent(hostileText(random))}`,
+        undefined,
+        'id',
+        {},
+        scimInject,
+      );
     });
   }, 240_000);
 });

@@ -7,7 +7,7 @@ import { decodeEntry } from '../../../src/connectors/ldap/ldap-decode.js';
 import { readMessage, type Incoming } from '../../../src/connectors/ldap/ldap-framing.js';
 import { LdapWireConnection } from '../../../src/connectors/ldap/ldap-wire.js';
 import { writeSearchEntry } from '../../helpers/ldap-ber.js';
-import { fuzzSeed, seededRandom, withSeed, type Random } from '../../helpers/seeded-random.js';
+import { fuzz, type Random } from '../../helpers/fuzz.js';
 import { testDatabaseKinds } from '../../helpers/databases.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { syncNow } from '../../helpers/sync.js';
@@ -122,33 +122,29 @@ function frameAll(bytes: Buffer): { messages: Incoming[]; decoded: unknown[] } {
 
 describe('LDAP messages from a broken server, decoded', () => {
   it('every mutation of a real search answer frames whole or fails as protocol, never reading past a message', async () => {
-    const seed = fuzzSeed();
-    await withSeed(seed, () => {
-      const random = seededRandom(seed);
-      for (let run = 0; run < 3000; run++) {
-        const bytes = mutate(searchAnswer(2, random), random);
-        let framed: ReturnType<typeof frameAll>;
-        try {
-          framed = frameAll(bytes);
-        } catch (error) {
-          if (!isProtocolError(error)) throw error;
-          continue;
-        }
-        for (const m of framed.messages) {
-          expect(m.frameEnd).toBeLessThanOrEqual(bytes.length);
-          expect(m.opEnd).toBeLessThanOrEqual(m.frameEnd);
-        }
-        // What follows a message never changes what it decodes to.
-        const garbage = Buffer.from(Array.from({ length: 64 }, () => random.int(256)));
-        const messages = framed.messages.filter((m) => m.tag === 0x64);
-        messages.forEach((m, i) => {
-          const alone = Buffer.concat([bytes.subarray(m.frameStart, m.frameEnd), garbage]);
-          const again = readMessage(alone, 0, 1 << 20) as Incoming;
-          expect(
-            decodeEntry({ buffer: alone, start: again.opStart, end: again.opEnd }, new Set()),
-          ).toEqual(framed.decoded[i]);
-        });
+    await fuzz(3000, (random) => {
+      const bytes = mutate(searchAnswer(2, random), random);
+      let framed: ReturnType<typeof frameAll>;
+      try {
+        framed = frameAll(bytes);
+      } catch (error) {
+        if (!isProtocolError(error)) throw error;
+        return;
       }
+      for (const m of framed.messages) {
+        expect(m.frameEnd).toBeLessThanOrEqual(bytes.length);
+        expect(m.opEnd).toBeLessThanOrEqual(m.frameEnd);
+      }
+      // What follows a message never changes what it decodes to.
+      const garbage = Buffer.from(Array.from({ length: 64 }, () => random.int(256)));
+      const messages = framed.messages.filter((m) => m.tag === 0x64);
+      messages.forEach((m, i) => {
+        const alone = Buffer.concat([bytes.subarray(m.frameStart, m.frameEnd), garbage]);
+        const again = readMessage(alone, 0, 1 << 20) as Incoming;
+        expect(
+          decodeEntry({ buffer: alone, start: again.opStart, end: again.opEnd }, new Set()),
+        ).toEqual(framed.decoded[i]);
+      });
     });
   });
 
@@ -299,21 +295,18 @@ describe('a hostile LDAP server on loopback', () => {
   });
 
   it('any mutation of a search answer ends in pages or a typed error, quickly', async () => {
-    const seed = fuzzSeed();
-    await withSeed(seed, async () => {
-      const random = seededRandom(seed);
-      let answer: Buffer = Buffer.alloc(0);
-      server = await hostileServer(() => answer, { end: true });
-      for (let run = 0; run < 40; run++) {
-        answer = mutate(searchAnswer(2, random), random);
-        const outcome = await search(server.port, 1000).catch((error: unknown) => error);
-        if (Array.isArray(outcome)) continue;
-        const typed =
-          isProtocolError(outcome) ||
-          outcome instanceof ResultCodeError ||
-          /closed before the server finished|timed out/.test(String(outcome));
-        expect(typed, `${String(outcome)} for ${answer.toString('hex')}`).toBe(true);
-      }
+    let answer: Buffer = Buffer.alloc(0);
+    const hostile = await hostileServer(() => answer, { end: true });
+    server = hostile;
+    await fuzz(40, async (random) => {
+      answer = mutate(searchAnswer(2, random), random);
+      const outcome = await search(hostile.port, 1000).catch((error: unknown) => error);
+      if (Array.isArray(outcome)) return;
+      const typed =
+        isProtocolError(outcome) ||
+        outcome instanceof ResultCodeError ||
+        /closed before the server finished|timed out/.test(String(outcome));
+      expect(typed, `${String(outcome)} for ${answer.toString('hex')}`).toBe(true);
     });
   });
 });
