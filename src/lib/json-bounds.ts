@@ -52,9 +52,13 @@ function pathOf(item: Pending, root: string): string {
   return path;
 }
 
+const isWellFormed = (text: string): boolean =>
+  (text as string & { isWellFormed(): boolean }).isWellFormed();
+
 /**
  * The first problem of `value`: nesting beyond `maxDepth` levels of objects and arrays,
- * a NUL character in a string or an object key, or a number that is not finite.
+ * a NUL character or a lone surrogate in a string or an object key, or a number that is
+ * not finite.
  * `root` names the value in the answer (empty for a request body).
  */
 export function findJsonProblem(
@@ -71,6 +75,10 @@ export function findJsonProblem(
     if (typeof v === 'string') {
       if (v.includes('\u0000'))
         return { field: at(item), message: 'must not contain a NUL character' };
+      // A lone surrogate (JSON "\ud800") is no Unicode text: stored, it turns into U+FFFD,
+      // and an answer or a uniqueness check would no longer match what was sent.
+      if (!isWellFormed(v))
+        return { field: at(item), message: 'must be valid Unicode (it holds a lone surrogate)' };
       continue;
     }
     if (typeof v === 'number') {
@@ -90,6 +98,8 @@ export function findJsonProblem(
     for (const k of Object.keys(obj)) {
       if (k.includes('\u0000'))
         return { field: at(item), message: 'must not have a key with a NUL character' };
+      if (!isWellFormed(k))
+        return { field: at(item), message: 'must not have a key with a lone surrogate' };
       stack.push({ value: obj[k], parent: item, key: k, depth });
     }
   }

@@ -194,6 +194,24 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     const filter = await scim.get('/Users', { filter: 'userName eq "a\u0000"' });
     expectScimError(filter, 400, 'invalidValue');
   });
+
+  // Found by the route fuzz: a lone surrogate was stored as U+FFFD, so a second POST with
+  // the same externalId missed the uniqueness check and hit the unique index (500).
+  it('refuses a lone surrogate in any string with a 400 naming the field', async () => {
+    const body = JSON.stringify({ userName: 'lone', externalId: '\ud800' });
+    for (let i = 0; i < 2; i++) {
+      const res = await scim.request('POST', '/Users', body);
+      expectScimError(res, 400, 'invalidValue');
+      expect(res.body.detail).toMatch(/^externalId: .*lone surrogate/);
+    }
+    const dir = await app.request('POST', '/api/v1/directories', {
+      name: 'a\udc00',
+      type: 'scim',
+      provider: 'generic',
+    });
+    expect(dir.status).toBe(400);
+    expect(dir.body.error.message).toMatch(/^name: .*lone surrogate/);
+  });
 });
 
 describe.each(testDatabaseKinds())('username uniqueness of local edits on %s', (kind) => {
