@@ -1,3 +1,4 @@
+import type { CloudConnectorDeps } from './connectors/http/http-client.js';
 import fs from 'node:fs';
 import { hostname } from 'node:os';
 import type { DestinationStream, Logger } from 'pino';
@@ -32,7 +33,7 @@ const HEALTH_SWEEP_MS = 60_000;
 export async function openServices(
   config: Config,
   logger: Logger,
-  options: { clock?: () => Date } = {},
+  options: { clock?: () => Date; connectorRetry?: CloudConnectorDeps['retry'] } = {},
 ): Promise<Services> {
   restrictDataDir(config.dataDir);
   const store = openStore(config.databaseUrl, {
@@ -50,6 +51,7 @@ export async function openServices(
     publicUrl: config.publicUrl,
     clock: options.clock,
     outbound: createOutboundPolicy(config.outboundAllow ?? []),
+    connectorRetry: options.connectorRetry,
   });
 }
 

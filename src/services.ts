@@ -1,3 +1,4 @@
+import type { CloudConnectorDeps } from './connectors/http/http-client.js';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Store } from './store/database.js';
@@ -36,6 +37,8 @@ export function createServices(deps: {
   outbound?: OutboundPolicy;
   /** The SCIM endpoint's page, PATCH and member limits; absent fields take the defaults. */
   scimLimits?: Partial<ScimLimits>;
+  /** Cloud connectors' retry timing; default the client's own (tests shorten it). */
+  connectorRetry?: CloudConnectorDeps['retry'];
 }) {
   const { store, secretBox, logger } = deps;
   const outbound = deps.outbound ?? createOutboundPolicy();
@@ -50,6 +53,7 @@ export function createServices(deps: {
     jobs,
     publicUrl: deps.publicUrl,
     outbound,
+    connectorRetry: deps.connectorRetry,
   });
   // Workers in this process subscribe, so a queued job starts without waiting for a poll.
   const enqueueListeners = new Set<() => void>();

@@ -1,3 +1,4 @@
+import type { CloudConnectorDeps } from '../connectors/http/http-client.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { now } from '../store/database.js';
@@ -42,10 +43,15 @@ export function createDirectoriesService(deps: {
   publicUrl?: string | null;
   /** Where connectors that speak HTTP may connect; default: no internal destination. */
   outbound?: OutboundPolicy;
+  /** Cloud connectors' retry timing; default the client's own (tests shorten it). */
+  connectorRetry?: CloudConnectorDeps['retry'];
 }) {
   const { db, secretBox, jobs } = deps;
   const outbound = deps.outbound ?? createOutboundPolicy();
-  const connectorDeps = { http: { fetch: outbound.fetch } };
+  const connectorDeps: CloudConnectorDeps = {
+    http: { fetch: outbound.fetch },
+    ...(deps.connectorRetry ? { retry: deps.connectorRetry } : {}),
+  };
   /** What a type's afterCreate hook returned (SCIM token), shown by the create response only. */
   const revealOnce = new WeakMap<Directory, Record<string, string>>();
   const repo = createDirectoriesRepository(db);

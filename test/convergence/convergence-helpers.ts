@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { TestApp } from '../helpers/test-app.js';
 import { syncNow } from '../helpers/sync.js';
+import type { FakeServer, FaultAnswer, RecordedRequest } from '../fakes/fake-server.js';
 
 /**
  * Convergence: after any sequence of source changes and incremental syncs, the store
@@ -176,7 +177,37 @@ export interface ConvergenceSource<Op> {
   /** A new directory reading this source (`name` tells the long-lived one from a fresh one). */
   createDirectory(name: string): Promise<string>;
   close(): Promise<void>;
+  /**
+   * Cloud sources: the fake's server and which of its requests are reads of the
+   * directory (not token requests). With it the sequences also hold failed syncs: one
+   * request of a read fails, retries included (see `FailedSync`).
+   */
+  reads?: { http: FakeServer; isRead(req: RecordedRequest): boolean };
 }
+
+/**
+ * A sync during which the `nth` read request fails (an error answer, or the connection
+ * reset), and every retry of that same URL. The job either completes (a retry from the
+ * start asked for other URLs) and is compared as any sync, or fails and must leave the
+ * store exactly as it was: nothing suspended or removed from a partial read, nothing
+ * half-applied. The syncs after it must still converge (no cursor moved past what was
+ * never applied).
+ */
+export type FailedSync = { op: 'failedSync'; nth: number; answer: 'error' | 'reset' };
+
+const failedSyncArb: fc.Arbitrary<FailedSync> = fc.record({
+  op: fc.constant('failedSync' as const),
+  nth: fc.integer({ min: 1, max: 8 }),
+  answer: fc.constantFrom('error' as const, 'reset' as const),
+});
+
+/** Cloud connectors' retries for these apps: failed syncs retry in milliseconds, not seconds. */
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
+
+const FAULTS: Record<FailedSync['answer'], FaultAnswer> = {
+  error: { status: 503, body: { error: { code: 'serviceUnavailable', message: 'try later' } } },
+  reset: 'reset',
+};
 
 export interface ConvergenceSpec<Op extends { op: string }, Extra> {
   app: () => TestApp;
@@ -198,7 +229,9 @@ export interface ConvergenceSpec<Op extends { op: string }, Extra> {
    */
   outOfScopeKeepsMemberships?: boolean;
   /** Sequences always run first (a known-hard case), with the drawn extra's value. */
-  examples?: [Op[], Extra][];
+  examples?: [(Op | FailedSync)[], Extra][];
+  /** Also draw failed syncs (the source must give `reads`). */
+  failedSyncs?: boolean;
 }
 
 /**
@@ -212,9 +245,12 @@ export async function assertConvergence<Op extends { op: string }, Extra = null>
   spec: ConvergenceSpec<Op, Extra>,
 ): Promise<void> {
   const extra = spec.extra ?? (fc.constant(null) as fc.Arbitrary<Extra>);
+  const step: fc.Arbitrary<Op | FailedSync> = spec.failedSyncs
+    ? fc.oneof({ weight: 6, arbitrary: spec.op }, { weight: 1, arbitrary: failedSyncArb })
+    : spec.op;
   await fc.assert(
     fc.asyncProperty(
-      fc.array(spec.op, { minLength: 4, maxLength: spec.maxLength ?? 14 }),
+      fc.array(step, { minLength: 4, maxLength: spec.maxLength ?? 14 }),
       extra,
       async (ops, drawn) => {
         const app = spec.app();
@@ -223,11 +259,24 @@ export async function assertConvergence<Op extends { op: string }, Extra = null>
           const dir = await source.createDirectory('long-lived');
           await syncOk(app, dir);
           for (const o of [...ops, { op: 'sync' } as Op]) {
-            if (o.op !== 'sync') {
-              await source.apply(o);
+            let job;
+            if (o.op === 'failedSync') {
+              const { nth, answer } = o as FailedSync;
+              const reads = source.reads;
+              if (!reads) throw new Error('failedSync needs a source with `reads`');
+              const before = await snapshot(app, dir);
+              reads.http.failNth((req) => reads.isRead(req), nth, FAULTS[answer]);
+              job = await syncNow(app, dir);
+              reads.http.clearFaults();
+              if (job.status !== 'completed') {
+                expect(job.status, JSON.stringify(job.error)).toBe('failed');
+                expect(await snapshot(app, dir)).toEqual(before);
+                continue;
+              }
+            } else if (o.op !== 'sync') {
+              await source.apply(o as Op);
               continue;
-            }
-            const job = await syncOk(app, dir);
+            } else job = await syncOk(app, dir);
             if (spec.incremental) expect(job.mode).toBe('delta');
             const fresh = await source.createDirectory('fresh');
             await syncOk(app, fresh);

@@ -4,7 +4,12 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GoogleFake } from '../fakes/google-fake.js';
 import { createCloudDirectory } from '../cloud/cloud-helpers.js';
-import { applyMemberOp, assertConvergence, convergenceTimeout } from './convergence-helpers.js';
+import {
+  applyMemberOp,
+  assertConvergence,
+  convergenceTimeout,
+  FAST_RETRY,
+} from './convergence-helpers.js';
 
 /**
  * Google Workspace (the Admin SDK fake) converges, nesting included: random sequences of
@@ -120,7 +125,7 @@ describe.each(testDatabaseKinds())('Google Workspace convergence on %s', (kind) 
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
+    app = await startTestApp(kind, { connectorRetry: FAST_RETRY });
   });
   afterAll(async () => {
     await app?.close();
@@ -133,6 +138,7 @@ describe.each(testDatabaseKinds())('Google Workspace convergence on %s', (kind) 
         app: () => app,
         op: opArb,
         incremental: false,
+        failedSyncs: true,
         async start() {
           const fake = await GoogleFake.start();
           const model = new Model(fake);
@@ -159,6 +165,7 @@ describe.each(testDatabaseKinds())('Google Workspace convergence on %s', (kind) 
                 [],
               ),
             close: () => fake.close(),
+            reads: { http: fake.http, isRead: (req) => req.path !== '/token' },
           };
         },
       });

@@ -4,7 +4,12 @@ import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { GraphFake } from '../fakes/graph-fake.js';
 import { createCloudDirectory } from '../cloud/cloud-helpers.js';
-import { applyMemberOp, assertConvergence, convergenceTimeout } from './convergence-helpers.js';
+import {
+  applyMemberOp,
+  assertConvergence,
+  convergenceTimeout,
+  FAST_RETRY,
+} from './convergence-helpers.js';
 
 /**
  * Entra ID (the Graph fake) converges: random sequences of source changes interleaved
@@ -162,7 +167,7 @@ describe.each(testDatabaseKinds())('Entra ID convergence on %s', (kind) => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
+    app = await startTestApp(kind, { connectorRetry: FAST_RETRY });
   });
   afterAll(async () => {
     await app?.close();
@@ -176,6 +181,7 @@ describe.each(testDatabaseKinds())('Entra ID convergence on %s', (kind) => {
         op: opArb,
         extra: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         incremental: true,
+        failedSyncs: true,
         async start(orderSeed) {
           const fake = await GraphFake.start({ pageSize: 3 });
           fake.deltaEntries = 'each';
@@ -210,6 +216,7 @@ describe.each(testDatabaseKinds())('Entra ID convergence on %s', (kind) => {
                 [],
               ),
             close: () => fake.close(),
+            reads: { http: fake.http, isRead: (req) => !req.path.includes('/oauth2/') },
           };
         },
       });

@@ -9,6 +9,7 @@ import {
   assertConvergence,
   convergenceTimeout,
   pickAt,
+  FAST_RETRY,
 } from './convergence-helpers.js';
 
 /**
@@ -161,7 +162,7 @@ describe.each(testDatabaseKinds())('Okta convergence on %s', (kind) => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
+    app = await startTestApp(kind, { connectorRetry: FAST_RETRY });
   });
   afterAll(async () => {
     await app?.close();
@@ -174,6 +175,7 @@ describe.each(testDatabaseKinds())('Okta convergence on %s', (kind) => {
         app: () => app,
         op: opArb,
         incremental: true,
+        failedSyncs: true,
         // A member deactivated, then reactivated: it keeps its memberships throughout.
         examples: [
           [
@@ -211,6 +213,7 @@ describe.each(testDatabaseKinds())('Okta convergence on %s', (kind) => {
                 [],
               ),
             close: () => fake.close(),
+            reads: { http: fake.http, isRead: (req) => req.path !== '/oauth2/v1/token' },
           };
         },
       });

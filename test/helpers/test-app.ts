@@ -1,3 +1,4 @@
+import type { CloudConnectorDeps } from '../../src/connectors/http/http-client.js';
 import { Writable } from 'node:stream';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -66,13 +67,18 @@ export async function startTestApp(
     server?: Partial<ServerOptions>;
     db?: TestDatabase;
     clock?: () => Date;
+    /** Cloud connectors' retry timing (default the product's: 0.5 s doubling, 4 retries). */
+    connectorRetry?: CloudConnectorDeps['retry'];
   } = {},
 ): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase(kind));
   const config = testConfig(db, options.config);
   const logs = createLogCapture();
   const logger = createLogger(config.logLevel, logs.stream);
-  const services = await openServices(config, logger, { clock: options.clock });
+  const services = await openServices(config, logger, {
+    clock: options.clock,
+    connectorRetry: options.connectorRetry,
+  });
   const boot = await bootstrap(services);
   const server = await buildServer(services, {
     logger,
