@@ -178,16 +178,24 @@ export interface ConvergenceSource<Op> {
   createDirectory(name: string): Promise<string>;
   close(): Promise<void>;
   /**
-   * Cloud sources: the fake's server and which of its requests are reads of the
-   * directory (not token requests). With it the sequences also hold failed syncs: one
-   * request of a read fails, retries included (see `FailedSync`).
+   * Makes reads fail from now on (see `FailedSync`) until `heal`. With it the sequences
+   * also hold failed syncs.
    */
-  reads?: { http: FakeServer; isRead(req: RecordedRequest): boolean };
+  faults?: { fail(nth: number, answer: FailedSync['answer']): void; heal(): Promise<void> };
+}
+
+/** The faults of a cloud fake: the `nth` read request fails (token requests are not reads). */
+export function httpFaults(http: FakeServer, isRead: (req: RecordedRequest) => boolean) {
+  return {
+    fail: (nth: number, answer: FailedSync['answer']) => http.failNth(isRead, nth, FAULTS[answer]),
+    heal: async () => http.clearFaults(),
+  };
 }
 
 /**
  * A sync during which the `nth` read request fails (an error answer, or the connection
- * reset), and every retry of that same URL. The job either completes (a retry from the
+ * reset), and every retry of that same URL (LDAP: the server dies `nth`² × 25 bytes into
+ * its answers). The job either completes (a retry from the
  * start asked for other URLs) and is compared as any sync, or fails and must leave the
  * store exactly as it was: nothing suspended or removed from a partial read, nothing
  * half-applied. The syncs after it must still converge (no cursor moved past what was
@@ -230,7 +238,7 @@ export interface ConvergenceSpec<Op extends { op: string }, Extra> {
   outOfScopeKeepsMemberships?: boolean;
   /** Sequences always run first (a known-hard case), with the drawn extra's value. */
   examples?: [(Op | FailedSync)[], Extra][];
-  /** Also draw failed syncs (the source must give `reads`). */
+  /** Also draw failed syncs (the source must give `faults`). */
   failedSyncs?: boolean;
 }
 
@@ -262,12 +270,12 @@ export async function assertConvergence<Op extends { op: string }, Extra = null>
             let job;
             if (o.op === 'failedSync') {
               const { nth, answer } = o as FailedSync;
-              const reads = source.reads;
-              if (!reads) throw new Error('failedSync needs a source with `reads`');
+              const faults = source.faults;
+              if (!faults) throw new Error('failedSync needs a source with `faults`');
               const before = await snapshot(app, dir);
-              reads.http.failNth((req) => reads.isRead(req), nth, FAULTS[answer]);
+              faults.fail(nth, answer);
               job = await syncNow(app, dir);
-              reads.http.clearFaults();
+              await faults.heal();
               if (job.status !== 'completed') {
                 expect(job.status, JSON.stringify(job.error)).toBe('failed');
                 expect(await snapshot(app, dir)).toEqual(before);

@@ -11,6 +11,7 @@ import {
   pickAt,
   type MemberOp,
   FAST_RETRY,
+  httpFaults,
 } from './convergence-helpers.js';
 
 /**
@@ -179,7 +180,7 @@ describe.each(testDatabaseKinds())('Entra ID scope convergence on %s', (kind) =>
                 [],
               ),
             close: () => fake.close(),
-            reads: { http: fake.http, isRead: (req) => !req.path.includes('/oauth2/') },
+            faults: httpFaults(fake.http, (req) => !req.path.includes('/oauth2/')),
           };
         },
       });

@@ -9,6 +9,7 @@ import {
   assertConvergence,
   convergenceTimeout,
   FAST_RETRY,
+  httpFaults,
 } from './convergence-helpers.js';
 
 /**
@@ -165,7 +166,7 @@ describe.each(testDatabaseKinds())('Google Workspace convergence on %s', (kind) 
                 [],
               ),
             close: () => fake.close(),
-            reads: { http: fake.http, isRead: (req) => req.path !== '/token' },
+            faults: httpFaults(fake.http, (req) => req.path !== '/token'),
           };
         },
       });

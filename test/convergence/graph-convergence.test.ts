@@ -9,6 +9,7 @@ import {
   assertConvergence,
   convergenceTimeout,
   FAST_RETRY,
+  httpFaults,
 } from './convergence-helpers.js';
 
 /**
@@ -216,7 +217,7 @@ describe.each(testDatabaseKinds())('Entra ID convergence on %s', (kind) => {
                 [],
               ),
             close: () => fake.close(),
-            reads: { http: fake.http, isRead: (req) => !req.path.includes('/oauth2/') },
+            faults: httpFaults(fake.http, (req) => !req.path.includes('/oauth2/')),
           };
         },
       });

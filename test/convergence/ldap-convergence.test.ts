@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startCuttingRelay, type CuttingRelay } from '../helpers/cutting-relay.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory } from '../helpers/sync.js';
 import { assertConvergence, convergenceTimeout, pickAt } from './convergence-helpers.js';
@@ -232,9 +233,12 @@ for (const syncprov of [true, false]) {
     (kind) => {
       let app: TestApp;
       let slapd: SlapdServer;
+      // Directories read slapd through a relay that can make it die mid-answer.
+      let relay: CuttingRelay;
       let run = 0;
       beforeAll(async () => {
         [app, slapd] = await Promise.all([startTestApp(kind), startSlapd({ syncprov })]);
+        relay = await startCuttingRelay(slapd.port);
         await slapd.addLdif(
           [staff, elsewhere]
             .map(
@@ -245,6 +249,7 @@ for (const syncprov of [true, false]) {
         );
       });
       afterAll(async () => {
+        await relay?.close();
         await slapd?.stop();
         await app?.close();
       });
@@ -256,6 +261,7 @@ for (const syncprov of [true, false]) {
             app: () => app,
             op: opArb,
             incremental: true,
+            failedSyncs: true,
             maxLength: 12,
             async start() {
               const model = new Model(slapd, `r${++run}`);
@@ -273,8 +279,13 @@ for (const syncprov of [true, false]) {
               };
               return {
                 apply: (o) => model.apply(o),
-                createDirectory: (name) => createLdapDirectory(app, slapd, { ...settings, name }),
+                createDirectory: (name) =>
+                  createLdapDirectory(app, slapd, { ...settings, name, port: relay.port }),
                 close: async () => {},
+                faults: {
+                  fail: (nth) => relay.cutAfter(nth * nth * 25),
+                  heal: () => relay.heal(),
+                },
               };
             },
           });

@@ -10,6 +10,7 @@ import {
   convergenceTimeout,
   pickAt,
   FAST_RETRY,
+  httpFaults,
 } from './convergence-helpers.js';
 
 /**
@@ -213,7 +214,7 @@ describe.each(testDatabaseKinds())('Okta convergence on %s', (kind) => {
                 [],
               ),
             close: () => fake.close(),
-            reads: { http: fake.http, isRead: (req) => req.path !== '/oauth2/v1/token' },
+            faults: httpFaults(fake.http, (req) => req.path !== '/oauth2/v1/token'),
           };
         },
       });

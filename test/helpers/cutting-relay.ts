@@ -12,6 +12,8 @@ export interface CuttingRelay {
   cutAfter(bytes: number, from?: (request: Buffer) => boolean): void;
   /** Whether the cut happened. */
   readonly cut: boolean;
+  /** Disarms, and listens again (on the same port) after a cut: the server is back. */
+  heal(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,12 @@ export async function startCuttingRelay(
     },
     get cut() {
       return cut;
+    },
+    async heal() {
+      armed = null;
+      cut = false;
+      if (!server.listening)
+        await new Promise<void>((resolve) => server.listen(address.port, '127.0.0.1', resolve));
     },
     async close() {
       for (const s of sockets) s.destroy();
