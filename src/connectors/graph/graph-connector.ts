@@ -312,7 +312,10 @@ class EntraRead implements SourceRead {
       for (const item of page.items) {
         const key = `group:${item.id}`;
         if (item['@removed']) {
-          merged.delete(item.id);
+          // Its member changes so far stay: listed again later in the round (restored),
+          // a member removed before the deletion must still leave the group here.
+          const entry = merged.get(item.id);
+          if (entry) entry.gone = true;
           this.removals.set(key, {
             type: 'group',
             externalId: item.id,
@@ -326,7 +329,9 @@ class EntraRead implements SourceRead {
         mergeGroup(merged, item);
       }
     }
-    const nameless = [...merged.values()].filter((g) => typeof g.group.displayName !== 'string');
+    const nameless = [...merged.values()].filter(
+      (g) => !g.gone && typeof g.group.displayName !== 'string',
+    );
     const refetched = await fetchByIds(
       this.graph,
       nameless.map((g) => g.group.id),
@@ -345,7 +350,9 @@ class EntraRead implements SourceRead {
         };
     }
     let chunk: SourceGroup[] = [];
-    for (const { group, added, removed, touchedMembers } of merged.values()) {
+    for (const { group, added, removed, touchedMembers, gone } of merged.values()) {
+      // Removed last in this round: deleted() reports it.
+      if (gone) continue;
       // Still nameless: deleted between the delta and the lookup; the next delta reports it.
       if (typeof group.displayName !== 'string') continue;
       const named = { ...group, displayName: group.displayName };
@@ -381,14 +388,23 @@ interface MergedGroup {
   added: Map<string, MemberRef>;
   removed: Map<string, MemberRef>;
   touchedMembers: boolean;
+  /** Its last entry in the round so far is `@removed`. */
+  gone: boolean;
 }
 
 function mergeGroup(merged: Map<string, MergedGroup>, item: GraphGroup): void {
   let entry = merged.get(item.id);
   if (!entry) {
-    entry = { group: { id: item.id }, added: new Map(), removed: new Map(), touchedMembers: false };
+    entry = {
+      group: { id: item.id },
+      added: new Map(),
+      removed: new Map(),
+      touchedMembers: false,
+      gone: false,
+    };
     merged.set(item.id, entry);
   }
+  entry.gone = false;
   if (item.displayName !== undefined) entry.group.displayName = item.displayName;
   if (item.description !== undefined) entry.group.description = item.description;
   for (const member of item['members@delta'] ?? []) {
