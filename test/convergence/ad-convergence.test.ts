@@ -5,6 +5,7 @@ import { ldapDefaults } from '../../src/connectors/ldap/ldap-config.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { sambaSkipReason, startSambaAd, type SambaAdServer } from '../helpers/samba-ad.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startCuttingRelay, type CuttingRelay } from '../helpers/cutting-relay.js';
 import {
   applyMemberOp,
   assertConvergence,
@@ -180,9 +181,12 @@ describe.skipIf(!server)(
     const dc = server as SambaAdServer;
     let client: Client;
     let serviceDN: string;
+    // Directories read the DC through a relay that can make it die mid-answer.
+    let relay: CuttingRelay;
     let run = 0;
 
     beforeAll(async () => {
+      relay = await startCuttingRelay(dc.port, dc.host);
       client = await dc.adminClient();
       serviceDN = await dc.createUser('svc-converge', SERVICE_PASSWORD, {
         mail: 'svc-converge@dirsync.test',
@@ -190,6 +194,7 @@ describe.skipIf(!server)(
     });
     afterAll(async () => {
       await client?.unbind();
+      await relay?.close();
       await dc.stop();
     });
 
@@ -212,6 +217,7 @@ describe.skipIf(!server)(
                 app: () => app,
                 op: opArb,
                 incremental: true,
+                failedSyncs: true,
                 maxLength: 8,
                 runs: convergenceRuns(2),
                 async start() {
@@ -224,7 +230,7 @@ describe.skipIf(!server)(
                     ...ldapDefaults('active_directory', false),
                     type: 'active_directory',
                     host: dc.host,
-                    port: dc.port,
+                    port: relay.port,
                     bindDN: deletedObjects ? dc.adminDN : serviceDN,
                     bindPassword: deletedObjects ? dc.adminPassword : SERVICE_PASSWORD,
                     baseDN: dc.baseDN,
@@ -248,6 +254,10 @@ describe.skipIf(!server)(
                       return res.body.id as string;
                     },
                     close: async () => {},
+                    faults: {
+                      fail: (nth: number) => relay.cutAfter(nth * nth * 25),
+                      heal: () => relay.heal(),
+                    },
                   };
                 },
               });
