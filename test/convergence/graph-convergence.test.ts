@@ -196,6 +196,18 @@ describe.each(testDatabaseKinds())('Entra ID convergence on %s', (kind) => {
             ],
             0,
           ],
+          // A nested group deleted, then restored after a sync: its parent's edge must come
+          // back (the fake once left a deleted group in its parents' members, unreported).
+          [
+            [
+              { op: 'removeGroup', i: 0 },
+              { op: 'sync' },
+              { op: 'addUser' },
+              { op: 'updateUser', i: 0 },
+              { op: 'restoreGroup', i: 0 },
+            ],
+            0,
+          ],
         ],
         async start(orderSeed) {
           const fake = await GraphFake.start({ pageSize: 3 });

@@ -4,7 +4,33 @@
  * `$select` projection, `members@delta` entries and the opaque delta state tokens.
  */
 import { randomToken, type FakeResponse } from './fake-server.js';
-import type { GraphObject } from './graph-fake.js';
+
+/** A directory object as Graph lists it. */
+export type GraphObject = Record<string, unknown> & { id: string };
+
+export interface FakeGroup {
+  id: string;
+  displayName: string;
+  description: string | null;
+  members: Map<string, 'user' | 'group'>;
+}
+
+export type Change =
+  | { seq: number; kind: 'user'; id: string; op: 'remove' }
+  /** `state`: the user as it was right after this change (listed by `deltaEntries: 'each'`). */
+  | { seq: number; kind: 'user'; id: string; op: 'create'; state: GraphObject }
+  | { seq: number; kind: 'user'; id: string; op: 'update'; props: string[]; state: GraphObject }
+  | { seq: number; kind: 'group'; id: string; op: 'create' | 'remove' | 'restore' | 'purge' }
+  | { seq: number; kind: 'group'; id: string; op: 'update'; props: string[] }
+  | {
+      seq: number;
+      kind: 'group';
+      id: string;
+      op: 'member';
+      memberId: string;
+      memberType: 'user' | 'group';
+      added: boolean;
+    };
 
 export function project(obj: GraphObject, select: string[]): GraphObject {
   if (select.length === 0) return { ...obj };

@@ -15,6 +15,9 @@ import {
   memberEntry,
   notFound,
   project,
+  type Change,
+  type FakeGroup,
+  type GraphObject,
 } from './graph-answers.js';
 
 /**
@@ -35,31 +38,7 @@ import {
  * Without a user permission, users come back with limited information (id and type).
  */
 
-export type GraphObject = Record<string, unknown> & { id: string };
-
-interface FakeGroup {
-  id: string;
-  displayName: string;
-  description: string | null;
-  members: Map<string, 'user' | 'group'>;
-}
-
-type Change =
-  | { seq: number; kind: 'user'; id: string; op: 'remove' }
-  /** `state`: the user as it was right after this change (listed by `deltaEntries: 'each'`). */
-  | { seq: number; kind: 'user'; id: string; op: 'create'; state: GraphObject }
-  | { seq: number; kind: 'user'; id: string; op: 'update'; props: string[]; state: GraphObject }
-  | { seq: number; kind: 'group'; id: string; op: 'create' | 'remove' | 'restore' | 'purge' }
-  | { seq: number; kind: 'group'; id: string; op: 'update'; props: string[] }
-  | {
-      seq: number;
-      kind: 'group';
-      id: string;
-      op: 'member';
-      memberId: string;
-      memberType: 'user' | 'group';
-      added: boolean;
-    };
+export type { GraphObject };
 
 export interface GraphFakeOptions {
   tenantId?: string;
@@ -107,6 +86,7 @@ export class GraphFake {
   private readonly groups = new Map<string, FakeGroup>();
   /** Entra's deleted items: soft-deleted groups, restorable (for 30 days there). */
   private readonly deletedGroups = new Map<string, FakeGroup>();
+  private readonly deletedParents = new Map<string, string[]>(); // for restoreGroup
   private readonly changes: Change[] = [];
   private seq = 0;
   private readonly tokens = new Map<string, number>();
@@ -210,19 +190,28 @@ export class GraphFake {
     this.must(this.groups.get(id), id).displayName = displayName;
     this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'update', props: ['displayName'] });
   }
-  /** Deletes a group the way Entra does: into deleted items, restorable (`@removed` changed). */
+  /**
+   * Deletes a group as Entra does: into deleted items (`@removed` changed). It leaves its
+   * parents' members as a deleted user does; a restore brings those memberships back
+   * (learn.microsoft.com/entra/identity/users/groups-restore-deleted). */
   removeGroup(id: string): void {
     const group = this.must(this.groups.get(id), id);
+    const parents = [...this.groups.values()].filter((g) => g.members.has(id)).map((g) => g.id);
+    for (const parent of parents) this.removeMember(parent, id);
     this.groups.delete(id);
     this.deletedGroups.set(id, group);
+    this.deletedParents.set(id, parents);
     this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'remove' });
   }
-  /** Restores a soft-deleted group from deleted items: same id, its members with it. */
+  /** Restores a soft-deleted group from deleted items: same id, its members and parents with it. */
   restoreGroup(id: string): void {
     const group = this.must(this.deletedGroups.get(id), id);
     this.deletedGroups.delete(id);
     this.groups.set(id, group);
     this.changes.push({ seq: ++this.seq, kind: 'group', id, op: 'restore' });
+    for (const parent of this.deletedParents.get(id) ?? [])
+      if (this.groups.has(parent)) this.addMember(parent, id);
+    this.deletedParents.delete(id);
   }
   /** Deletes a group for good (from deleted items, or at once): `@removed` deleted. */
   purgeGroup(id: string): void {
@@ -247,6 +236,12 @@ export class GraphFake {
     const group = this.must(this.groups.get(groupId), groupId);
     const type = group.members.get(memberId) ?? 'user';
     group.members.delete(memberId);
+    const parents = this.deletedParents.get(memberId);
+    if (parents)
+      this.deletedParents.set(
+        memberId,
+        parents.filter((p) => p !== groupId),
+      );
     this.changes.push({
       seq: ++this.seq,
       kind: 'group',

@@ -172,7 +172,11 @@ describe('Entra ID connector', () => {
       removed: [],
     });
     expect(byId(second.groups, 'g-all')).toMatchObject({ name: 'All staff' });
-    expect(byId(second.groups, 'g-all').memberChanges).toBeUndefined();
+    // The deleted g-eng is listed in no group's members any more: it left g-all.
+    expect(byId(second.groups, 'g-all').memberChanges).toEqual({
+      added: [],
+      removed: [{ by: 'externalId', value: 'g-eng', type: 'group' }],
+    });
 
     // Removing a member later is reported as such.
     fake.removeMember('g-research', 'u-alan');
