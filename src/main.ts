@@ -1,4 +1,3 @@
-import type { CloudConnectorDeps } from './connectors/http/http-client.js';
 import fs from 'node:fs';
 import { hostname } from 'node:os';
 import type { DestinationStream, Logger } from 'pino';
@@ -21,6 +20,7 @@ import {
 } from './events/webhook-dispatcher.js';
 import { purgeDeletedGroups, purgeSuspendedUsers } from './retention/purge.js';
 import { sweepHealth } from './directories/health-tracker.js';
+import type { CloudConnectorDeps } from './connectors/http/http-client.js';
 
 /** How often the scheduler re-evaluates every directory's health (transitions → events). */
 const HEALTH_SWEEP_MS = 60_000;

@@ -1,4 +1,3 @@
-import type { CloudConnectorDeps } from './connectors/http/http-client.js';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Store } from './store/database.js';
@@ -21,6 +20,7 @@ import { createAuditService } from './audit/audit.service.js';
 import { createScimService } from './scim/scim-service.js';
 import type { ScimLimits } from './scim/scim-context.js';
 import { createScimHeldService } from './scim/scim-held.js';
+import type { CloudConnectorDeps } from './connectors/http/http-client.js';
 
 /**
  * The composition root: every service of one dirsync process, built once from a store

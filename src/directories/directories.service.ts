@@ -1,4 +1,3 @@
-import type { CloudConnectorDeps } from '../connectors/http/http-client.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { now } from '../store/database.js';
@@ -25,6 +24,7 @@ import type { Connector } from '../connectors/connector.js';
 import type { Health } from './health.js';
 import { AppError } from '../errors.js';
 import { Type } from '@sinclair/typebox';
+import type { CloudConnectorDeps } from '../connectors/http/http-client.js';
 
 const policyKeys = Object.keys(policyProperties);
 const PolicySchema = Type.Object(policyProperties);

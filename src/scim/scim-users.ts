@@ -356,7 +356,10 @@ export function createScimUsers(deps: ScimDeps) {
           at,
           auditAction: existing ? 'scim.user.restored' : 'scim.user.created',
         });
-        return userAnswer(trx, ctx, row, 201, req.query);
+        // A new user is in no group yet; a revived one may be.
+        return existing
+          ? userAnswer(trx, ctx, row, 201, req.query)
+          : userResponse(ctx, row, 201, req.query);
       });
     },
 

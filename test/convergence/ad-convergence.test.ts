@@ -13,6 +13,7 @@ import {
   convergenceTimeout,
   pickAt,
   type MemberOp,
+  relayFaults,
 } from './convergence-helpers.js';
 
 /**
@@ -254,10 +255,7 @@ describe.skipIf(!server)(
                       return res.body.id as string;
                     },
                     close: async () => {},
-                    faults: {
-                      fail: (nth: number) => relay.cutAfter(nth * nth * 25),
-                      heal: () => relay.heal(),
-                    },
+                    faults: relayFaults(relay),
                   };
                 },
               });

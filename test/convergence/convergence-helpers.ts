@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { TestApp } from '../helpers/test-app.js';
 import { syncNow } from '../helpers/sync.js';
 import type { FakeServer, FaultAnswer, RecordedRequest } from '../fakes/fake-server.js';
+import type { CuttingRelay } from '../helpers/cutting-relay.js';
 
 /**
  * Convergence: after any sequence of source changes and incremental syncs, the store
@@ -192,14 +193,18 @@ export function httpFaults(http: FakeServer, isRead: (req: RecordedRequest) => b
   };
 }
 
+/** The faults of an LDAP server behind a relay: it dies `nth`² × 25 bytes into a read. */
+export function relayFaults(relay: CuttingRelay) {
+  return { fail: (nth: number) => relay.cutAfter(nth * nth * 25), heal: () => relay.heal() };
+}
+
 /**
  * A sync during which the `nth` read request fails (an error answer, or the connection
- * reset), and every retry of that same URL (LDAP: the server dies `nth`² × 25 bytes into
- * its answers). The job either completes (a retry from the
- * start asked for other URLs) and is compared as any sync, or fails and must leave the
- * store exactly as it was: nothing suspended or removed from a partial read, nothing
- * half-applied. The syncs after it must still converge (no cursor moved past what was
- * never applied).
+ * reset), and every retry of that same URL (LDAP: see `relayFaults`). The job either
+ * completes (a retry from the start asked for other URLs) and is compared as any sync,
+ * or fails and must leave the store exactly as it was: nothing suspended or removed from
+ * a partial read, nothing half-applied. The syncs after it must still converge (no
+ * cursor moved past what was never applied).
  */
 export type FailedSync = { op: 'failedSync'; nth: number; answer: 'error' | 'reset' };
 

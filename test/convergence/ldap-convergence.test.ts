@@ -5,7 +5,12 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { startCuttingRelay, type CuttingRelay } from '../helpers/cutting-relay.js';
 import { startSlapd, type SlapdServer } from '../helpers/slapd.js';
 import { createLdapDirectory } from '../helpers/sync.js';
-import { assertConvergence, convergenceTimeout, pickAt } from './convergence-helpers.js';
+import {
+  assertConvergence,
+  convergenceTimeout,
+  pickAt,
+  relayFaults,
+} from './convergence-helpers.js';
 
 /**
  * LDAP converges, with syncprov (RFC 4533 deltas) and without (modifyTimestamp deltas
@@ -282,10 +287,7 @@ for (const syncprov of [true, false]) {
                 createDirectory: (name) =>
                   createLdapDirectory(app, slapd, { ...settings, name, port: relay.port }),
                 close: async () => {},
-                faults: {
-                  fail: (nth) => relay.cutAfter(nth * nth * 25),
-                  heal: () => relay.heal(),
-                },
+                faults: relayFaults(relay),
               };
             },
           });
